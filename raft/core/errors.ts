@@ -1,0 +1,107 @@
+/**
+ * Every error the Raft core (and its storage contract) raises. Each has a stable `code`
+ * and says whether retrying the same call later can succeed.
+ */
+import type { NodeId } from './types.js';
+
+export type RaftErrorCode =
+  | 'NOT_LEADER'
+  | 'PROPOSAL_DROPPED'
+  | 'INVALID_CONFIG'
+  | 'COMPACTED'
+  | 'UNAVAILABLE'
+  | 'SNAPSHOT_OUT_OF_DATE';
+
+export abstract class RaftError extends Error {
+  abstract readonly code: RaftErrorCode;
+  /** True when the same call may succeed later without any change by the caller. */
+  abstract readonly retryable: boolean;
+}
+
+/**
+ * This node is not the leader and cannot pass the request on (proposal forwarding is
+ * disabled, or the request kind is never forwarded). `leaderHint` is the leader this node
+ * believes in, or 0 when it knows none: retry there.
+ */
+export class NotLeaderError extends RaftError {
+  readonly code = 'NOT_LEADER';
+  readonly retryable = true;
+  constructor(readonly leaderHint: NodeId) {
+    super(leaderHint === 0 ? 'not the leader; no leader known' : `not the leader; leader is ${leaderHint}`);
+    this.name = 'NotLeaderError';
+  }
+}
+
+export type ProposalDropReason =
+  | 'no-leader'
+  | 'leadership-transfer'
+  | 'uncommitted-size-limit'
+  | 'not-a-member'
+  | 'forwarding-disabled';
+
+/**
+ * The proposal was not appended to any log and never will be. Nothing about it can have
+ * been applied, so it is always safe to propose it again.
+ */
+export class ProposalDroppedError extends RaftError {
+  readonly code = 'PROPOSAL_DROPPED';
+  readonly retryable = true;
+  constructor(readonly reason: ProposalDropReason) {
+    super(`raft proposal dropped: ${reason}`);
+    this.name = 'ProposalDroppedError';
+  }
+}
+
+export class InvalidConfigError extends RaftError {
+  readonly code = 'INVALID_CONFIG';
+  readonly retryable = false;
+  constructor(field: string, rule: string) {
+    super(`raft config: ${field} ${rule}`);
+    this.name = 'InvalidConfigError';
+  }
+}
+
+/** The requested index is below the storage's first index: it has been compacted away. */
+export class CompactedError extends RaftError {
+  readonly code = 'COMPACTED';
+  readonly retryable = false;
+  constructor(index: number, firstIndex: number) {
+    super(`raft storage: index ${index} compacted (first index ${firstIndex})`);
+    this.name = 'CompactedError';
+  }
+}
+
+/** The requested index is beyond the storage's last index. */
+export class UnavailableError extends RaftError {
+  readonly code = 'UNAVAILABLE';
+  readonly retryable = false;
+  constructor(index: number, lastIndex: number) {
+    super(`raft storage: index ${index} unavailable (last index ${lastIndex})`);
+    this.name = 'UnavailableError';
+  }
+}
+
+/** A snapshot older than what the storage already holds was offered. */
+export class SnapshotOutOfDateError extends RaftError {
+  readonly code = 'SNAPSHOT_OUT_OF_DATE';
+  readonly retryable = false;
+  constructor(index: number, current: number) {
+    super(`raft storage: snapshot at ${index} is older than the current one at ${current}`);
+    this.name = 'SnapshotOutOfDateError';
+  }
+}
+
+/**
+ * A broken invariant: a bug, not an operating error. The core stops rather than carry
+ * on in a state it cannot reason about.
+ */
+export class AssertionFailedError extends Error {
+  constructor(message: string) {
+    super(`raft invariant broken: ${message}`);
+    this.name = 'AssertionFailedError';
+  }
+}
+
+export function assert(condition: boolean, message: string | (() => string)): asserts condition {
+  if (!condition) throw new AssertionFailedError(typeof message === 'string' ? message : message());
+}

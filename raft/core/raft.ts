@@ -1,0 +1,766 @@
+/**
+ * The Raft state machine (Ongaro & Ousterhout, "In Search of an Understandable Consensus
+ * Algorithm", and Ongaro's thesis). Pure: its inputs are ticks, messages and requests;
+ * its outputs are messages, log changes and read states collected by `RawNode`.
+ *
+ * Section references: "§5.x" is the paper, "thesis §x" is the dissertation.
+ */
+import { MAX_PENDING_READ_INDEX_REQUESTS } from './constants.js';
+import { resolveConfig } from './config.js';
+import type { RaftConfig, ResolvedRaftConfig, TestingBugs } from './config.js';
+import { NotLeaderError, ProposalDroppedError, RaftError, assert } from './errors.js';
+import { RaftLog, entriesSizeBytes } from './log.js';
+import type { Progress } from './progress.js';
+import { ReadOnly } from './read-only.js';
+import type { Status } from './status.js';
+import { ProgressTracker } from './tracker.js';
+import { EntryType, NONE } from './types.js';
+import type {
+  AppendMessage,
+  AppendResponse,
+  Entry,
+  HardState,
+  HeartbeatMessage,
+  HeartbeatResponse,
+  Message,
+  NodeId,
+  ProposeMessage,
+  ReadIndexMessage,
+  ReadState,
+  Role,
+  SoftState,
+  VoteMessage,
+  VoteResponse,
+} from './types.js';
+import type { RandomSource } from './random.js';
+
+type CampaignKind = 'pre-election' | 'election' | 'transfer';
+
+export class Raft {
+  readonly id: NodeId;
+  readonly log: RaftLog;
+  readonly maxCommittedSizePerReadyBytes: number;
+
+  private term = 0;
+  private vote: NodeId = NONE;
+  private lead: NodeId = NONE;
+  private role: Role = 'follower';
+  private readonly tracker: ProgressTracker;
+  private readOnly = new ReadOnly(MAX_PENDING_READ_INDEX_REQUESTS);
+  /** Read requests that arrived before this leader committed an entry of its term. */
+  private pendingReadIndexMessages: ReadIndexMessage[] = [];
+  readStates: ReadState[] = [];
+  private messages: Message[] = [];
+
+  /** Ticks since the last election timeout reset (followers) or check-quorum (leaders). */
+  private electionElapsed = 0;
+  private heartbeatElapsed = 0;
+  /** Drawn in [electionTicks, 2·electionTicks) at each reset (§5.2). */
+  private randomizedElectionTimeout = 0;
+  /** The member leadership is being handed to, or NONE. */
+  private leadTransferee: NodeId = NONE;
+  /** Bytes of entries appended by this leader and not yet applied. */
+  private uncommittedSizeBytes = 0;
+  /** A proposal was appended and not yet broadcast: `flushPendingAppends` sends them together. */
+  private appendsPending = false;
+
+  private readonly electionTicks: number;
+  private readonly heartbeatTicks: number;
+  private readonly maxSizePerMessageBytes: number;
+  private readonly maxUncommittedEntriesSizeBytes: number;
+  private readonly preVote: boolean;
+  private readonly checkQuorum: boolean;
+  private readonly disableProposalForwarding: boolean;
+  private readonly random: RandomSource;
+  private readonly bugs: TestingBugs;
+
+  constructor(input: RaftConfig) {
+    const config: ResolvedRaftConfig = resolveConfig(input);
+    this.id = config.id;
+    this.electionTicks = config.electionTicks;
+    this.heartbeatTicks = config.heartbeatTicks;
+    this.maxSizePerMessageBytes = config.maxSizePerMessageBytes;
+    this.maxCommittedSizePerReadyBytes = config.maxCommittedSizePerReadyBytes;
+    this.maxUncommittedEntriesSizeBytes = config.maxUncommittedEntriesSizeBytes;
+    this.preVote = config.preVote;
+    this.checkQuorum = config.checkQuorum;
+    this.disableProposalForwarding = config.disableProposalForwarding;
+    this.random = config.random;
+    this.bugs = config.testingBugs;
+
+    this.log = new RaftLog(config.storage);
+    const { hardState, confState } = config.storage.initialState();
+    this.tracker = new ProgressTracker(confState, config.maxInflightMessages, config.maxInflightBytes);
+    if (hardState.term !== 0 || hardState.vote !== NONE || hardState.commit !== 0) this.loadState(hardState);
+    if (config.applied > 0) this.log.appliedTo(config.applied);
+    this.becomeFollower(this.term, NONE);
+  }
+
+  private loadState(state: HardState): void {
+    assert(
+      state.commit >= this.log.committed && state.commit <= this.log.lastIndex(),
+      () => `stored commit ${state.commit} is out of range [${this.log.committed}, ${this.log.lastIndex()}]`,
+    );
+    this.log.commitTo(state.commit);
+    this.term = state.term;
+    // The forget-vote testing bug loses votedFor across a restart, which §5.2 forbids.
+    this.vote = this.bugs.forgetVote ? NONE : state.vote;
+  }
+
+  // ---- Read-only views ----
+
+  hardState(): HardState {
+    return { term: this.term, vote: this.vote, commit: this.log.committed };
+  }
+
+  softState(): SoftState {
+    return { leader: this.lead, role: this.role };
+  }
+
+  hasMessages(): boolean {
+    return this.messages.length > 0;
+  }
+
+  takeMessages(): Message[] {
+    const messages = this.messages;
+    this.messages = [];
+    return messages;
+  }
+
+  takeReadStates(): ReadState[] {
+    const readStates = this.readStates;
+    this.readStates = [];
+    return readStates;
+  }
+
+  status(): Status {
+    let progress: Map<NodeId, ReturnType<Progress['status']>> | null = null;
+    if (this.role === 'leader') {
+      progress = new Map();
+      for (const [id, pr] of this.tracker.progress) progress.set(id, pr.status());
+    }
+    return {
+      id: this.id,
+      term: this.term,
+      vote: this.vote,
+      commit: this.log.committed,
+      applied: this.log.applied,
+      lastIndex: this.log.lastIndex(),
+      leader: this.lead,
+      role: this.role,
+      voters: this.tracker.voterIds(),
+      leadTransferee: this.leadTransferee,
+      progress,
+    };
+  }
+
+  // ---- Inputs ----
+
+  tick(): void {
+    if (this.role === 'leader') this.tickHeartbeat();
+    else this.tickElection();
+  }
+
+  campaign(): void {
+    this.hup('election');
+  }
+
+  propose(data: Uint8Array): void {
+    const message: ProposeMessage = {
+      type: 'MsgProp',
+      from: this.id,
+      to: this.id,
+      term: 0,
+      entries: [{ term: 0, index: 0, type: EntryType.Normal, data }],
+    };
+    const error = this.stepMessage(message);
+    if (error !== null) throw error;
+  }
+
+  readIndex(context: string): void {
+    const error = this.stepMessage({ type: 'MsgReadIndex', from: this.id, to: this.id, term: 0, context });
+    if (error !== null) throw error;
+  }
+
+  transferLeadership(transferee: NodeId): void {
+    this.stepMessage({ type: 'MsgTransferLeader', from: transferee, to: this.id, term: 0 });
+  }
+
+  reportUnreachable(peer: NodeId): void {
+    if (this.role !== 'leader') return;
+    const pr = this.tracker.progress.get(peer);
+    // An unreachable follower in replicate state has probably lost messages: re-probe.
+    if (pr !== undefined && pr.state === 'replicate') pr.becomeProbe();
+  }
+
+  /** A message from a peer. Errors about forwarded requests are the requester's to see, not ours. */
+  step(message: Message): void {
+    this.stepMessage(message);
+  }
+
+  /** Broadcast appends for proposals made since the last flush (one MsgApp per follower). */
+  flushPendingAppends(): void {
+    if (!this.appendsPending) return;
+    this.appendsPending = false;
+    if (this.role === 'leader') this.bcastAppend();
+  }
+
+  /** The driver applied these entries: they no longer count against the uncommitted limit. */
+  reduceUncommittedSize(applied: readonly Entry[]): void {
+    if (this.uncommittedSizeBytes === 0) return;
+    this.uncommittedSizeBytes = Math.max(0, this.uncommittedSizeBytes - entriesSizeBytes(applied));
+  }
+
+  // ---- Role changes ----
+
+  private becomeFollower(term: number, lead: NodeId): void {
+    this.reset(term);
+    this.lead = lead;
+    this.role = 'follower';
+  }
+
+  /** Thesis §9.6: ask for votes for term+1 without incrementing our own term. */
+  private becomePreCandidate(): void {
+    assert(this.role !== 'leader', 'a leader cannot become a pre-candidate');
+    this.tracker.resetVotes();
+    this.lead = NONE;
+    this.role = 'pre-candidate';
+  }
+
+  /** §5.2: increment the term and vote for ourselves. */
+  private becomeCandidate(): void {
+    assert(this.role !== 'leader', 'a leader cannot become a candidate');
+    this.reset(this.term + 1);
+    this.vote = this.id;
+    this.role = 'candidate';
+  }
+
+  private becomeLeader(): void {
+    assert(this.role === 'candidate', () => `only a candidate can become leader, not a ${this.role}`);
+    this.reset(this.term);
+    this.lead = this.id;
+    this.role = 'leader';
+    this.self().becomeReplicate();
+    // §5.4.2 / thesis §3.6.2: a leader commits entries of earlier terms only by committing
+    // one of its own, so it appends an empty entry at once.
+    const appended = this.appendEntries([{ term: 0, index: 0, type: EntryType.Normal, data: new Uint8Array(0) }]);
+    assert(appended, 'the empty entry of a new leader must be accepted');
+    // The no-op is not an application proposal: it does not count against the limit.
+    this.uncommittedSizeBytes = 0;
+  }
+
+  private reset(term: number): void {
+    if (this.term !== term) {
+      this.term = term;
+      this.vote = NONE;
+    }
+    this.lead = NONE;
+    this.electionElapsed = 0;
+    this.heartbeatElapsed = 0;
+    this.randomizedElectionTimeout = this.electionTicks + this.random.int(this.electionTicks);
+    this.leadTransferee = NONE;
+    this.tracker.resetVotes();
+    const lastIndex = this.log.lastIndex();
+    for (const [id, pr] of this.tracker.progress) {
+      pr.becomeProbe();
+      pr.match = id === this.id ? lastIndex : 0;
+      pr.next = lastIndex + 1;
+      pr.recentActive = id === this.id;
+    }
+    this.uncommittedSizeBytes = 0;
+    this.appendsPending = false;
+    this.readOnly = new ReadOnly(MAX_PENDING_READ_INDEX_REQUESTS);
+    this.pendingReadIndexMessages = [];
+  }
+
+  private self(): Progress {
+    const pr = this.tracker.progress.get(this.id);
+    assert(pr !== undefined, 'the leader has no progress for itself');
+    return pr;
+  }
+
+  /** Only a voter with itself in the configuration may campaign. */
+  private promotable(): boolean {
+    return this.tracker.isVoter(this.id);
+  }
+
+  // ---- Ticks ----
+
+  private tickElection(): void {
+    this.electionElapsed++;
+    if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
+      this.electionElapsed = 0;
+      this.hup('election');
+    }
+  }
+
+  private tickHeartbeat(): void {
+    this.heartbeatElapsed++;
+    this.electionElapsed++;
+    if (this.electionElapsed >= this.electionTicks) {
+      this.electionElapsed = 0;
+      if (this.checkQuorum) this.checkQuorumActive();
+      // A transfer that has not finished within an election timeout is abandoned.
+      if (this.role === 'leader' && this.leadTransferee !== NONE) this.leadTransferee = NONE;
+    }
+    if (this.role !== 'leader') return;
+    if (this.heartbeatElapsed >= this.heartbeatTicks) {
+      this.heartbeatElapsed = 0;
+      this.bcastHeartbeat(this.readOnly.lastPendingContext());
+    }
+  }
+
+  /** Check-quorum: a leader that has not heard from a quorum in a whole period steps down. */
+  private checkQuorumActive(): void {
+    if (!this.tracker.quorumActive()) {
+      this.becomeFollower(this.term, NONE);
+      return;
+    }
+    for (const [id, pr] of this.tracker.progress) pr.recentActive = id === this.id;
+  }
+
+  // ---- Elections ----
+
+  private hup(kind: 'election' | 'transfer'): void {
+    if (this.role === 'leader' || !this.promotable()) return;
+    // Leadership transfers never use pre-vote: the leader asked for this election.
+    this.startCampaign(this.preVote && kind === 'election' ? 'pre-election' : kind);
+  }
+
+  private startCampaign(kind: CampaignKind): void {
+    let term: number;
+    let type: 'MsgVote' | 'MsgPreVote';
+    if (kind === 'pre-election') {
+      this.becomePreCandidate();
+      type = 'MsgPreVote';
+      term = this.term + 1;
+    } else {
+      this.becomeCandidate();
+      type = 'MsgVote';
+      term = this.term;
+    }
+    if (this.poll(this.id, true) === 'won') {
+      // A single-voter cluster wins at once.
+      if (kind === 'pre-election') this.startCampaign('election');
+      else this.becomeLeader();
+      return;
+    }
+    const { index, term: logTerm } = this.log.lastEntryId();
+    for (const id of this.tracker.voterIds()) {
+      if (id === this.id) continue;
+      this.send({ type, from: this.id, to: id, term, index, logTerm, transfer: kind === 'transfer' });
+    }
+  }
+
+  private poll(id: NodeId, granted: boolean): 'won' | 'lost' | 'pending' {
+    this.tracker.recordVote(id, granted);
+    return this.tracker.tallyVotes().result;
+  }
+
+  /** §5.2, §5.4.1, thesis §9.6: decide whether to grant a vote or pre-vote. */
+  private handleVoteRequest(m: VoteMessage): void {
+    const responseType = m.type === 'MsgVote' ? 'MsgVoteResp' : 'MsgPreVoteResp';
+    const canVote =
+      this.vote === m.from ||
+      (this.vote === NONE && this.lead === NONE) ||
+      // A pre-vote for a future term binds nothing, so it may be granted freely.
+      (m.type === 'MsgPreVote' && m.term > this.term);
+    if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
+      // A granted vote answers at the candidate's term: it counts in that election.
+      this.send({ type: responseType, from: this.id, to: m.from, term: m.term, reject: false });
+      if (m.type === 'MsgVote') {
+        this.electionElapsed = 0;
+        this.vote = m.from;
+      }
+    } else {
+      this.send({ type: responseType, from: this.id, to: m.from, term: this.term, reject: true });
+    }
+  }
+
+  // ---- Step ----
+
+  private stepMessage(m: Message): RaftError | null {
+    if (m.term > this.term) {
+      if (!this.stepHigherTerm(m)) return null;
+    } else if (m.term !== 0 && m.term < this.term) {
+      this.stepLowerTerm(m);
+      return null;
+    }
+    if (m.type === 'MsgVote' || m.type === 'MsgPreVote') {
+      this.handleVoteRequest(m);
+      return null;
+    }
+    switch (this.role) {
+      case 'leader':
+        return this.stepLeader(m);
+      case 'candidate':
+      case 'pre-candidate':
+        return this.stepCandidate(m);
+      case 'follower':
+        return this.stepFollower(m);
+      default: {
+        const unreachable: never = this.role;
+        throw new Error(`unknown role ${String(unreachable)}`);
+      }
+    }
+  }
+
+  /** A message from a higher term. Returns false when it must be ignored. */
+  private stepHigherTerm(m: Message): boolean {
+    if (m.type === 'MsgVote' || m.type === 'MsgPreVote') {
+      // Leader stickiness: while we hear from a leader, we disregard campaigns (thesis
+      // §4.2.3), unless the leader itself asked for this one (a transfer). For pre-votes
+      // this is part of pre-vote's definition (thesis §9.6); for real votes it goes with
+      // check-quorum, which guarantees a leader cut off from a quorum steps down.
+      const inLease = this.lead !== NONE && this.electionElapsed < this.electionTicks;
+      if (!m.transfer && inLease && (this.checkQuorum || m.type === 'MsgPreVote')) return false;
+    }
+    if (m.type === 'MsgPreVote') return true; // never changes our term
+    if (m.type === 'MsgPreVoteResp' && !m.reject) return true; // a grant at our proposed term
+    const leader = m.type === 'MsgApp' || m.type === 'MsgHeartbeat' ? m.from : NONE;
+    this.becomeFollower(m.term, leader);
+    return true;
+  }
+
+  private stepLowerTerm(m: Message): void {
+    if ((this.checkQuorum || this.preVote) && (m.type === 'MsgHeartbeat' || m.type === 'MsgApp')) {
+      // A stale leader (e.g. healed from a partition) might never hear our higher term
+      // otherwise, since with pre-vote and check-quorum we will not campaign against it.
+      this.send({ type: 'MsgAppResp', from: this.id, to: m.from, term: this.term, index: 0, reject: false, rejectHint: 0, logTerm: 0 });
+    } else if (m.type === 'MsgPreVote') {
+      // Tell the pre-candidate about our term so that it can catch up.
+      this.send({ type: 'MsgPreVoteResp', from: this.id, to: m.from, term: this.term, reject: true });
+    }
+    // Everything else from an old term is ignored.
+  }
+
+  private stepLeader(m: Message): RaftError | null {
+    switch (m.type) {
+      case 'MsgProp':
+        return this.handleProposal(m);
+      case 'MsgReadIndex':
+        this.handleReadIndexAsLeader(m);
+        return null;
+      case 'MsgTransferLeader':
+        this.handleTransferLeader(m.from);
+        return null;
+      default:
+        break;
+    }
+    const pr = this.tracker.progress.get(m.from);
+    if (pr === undefined) return null; // not a member (any longer)
+    switch (m.type) {
+      case 'MsgAppResp':
+        this.handleAppendResponse(m, pr);
+        break;
+      case 'MsgHeartbeatResp':
+        this.handleHeartbeatResponse(m, pr);
+        break;
+      default:
+        break; // votes and their answers, appends from a stale leader's peers, ...
+    }
+    return null;
+  }
+
+  private stepCandidate(m: Message): RaftError | null {
+    switch (m.type) {
+      case 'MsgProp':
+        return new ProposalDroppedError('no-leader');
+      case 'MsgReadIndex':
+        return new ProposalDroppedError('no-leader');
+      case 'MsgApp':
+        // A leader of our term exists (§5.2): recognise it.
+        this.becomeFollower(m.term, m.from);
+        this.handleAppendEntries(m);
+        break;
+      case 'MsgHeartbeat':
+        this.becomeFollower(m.term, m.from);
+        this.handleHeartbeat(m);
+        break;
+      case 'MsgVoteResp':
+      case 'MsgPreVoteResp':
+        this.handleVoteResponse(m);
+        break;
+      default:
+        break;
+    }
+    return null;
+  }
+
+  private handleVoteResponse(m: VoteResponse): void {
+    const expected = this.role === 'pre-candidate' ? 'MsgPreVoteResp' : 'MsgVoteResp';
+    if (m.type !== expected) return;
+    const result = this.poll(m.from, !m.reject);
+    if (result === 'won') {
+      if (this.role === 'pre-candidate') {
+        this.startCampaign('election');
+      } else {
+        this.becomeLeader();
+        this.bcastAppend();
+      }
+    } else if (result === 'lost') {
+      // A rejection with our own term: stay in this term, as a follower.
+      this.becomeFollower(this.term, NONE);
+    }
+  }
+
+  private stepFollower(m: Message): RaftError | null {
+    switch (m.type) {
+      case 'MsgProp':
+        if (this.lead === NONE) return new ProposalDroppedError('no-leader');
+        if (this.disableProposalForwarding) return new NotLeaderError(this.lead);
+        this.send({ ...m, to: this.lead });
+        return null;
+      case 'MsgApp':
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        this.handleAppendEntries(m);
+        return null;
+      case 'MsgHeartbeat':
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        this.handleHeartbeat(m);
+        return null;
+      case 'MsgTransferLeader':
+        if (this.lead === NONE) return new ProposalDroppedError('no-leader');
+        this.send({ ...m, to: this.lead, term: this.term });
+        return null;
+      case 'MsgTimeoutNow':
+        // Thesis §3.10: the leader asked us to start an election at once.
+        this.hup('transfer');
+        return null;
+      case 'MsgReadIndex':
+        if (this.lead === NONE) return new ProposalDroppedError('no-leader');
+        this.send({ ...m, to: this.lead });
+        return null;
+      case 'MsgReadIndexResp':
+        this.readStates.push({ index: m.index, context: m.context });
+        return null;
+      default:
+        return null;
+    }
+  }
+
+  // ---- Replication: leader side ----
+
+  private handleProposal(m: ProposeMessage): RaftError | null {
+    assert(m.entries.length > 0, 'a proposal with no entries');
+    if (!this.tracker.progress.has(this.id)) return new ProposalDroppedError('not-a-member');
+    if (this.leadTransferee !== NONE) return new ProposalDroppedError('leadership-transfer');
+    if (!this.appendEntries(m.entries)) return new ProposalDroppedError('uncommitted-size-limit');
+    this.appendsPending = true;
+    return null;
+  }
+
+  /**
+   * Append entries to the leader's log (assigning term and index) and count the leader's
+   * own copy. Returns false, appending nothing, when the uncommitted size limit would be
+   * passed.
+   */
+  private appendEntries(proposed: readonly Entry[]): boolean {
+    const bytes = entriesSizeBytes(proposed);
+    const limit = this.maxUncommittedEntriesSizeBytes;
+    if (limit > 0 && this.uncommittedSizeBytes > 0 && this.uncommittedSizeBytes + bytes > limit) return false;
+    this.uncommittedSizeBytes += bytes;
+    let index = this.log.lastIndex();
+    const entries = proposed.map((e) => ({ term: this.term, index: ++index, type: e.type, data: e.data }));
+    const last = this.log.append(entries);
+    this.self().maybeUpdate(last);
+    this.maybeCommit();
+    return true;
+  }
+
+  /**
+   * §5.3, §5.4.2: advance the commit index to the highest index a quorum holds, but only
+   * if that entry is from the current term. Returns whether it advanced.
+   */
+  private maybeCommit(): boolean {
+    const index = this.tracker.committed();
+    if (this.bugs.commitPriorTerm) {
+      // The testing bug: count replicas of any term's entry (the Figure 8 hazard).
+      if (index <= this.log.committed) return false;
+      this.log.commitTo(index);
+      return true;
+    }
+    return this.log.maybeCommit(index, this.term);
+  }
+
+  private bcastAppend(): void {
+    for (const id of this.tracker.progress.keys()) {
+      if (id !== this.id) this.maybeSendAppend(id, true);
+    }
+  }
+
+  /**
+   * Send `to` the entries from its next index, if its flow control allows. With
+   * `sendIfEmpty` false, nothing is sent when there is nothing new. Returns whether a
+   * message was sent.
+   */
+  private maybeSendAppend(to: NodeId, sendIfEmpty: boolean): boolean {
+    const pr = this.tracker.progress.get(to);
+    if (pr === undefined || pr.isPaused()) return false;
+    const prevIndex = pr.next - 1;
+    const prevTerm = this.log.term(prevIndex);
+    // Snapshots arrive with log compaction; until then the whole log is always present.
+    assert(prevTerm !== undefined, () => `no term for index ${prevIndex} when replicating to ${to}`);
+    const entries = this.log.entriesFrom(pr.next, this.maxSizePerMessageBytes);
+    if (entries.length === 0 && !sendIfEmpty) return false;
+    const message: AppendMessage = {
+      type: 'MsgApp',
+      from: this.id,
+      to,
+      term: this.term,
+      index: prevIndex,
+      logTerm: prevTerm,
+      entries,
+      commit: this.log.committed,
+    };
+    this.send(message);
+    pr.sentEntries(entries.length, entriesSizeBytes(entries));
+    return true;
+  }
+
+  private handleAppendResponse(m: AppendResponse, pr: Progress): void {
+    pr.recentActive = true;
+    if (m.reject) {
+      // Fast back-off: jump over the follower's entries of terms the leader cannot match.
+      const hint = m.logTerm > 0 ? this.log.findConflictByTerm(m.rejectHint, m.logTerm).index : m.rejectHint;
+      if (pr.maybeDecrTo(m.index, hint)) {
+        if (pr.state === 'replicate') pr.becomeProbe();
+        this.maybeSendAppend(m.from, true);
+      }
+      return;
+    }
+    const wasPaused = pr.isPaused();
+    if (!pr.maybeUpdate(m.index) && !(pr.match === m.index && pr.state === 'probe')) return;
+    if (pr.state === 'probe') pr.becomeReplicate();
+    else if (pr.state === 'replicate') pr.inflights.freeLE(m.index);
+    if (this.maybeCommit()) {
+      this.releasePendingReadIndexMessages();
+      this.bcastAppend();
+    } else if (wasPaused) {
+      this.maybeSendAppend(m.from, true);
+    }
+    // Pipeline: keep the follower's window full while there is more to send.
+    while (this.maybeSendAppend(m.from, false));
+    if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
+  }
+
+  private bcastHeartbeat(context: string): void {
+    for (const [id, pr] of this.tracker.progress) {
+      if (id === this.id) continue;
+      // Never tell a follower to commit beyond what it is known to hold.
+      const commit = Math.min(pr.match, this.log.committed);
+      this.send({ type: 'MsgHeartbeat', from: this.id, to: id, term: this.term, commit, context });
+    }
+  }
+
+  private handleHeartbeatResponse(m: HeartbeatResponse, pr: Progress): void {
+    pr.recentActive = true;
+    pr.msgAppFlowPaused = false;
+    // Resend if the follower lags (this also recovers from lost appends filling the window).
+    if (pr.match < this.log.lastIndex() || pr.state === 'probe') this.maybeSendAppend(m.from, true);
+    if (m.context === '') return;
+    const acks = this.readOnly.recvAck(m.from, m.context);
+    if (acks === null || this.tracker.voteResultOf(acks) !== 'won') return;
+    for (const request of this.readOnly.advance(m.context)) this.answerRead(request.from, request.index, request.context);
+  }
+
+  private handleTransferLeader(transferee: NodeId): void {
+    if (!this.tracker.isVoter(transferee)) return; // learners and strangers cannot lead
+    if (this.leadTransferee === transferee) return; // already under way
+    this.leadTransferee = NONE;
+    if (transferee === this.id) return; // already the leader
+    // The transfer must finish within one election timeout or be abandoned.
+    this.electionElapsed = 0;
+    this.leadTransferee = transferee;
+    const pr = this.tracker.progress.get(transferee)!;
+    if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(transferee);
+    else this.maybeSendAppend(transferee, true);
+  }
+
+  private sendTimeoutNow(to: NodeId): void {
+    this.send({ type: 'MsgTimeoutNow', from: this.id, to, term: this.term });
+  }
+
+  // ---- Replication: follower side ----
+
+  private handleAppendEntries(m: AppendMessage): void {
+    if (m.index < this.log.committed) {
+      // Everything up to our commit index matches any leader's log (§5.4): say so.
+      this.sendAppendResponse(m.from, { index: this.log.committed, reject: false, rejectHint: 0, logTerm: 0 });
+      return;
+    }
+    const lastNew = this.log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
+    if (lastNew !== undefined) {
+      this.sendAppendResponse(m.from, { index: lastNew, reject: false, rejectHint: 0, logTerm: 0 });
+      return;
+    }
+    // §5.3 consistency check failed. Hint where our log might match: the last entry at
+    // or before the probe whose term is ≤ the probe's term.
+    const hint = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
+    this.sendAppendResponse(m.from, { index: m.index, reject: true, rejectHint: hint.index, logTerm: hint.term });
+  }
+
+  private sendAppendResponse(to: NodeId, fields: Pick<AppendResponse, 'index' | 'reject' | 'rejectHint' | 'logTerm'>): void {
+    this.send({ type: 'MsgAppResp', from: this.id, to, term: this.term, ...fields });
+  }
+
+  private handleHeartbeat(m: HeartbeatMessage): void {
+    this.log.commitTo(m.commit);
+    this.send({ type: 'MsgHeartbeatResp', from: this.id, to: m.from, term: this.term, context: m.context });
+  }
+
+  // ---- Linearizable reads (thesis §6.4) ----
+
+  private handleReadIndexAsLeader(m: ReadIndexMessage): void {
+    if (this.tracker.isSingleton()) {
+      this.answerRead(m.from, this.log.committed, m.context);
+      return;
+    }
+    // Until an entry of this term commits, the leader's commit index may be behind
+    // entries committed by its predecessors (§6.4 step 1): defer.
+    if (!this.committedEntryInCurrentTerm()) {
+      if (this.pendingReadIndexMessages.length < MAX_PENDING_READ_INDEX_REQUESTS) this.pendingReadIndexMessages.push(m);
+      return;
+    }
+    this.confirmRead(m);
+  }
+
+  private confirmRead(m: ReadIndexMessage): void {
+    if (this.bugs.staleRead) {
+      // The testing bug: answer without proving we are still the leader.
+      this.answerRead(m.from, this.log.committed, m.context);
+      return;
+    }
+    if (!this.readOnly.addRequest(this.log.committed, m.from, m.context)) return;
+    this.readOnly.recvAck(this.id, m.context);
+    this.bcastHeartbeat(m.context);
+  }
+
+  private answerRead(requester: NodeId, index: number, context: string): void {
+    if (requester === this.id || requester === NONE) {
+      this.readStates.push({ index, context });
+    } else {
+      this.send({ type: 'MsgReadIndexResp', from: this.id, to: requester, term: this.term, index, context });
+    }
+  }
+
+  private committedEntryInCurrentTerm(): boolean {
+    return this.log.term(this.log.committed) === this.term;
+  }
+
+  private releasePendingReadIndexMessages(): void {
+    if (this.pendingReadIndexMessages.length === 0 || !this.committedEntryInCurrentTerm()) return;
+    const pending = this.pendingReadIndexMessages;
+    this.pendingReadIndexMessages = [];
+    for (const m of pending) this.confirmRead(m);
+  }
+
+  // ---- Output ----
+
+  private send(m: Message): void {
+    assert(m.to !== this.id, () => `${m.type} addressed to self`);
+    this.messages.push(m);
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * `RawNode`: the core's public face. The caller feeds it time (`tick`), messages
+ * (`step`) and requests (`propose`, `readIndex`, `transferLeadership`), then collects a
+ * `Ready`, handles it in the order its fields document, and calls `advance()`.
+ *
+ * It does no I/O, reads no clock and draws randomness only from the injected source:
+ * given the same inputs it produces the same outputs.
+ */
+import { assert } from './errors.js';
+import type { RaftConfig } from './config.js';
+import { Raft } from './raft.js';
+import type { Status } from './status.js';
+import { isHardStateEqual } from './types.js';
+import type { HardState, Message, NodeId, Ready, SoftState } from './types.js';
+
+export class RawNode {
+  private readonly raft: Raft;
+  private previousSoftState: SoftState;
+  private previousHardState: HardState;
+  /** The Ready handed out and not yet advanced, if any. */
+  private pending: Ready | null = null;
+
+  constructor(config: RaftConfig) {
+    this.raft = new Raft(config);
+    this.previousSoftState = this.raft.softState();
+    this.previousHardState = this.raft.hardState();
+  }
+
+  /** Advance logical time by one tick (drives elections and heartbeats). */
+  tick(): void {
+    this.raft.tick();
+  }
+
+  /** Start an election now (pre-vote first when enabled). A leader ignores it. */
+  campaign(): void {
+    this.raft.campaign();
+  }
+
+  /**
+   * Propose `data` for the log. On a follower the proposal is forwarded to the leader.
+   * Throws `ProposalDroppedError` (no leader, leadership transfer under way, size limit)
+   * or `NotLeaderError` (forwarding disabled). Acceptance is not commitment: the entry
+   * may still be lost if leadership changes before it commits.
+   */
+  propose(data: Uint8Array): void {
+    this.raft.propose(data);
+  }
+
+  /** Feed a message received from a peer. Messages from unknown peers are ignored. */
+  step(message: Message): void {
+    this.raft.step(message);
+  }
+
+  /**
+   * Request a linearizable read point. When confirmed, a `ReadState` with the same
+   * `context` appears in a later `Ready`; the read may be served once applied ≥ its index.
+   * Throws `ProposalDroppedError` when no leader is known.
+   */
+  readIndex(context: string): void {
+    this.raft.readIndex(context);
+  }
+
+  /** Ask the leader (this node, or forwarded) to hand leadership to `transferee`. */
+  transferLeadership(transferee: NodeId): void {
+    this.raft.transferLeadership(transferee);
+  }
+
+  /** Tell the core that the last message to `peer` could not be delivered. */
+  reportUnreachable(peer: NodeId): void {
+    this.raft.reportUnreachable(peer);
+  }
+
+  hasReady(): boolean {
+    if (this.pending !== null) return false;
+    this.raft.flushPendingAppends();
+    const r = this.raft;
+    return (
+      r.hasMessages() ||
+      r.log.hasUnstableEntries() ||
+      r.log.hasEntriesToApply() ||
+      r.readStates.length > 0 ||
+      !isHardStateEqual(r.hardState(), this.previousHardState) ||
+      !isSoftStateEqual(r.softState(), this.previousSoftState)
+    );
+  }
+
+  /**
+   * The next batch of work. Must be followed by `advance()` before the next call.
+   * Handle its fields in the order `Ready` documents: persist, send, apply.
+   */
+  ready(): Ready {
+    assert(this.pending === null, 'ready() called again before advance()');
+    const r = this.raft;
+    r.flushPendingAppends();
+    const softState = r.softState();
+    const hardState = r.hardState();
+    const ready: Ready = {
+      softState: isSoftStateEqual(softState, this.previousSoftState) ? null : softState,
+      hardState: isHardStateEqual(hardState, this.previousHardState) ? null : hardState,
+      entries: r.log.unstableEntries(),
+      committedEntries: r.log.nextEntriesToApply(r.maxCommittedSizePerReadyBytes),
+      messages: r.takeMessages(),
+      readStates: r.takeReadStates(),
+    };
+    this.pending = ready;
+    return ready;
+  }
+
+  /** Acknowledge that the last `Ready` has been persisted, sent and applied. */
+  advance(): void {
+    const ready = this.pending;
+    assert(ready !== null, 'advance() called without a pending ready()');
+    this.pending = null;
+    if (ready.softState !== null) this.previousSoftState = ready.softState;
+    if (ready.hardState !== null) this.previousHardState = ready.hardState;
+    const r = this.raft;
+    if (ready.entries.length > 0) {
+      const last = ready.entries[ready.entries.length - 1]!;
+      r.log.stableTo(last.index, last.term);
+    }
+    if (ready.committedEntries.length > 0) {
+      r.log.appliedTo(ready.committedEntries[ready.committedEntries.length - 1]!.index);
+      r.reduceUncommittedSize(ready.committedEntries);
+    }
+  }
+
+  status(): Status {
+    return this.raft.status();
+  }
+}
+
+function isSoftStateEqual(a: SoftState, b: SoftState): boolean {
+  return a.leader === b.leader && a.role === b.role;
+}

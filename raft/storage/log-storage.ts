@@ -1,0 +1,54 @@
+/**
+ * What the Raft core reads from. The core only reads; the driver writes (after a
+ * `Ready`) through the implementation's own methods. Reads are synchronous: an
+ * implementation backed by a disk keeps the part of the log the core may ask for in
+ * memory and persists in the background of the driver's write path.
+ */
+import type { ConfState, Entry, HardState, Snapshot } from '../core/types.js';
+
+export interface InitialState {
+  readonly hardState: HardState;
+  readonly confState: ConfState;
+}
+
+export interface LogStorage {
+  /** The persisted hard state and the membership of the latest snapshot. */
+  initialState(): InitialState;
+  /**
+   * Entries in [lo, hi), cut to at most `maxSizeBytes` in total (by `entrySizeBytes`)
+   * but never to fewer than one entry when the range is not empty.
+   * Throws `CompactedError` if lo ≤ the snapshot index, `UnavailableError` if hi > last+1.
+   */
+  entries(lo: number, hi: number, maxSizeBytes: number): Entry[];
+  /**
+   * The term of the entry at `index`, for index in [firstIndex()-1, lastIndex()]
+   * (firstIndex()-1 is the snapshot's index, whose term is kept).
+   */
+  term(index: number): number;
+  /** Index of the first entry still available (snapshot index + 1). */
+  firstIndex(): number;
+  /** Index of the last entry (the snapshot's index when the log after it is empty). */
+  lastIndex(): number;
+  /** The most recent snapshot. */
+  snapshot(): Snapshot;
+}
+
+/** Bytes an entry counts for in size limits: its payload plus a fixed framing cost. */
+export function entrySizeBytes(entry: Entry): number {
+  return entry.data.byteLength + ENTRY_FRAMING_BYTES;
+}
+
+/** Approximate encoded size of an entry's term, index and type. */
+export const ENTRY_FRAMING_BYTES = 16;
+
+/** Cut `entries` (in place order) to at most `maxSizeBytes`, keeping at least one. */
+export function limitSize(entries: Entry[], maxSizeBytes: number): Entry[] {
+  if (entries.length === 0) return entries;
+  let size = entrySizeBytes(entries[0]!);
+  let count = 1;
+  for (; count < entries.length; count++) {
+    size += entrySizeBytes(entries[count]!);
+    if (size > maxSizeBytes) break;
+  }
+  return count === entries.length ? entries : entries.slice(0, count);
+}

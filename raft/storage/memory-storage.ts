@@ -1,0 +1,112 @@
+/**
+ * A `LogStorage` held entirely in memory: for tests, the simulator, and as the read
+ * cache of durable storages. Holds a snapshot, the entries after it and the hard state.
+ */
+import { CompactedError, SnapshotOutOfDateError, UnavailableError, assert } from '../core/errors.js';
+import { EMPTY_HARD_STATE, EntryType } from '../core/types.js';
+import type { ConfState, Entry, HardState, Snapshot } from '../core/types.js';
+import { limitSize } from './log-storage.js';
+import type { InitialState, LogStorage } from './log-storage.js';
+
+const EMPTY_CONF_STATE: ConfState = Object.freeze({ voters: [], learners: [], votersOutgoing: [] });
+
+export class MemoryStorage implements LogStorage {
+  private hardState: HardState = EMPTY_HARD_STATE;
+  private currentSnapshot: Snapshot;
+  /**
+   * `log[0]` is a dummy entry standing for the snapshot (its index and term); real entries
+   * follow, so the entry at index i is `log[i - log[0].index]`.
+   */
+  private log: Entry[];
+
+  /** A storage for a brand-new member of a cluster whose initial members are `voters`. */
+  constructor(voters: readonly number[] = []) {
+    this.currentSnapshot = {
+      metadata: { index: 0, term: 0, confState: { ...EMPTY_CONF_STATE, voters: [...voters] } },
+      data: new Uint8Array(0),
+    };
+    this.log = [dummyEntry(0, 0)];
+  }
+
+  initialState(): InitialState {
+    return { hardState: this.hardState, confState: this.currentSnapshot.metadata.confState };
+  }
+
+  setHardState(hardState: HardState): void {
+    this.hardState = hardState;
+  }
+
+  entries(lo: number, hi: number, maxSizeBytes: number): Entry[] {
+    const offset = this.log[0]!.index;
+    if (lo <= offset) throw new CompactedError(lo, offset + 1);
+    if (hi > this.lastIndex() + 1) throw new UnavailableError(hi - 1, this.lastIndex());
+    return limitSize(this.log.slice(lo - offset, hi - offset), maxSizeBytes);
+  }
+
+  term(index: number): number {
+    const offset = this.log[0]!.index;
+    if (index < offset) throw new CompactedError(index, offset + 1);
+    if (index - offset >= this.log.length) throw new UnavailableError(index, this.lastIndex());
+    return this.log[index - offset]!.term;
+  }
+
+  firstIndex(): number {
+    return this.log[0]!.index + 1;
+  }
+
+  lastIndex(): number {
+    return this.log[0]!.index + this.log.length - 1;
+  }
+
+  snapshot(): Snapshot {
+    return this.currentSnapshot;
+  }
+
+  /**
+   * Append entries that follow on from the stored log, replacing any stored entries at
+   * the same or later indexes (a follower's log being overwritten by its leader's).
+   * Entries at or below the snapshot index are ignored.
+   */
+  append(entries: readonly Entry[]): void {
+    if (entries.length === 0) return;
+    const first = this.firstIndex();
+    const lastNew = entries[entries.length - 1]!.index;
+    if (lastNew < first) return;
+    const fresh = entries[0]!.index < first ? entries.slice(first - entries[0]!.index) : entries;
+    const start = fresh[0]!.index;
+    assert(start <= this.lastIndex() + 1, () => `append leaves a gap: last ${this.lastIndex()}, appending ${start}`);
+    const offset = this.log[0]!.index;
+    this.log.length = start - offset;
+    for (const entry of fresh) this.log.push(entry);
+  }
+
+  /** Replace the whole contents with a snapshot received from the leader. */
+  applySnapshot(snapshot: Snapshot): void {
+    const current = this.currentSnapshot.metadata.index;
+    if (snapshot.metadata.index <= current) throw new SnapshotOutOfDateError(snapshot.metadata.index, current);
+    this.currentSnapshot = snapshot;
+    this.log = [dummyEntry(snapshot.metadata.index, snapshot.metadata.term)];
+  }
+
+  /** Record a snapshot the application took at `index` (≤ last index). Does not compact. */
+  createSnapshot(index: number, confState: ConfState, data: Uint8Array): Snapshot {
+    const current = this.currentSnapshot.metadata.index;
+    if (index <= current) throw new SnapshotOutOfDateError(index, current);
+    assert(index <= this.lastIndex(), () => `snapshot index ${index} beyond last index ${this.lastIndex()}`);
+    this.currentSnapshot = { metadata: { index, term: this.term(index), confState }, data };
+    return this.currentSnapshot;
+  }
+
+  /** Discard entries up to and including `compactIndex` (≤ last index). */
+  compact(compactIndex: number): void {
+    const offset = this.log[0]!.index;
+    if (compactIndex <= offset) throw new CompactedError(compactIndex, offset + 1);
+    assert(compactIndex <= this.lastIndex(), () => `compact ${compactIndex} beyond last index ${this.lastIndex()}`);
+    const term = this.term(compactIndex);
+    this.log = [dummyEntry(compactIndex, term), ...this.log.slice(compactIndex - offset + 1)];
+  }
+}
+
+function dummyEntry(index: number, term: number): Entry {
+  return { index, term, type: EntryType.Normal, data: new Uint8Array(0) };
+}

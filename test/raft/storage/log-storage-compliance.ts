@@ -1,0 +1,447 @@
+/**
+ * The suite every `LogStorage` implementation must pass, in the manner of
+ * abstract-level's shared tests: an implementation's test file calls
+ * `logStorageCompliance(name, factory)` with a factory for fresh, empty storages.
+ *
+ * It checks the read contract of `raft/storage/log-storage.ts` (what the Raft core relies
+ * on) and the write methods the driver calls after each `Ready`: `append`, `setHardState`,
+ * `createSnapshot`, `compact` and `applySnapshot`. Writes may be asynchronous (a durable
+ * storage may resolve once its write is on disk); reads are synchronous by contract.
+ */
+import { AssertionFailedError, CompactedError, SnapshotOutOfDateError, UnavailableError } from '../../../raft/core/errors.js';
+import { EntryType } from '../../../raft/core/types.js';
+import type { ConfState, Entry, HardState, Snapshot } from '../../../raft/core/types.js';
+import { entrySizeBytes } from '../../../raft/storage/log-storage.js';
+import type { LogStorage } from '../../../raft/storage/log-storage.js';
+
+/** A `LogStorage` together with the write side the driver uses. */
+export interface LogStorageUnderTest extends LogStorage {
+  /** Append entries following on from the log, replacing any at the same or later indexes. */
+  append(entries: readonly Entry[]): void | Promise<void>;
+  setHardState(hardState: HardState): void | Promise<void>;
+  /** Replace the whole contents with a snapshot received from the leader. */
+  applySnapshot(snapshot: Snapshot): void | Promise<void>;
+  /** Record a snapshot the application took at `index`; does not compact. */
+  createSnapshot(index: number, confState: ConfState, data: Uint8Array): Snapshot | Promise<Snapshot>;
+  /** Discard entries up to and including `compactIndex`. */
+  compact(compactIndex: number): void | Promise<void>;
+  /** Release whatever the storage holds (files, handles); optional. */
+  close?(): void | Promise<void>;
+}
+
+export interface LogStorageFactoryOptions {
+  /** The initial members of the cluster, reported by `initialState().confState.voters`. */
+  readonly voters: readonly number[];
+}
+
+/** Makes a fresh, empty storage; called once per test. */
+export type LogStorageFactory = (options: LogStorageFactoryOptions) => LogStorageUnderTest | Promise<LogStorageUnderTest>;
+
+const UNLIMITED = Number.MAX_SAFE_INTEGER;
+const VOTERS = [1, 2, 3];
+
+/** An entry with a payload of `sizeBytes` bytes (its framing cost comes on top). */
+export function entry(index: number, term: number, sizeBytes = 0): Entry {
+  return { index, term, type: EntryType.Normal, data: new Uint8Array(sizeBytes).fill(index % 256) };
+}
+
+/** Entries `first..last` inclusive, each of term `termOf(index)`. */
+export function entries(first: number, last: number, termOf: (index: number) => number = () => 1): Entry[] {
+  const result: Entry[] = [];
+  for (let index = first; index <= last; index++) result.push(entry(index, termOf(index)));
+  return result;
+}
+
+function snapshotAt(index: number, term: number, confState: ConfState = confStateOf([4, 5, 6])): Snapshot {
+  return { metadata: { index, term, confState }, data: new Uint8Array([index % 256, term % 256]) };
+}
+
+function confStateOf(voters: number[], learners: number[] = []): ConfState {
+  return { voters, learners, votersOutgoing: [] };
+}
+
+/** Index and term of each entry: what equality of logs means here. */
+function ids(list: readonly Entry[]): Array<[number, number]> {
+  return list.map((e) => [e.index, e.term]);
+}
+
+export function logStorageCompliance(name: string, factory: LogStorageFactory): void {
+  describe(`LogStorage compliance: ${name}`, () => {
+    let storage: LogStorageUnderTest;
+
+    beforeEach(async () => {
+      storage = await factory({ voters: VOTERS });
+    });
+
+    afterEach(async () => {
+      await storage.close?.();
+    });
+
+    /** Append 1..10 with terms 1,1,1,2,2,2,3,3,3,4. */
+    async function appendTen(): Promise<void> {
+      await storage.append(entries(1, 10, (index) => Math.ceil(index / 3)));
+    }
+
+    describe('when empty', () => {
+      it('has first index 1, last index 0 and term(0) = 0', () => {
+        expect(storage.firstIndex()).toBe(1);
+        expect(storage.lastIndex()).toBe(0);
+        expect(storage.term(0)).toBe(0);
+      });
+
+      it('returns no entries for the empty range after the snapshot', () => {
+        expect(storage.entries(1, 1, UNLIMITED)).toEqual([]);
+      });
+
+      it('holds the empty snapshot and the initial members', () => {
+        expect(storage.snapshot().metadata.index).toBe(0);
+        expect(storage.snapshot().metadata.term).toBe(0);
+        const state = storage.initialState();
+        expect(state.hardState).toEqual({ term: 0, vote: 0, commit: 0 });
+        expect([...state.confState.voters]).toEqual(VOTERS);
+        expect([...state.confState.learners]).toEqual([]);
+        expect([...state.confState.votersOutgoing]).toEqual([]);
+      });
+
+      it('reports terms and entries beyond the end as unavailable', () => {
+        expectUnavailable(() => storage.term(1));
+        expectUnavailable(() => storage.entries(1, 2, UNLIMITED));
+      });
+    });
+
+    describe('append', () => {
+      it('reads back what was appended, whole and in sub-ranges', async () => {
+        const written = entries(1, 5, (index) => (index < 3 ? 1 : 2));
+        await storage.append(written);
+        expect(storage.firstIndex()).toBe(1);
+        expect(storage.lastIndex()).toBe(5);
+        expect(storage.entries(1, 6, UNLIMITED)).toEqual(written);
+        expect(storage.entries(2, 4, UNLIMITED)).toEqual(written.slice(1, 3));
+        expect(storage.entries(6, 6, UNLIMITED)).toEqual([]);
+        expect([1, 2, 3, 4, 5].map((index) => storage.term(index))).toEqual([1, 1, 2, 2, 2]);
+      });
+
+      it('keeps payloads and entry types', async () => {
+        const written: Entry[] = [
+          { index: 1, term: 1, type: EntryType.Normal, data: new Uint8Array([1, 2, 3]) },
+          { index: 2, term: 1, type: EntryType.ConfChange, data: new Uint8Array([9]) },
+          { index: 3, term: 1, type: EntryType.Normal, data: new Uint8Array(0) },
+        ];
+        await storage.append(written);
+        expect(storage.entries(1, 4, UNLIMITED)).toEqual(written);
+      });
+
+      it('extends the log batch after batch', async () => {
+        await storage.append(entries(1, 3));
+        await storage.append(entries(4, 4, () => 2));
+        await storage.append(entries(5, 7, () => 2));
+        expect(storage.lastIndex()).toBe(7);
+        expect(ids(storage.entries(1, 8, UNLIMITED))).toEqual([[1, 1], [2, 1], [3, 1], [4, 2], [5, 2], [6, 2], [7, 2]]);
+      });
+
+      it('does nothing for an empty batch', async () => {
+        await storage.append(entries(1, 3));
+        await storage.append([]);
+        expect(storage.lastIndex()).toBe(3);
+      });
+
+      it('replaces a conflicting suffix, dropping every entry after the new ones', async () => {
+        await storage.append(entries(1, 5));
+        await storage.append(entries(3, 4, () => 2));
+        expect(storage.lastIndex()).toBe(4);
+        expect(ids(storage.entries(1, 5, UNLIMITED))).toEqual([[1, 1], [2, 1], [3, 2], [4, 2]]);
+        expectUnavailable(() => storage.term(5));
+      });
+
+      it('replaces a suffix with a longer one', async () => {
+        await storage.append(entries(1, 3));
+        await storage.append(entries(2, 6, () => 3));
+        expect(ids(storage.entries(1, 7, UNLIMITED))).toEqual([[1, 1], [2, 3], [3, 3], [4, 3], [5, 3], [6, 3]]);
+      });
+
+      it('replaces the whole log from index 1', async () => {
+        await storage.append(entries(1, 3));
+        await storage.append(entries(1, 2, () => 5));
+        expect(ids(storage.entries(1, 3, UNLIMITED))).toEqual([[1, 5], [2, 5]]);
+      });
+
+      it('refuses a batch that would leave a gap', async () => {
+        await expectAssertion(async () => storage.append([entry(2, 1)]));
+        await storage.append(entries(1, 3));
+        await expectAssertion(async () => storage.append([entry(5, 1)]));
+        expect(storage.lastIndex()).toBe(3);
+      });
+
+      it('ignores entries at or below the compacted prefix, keeping the rest', async () => {
+        await appendTen();
+        await storage.compact(5);
+        await storage.append(entries(3, 5, () => 9));
+        expect(storage.lastIndex()).toBe(10);
+        expect(storage.term(5)).toBe(2);
+        await storage.append(entries(4, 7, () => 9));
+        expect(storage.firstIndex()).toBe(6);
+        expect(storage.lastIndex()).toBe(7);
+        expect(ids(storage.entries(6, 8, UNLIMITED))).toEqual([[6, 9], [7, 9]]);
+      });
+
+      it('does not alias the arrays passed in or handed out', async () => {
+        const batch = entries(1, 3);
+        await storage.append(batch);
+        batch.length = 0;
+        const read = storage.entries(1, 4, UNLIMITED);
+        read.pop();
+        read.push(entry(99, 99));
+        expect(ids(storage.entries(1, 4, UNLIMITED))).toEqual([[1, 1], [2, 1], [3, 1]]);
+      });
+    });
+
+    describe('entries size limit', () => {
+      const payloadBytes = 100;
+      const eachBytes = payloadBytes + entrySizeBytes(entry(0, 0, 0));
+
+      beforeEach(async () => {
+        await storage.append([1, 2, 3, 4, 5].map((index) => entry(index, 1, payloadBytes)));
+      });
+
+      it('counts entries by entrySizeBytes', () => {
+        expect(entrySizeBytes(storage.entries(1, 2, UNLIMITED)[0]!)).toBe(eachBytes);
+      });
+
+      it('returns every entry in range when the limit allows', () => {
+        expect(storage.entries(1, 6, UNLIMITED)).toHaveLength(5);
+        expect(storage.entries(1, 6, 5 * eachBytes)).toHaveLength(5);
+      });
+
+      it('cuts the range to the entries that fit', () => {
+        expect(ids(storage.entries(1, 6, 2 * eachBytes))).toEqual([[1, 1], [2, 1]]);
+        expect(ids(storage.entries(2, 6, 3 * eachBytes + eachBytes - 1))).toEqual([[2, 1], [3, 1], [4, 1]]);
+      });
+
+      it('always returns at least one entry of a non-empty range', () => {
+        expect(ids(storage.entries(1, 6, 0))).toEqual([[1, 1]]);
+        expect(ids(storage.entries(3, 6, eachBytes - 1))).toEqual([[3, 1]]);
+        expect(storage.entries(3, 3, 0)).toEqual([]);
+      });
+    });
+
+    describe('compact', () => {
+      beforeEach(appendTen);
+
+      it('moves the first index past the compacted entries and keeps the last index', async () => {
+        await storage.compact(4);
+        expect(storage.firstIndex()).toBe(5);
+        expect(storage.lastIndex()).toBe(10);
+        expect(ids(storage.entries(5, 11, UNLIMITED))).toEqual(ids(entries(5, 10, (index) => Math.ceil(index / 3))));
+      });
+
+      it('keeps the term of the last compacted entry', async () => {
+        await storage.compact(4);
+        expect(storage.term(4)).toBe(2);
+        expect(storage.term(5)).toBe(2);
+      });
+
+      it('reports compacted indexes with CompactedError', async () => {
+        await storage.compact(4);
+        expectCompacted(() => storage.term(3));
+        expectCompacted(() => storage.entries(4, 6, UNLIMITED));
+        expectCompacted(() => storage.entries(1, 6, UNLIMITED));
+      });
+
+      it('can compact the whole log', async () => {
+        await storage.compact(10);
+        expect(storage.firstIndex()).toBe(11);
+        expect(storage.lastIndex()).toBe(10);
+        expect(storage.term(10)).toBe(4);
+        expect(storage.entries(11, 11, UNLIMITED)).toEqual([]);
+        await storage.append([entry(11, 5)]);
+        expect(ids(storage.entries(11, 12, UNLIMITED))).toEqual([[11, 5]]);
+      });
+
+      it('refuses to compact what is already compacted', async () => {
+        await storage.compact(4);
+        await expectRejection(async () => storage.compact(4), CompactedError, 'COMPACTED');
+        await expectRejection(async () => storage.compact(2), CompactedError, 'COMPACTED');
+        expect(storage.firstIndex()).toBe(5);
+      });
+
+      it('refuses to compact beyond the last index', async () => {
+        await expectAssertion(async () => storage.compact(11));
+        expect(storage.firstIndex()).toBe(1);
+      });
+    });
+
+    describe('unavailable entries', () => {
+      beforeEach(appendTen);
+
+      it('reports reads past the end with UnavailableError', () => {
+        expectUnavailable(() => storage.term(11));
+        expectUnavailable(() => storage.entries(5, 12, UNLIMITED));
+        expectUnavailable(() => storage.entries(11, 12, UNLIMITED));
+      });
+
+      it('allows hi = lastIndex + 1', () => {
+        expect(storage.entries(10, 11, UNLIMITED)).toHaveLength(1);
+      });
+    });
+
+    describe('createSnapshot', () => {
+      beforeEach(appendTen);
+
+      it('records a snapshot at an index with that entry’s term, without compacting', async () => {
+        const confState = confStateOf([1, 2, 3], [4]);
+        const data = new Uint8Array([7, 7, 7]);
+        const snapshot = await storage.createSnapshot(5, confState, data);
+        expect(snapshot.metadata.index).toBe(5);
+        expect(snapshot.metadata.term).toBe(2);
+        expect(snapshot.metadata.confState).toEqual(confState);
+        expect(snapshot.data).toEqual(data);
+        expect(storage.snapshot()).toEqual(snapshot);
+        expect(storage.firstIndex()).toBe(1);
+        expect(storage.lastIndex()).toBe(10);
+      });
+
+      it('makes the snapshot’s membership the initial state’s', async () => {
+        const confState = confStateOf([1, 2], [3]);
+        await storage.createSnapshot(5, confState, new Uint8Array(0));
+        expect(storage.initialState().confState).toEqual(confState);
+      });
+
+      it('refuses a snapshot at or before the current one with SnapshotOutOfDateError', async () => {
+        await storage.createSnapshot(5, confStateOf(VOTERS), new Uint8Array(0));
+        for (const index of [5, 3]) {
+          await expectRejection(
+            async () => storage.createSnapshot(index, confStateOf(VOTERS), new Uint8Array(0)),
+            SnapshotOutOfDateError,
+            'SNAPSHOT_OUT_OF_DATE',
+          );
+        }
+        expect(storage.snapshot().metadata.index).toBe(5);
+      });
+
+      it('refuses a snapshot beyond the last index', async () => {
+        await expectAssertion(async () => storage.createSnapshot(11, confStateOf(VOTERS), new Uint8Array(0)));
+      });
+
+      it('is followed by compaction up to it in the usual driver sequence', async () => {
+        await storage.createSnapshot(7, confStateOf(VOTERS), new Uint8Array(0));
+        await storage.compact(7);
+        expect(storage.firstIndex()).toBe(8);
+        expect(storage.term(7)).toBe(3);
+        expect(storage.snapshot().metadata.index).toBe(7);
+      });
+    });
+
+    describe('applySnapshot', () => {
+      it('replaces an empty storage’s contents', async () => {
+        const snapshot = snapshotAt(20, 5);
+        await storage.applySnapshot(snapshot);
+        expect(storage.snapshot()).toEqual(snapshot);
+        expect(storage.firstIndex()).toBe(21);
+        expect(storage.lastIndex()).toBe(20);
+        expect(storage.term(20)).toBe(5);
+        expect(storage.entries(21, 21, UNLIMITED)).toEqual([]);
+        expectCompacted(() => storage.term(19));
+        expectUnavailable(() => storage.term(21));
+        expect(storage.initialState().confState).toEqual(snapshot.metadata.confState);
+      });
+
+      it('discards the whole log, even entries beyond the snapshot', async () => {
+        await appendTen();
+        await storage.applySnapshot(snapshotAt(6, 7));
+        expect(storage.firstIndex()).toBe(7);
+        expect(storage.lastIndex()).toBe(6);
+        expect(storage.term(6)).toBe(7);
+      });
+
+      it('lets the log continue right after the snapshot, and only there', async () => {
+        await storage.applySnapshot(snapshotAt(20, 5));
+        await expectAssertion(async () => storage.append([entry(22, 5)]));
+        await storage.append(entries(21, 23, () => 6));
+        expect(ids(storage.entries(21, 24, UNLIMITED))).toEqual([[21, 6], [22, 6], [23, 6]]);
+      });
+
+      it('refuses an older snapshot with SnapshotOutOfDateError and changes nothing', async () => {
+        const current = snapshotAt(20, 5);
+        await storage.applySnapshot(current);
+        await storage.append(entries(21, 22, () => 5));
+        await expectRejection(
+          async () => storage.applySnapshot(snapshotAt(10, 3)),
+          SnapshotOutOfDateError,
+          'SNAPSHOT_OUT_OF_DATE',
+        );
+        expect(storage.snapshot()).toEqual(current);
+        expect(storage.firstIndex()).toBe(21);
+        expect(storage.lastIndex()).toBe(22);
+      });
+
+      it('refuses a snapshot older than one created locally', async () => {
+        await appendTen();
+        await storage.createSnapshot(8, confStateOf(VOTERS), new Uint8Array(0));
+        await expectRejection(
+          async () => storage.applySnapshot(snapshotAt(6, 2)),
+          SnapshotOutOfDateError,
+          'SNAPSHOT_OUT_OF_DATE',
+        );
+        expect(storage.lastIndex()).toBe(10);
+      });
+    });
+
+    describe('initialState', () => {
+      it('returns the hard state last set', async () => {
+        await storage.setHardState({ term: 3, vote: 2, commit: 7 });
+        await storage.setHardState({ term: 4, vote: 1, commit: 9 });
+        expect(storage.initialState().hardState).toEqual({ term: 4, vote: 1, commit: 9 });
+      });
+
+      it('returns the hard state together with the latest snapshot’s membership', async () => {
+        const hardState = { term: 5, vote: 3, commit: 20 };
+        const snapshot = snapshotAt(20, 5, confStateOf([1, 2, 3, 4], [5]));
+        await storage.applySnapshot(snapshot);
+        await storage.setHardState(hardState);
+        expect(storage.initialState()).toEqual({ hardState, confState: snapshot.metadata.confState });
+      });
+    });
+  });
+}
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+function expectThrown(run: () => unknown, errorClass: ErrorClass, code?: string): void {
+  let thrown: unknown;
+  try {
+    run();
+  } catch (error) {
+    thrown = error;
+  }
+  checkError(thrown, errorClass, code);
+}
+
+async function expectRejection(run: () => Promise<unknown>, errorClass: ErrorClass, code?: string): Promise<void> {
+  let thrown: unknown;
+  try {
+    await run();
+  } catch (error) {
+    thrown = error;
+  }
+  checkError(thrown, errorClass, code);
+}
+
+function checkError(thrown: unknown, errorClass: ErrorClass, code: string | undefined): void {
+  expect(thrown).toBeInstanceOf(errorClass);
+  if (code !== undefined) {
+    expect(thrown).toMatchObject({ code, retryable: false });
+  }
+}
+
+function expectCompacted(run: () => unknown): void {
+  expectThrown(run, CompactedError, 'COMPACTED');
+}
+
+function expectUnavailable(run: () => unknown): void {
+  expectThrown(run, UnavailableError, 'UNAVAILABLE');
+}
+
+/** A broken precondition of a write is a bug in the caller: an assertion, not an error code. */
+async function expectAssertion(run: () => Promise<unknown>): Promise<void> {
+  await expectRejection(run, AssertionFailedError);
+}
