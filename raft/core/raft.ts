@@ -380,6 +380,8 @@ export class Raft {
   // ---- Step ----
 
   private stepMessage(m: Message): RaftError | null {
+    // Term 0 marks a request made on a node (or forwarded by one); nothing else may lack a term.
+    if (m.term === 0 && m.type !== 'MsgProp' && m.type !== 'MsgReadIndex' && m.type !== 'MsgTransferLeader') return null;
     if (m.term > this.term) {
       if (!this.stepHigherTerm(m)) return null;
     } else if (m.term !== 0 && m.term < this.term) {

@@ -131,7 +131,7 @@ export class Cluster {
       const delivered = this.deliverAll();
       if (!readies && !delivered) return;
     }
-    throw new Error('cluster did not stabilize');
+    throw new Error(`cluster did not stabilize; last messages:\n${this.transcript.slice(-12).join('\n')}`);
   }
 
   /** Messages queued by the nodes and not yet delivered (taking them out of the queue). */

@@ -1,0 +1,37 @@
+/**
+ * How simulated clients' writes travel in log entries: the text `w:<id>` with a positive
+ * integer id, unique per run. An empty payload is a leader's no-op (§5.4.2 / §8).
+ */
+import { EntryType } from '../core/types.js';
+import type { Entry } from '../core/types.js';
+
+/** The payload identity of a no-op entry. */
+export const NOOP_PAYLOAD = 0;
+
+const encoder = new TextEncoder();
+const PREFIX_W = 0x77; // 'w'
+const COLON = 0x3a; // ':'
+const DIGIT_0 = 0x30;
+
+export function encodeWrite(id: number): Uint8Array {
+  if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`write id must be a positive integer, got ${id}`);
+  return encoder.encode(`w:${id}`);
+}
+
+/**
+ * The payload identity of an entry: the write id, or `NOOP_PAYLOAD` for an empty normal
+ * entry. Anything else is not something the simulator proposes, so it throws.
+ */
+export function payloadOf(entry: Entry): number {
+  if (entry.type !== EntryType.Normal) throw new Error(`unexpected entry type ${entry.type} at index ${entry.index}`);
+  const data = entry.data;
+  if (data.byteLength === 0) return NOOP_PAYLOAD;
+  if (data.byteLength < 3 || data[0] !== PREFIX_W || data[1] !== COLON) throw new Error(`unexpected payload at index ${entry.index}`);
+  let id = 0;
+  for (let i = 2; i < data.byteLength; i++) {
+    const digit = data[i]! - DIGIT_0;
+    if (digit < 0 || digit > 9) throw new Error(`unexpected payload at index ${entry.index}`);
+    id = id * 10 + digit;
+  }
+  return id;
+}

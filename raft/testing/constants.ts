@@ -1,0 +1,68 @@
+/**
+ * Every limit and default of the simulator in one place. Relationships between them are
+ * checked once, at load: a broken relationship is a programming error.
+ */
+
+/** Virtual time is counted in integer units; one tick period is this many of them. */
+export const TICK_UNITS = 100;
+
+/** Core timing used for every simulated node (the defaults of the core). */
+export const ELECTION_TICKS = 10;
+export const HEARTBEAT_TICKS = 1;
+
+/** Default run length: 2,000 steps span about 200 election timeouts. */
+export const DEFAULT_STEPS = 2000;
+/** Default number of seeds of the CLI. */
+export const DEFAULT_SEEDS = 200;
+/** Default first seed of the CLI. */
+export const DEFAULT_START_SEED = 1;
+
+/** Share of the steps during which faults are injected; the rest is the healed phase. */
+export const FAULT_PHASE_FRACTION = 0.75;
+/** After healing, a leader and every pending write must be there within this many ticks. */
+export const LIVENESS_TICKS = 40 * ELECTION_TICKS;
+
+/** Network: messages in flight at once; beyond it a message is dropped. */
+export const NETWORK_IN_FLIGHT_MAX = 50_000;
+/** Messages a paused node may hold in its inbox; beyond it they are dropped. */
+export const INBOX_MAX = 2_000;
+/** Shortest and longest one-way message latency in the calmest network profile. */
+export const LATENCY_UNITS_MIN = 5;
+export const LATENCY_UNITS_MAX_CALM = 150;
+/** Longest one-way latency in the slowest network profile. */
+export const LATENCY_UNITS_MAX_SLOW = 600;
+
+/** Disk write latency of one Ready batch. */
+export const DISK_LATENCY_UNITS_MIN = 1;
+export const DISK_LATENCY_UNITS_MAX = 60;
+/** Occasional slow write (a stalled fsync). */
+export const DISK_STALL_UNITS_MAX = 400;
+
+/** Clients: writes waiting for an acknowledgement at once; no new writes beyond it. */
+export const PENDING_WRITES_MAX = 64;
+/** Clients: reads waiting for an answer at once; no new reads beyond it. */
+export const PENDING_READS_MAX = 32;
+/** A write not acknowledged within this many ticks is proposed again (same id). */
+export const WRITE_RETRY_TICKS = 30;
+/** A read not served within this many ticks is forgotten (its request was lost). */
+export const READ_TIMEOUT_TICKS = 40;
+
+/** Upper bound of the cluster size the simulator supports. */
+export const NODES_MAX = 9;
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new Error(`raft/testing constants: ${message}`);
+}
+
+check(Number.isInteger(TICK_UNITS) && TICK_UNITS >= 10, 'TICK_UNITS must be an integer ≥ 10');
+check(HEARTBEAT_TICKS < ELECTION_TICKS, 'HEARTBEAT_TICKS < ELECTION_TICKS');
+check(FAULT_PHASE_FRACTION > 0 && FAULT_PHASE_FRACTION < 1, 'FAULT_PHASE_FRACTION in (0, 1)');
+check(LATENCY_UNITS_MIN >= 1 && LATENCY_UNITS_MIN < LATENCY_UNITS_MAX_CALM, 'LATENCY_UNITS_MIN < LATENCY_UNITS_MAX_CALM');
+check(LATENCY_UNITS_MAX_CALM <= LATENCY_UNITS_MAX_SLOW, 'calm latency ≤ slow latency');
+// A heartbeat round trip in the slowest profile must fit in an election timeout, or a
+// healthy cluster could not keep a leader.
+check(2 * LATENCY_UNITS_MAX_SLOW < ELECTION_TICKS * TICK_UNITS, 'slow round trip < election timeout');
+check(DISK_LATENCY_UNITS_MIN >= 1 && DISK_LATENCY_UNITS_MIN <= DISK_LATENCY_UNITS_MAX, 'disk latency range');
+check(DISK_STALL_UNITS_MAX >= DISK_LATENCY_UNITS_MAX, 'disk stall ≥ disk latency');
+check(LIVENESS_TICKS >= 10 * ELECTION_TICKS, 'liveness bound spans several election timeouts');
+check(READ_TIMEOUT_TICKS > 0 && WRITE_RETRY_TICKS > 0, 'client timeouts positive');

@@ -1,0 +1,76 @@
+/**
+ * The per-seed choices that are not faults: which deliberate core bug (if any) is on,
+ * and the core options a seed runs with (pre-vote, check-quorum, message size and
+ * inflight limits), drawn from the seed so that every combination gets exercised.
+ */
+import type { RaftConfig, TestingBugs } from '../core/config.js';
+import type { SeededRandom } from '../core/random.js';
+import type { NodeId } from '../core/types.js';
+import { ENTRY_FRAMING_BYTES } from '../storage/log-storage.js';
+import { ELECTION_TICKS, HEARTBEAT_TICKS } from './constants.js';
+import type { SimDisk } from './sim-disk.js';
+
+/** The deliberate bugs the CLI can switch on (`--bug NAME`), mapped to the core's knobs. */
+export const BUG_NAMES = ['commit-prior-term', 'forget-vote', 'stale-read'] as const;
+export type BugName = (typeof BUG_NAMES)[number];
+
+export function isBugName(name: string): name is BugName {
+  return (BUG_NAMES as readonly string[]).includes(name);
+}
+
+export function testingBugsFor(bug: BugName | undefined): TestingBugs {
+  switch (bug) {
+    case undefined:
+      return {};
+    case 'commit-prior-term':
+      return { commitPriorTerm: true };
+    case 'forget-vote':
+      return { forgetVote: true };
+    case 'stale-read':
+      return { staleRead: true };
+    default: {
+      const unknown: never = bug;
+      throw new Error(`unknown bug ${String(unknown)}`);
+    }
+  }
+}
+
+/** The core options of one seed. */
+export interface CoreOptions {
+  readonly preVote: boolean;
+  readonly checkQuorum: boolean;
+  readonly maxSizePerMessageBytes: number;
+  readonly maxInflightMessages: number;
+}
+
+/** Bytes a typical client write takes in size limits (`w:` + a few digits + framing). */
+const TYPICAL_ENTRY_BYTES = 6 + ENTRY_FRAMING_BYTES;
+const INFLIGHT_CHOICES = [1, 1, 2, 4, 8, 32, 256];
+
+export function drawCoreOptions(random: SeededRandom): CoreOptions {
+  const tinyMessages = random.chance(0.5);
+  return {
+    preVote: random.chance(0.5),
+    checkQuorum: random.chance(0.8),
+    // Tiny limits split appends (1..3 entries per MsgApp), so that a new leader's no-op
+    // travels apart from the older entries before it.
+    maxSizePerMessageBytes: tinyMessages ? TYPICAL_ENTRY_BYTES * (1 + random.int(3)) : 1024 * 1024,
+    maxInflightMessages: INFLIGHT_CHOICES[random.int(INFLIGHT_CHOICES.length)]!,
+  };
+}
+
+export function coreConfig(id: NodeId, disk: SimDisk, random: SeededRandom, options: CoreOptions, bug: BugName | undefined): RaftConfig {
+  return {
+    id,
+    storage: disk.storage,
+    random,
+    electionTicks: ELECTION_TICKS,
+    heartbeatTicks: HEARTBEAT_TICKS,
+    applied: 0,
+    preVote: options.preVote,
+    checkQuorum: options.checkQuorum,
+    maxSizePerMessageBytes: options.maxSizePerMessageBytes,
+    maxInflightMessages: options.maxInflightMessages,
+    testingBugs: testingBugsFor(bug),
+  };
+}

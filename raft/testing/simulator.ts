@@ -1,0 +1,397 @@
+/**
+ * One deterministic simulation run: N nodes on a virtual clock, a seeded network and
+ * disks, clients proposing and reading throughout, faults for the first part of the run,
+ * then a healed cluster that must make progress. Every source of nondeterminism is drawn
+ * from the seed, so `runSeed` with the same options always does the same thing.
+ *
+ * A step is one tick period: faults and clients act at its start, every running node
+ * ticks once (each at its own phase inside the period, so they are not in lock-step),
+ * every event due inside the period is handled in time order, and then the nodes are
+ * polled. The checkers run on every event and every poll; the run stops at the first
+ * violation.
+ */
+import { createSeededRandom } from '../core/random.js';
+import type { SeededRandom } from '../core/random.js';
+import type { Entry, HardState, Message, NodeId, ReadState, Ready } from '../core/types.js';
+import { NONE } from '../core/types.js';
+import { CheckerSuite } from './checkers/checker-suite.js';
+import type { Failure } from './checkers/violation.js';
+import { DEFAULT_STEPS, FAULT_PHASE_FRACTION, LIVENESS_TICKS, NODES_MAX, TICK_UNITS } from './constants.js';
+import { EventQueue } from './event-queue.js';
+import { SimClients } from './sim-clients.js';
+import type { ClientStats } from './sim-clients.js';
+import { coreConfig, drawCoreOptions } from './sim-config.js';
+import type { BugName, CoreOptions } from './sim-config.js';
+import { SimDisk } from './sim-disk.js';
+import { CoreThrewError } from './sim-errors.js';
+import { FaultInjector, drawFaultRates } from './sim-faults.js';
+import type { FaultCounts, FaultTarget } from './sim-faults.js';
+import { CALM_NETWORK, SimNetwork } from './sim-network.js';
+import type { NetworkStats } from './sim-network.js';
+import { SimNode } from './sim-node.js';
+import type { SimNodeEnvironment } from './sim-node.js';
+import type { ApplyResult } from './sim-state-machine.js';
+
+export interface RunSeedOptions {
+  readonly seed: number;
+  /** Cluster size (3 and 5 are the sizes the test suites use). */
+  readonly nodes: number;
+  /** Steps (tick periods) to run; the run may go on past it until liveness is decided. */
+  readonly steps?: number;
+  /** A deliberate core bug to switch on. */
+  readonly bug?: BugName;
+  /** Receives one human-readable line per notable event (elections, faults, heal). */
+  readonly trace?: (line: string) => void;
+}
+
+export interface SimStats {
+  /** Steps actually simulated. */
+  steps: number;
+  /** Step at which faults stopped and the cluster was healed. */
+  healStep: number;
+  /** Ticks after the heal until a leader and every pending write were there (-1: never). */
+  livenessTicks: number;
+  /** Elections won (distinct terms that had a leader). */
+  elections: number;
+  maxTerm: number;
+  /** Highest index known committed. */
+  committedIndex: number;
+  /** Entries applied, summed over nodes and incarnations. */
+  entriesApplied: number;
+  clients: ClientStats;
+  faults: FaultCounts;
+  network: NetworkStats;
+  checksRun: number;
+}
+
+export interface RunSeedResult {
+  readonly seed: number;
+  readonly nodes: number;
+  readonly steps: number;
+  readonly bug: BugName | undefined;
+  readonly coreOptions: CoreOptions;
+  readonly ok: boolean;
+  readonly failure: Failure | null;
+  readonly stats: SimStats;
+}
+
+type SimEvent =
+  | { readonly kind: 'tick'; readonly node: SimNode }
+  | { readonly kind: 'deliver'; readonly message: Message }
+  | { readonly kind: 'redeliver'; readonly message: Message }
+  | { readonly kind: 'write-done'; readonly node: SimNode; readonly incarnation: number }
+  | { readonly kind: 'action'; readonly run: () => void };
+
+/** Run one seed to completion (or to its first violation). */
+export function runSeed(options: RunSeedOptions): RunSeedResult {
+  return new Simulation(options).run();
+}
+
+class Simulation implements SimNodeEnvironment, FaultTarget {
+  readonly nodes: SimNode[] = [];
+  readonly network: SimNetwork;
+  private readonly queue = new EventQueue<SimEvent>();
+  private readonly checkers = new CheckerSuite();
+  private readonly clients: SimClients;
+  private readonly faults: FaultInjector;
+  private readonly coreOptions: CoreOptions;
+  private readonly steps: number;
+  private readonly healStep: number;
+  private readonly tickPhases: number[] = [];
+  private readonly durableVotes = new Map<NodeId, { term: number; vote: NodeId }>();
+  private readonly leaderTerms = new Set<number>();
+  private readonly random: SeededRandom;
+  private time = 0;
+  private currentStep = 0;
+  private faultPhase = true;
+  private failure: Failure | null = null;
+  private maxTerm = 0;
+  private entriesApplied = 0;
+
+  constructor(private readonly options: RunSeedOptions) {
+    if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > NODES_MAX) {
+      throw new Error(`nodes must be an integer in [1, ${NODES_MAX}], got ${options.nodes}`);
+    }
+    this.steps = options.steps ?? DEFAULT_STEPS;
+    if (!Number.isInteger(this.steps) || this.steps < 1) throw new Error(`steps must be a positive integer, got ${this.steps}`);
+    this.healStep = Math.floor(this.steps * FAULT_PHASE_FRACTION);
+    const root = createSeededRandom(options.seed);
+    this.random = root.fork();
+    this.coreOptions = drawCoreOptions(root.fork());
+    this.network = new SimNetwork(root.fork(), (time, message) => this.queue.push(time, { kind: 'deliver', message }));
+    const voters = Array.from({ length: options.nodes }, (_, i) => i + 1);
+    for (const id of voters) {
+      const disk = new SimDisk(voters, root.fork());
+      const factory = (nodeId: NodeId, nodeDisk: SimDisk, random: SeededRandom) =>
+        coreConfig(nodeId, nodeDisk, random, this.coreOptions, options.bug);
+      this.nodes.push(new SimNode(id, disk, root.fork(), factory, this));
+      this.tickPhases.push(root.int(TICK_UNITS));
+    }
+    const clientRandom = root.fork();
+    const load = { writeProbability: 0.3 + 0.5 * clientRandom.float(), readProbability: 0.2 + 0.4 * clientRandom.float() };
+    this.clients = new SimClients(clientRandom, this.nodes, this.checkers, load);
+    this.faults = new FaultInjector(root.fork(), this, drawFaultRates(root.fork()));
+  }
+
+  run(): RunSeedResult {
+    const o = this.options;
+    const options = this.coreOptions;
+    this.trace(
+      `seed ${o.seed}: ${o.nodes} nodes, ${this.steps} steps${o.bug ? `, bug ${o.bug}` : ''}; ` +
+        `preVote ${options.preVote} checkQuorum ${options.checkQuorum} maxMsgBytes ${options.maxSizePerMessageBytes} ` +
+        `maxInflight ${options.maxInflightMessages}`,
+    );
+    this.guard(() => {
+      for (const node of this.nodes) this.restart(node);
+    });
+    for (let step = 0; this.failure === null; step++) {
+      if (step >= this.steps && (this.checkers.liveness.done || !this.checkers.liveness.started)) break;
+      this.runStep(step);
+    }
+    if (this.failure !== null) this.trace(`FAILED ${this.failure.property}: ${this.failure.detail}`);
+    return {
+      seed: o.seed,
+      nodes: o.nodes,
+      steps: this.steps,
+      bug: o.bug,
+      coreOptions: this.coreOptions,
+      ok: this.failure === null,
+      failure: this.failure,
+      stats: this.stats(),
+    };
+  }
+
+  private runStep(step: number): void {
+    this.currentStep = step;
+    const start = step * TICK_UNITS;
+    const end = start + TICK_UNITS;
+    this.time = start;
+    this.guard(() => {
+      if (step === this.healStep) this.heal();
+      if (this.faultPhase) this.faults.step();
+      this.clients.step(step);
+      for (let i = 0; i < this.nodes.length; i++) {
+        const node = this.nodes[i]!;
+        if (node.isRunning) this.queue.push(start + this.tickPhases[i]!, { kind: 'tick', node });
+      }
+    });
+    while (this.failure === null && this.queue.peekTime() < end) {
+      const { time, value } = this.queue.pop();
+      this.time = time;
+      this.guard(() => this.handle(value));
+    }
+    if (this.failure !== null) return;
+    this.time = end;
+    this.guard(() => this.poll(step));
+  }
+
+  private handle(event: SimEvent): void {
+    switch (event.kind) {
+      case 'tick':
+        event.node.tick();
+        return;
+      case 'deliver':
+        if (this.network.arrive(event.message)) this.nodeById(event.message.to).receive(event.message);
+        return;
+      case 'redeliver':
+        this.nodeById(event.message.to).receive(event.message);
+        return;
+      case 'write-done':
+        event.node.completeWrite(event.incarnation);
+        return;
+      case 'action':
+        event.run();
+        return;
+      default: {
+        const unknown: never = event;
+        throw new Error(`unknown event ${JSON.stringify(unknown)}`);
+      }
+    }
+  }
+
+  /** End of a step: poll every node, and after the heal check liveness. */
+  private poll(step: number): void {
+    let leaderExists = false;
+    let leaderTerm = -1;
+    let maxTermUp = 0;
+    for (const node of this.nodes) {
+      const status = node.status();
+      if (status === null) continue;
+      this.checkers.onStatus(status, node.incarnation, node.stateMachine.appliedIndex);
+      if (this.checkers.violation !== null) break;
+      maxTermUp = Math.max(maxTermUp, status.term);
+      if (status.role === 'leader') {
+        this.noteLeader(node, status.term);
+        if (node.isRunning) leaderTerm = Math.max(leaderTerm, status.term);
+      }
+    }
+    this.maxTerm = Math.max(this.maxTerm, maxTermUp);
+    leaderExists = leaderTerm >= maxTermUp;
+    if (this.checkers.liveness.started && !this.checkers.liveness.done) {
+      this.checkers.checkLiveness({
+        step,
+        leaderExists,
+        appliedIndexes: this.nodes.map((node) => node.stateMachine.appliedIndex),
+      });
+      if (this.checkers.liveness.done) this.trace(`liveness: leader and every pending write applied ${step - this.healStep} ticks after heal`);
+    }
+    this.takeViolation();
+  }
+
+  /** The end of the fault phase: repair everything and start the liveness clock. */
+  private heal(): void {
+    this.faultPhase = false;
+    this.faults.stop();
+    this.network.healPartitions();
+    this.network.setProfile(CALM_NETWORK);
+    for (const node of this.nodes) {
+      node.disk.stallProbability = 0;
+      if (!node.isUp) this.restart(node);
+      if (node.isPaused) this.resume(node);
+    }
+    this.trace(`heal: all nodes up, network healed, ${this.clients.pendingWrites} writes pending`);
+    this.checkers.beginLiveness(this.clients.issuedWriteIds(), this.healStep + LIVENESS_TICKS);
+  }
+
+  // FaultTarget
+
+  leader(): SimNode | null {
+    let best: SimNode | null = null;
+    let bestTerm = -1;
+    for (const node of this.nodes) {
+      if (!node.isRunning) continue;
+      const status = node.status()!;
+      if (status.role === 'leader' && status.term > bestTerm) {
+        best = node;
+        bestTerm = status.term;
+      }
+    }
+    return best;
+  }
+
+  crash(node: SimNode): void {
+    node.crash();
+    this.checkers.onCrash(node.id);
+    this.clients.onCrash(node);
+  }
+
+  restart(node: SimNode): void {
+    this.checkers.onStart(node.id, node.disk.durableEntries(), node.disk.durableHardState());
+    node.start();
+  }
+
+  pause(node: SimNode): void {
+    node.pause();
+  }
+
+  resume(node: SimNode): void {
+    const held = node.resume();
+    // A resumed process drains its socket buffers in no particular order.
+    for (const message of held) this.queue.push(this.time + this.network.latency(), { kind: 'redeliver', message });
+  }
+
+  transferLeadership(node: SimNode, to: NodeId): void {
+    if (node.isRunning) node.withCore((raw) => raw.transferLeadership(to));
+  }
+
+  campaign(node: SimNode): void {
+    if (node.isRunning) node.withCore((raw) => raw.campaign());
+  }
+
+  defer(delayUnits: number, action: () => void): void {
+    this.queue.push(this.time + Math.max(0, Math.floor(delayUnits)), { kind: 'action', run: action });
+  }
+
+  trace(line: string): void {
+    this.options.trace?.(`t=${(this.time / TICK_UNITS).toFixed(2)} ${line}`);
+  }
+
+  // SimNodeEnvironment
+
+  now(): number {
+    return this.time;
+  }
+
+  scheduleWriteCompletion(node: SimNode, incarnation: number, time: number): void {
+    this.queue.push(time, { kind: 'write-done', node, incarnation });
+  }
+
+  onReady(node: SimNode, ready: Ready): void {
+    this.checkers.onReady(node.id, node.incarnation, ready, node.readyRole, node.readyTerm);
+    if (node.readyRole === 'leader') this.noteLeader(node, node.readyTerm);
+  }
+
+  onPersisted(node: SimNode, _entries: readonly Entry[], hardState: HardState | null): void {
+    this.checkers.onPersisted(node.id, hardState);
+    if (hardState === null || hardState.vote === NONE || hardState.vote === node.id) return;
+    const previous = this.durableVotes.get(node.id);
+    if (previous !== undefined && previous.term === hardState.term && previous.vote === hardState.vote) return;
+    this.durableVotes.set(node.id, { term: hardState.term, vote: hardState.vote });
+    if (this.faultPhase) this.faults.onVoted(node);
+  }
+
+  send(message: Message): void {
+    this.network.send(message, this.time);
+  }
+
+  onApplied(node: SimNode, entry: Entry, result: ApplyResult): void {
+    this.entriesApplied++;
+    this.checkers.onApplied(node.id, entry.index, result.payload);
+    this.clients.onApplied(node, entry, result);
+  }
+
+  onReadStates(node: SimNode, readStates: readonly ReadState[]): void {
+    this.clients.onReadStates(node, readStates);
+  }
+
+  onWriteDone(node: SimNode): void {
+    this.clients.onWriteDone(node);
+  }
+
+  // Helpers
+
+  private noteLeader(node: SimNode, term: number): void {
+    if (this.leaderTerms.has(term)) return;
+    this.leaderTerms.add(term);
+    this.trace(`n${node.id} becomes leader term ${term}`);
+    if (this.faultPhase) this.faults.onNewLeader(node);
+  }
+
+  private nodeById(id: NodeId): SimNode {
+    const node = this.nodes[id - 1];
+    if (node === undefined) throw new Error(`message to unknown node ${id}`);
+    return node;
+  }
+
+  /** Run `action`; a core that throws is a failure, anything else is a simulator bug. */
+  private guard(action: () => void): void {
+    try {
+      action();
+    } catch (error) {
+      if (!(error instanceof CoreThrewError)) throw error;
+      this.checkers.report({ property: 'core-invariant', detail: error.message });
+    }
+    this.takeViolation();
+  }
+
+  private takeViolation(): void {
+    const found = this.checkers.violation;
+    if (found !== null && this.failure === null) this.failure = { ...found, step: this.currentStep };
+  }
+
+  private stats(): SimStats {
+    return {
+      steps: this.currentStep + 1,
+      healStep: this.healStep,
+      livenessTicks: this.checkers.liveness.done ? this.checkers.liveness.satisfiedAt - this.healStep : -1,
+      elections: this.checkers.electionSafety.elections,
+      maxTerm: this.maxTerm,
+      committedIndex: this.checkers.leaderCompleteness.committedIndex,
+      entriesApplied: this.entriesApplied,
+      clients: { ...this.clients.stats },
+      faults: { ...this.faults.counts },
+      network: { ...this.network.stats },
+      checksRun: this.checkers.checksRun,
+    };
+  }
+}
