@@ -5,7 +5,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', 'coverage/'] },
+  { ignores: ['.tmp/', 'dist/', 'node_modules/', 'coverage/'] },
   js.configs.recommended,
   tseslint.configs.recommended,
   {

@@ -605,7 +605,10 @@ export class Raft {
     const prevTerm = this.log.term(prevIndex);
     // Snapshots arrive with log compaction; until then the whole log is always present.
     assert(prevTerm !== undefined, () => `no term for index ${prevIndex} when replicating to ${to}`);
-    const entries = this.log.entriesFrom(pr.next, this.maxSizePerMessageBytes);
+    // A full window in replicate state sends only an empty append: if every message in
+    // the window was lost, its answer (accept or reject) is what clears the window.
+    const throttled = pr.state === 'replicate' && pr.inflights.full();
+    const entries = throttled ? [] : this.log.entriesFrom(pr.next, this.maxSizePerMessageBytes);
     if (entries.length === 0 && !sendIfEmpty) return false;
     const message: AppendMessage = {
       type: 'MsgApp',
