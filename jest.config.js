@@ -12,4 +12,7 @@ export default {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
   },
   testTimeout: 120000,
+  // Jest's default is cores − 1 (a single worker on a 2-core CI box); the simulator suites
+  // are split into several files so that every core shares them.
+  maxWorkers: '100%',
 };

@@ -36,8 +36,7 @@ export type ProposalDropReason =
   | 'no-leader'
   | 'leadership-transfer'
   | 'uncommitted-size-limit'
-  | 'not-a-member'
-  | 'forwarding-disabled';
+  | 'not-a-member';
 
 /**
  * The proposal was not appended to any log and never will be. Nothing about it can have

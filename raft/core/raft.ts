@@ -8,7 +8,8 @@
 import { MAX_PENDING_READ_INDEX_REQUESTS } from './constants.js';
 import { resolveConfig } from './config.js';
 import type { RaftConfig, ResolvedRaftConfig, TestingBugs } from './config.js';
-import { NotLeaderError, ProposalDroppedError, RaftError, assert } from './errors.js';
+import { NotLeaderError, ProposalDroppedError, assert } from './errors.js';
+import type { ProposalDropReason, RaftError } from './errors.js';
 import { RaftLog, entriesSizeBytes } from './log.js';
 import type { Progress } from './progress.js';
 import { ReadOnly } from './read-only.js';
@@ -35,6 +36,12 @@ import type {
 import type { RandomSource } from './random.js';
 
 type CampaignKind = 'pre-election' | 'election' | 'transfer';
+
+/**
+ * Why a request was not taken. A plain value, not an Error: requests forwarded by peers
+ * are refused often and silently, and only a local caller gets an Error built for it.
+ */
+type Refusal = ProposalDropReason | 'not-leader';
 
 export class Raft {
   readonly id: NodeId;
@@ -173,13 +180,17 @@ export class Raft {
       term: 0,
       entries: [{ term: 0, index: 0, type: EntryType.Normal, data }],
     };
-    const error = this.stepMessage(message);
-    if (error !== null) throw error;
+    this.throwIfRefused(this.stepMessage(message));
   }
 
   readIndex(context: string): void {
-    const error = this.stepMessage({ type: 'MsgReadIndex', from: this.id, to: this.id, term: 0, context });
-    if (error !== null) throw error;
+    this.throwIfRefused(this.stepMessage({ type: 'MsgReadIndex', from: this.id, to: this.id, term: 0, context }));
+  }
+
+  private throwIfRefused(refusal: Refusal | null): void {
+    if (refusal === null) return;
+    const error: RaftError = refusal === 'not-leader' ? new NotLeaderError(this.lead) : new ProposalDroppedError(refusal);
+    throw error;
   }
 
   transferLeadership(transferee: NodeId): void {
@@ -379,7 +390,7 @@ export class Raft {
 
   // ---- Step ----
 
-  private stepMessage(m: Message): RaftError | null {
+  private stepMessage(m: Message): Refusal | null {
     // Term 0 marks a request made on a node (or forwarded by one); nothing else may lack a term.
     if (m.term === 0 && m.type !== 'MsgProp' && m.type !== 'MsgReadIndex' && m.type !== 'MsgTransferLeader') return null;
     if (m.term > this.term) {
@@ -436,7 +447,7 @@ export class Raft {
     // Everything else from an old term is ignored.
   }
 
-  private stepLeader(m: Message): RaftError | null {
+  private stepLeader(m: Message): Refusal | null {
     switch (m.type) {
       case 'MsgProp':
         return this.handleProposal(m);
@@ -464,12 +475,12 @@ export class Raft {
     return null;
   }
 
-  private stepCandidate(m: Message): RaftError | null {
+  private stepCandidate(m: Message): Refusal | null {
     switch (m.type) {
       case 'MsgProp':
-        return new ProposalDroppedError('no-leader');
+        return 'no-leader';
       case 'MsgReadIndex':
-        return new ProposalDroppedError('no-leader');
+        return 'no-leader';
       case 'MsgApp':
         // A leader of our term exists (§5.2): recognise it.
         this.becomeFollower(m.term, m.from);
@@ -506,11 +517,11 @@ export class Raft {
     }
   }
 
-  private stepFollower(m: Message): RaftError | null {
+  private stepFollower(m: Message): Refusal | null {
     switch (m.type) {
       case 'MsgProp':
-        if (this.lead === NONE) return new ProposalDroppedError('no-leader');
-        if (this.disableProposalForwarding) return new NotLeaderError(this.lead);
+        if (this.lead === NONE) return 'no-leader';
+        if (this.disableProposalForwarding) return 'not-leader';
         this.send({ ...m, to: this.lead });
         return null;
       case 'MsgApp':
@@ -524,7 +535,7 @@ export class Raft {
         this.handleHeartbeat(m);
         return null;
       case 'MsgTransferLeader':
-        if (this.lead === NONE) return new ProposalDroppedError('no-leader');
+        if (this.lead === NONE) return 'no-leader';
         this.send({ ...m, to: this.lead, term: this.term });
         return null;
       case 'MsgTimeoutNow':
@@ -532,7 +543,7 @@ export class Raft {
         this.hup('transfer');
         return null;
       case 'MsgReadIndex':
-        if (this.lead === NONE) return new ProposalDroppedError('no-leader');
+        if (this.lead === NONE) return 'no-leader';
         this.send({ ...m, to: this.lead });
         return null;
       case 'MsgReadIndexResp':
@@ -545,11 +556,11 @@ export class Raft {
 
   // ---- Replication: leader side ----
 
-  private handleProposal(m: ProposeMessage): RaftError | null {
+  private handleProposal(m: ProposeMessage): Refusal | null {
     assert(m.entries.length > 0, 'a proposal with no entries');
-    if (!this.tracker.progress.has(this.id)) return new ProposalDroppedError('not-a-member');
-    if (this.leadTransferee !== NONE) return new ProposalDroppedError('leadership-transfer');
-    if (!this.appendEntries(m.entries)) return new ProposalDroppedError('uncommitted-size-limit');
+    if (!this.tracker.progress.has(this.id)) return 'not-a-member';
+    if (this.leadTransferee !== NONE) return 'leadership-transfer';
+    if (!this.appendEntries(m.entries)) return 'uncommitted-size-limit';
     this.appendsPending = true;
     return null;
   }

@@ -30,7 +30,7 @@ export const INBOX_MAX = 2_000;
 export const LATENCY_UNITS_MIN = 5;
 export const LATENCY_UNITS_MAX_CALM = 150;
 /** Longest one-way latency in the slowest network profile. */
-export const LATENCY_UNITS_MAX_SLOW = 600;
+export const LATENCY_UNITS_MAX_SLOW = 400;
 
 /** Disk write latency of one Ready batch. */
 export const DISK_LATENCY_UNITS_MIN = 1;
@@ -43,7 +43,7 @@ export const PENDING_WRITES_MAX = 64;
 /** Clients: reads waiting for an answer at once; no new reads beyond it. */
 export const PENDING_READS_MAX = 32;
 /** A write not acknowledged within this many ticks is proposed again (same id). */
-export const WRITE_RETRY_TICKS = 30;
+export const WRITE_RETRY_TICKS = 40;
 /** A read not served within this many ticks is forgotten (its request was lost). */
 export const READ_TIMEOUT_TICKS = 40;
 

@@ -34,11 +34,10 @@ export class EventQueue<T> {
     return this.values.length === 0 ? Infinity : this.times[0]!;
   }
 
-  /** Remove and return the earliest event. Throws when empty. */
-  pop(): { time: number; value: T } {
+  /** Remove and return the earliest event (its time is `peekTime()` before the call). Throws when empty. */
+  pop(): T {
     const n = this.values.length;
     if (n === 0) throw new Error('pop from an empty event queue');
-    const time = this.times[0]!;
     const value = this.values[0]!;
     const last = n - 1;
     if (last > 0) this.swap(0, last);
@@ -56,7 +55,7 @@ export class EventQueue<T> {
       this.swap(i, child);
       i = child;
     }
-    return { time, value };
+    return value;
   }
 
   private less(a: number, b: number): boolean {

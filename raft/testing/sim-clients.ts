@@ -42,6 +42,8 @@ interface PendingWrite {
   node: SimNode;
   /** Step of the next attempt. */
   retryStep: number;
+  /** Attempts that reached a core (not refused), for exponential back-off. */
+  attempts: number;
 }
 
 interface PendingRead {
@@ -53,8 +55,13 @@ interface PendingRead {
   readIndex: number;
 }
 
-/** Retry soon after a refusal (no leader yet, transfer under way). */
-const REFUSED_RETRY_TICKS = 3;
+/** Retry soon after a refusal (no leader yet, transfer under way), with jitter. */
+const REFUSED_RETRY_TICKS_MIN = 2;
+const REFUSED_RETRY_TICKS_JITTER = 6;
+/** Back-off of unanswered writes doubles up to this many times `WRITE_RETRY_TICKS`. */
+const WRITE_BACKOFF_FACTOR_MAX = 8;
+/** At most this many write attempts (new or retried) per step, like a client's connection pool. */
+const WRITE_ATTEMPTS_PER_STEP_MAX = 6;
 
 export class SimClients {
   private nextWriteId = 1;
@@ -89,14 +96,18 @@ export class SimClients {
 
   /** Once per step: new requests, retries and timeouts. */
   step(step: number): void {
+    let attempts = 0;
     for (const write of this.writes.values()) {
-      if (write.retryStep <= step) this.attemptWrite(write, step);
+      if (attempts >= WRITE_ATTEMPTS_PER_STEP_MAX) break;
+      if (write.retryStep > step) continue;
+      attempts++;
+      this.attemptWrite(write, step);
     }
     for (const read of this.reads.values()) {
       if (step - read.startStep >= READ_TIMEOUT_TICKS) this.abandonRead(read);
     }
     if (this.writes.size < PENDING_WRITES_MAX && this.random.chance(this.load.writeProbability)) {
-      const write: PendingWrite = { id: this.nextWriteId++, node: this.nodes[0]!, retryStep: step };
+      const write: PendingWrite = { id: this.nextWriteId++, node: this.nodes[0]!, retryStep: step, attempts: 0 };
       this.writes.set(write.id, write);
       this.stats.writesIssued++;
       this.attemptWrite(write, step);
@@ -139,17 +150,32 @@ export class SimClients {
     for (const read of this.reads.values()) if (read.node === node) this.abandonRead(read);
   }
 
+  /**
+   * The cluster was repaired: clients reconnect and retry every pending write within one
+   * retry period (spread out, so as not to bury the new leader in copies at once).
+   */
+  retryAllWrites(step: number): void {
+    for (const write of this.writes.values()) {
+      write.retryStep = step + this.random.int(WRITE_RETRY_TICKS);
+      write.attempts = Math.min(write.attempts, 1);
+    }
+  }
+
   private attemptWrite(write: PendingWrite, step: number): void {
     const node = this.pickRunningNode();
-    write.retryStep = step + WRITE_RETRY_TICKS;
+    // Unanswered writes back off exponentially (a stuck leader must not be buried in
+    // copies of the same write).
+    const backoff = Math.min(2 ** write.attempts, WRITE_BACKOFF_FACTOR_MAX);
+    write.retryStep = step + WRITE_RETRY_TICKS * backoff + this.random.int(WRITE_RETRY_TICKS);
     if (node === null) return;
     write.node = node;
     try {
       node.withCore((raw) => raw.propose(encodeWrite(write.id)));
+      write.attempts++;
     } catch (error) {
       if (!isRefusal(error)) throw error;
       this.stats.proposalsRefused++;
-      write.retryStep = step + REFUSED_RETRY_TICKS;
+      write.retryStep = step + REFUSED_RETRY_TICKS_MIN + this.random.int(REFUSED_RETRY_TICKS_JITTER);
     }
   }
 

@@ -41,21 +41,35 @@ export interface CoreOptions {
   readonly checkQuorum: boolean;
   readonly maxSizePerMessageBytes: number;
   readonly maxInflightMessages: number;
+  /** A leader's bound on uncommitted entry bytes (0: none); proposals beyond it are dropped. */
+  readonly maxUncommittedEntriesSizeBytes: number;
 }
 
 /** Bytes a typical client write takes in size limits (`w:` + a few digits + framing). */
 const TYPICAL_ENTRY_BYTES = 6 + ENTRY_FRAMING_BYTES;
 const INFLIGHT_CHOICES = [1, 1, 2, 4, 8, 32, 256];
 
+/**
+ * Entries a leader can have in flight to one follower (entries per message × window) must
+ * be at least this: below it, replication runs slower than clients write, and a healed
+ * cluster could never catch up (a capacity problem, not a Raft one).
+ */
+const PIPELINE_ENTRIES_MIN = 8;
+
 export function drawCoreOptions(random: SeededRandom): CoreOptions {
-  const tinyMessages = random.chance(0.5);
+  const tinyMessages = random.chance(0.7);
+  // Tiny limits split appends (1..3 entries per MsgApp), so that a new leader's no-op
+  // travels apart from the older entries before it.
+  const entriesPerMessage = 1 + random.int(3);
+  const window = INFLIGHT_CHOICES[random.int(INFLIGHT_CHOICES.length)]!;
   return {
     preVote: random.chance(0.5),
     checkQuorum: random.chance(0.8),
-    // Tiny limits split appends (1..3 entries per MsgApp), so that a new leader's no-op
-    // travels apart from the older entries before it.
-    maxSizePerMessageBytes: tinyMessages ? TYPICAL_ENTRY_BYTES * (1 + random.int(3)) : 1024 * 1024,
-    maxInflightMessages: INFLIGHT_CHOICES[random.int(INFLIGHT_CHOICES.length)]!,
+    maxSizePerMessageBytes: tinyMessages ? TYPICAL_ENTRY_BYTES * entriesPerMessage : 1024 * 1024,
+    maxInflightMessages: tinyMessages ? Math.max(window, Math.ceil(PIPELINE_ENTRIES_MIN / entriesPerMessage)) : window,
+    // Bounds the tail an isolated leader piles up (which a healed cluster must then
+    // replicate before the liveness deadline); sometimes unbounded.
+    maxUncommittedEntriesSizeBytes: random.chance(0.3) ? 0 : TYPICAL_ENTRY_BYTES * (32 + random.int(225)),
   };
 }
 
@@ -71,6 +85,12 @@ export function coreConfig(id: NodeId, disk: SimDisk, random: SeededRandom, opti
     checkQuorum: options.checkQuorum,
     maxSizePerMessageBytes: options.maxSizePerMessageBytes,
     maxInflightMessages: options.maxInflightMessages,
+    maxUncommittedEntriesSizeBytes: options.maxUncommittedEntriesSizeBytes,
     testingBugs: testingBugsFor(bug),
   };
+}
+
+/** Cluster size of a seed when the caller does not choose: 3 and 5 alternate. */
+export function defaultNodesForSeed(seed: number): number {
+  return seed % 2 === 0 ? 3 : 5;
 }

@@ -22,7 +22,8 @@ export class SimDisk {
 
   /** How long the next write takes, in virtual time units. */
   writeLatency(): number {
-    const max = this.random.chance(this.stallProbability) ? DISK_STALL_UNITS_MAX : DISK_LATENCY_UNITS_MAX;
+    const stalled = this.stallProbability > 0 && this.random.chance(this.stallProbability);
+    const max = stalled ? DISK_STALL_UNITS_MAX : DISK_LATENCY_UNITS_MAX;
     return DISK_LATENCY_UNITS_MIN + this.random.int(max - DISK_LATENCY_UNITS_MIN + 1);
   }
 

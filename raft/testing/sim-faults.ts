@@ -27,6 +27,7 @@ export const FAULT_KINDS = [
   'disk-stall',
   'transfer-leadership',
   'campaign',
+  'leader-flapping',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 export type FaultCounts = Record<FaultKind, number>;
@@ -63,21 +64,30 @@ export interface FaultRates {
   readonly newLeaderStrike: number;
   /** Chance of crashing a node right after it voted for another node. */
   readonly voterCrash: number;
+  /** Chance per step of starting a leader-flapping period (every new leader struck at once). */
+  readonly flapping: number;
 }
 
+/**
+ * Swarm testing: each seed switches whole fault families on or off and scales the rest,
+ * so that some seeds are calm enough to make long stretches of progress and others are
+ * relentless; together they cover more behaviour than one fixed mix.
+ */
 export function drawFaultRates(random: SeededRandom): FaultRates {
   const intensity = 0.5 + random.float();
+  const on = (p: number) => (random.chance(p) ? intensity : 0);
   return {
-    crash: 0.006 * intensity,
-    crashMajority: 0.001 * intensity,
-    pause: 0.006 * intensity,
-    partition: 0.012 * intensity,
-    networkProfile: 0.01,
-    diskStall: 0.003,
-    transferLeadership: 0.004 * intensity,
-    campaign: 0.004 * intensity,
-    newLeaderStrike: 0.25 * intensity,
-    voterCrash: 0.15 * intensity,
+    crash: 0.006 * on(0.85),
+    crashMajority: 0.001 * on(0.5),
+    pause: 0.006 * on(0.8),
+    partition: 0.012 * on(0.85),
+    networkProfile: 0.01 * on(0.8),
+    diskStall: 0.003 * on(0.5),
+    transferLeadership: 0.004 * on(0.6),
+    campaign: 0.004 * on(0.6),
+    newLeaderStrike: 0.25 * on(0.7),
+    voterCrash: 0.15 * on(0.7),
+    flapping: 0.01 * on(0.8),
   };
 }
 
@@ -90,6 +100,8 @@ export class FaultInjector {
   private active = true;
   /** Bumped at each partition, so that a stale scheduled heal does nothing. */
   private partitionGeneration = 0;
+  /** Steps left in the current leader-flapping period. */
+  private flappingSteps = 0;
   readonly counts: FaultCounts = Object.fromEntries(FAULT_KINDS.map((kind) => [kind, 0])) as FaultCounts;
 
   constructor(
@@ -101,14 +113,16 @@ export class FaultInjector {
   /** Once per step of the fault phase. */
   step(): void {
     const r = this.rates;
-    if (this.random.chance(r.crash)) this.crashSome(1);
-    if (this.random.chance(r.crashMajority)) this.crashSome(Math.floor(this.target.nodes.length / 2) + 1);
-    if (this.random.chance(r.pause)) this.pauseOne();
-    if (!this.target.network.hasPartition() && this.random.chance(r.partition)) this.partition();
-    if (this.random.chance(r.networkProfile)) this.changeNetworkProfile();
-    if (this.random.chance(r.diskStall)) this.changeDiskStall();
-    if (this.random.chance(r.transferLeadership)) this.transferLeadership();
-    if (this.random.chance(r.campaign)) this.campaign();
+    if (this.flappingSteps > 0) this.flappingSteps--;
+    else if (this.chance(r.flapping)) this.startFlapping();
+    if (this.chance(r.crash)) this.crashSome(1);
+    if (this.chance(r.crashMajority)) this.crashSome(Math.floor(this.target.nodes.length / 2) + 1);
+    if (this.chance(r.pause)) this.pauseOne();
+    if (!this.target.network.hasPartition() && this.chance(r.partition)) this.partition();
+    if (this.chance(r.networkProfile)) this.changeNetworkProfile();
+    if (this.chance(r.diskStall)) this.changeDiskStall();
+    if (this.chance(r.transferLeadership)) this.transferLeadership();
+    if (this.chance(r.campaign)) this.campaign();
   }
 
   /** End of the fault phase: nothing scheduled runs any more. */
@@ -116,22 +130,38 @@ export class FaultInjector {
     this.active = false;
   }
 
-  /** `node` just became leader: sometimes strike it before its first entries spread. */
+  /**
+   * `node` just became leader: sometimes (always, while flapping) strike it before its
+   * first entries spread. Repeated, this leaves uncommitted tails of several terms on
+   * different nodes and re-elects leaders with old tails: the Figure 8 situation (§5.4.2).
+   */
   onNewLeader(node: SimNode): void {
-    if (!this.active || !this.random.chance(this.rates.newLeaderStrike)) return;
-    const delay = this.random.int(3 * TICK_UNITS);
-    const kind = this.random.int(3);
+    if (!this.active) return;
+    const flapping = this.flappingSteps > 0;
+    if (!flapping && !this.chance(this.rates.newLeaderStrike)) return;
+    // A new leader's first round trips (probe, catch-up of divergent followers) take a few
+    // ticks; strike anywhere in them.
+    const delay = this.random.int((flapping ? 6 : 3) * TICK_UNITS);
+    const kind = this.random.int(5);
     this.defer(delay, () => {
       if (!node.isRunning) return;
       if (kind === 0) this.crash(node, this.downtimeUnits(20));
       else if (kind === 1) this.pause(node, (2 + this.random.int(20)) * TICK_UNITS);
-      else this.isolate(node, 5 + this.random.int(40));
+      else this.isolate(node, (flapping ? 20 : 5) + this.random.int(40));
     });
+  }
+
+  private startFlapping(): void {
+    this.flappingSteps = 30 + this.random.int(120);
+    this.count('leader-flapping');
+    this.target.trace(`fault: leader flapping for ${this.flappingSteps} ticks`);
+    const leader = this.target.leader();
+    if (leader !== null) this.onNewLeader(leader);
   }
 
   /** `node` just made a vote for another node durable: sometimes crash it at once. */
   onVoted(node: SimNode): void {
-    if (!this.active || !this.random.chance(this.rates.voterCrash)) return;
+    if (!this.active || !this.chance(this.rates.voterCrash)) return;
     this.defer(1 + this.random.int(30), () => {
       if (node.isUp) this.crash(node, 1 + this.random.int(3 * TICK_UNITS));
     });
@@ -151,7 +181,7 @@ export class FaultInjector {
 
   private crash(node: SimNode, downUnits: number): void {
     this.count('crash');
-    this.target.trace(`fault: crash n${node.id} for ${(downUnits / TICK_UNITS).toFixed(1)} ticks`);
+    this.target.trace(`fault: crash n${node.id} for ${(downUnits / TICK_UNITS).toFixed(2)} ticks`);
     this.target.crash(node);
     this.defer(downUnits, () => {
       if (node.isUp) return;
@@ -170,7 +200,7 @@ export class FaultInjector {
   private pause(node: SimNode, durationUnits: number): void {
     if (!node.isRunning) return;
     this.count('pause');
-    this.target.trace(`fault: pause n${node.id} for ${(durationUnits / TICK_UNITS).toFixed(1)} ticks`);
+    this.target.trace(`fault: pause n${node.id} for ${(durationUnits / TICK_UNITS).toFixed(2)} ticks`);
     this.target.pause(node);
     const incarnation = node.incarnation;
     this.defer(durationUnits, () => {
@@ -283,10 +313,10 @@ export class FaultInjector {
 
   private campaign(): void {
     // Sometimes two at once, to provoke split votes in one term.
+    const running = this.target.nodes.filter((node) => node.isRunning);
+    this.shuffle(running);
     const count = this.random.chance(0.3) ? 2 : 1;
-    for (let i = 0; i < count; i++) {
-      const node = this.randomRunningNode();
-      if (node === null) return;
+    for (const node of running.slice(0, count)) {
       this.count('campaign');
       this.target.trace(`fault: n${node.id} campaigns`);
       this.target.campaign(node);
@@ -302,6 +332,11 @@ export class FaultInjector {
     this.target.defer(delayUnits, () => {
       if (this.active) action();
     });
+  }
+
+  /** `random.chance(p)`, without drawing when `p` is 0 (a fault family switched off). */
+  private chance(p: number): boolean {
+    return p > 0 && this.random.chance(p);
   }
 
   private count(kind: FaultKind): void {

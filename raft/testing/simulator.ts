@@ -100,7 +100,6 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
   private readonly tickPhases: number[] = [];
   private readonly durableVotes = new Map<NodeId, { term: number; vote: NodeId }>();
   private readonly leaderTerms = new Set<number>();
-  private readonly random: SeededRandom;
   private time = 0;
   private currentStep = 0;
   private faultPhase = true;
@@ -116,7 +115,6 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
     if (!Number.isInteger(this.steps) || this.steps < 1) throw new Error(`steps must be a positive integer, got ${this.steps}`);
     this.healStep = Math.floor(this.steps * FAULT_PHASE_FRACTION);
     const root = createSeededRandom(options.seed);
-    this.random = root.fork();
     this.coreOptions = drawCoreOptions(root.fork());
     this.network = new SimNetwork(root.fork(), (time, message) => this.queue.push(time, { kind: 'deliver', message }));
     const voters = Array.from({ length: options.nodes }, (_, i) => i + 1);
@@ -176,9 +174,14 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
       }
     });
     while (this.failure === null && this.queue.peekTime() < end) {
-      const { time, value } = this.queue.pop();
-      this.time = time;
-      this.guard(() => this.handle(value));
+      this.time = this.queue.peekTime();
+      const event = this.queue.pop();
+      try {
+        this.handle(event);
+      } catch (error) {
+        this.onThrow(error);
+      }
+      if (this.checkers.violation !== null) this.takeViolation();
     }
     if (this.failure !== null) return;
     this.time = end;
@@ -249,6 +252,7 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
       if (!node.isUp) this.restart(node);
       if (node.isPaused) this.resume(node);
     }
+    this.clients.retryAllWrites(this.currentStep);
     this.trace(`heal: all nodes up, network healed, ${this.clients.pendingWrites} writes pending`);
     this.checkers.beginLiveness(this.clients.issuedWriteIds(), this.healStep + LIVENESS_TICKS);
   }
@@ -368,9 +372,14 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
     try {
       action();
     } catch (error) {
-      if (!(error instanceof CoreThrewError)) throw error;
-      this.checkers.report({ property: 'core-invariant', detail: error.message });
+      this.onThrow(error);
     }
+    this.takeViolation();
+  }
+
+  private onThrow(error: unknown): void {
+    if (!(error instanceof CoreThrewError)) throw error;
+    this.checkers.report({ property: 'core-invariant', detail: error.message });
     this.takeViolation();
   }
 

@@ -1,0 +1,45 @@
+/**
+ * `balsa/raft/testing`: the deterministic Raft simulator and its safety checkers, for
+ * this project's tests and for anyone testing a Raft-based system the same way.
+ */
+export { runSeed } from './simulator.js';
+export type { RunSeedOptions, RunSeedResult, SimStats } from './simulator.js';
+export { runPool, defaultWorkerCount } from './sim-pool.js';
+export type { PoolOptions } from './sim-pool.js';
+export { BUG_NAMES, isBugName, testingBugsFor, defaultNodesForSeed, drawCoreOptions } from './sim-config.js';
+export type { BugName, CoreOptions } from './sim-config.js';
+export { replayCommand, failureLine, statsLine } from './sim-report.js';
+export {
+  DEFAULT_SEEDS,
+  DEFAULT_START_SEED,
+  DEFAULT_STEPS,
+  ELECTION_TICKS,
+  HEARTBEAT_TICKS,
+  LIVENESS_TICKS,
+  TICK_UNITS,
+} from './constants.js';
+export { EventQueue } from './event-queue.js';
+export { SimNetwork, CALM_NETWORK } from './sim-network.js';
+export type { NetworkProfile, NetworkStats } from './sim-network.js';
+export { SimDisk } from './sim-disk.js';
+export { SimNode } from './sim-node.js';
+export type { SimNodeEnvironment, CoreConfigFactory } from './sim-node.js';
+export { SimStateMachine } from './sim-state-machine.js';
+export { SimClients } from './sim-clients.js';
+export type { ClientLoad, ClientStats } from './sim-clients.js';
+export { FaultInjector, FAULT_KINDS, drawFaultRates } from './sim-faults.js';
+export type { FaultKind, FaultCounts, FaultRates, FaultTarget } from './sim-faults.js';
+export { encodeWrite, payloadOf, NOOP_PAYLOAD } from './command-codec.js';
+export { CheckerSuite } from './checkers/checker-suite.js';
+export { ElectionSafetyChecker } from './checkers/election-safety.js';
+export { VoteSafetyChecker } from './checkers/vote-safety.js';
+export { LogMatchingChecker } from './checkers/log-matching.js';
+export { LeaderCompletenessChecker } from './checkers/leader-completeness.js';
+export { StateMachineSafetyChecker } from './checkers/state-machine-safety.js';
+export { CommitMonotonicChecker } from './checkers/commit-monotonic.js';
+export { ReadLinearizabilityChecker } from './checkers/read-linearizability.js';
+export { LivenessChecker } from './checkers/liveness.js';
+export type { LivenessSnapshot } from './checkers/liveness.js';
+export { ShadowLog } from './checkers/shadow-log.js';
+export type { ShadowEntry } from './checkers/shadow-log.js';
+export type { Failure, PropertyName, Violation } from './checkers/violation.js';
