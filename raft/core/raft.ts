@@ -13,7 +13,7 @@ import type { ProposalDropReason, RaftError } from './errors.js';
 import { RaftLog, entriesSizeBytes } from './log.js';
 import type { Progress } from './progress.js';
 import { ReadOnly } from './read-only.js';
-import type { Status } from './status.js';
+import type { ProgressStatus, Status } from './status.js';
 import { ProgressTracker } from './tracker.js';
 import { EntryType, NONE } from './types.js';
 import type {
@@ -141,7 +141,7 @@ export class Raft {
   }
 
   status(): Status {
-    let progress: Map<NodeId, ReturnType<Progress['status']>> | null = null;
+    let progress: Map<NodeId, ProgressStatus> | null = null;
     if (this.role === 'leader') {
       progress = new Map();
       for (const [id, pr] of this.tracker.progress) progress.set(id, pr.status());
