@@ -579,7 +579,9 @@ export class Raft {
     const entries = proposed.map((e) => ({ term: this.term, index: ++index, type: e.type, data: e.data }));
     const last = this.log.append(entries);
     this.self().maybeUpdate(last);
-    this.maybeCommit();
+    // The leader's match was already the highest; raising it moves the quorum index only
+    // when the leader is the sole voter. Elsewhere commit moves on followers' acks alone.
+    if (this.tracker.isSingleton()) this.maybeCommit();
     return true;
   }
 

@@ -214,7 +214,6 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
 
   /** End of a step: poll every node, and after the heal check liveness. */
   private poll(step: number): void {
-    let leaderExists = false;
     let leaderTerm = -1;
     let maxTermUp = 0;
     for (const node of this.nodes) {
@@ -229,7 +228,7 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
       }
     }
     this.maxTerm = Math.max(this.maxTerm, maxTermUp);
-    leaderExists = leaderTerm >= maxTermUp;
+    const leaderExists = leaderTerm >= maxTermUp;
     if (this.checkers.liveness.started && !this.checkers.liveness.done) {
       this.checkers.checkLiveness({
         step,
