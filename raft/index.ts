@@ -3,12 +3,17 @@
  * internal and may change.
  */
 export { RawNode } from './core/raw-node.js';
+export type { SnapshotPlan } from './core/raw-node.js';
+export { encodeConfChange, decodeConfChange, changeConf, isJoint, membersOf, isConfStateEqual } from './core/conf-change.js';
 export type { RaftConfig, TestingBugs } from './core/config.js';
 export {
   DEFAULT_ELECTION_TICKS,
   DEFAULT_HEARTBEAT_TICKS,
   DEFAULT_MAX_INFLIGHT_MESSAGES,
   DEFAULT_MAX_SIZE_PER_MESSAGE_BYTES,
+  DEFAULT_SNAPSHOT_TRAILING_ENTRIES,
+  DEFAULT_SNAPSHOT_CHUNK_BYTES,
+  DEFAULT_MAX_INFLIGHT_SNAPSHOT_CHUNKS,
 } from './core/config.js';
 export {
   RaftError,
@@ -18,13 +23,15 @@ export {
   CompactedError,
   UnavailableError,
   SnapshotOutOfDateError,
+  InvalidConfChangeError,
+  InvalidArgumentError,
   AssertionFailedError,
 } from './core/errors.js';
 export type { RaftErrorCode, ProposalDropReason } from './core/errors.js';
 export { createSeededRandom } from './core/random.js';
 export type { RandomSource, SeededRandom } from './core/random.js';
 export type { Status, ProgressStatus, ProgressState } from './core/status.js';
-export { EntryType, NONE, EMPTY_HARD_STATE } from './core/types.js';
+export { EntryType, NONE, EMPTY_HARD_STATE, EMPTY_CONF_STATE } from './core/types.js';
 export type {
   NodeId,
   Entry,
@@ -33,6 +40,9 @@ export type {
   SoftState,
   Role,
   ConfState,
+  ConfChange,
+  ConfChangeSingle,
+  AppliedConfChange,
   Snapshot,
   SnapshotMetadata,
   ReadState,
@@ -50,7 +60,9 @@ export type {
   ReadIndexResponse,
   TransferLeaderMessage,
   TimeoutNowMessage,
+  SnapshotMessage,
+  SnapshotResponse,
 } from './core/types.js';
-export type { LogStorage, InitialState } from './storage/log-storage.js';
+export type { LogStorage, InitialState, SnapshotReader, SnapshotChunk } from './storage/log-storage.js';
 export { entrySizeBytes } from './storage/log-storage.js';
 export { MemoryStorage } from './storage/memory-storage.js';

@@ -19,6 +19,10 @@ export interface TestingBugs {
   readonly forgetVote?: boolean;
   /** A leader answers ReadIndex without confirming leadership with a heartbeat round (breaks §6.4). */
   readonly staleRead?: boolean;
+  /** A change of several voters is applied in one step, without a joint configuration (breaks thesis §4.3). */
+  readonly skipJoint?: boolean;
+  /** A snapshot records the node's current term instead of its last entry's term (breaks §7). */
+  readonly snapshotWrongTerm?: boolean;
 }
 
 export interface RaftConfig {
@@ -57,6 +61,20 @@ export interface RaftConfig {
   readonly checkQuorum?: boolean;
   /** Followers refuse proposals (NotLeaderError) instead of forwarding them to the leader. */
   readonly disableProposalForwarding?: boolean;
+  /**
+   * Entries kept before a new snapshot's index when the log is compacted, so that a
+   * follower a little behind catches up from the log instead of needing the snapshot.
+   */
+  readonly snapshotTrailingEntries?: number;
+  /** Bytes of snapshot data per InstallSnapshot chunk. */
+  readonly snapshotChunkBytes?: number;
+  /** Snapshot chunks a leader sends to one follower ahead of its acknowledgements. */
+  readonly maxInflightSnapshotChunks?: number;
+  /**
+   * Ticks without a snapshot acknowledgement from a follower before the leader resends
+   * its chunks from the last acknowledged offset. Independent of the heartbeat.
+   */
+  readonly snapshotTimeoutTicks?: number;
   readonly testingBugs?: TestingBugs;
 }
 
@@ -67,6 +85,9 @@ export const DEFAULT_HEARTBEAT_TICKS = 1;
 export const DEFAULT_MAX_SIZE_PER_MESSAGE_BYTES = 1024 * 1024;
 export const DEFAULT_MAX_INFLIGHT_MESSAGES = 256;
 export const DEFAULT_MAX_COMMITTED_SIZE_PER_READY_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_SNAPSHOT_TRAILING_ENTRIES = 5000;
+export const DEFAULT_SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_INFLIGHT_SNAPSHOT_CHUNKS = 4;
 
 export function resolveConfig(config: RaftConfig): ResolvedRaftConfig {
   const resolved: ResolvedRaftConfig = {
@@ -84,6 +105,10 @@ export function resolveConfig(config: RaftConfig): ResolvedRaftConfig {
     preVote: config.preVote ?? true,
     checkQuorum: config.checkQuorum ?? true,
     disableProposalForwarding: config.disableProposalForwarding ?? false,
+    snapshotTrailingEntries: config.snapshotTrailingEntries ?? DEFAULT_SNAPSHOT_TRAILING_ENTRIES,
+    snapshotChunkBytes: config.snapshotChunkBytes ?? DEFAULT_SNAPSHOT_CHUNK_BYTES,
+    maxInflightSnapshotChunks: config.maxInflightSnapshotChunks ?? DEFAULT_MAX_INFLIGHT_SNAPSHOT_CHUNKS,
+    snapshotTimeoutTicks: config.snapshotTimeoutTicks ?? 2 * (config.electionTicks ?? DEFAULT_ELECTION_TICKS),
     testingBugs: config.testingBugs ?? {},
   };
   validate(resolved);
@@ -105,4 +130,14 @@ function validate(c: ResolvedRaftConfig): void {
   if (c.maxSizePerMessageBytes < 1) throw new InvalidConfigError('maxSizePerMessageBytes', 'must be ≥ 1');
   if (c.maxCommittedSizePerReadyBytes < 1) throw new InvalidConfigError('maxCommittedSizePerReadyBytes', 'must be ≥ 1');
   if (!Number.isInteger(c.applied) || c.applied < 0) throw new InvalidConfigError('applied', 'must be a non-negative integer');
+  if (!Number.isInteger(c.snapshotTrailingEntries) || c.snapshotTrailingEntries < 0) {
+    throw new InvalidConfigError('snapshotTrailingEntries', 'must be a non-negative integer');
+  }
+  if (!Number.isInteger(c.snapshotChunkBytes) || c.snapshotChunkBytes < 1) throw new InvalidConfigError('snapshotChunkBytes', 'must be ≥ 1');
+  if (!Number.isInteger(c.maxInflightSnapshotChunks) || c.maxInflightSnapshotChunks < 1) {
+    throw new InvalidConfigError('maxInflightSnapshotChunks', 'must be ≥ 1');
+  }
+  if (!Number.isInteger(c.snapshotTimeoutTicks) || c.snapshotTimeoutTicks < 1) {
+    throw new InvalidConfigError('snapshotTimeoutTicks', 'must be ≥ 1');
+  }
 }

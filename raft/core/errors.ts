@@ -10,7 +10,9 @@ export type RaftErrorCode =
   | 'INVALID_CONFIG'
   | 'COMPACTED'
   | 'UNAVAILABLE'
-  | 'SNAPSHOT_OUT_OF_DATE';
+  | 'SNAPSHOT_OUT_OF_DATE'
+  | 'INVALID_CONF_CHANGE'
+  | 'INVALID_ARGUMENT';
 
 export abstract class RaftError extends Error {
   abstract readonly code: RaftErrorCode;
@@ -36,7 +38,8 @@ export type ProposalDropReason =
   | 'no-leader'
   | 'leadership-transfer'
   | 'uncommitted-size-limit'
-  | 'not-a-member';
+  | 'not-a-member'
+  | 'conf-change-pending';
 
 /**
  * The proposal was not appended to any log and never will be. Nothing about it can have
@@ -87,6 +90,30 @@ export class SnapshotOutOfDateError extends RaftError {
   constructor(index: number, current: number) {
     super(`raft storage: snapshot at ${index} is older than the current one at ${current}`);
     this.name = 'SnapshotOutOfDateError';
+  }
+}
+
+/**
+ * A membership change that cannot be made from the current configuration (removing the
+ * last voter, leaving a joint configuration that is not joint, a learner that is also a
+ * voter, a malformed encoding, ...). Retrying the same change cannot help.
+ */
+export class InvalidConfChangeError extends RaftError {
+  readonly code = 'INVALID_CONF_CHANGE';
+  readonly retryable = false;
+  constructor(readonly detail: string) {
+    super(`raft conf change: ${detail}`);
+    this.name = 'InvalidConfChangeError';
+  }
+}
+
+/** A call whose arguments can never be valid in the node's state (e.g. a snapshot beyond the applied index). */
+export class InvalidArgumentError extends RaftError {
+  readonly code = 'INVALID_ARGUMENT';
+  readonly retryable = false;
+  constructor(detail: string) {
+    super(`raft: ${detail}`);
+    this.name = 'InvalidArgumentError';
   }
 }
 

@@ -8,9 +8,12 @@
  *
  * Unstable entries shadow stable ones at the same indexes: an overwrite by a new leader
  * first lands in memory, and replaces the stored suffix when the driver persists it.
+ *
+ * A snapshot received from the leader is also unstable until the driver installs it: it
+ * then stands for the whole log up to its index, and the stored log is ignored.
  */
 import { assert } from './errors.js';
-import type { Entry, EntryId } from './types.js';
+import type { Entry, EntryId, Snapshot } from './types.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import { entrySizeBytes, limitSize } from '../storage/log-storage.js';
 
@@ -18,6 +21,8 @@ export class RaftLog {
   /** Index of the first unstable entry (storage.lastIndex() + 1 when all is stable). */
   private offset: number;
   private unstable: Entry[] = [];
+  /** A snapshot from the leader, not yet installed by the driver. */
+  unstableSnapshot: Snapshot | null = null;
   /** Highest index known committed (Figure 2: commitIndex). Never decreases. */
   committed: number;
   /** Highest index handed out for applying and acknowledged by `advance` (lastApplied). */
@@ -25,16 +30,24 @@ export class RaftLog {
 
   constructor(private readonly storage: LogStorage) {
     this.offset = storage.lastIndex() + 1;
-    this.committed = storage.firstIndex() - 1;
-    this.applied = storage.firstIndex() - 1;
+    // Everything up to the stored snapshot is committed and reflected in the application's state.
+    const snapshotIndex = Math.max(storage.snapshotMetadata().index, storage.firstIndex() - 1);
+    this.committed = snapshotIndex;
+    this.applied = snapshotIndex;
   }
 
   firstIndex(): number {
-    return this.storage.firstIndex();
+    return this.unstableSnapshot !== null ? this.unstableSnapshot.metadata.index + 1 : this.storage.firstIndex();
   }
 
   lastIndex(): number {
-    return this.unstable.length > 0 ? this.offset + this.unstable.length - 1 : this.storage.lastIndex();
+    if (this.unstable.length > 0) return this.offset + this.unstable.length - 1;
+    return this.unstableSnapshot !== null ? this.unstableSnapshot.metadata.index : this.storage.lastIndex();
+  }
+
+  /** The index of the latest snapshot: the unstable one, else the stored one. */
+  snapshotIndex(): number {
+    return this.unstableSnapshot !== null ? this.unstableSnapshot.metadata.index : this.storage.snapshotMetadata().index;
   }
 
   lastTerm(): number {
@@ -49,6 +62,9 @@ export class RaftLog {
   /** The term of the entry at `index`, or undefined when it is compacted or beyond the log. */
   term(index: number): number | undefined {
     if (index >= this.offset && index - this.offset < this.unstable.length) return this.unstable[index - this.offset]!.term;
+    if (this.unstableSnapshot !== null) {
+      return index === this.unstableSnapshot.metadata.index ? this.unstableSnapshot.metadata.term : undefined;
+    }
     if (index < this.storage.firstIndex() - 1 || index > this.storage.lastIndex()) return undefined;
     if (index >= this.offset) return undefined;
     return this.storage.term(index);
@@ -130,6 +146,26 @@ export class RaftLog {
     return this.lastIndex();
   }
 
+  /**
+   * Replace the whole log with a snapshot from the leader (§7): everything up to its
+   * index is committed and will be installed by the driver before any later entry.
+   */
+  restore(snapshot: Snapshot): void {
+    const index = snapshot.metadata.index;
+    assert(index > this.committed, () => `restoring snapshot ${index} at or below the commit index ${this.committed}`);
+    this.unstableSnapshot = snapshot;
+    this.unstable = [];
+    this.offset = index + 1;
+    this.committed = index;
+  }
+
+  /** The driver installed the unstable snapshot at `index`, and so applied it. */
+  snapshotInstalled(index: number): void {
+    if (this.unstableSnapshot === null || this.unstableSnapshot.metadata.index !== index) return;
+    this.unstableSnapshot = null;
+    if (this.applied < index) this.applied = index;
+  }
+
   hasUnstableEntries(): boolean {
     return this.unstable.length > 0;
   }
@@ -143,7 +179,7 @@ export class RaftLog {
    * overwritten in memory (a different term), the newer entries stay unstable.
    */
   stableTo(index: number, term: number): void {
-    if (index < this.offset || this.term(index) !== term) return;
+    if (index < this.offset || index >= this.offset + this.unstable.length || this.term(index) !== term) return;
     this.unstable = this.unstable.slice(index + 1 - this.offset);
     this.offset = index + 1;
   }
@@ -188,12 +224,12 @@ export class RaftLog {
   }
 
   hasEntriesToApply(): boolean {
-    return this.committed > this.applied;
+    return this.committed > this.applied && this.unstableSnapshot === null;
   }
 
   /** Committed entries after `applied`, at most `maxSizeBytes` of them (at least one). */
   nextEntriesToApply(maxSizeBytes: number): Entry[] {
-    if (this.committed <= this.applied) return [];
+    if (!this.hasEntriesToApply()) return [];
     return this.slice(this.applied + 1, this.committed + 1, maxSizeBytes);
   }
 

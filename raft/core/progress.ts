@@ -9,6 +9,7 @@
  * - `snapshot`: it needs a snapshot; send nothing else until that resolves.
  */
 import { Inflights } from './inflights.js';
+import type { SnapshotTransfer } from './snapshot-transfer.js';
 import type { ProgressState, ProgressStatus } from './status.js';
 
 export class Progress {
@@ -24,6 +25,8 @@ export class Progress {
   recentActive = false;
   /** In snapshot state: the index of the snapshot being sent. */
   pendingSnapshot = 0;
+  /** In snapshot state: the transfer under way. */
+  snapshotTransfer: SnapshotTransfer | null = null;
   readonly inflights: Inflights;
 
   constructor(next: number, maxInflightMessages: number, maxInflightBytes: number) {
@@ -34,6 +37,7 @@ export class Progress {
   private resetState(state: ProgressState): void {
     this.msgAppFlowPaused = false;
     this.pendingSnapshot = 0;
+    this.closeSnapshotTransfer();
     this.state = state;
     this.inflights.reset();
   }
@@ -54,9 +58,17 @@ export class Progress {
     this.next = this.match + 1;
   }
 
-  becomeSnapshot(snapshotIndex: number): void {
+  becomeSnapshot(transfer: SnapshotTransfer): void {
     this.resetState('snapshot');
-    this.pendingSnapshot = snapshotIndex;
+    this.pendingSnapshot = transfer.metadata.index;
+    this.snapshotTransfer = transfer;
+  }
+
+  /** Release the transfer's snapshot reader (the progress is dropped or leaves snapshot state). */
+  closeSnapshotTransfer(): void {
+    if (this.snapshotTransfer === null) return;
+    this.snapshotTransfer.close();
+    this.snapshotTransfer = null;
   }
 
   /** Record that a MsgApp carrying `entries` entries (`bytes` in all) was sent. */
@@ -122,6 +134,8 @@ export class Progress {
       state: this.state,
       recentActive: this.recentActive,
       inflight: this.inflights.size(),
+      pendingSnapshot: this.pendingSnapshot,
+      snapshotAckedBytes: this.snapshotTransfer?.acked ?? 0,
     };
   }
 }

@@ -6,19 +6,32 @@
  * Section references: "§5.x" is the paper, "thesis §x" is the dissertation.
  */
 import { MAX_PENDING_READ_INDEX_REQUESTS } from './constants.js';
+import { changeConf, decodeConfChange, encodeConfChange } from './conf-change.js';
 import { resolveConfig } from './config.js';
 import type { RaftConfig, ResolvedRaftConfig, TestingBugs } from './config.js';
-import { NotLeaderError, ProposalDroppedError, assert } from './errors.js';
+import {
+  InvalidArgumentError,
+  InvalidConfChangeError,
+  NotLeaderError,
+  ProposalDroppedError,
+  SnapshotOutOfDateError,
+  assert,
+} from './errors.js';
 import type { ProposalDropReason, RaftError } from './errors.js';
 import { RaftLog, entriesSizeBytes } from './log.js';
 import type { Progress } from './progress.js';
 import { ReadOnly } from './read-only.js';
+import { SnapshotTransfer } from './snapshot-transfer.js';
 import type { ProgressStatus, Status } from './status.js';
 import { ProgressTracker } from './tracker.js';
 import { EntryType, NONE } from './types.js';
+import type { LogStorage } from '../storage/log-storage.js';
 import type {
   AppendMessage,
   AppendResponse,
+  AppliedConfChange,
+  ConfChange,
+  ConfState,
   Entry,
   HardState,
   HeartbeatMessage,
@@ -28,7 +41,11 @@ import type {
   ProposeMessage,
   ReadIndexMessage,
   ReadState,
+  Ready,
   Role,
+  Snapshot,
+  SnapshotMessage,
+  SnapshotResponse,
   SoftState,
   VoteMessage,
   VoteResponse,
@@ -41,7 +58,26 @@ type CampaignKind = 'pre-election' | 'election' | 'transfer';
  * Why a request was not taken. A plain value, not an Error: requests forwarded by peers
  * are refused often and silently, and only a local caller gets an Error built for it.
  */
-type Refusal = ProposalDropReason | 'not-leader';
+type Refusal = ProposalDropReason | 'not-leader' | 'invalid-conf-change';
+
+/** A snapshot being received from a leader, chunk by chunk. */
+interface IncomingSnapshot {
+  readonly from: NodeId;
+  readonly index: number;
+  readonly term: number;
+  readonly chunks: Uint8Array[];
+  bytes: number;
+}
+
+/** What the driver stores after `createSnapshot`: the snapshot, then the compaction. */
+export interface SnapshotPlan {
+  readonly snapshot: Snapshot;
+  /**
+   * Discard stored entries up to and including this index (`LogStorage.compact`), once
+   * the snapshot is durable. 0 when there is nothing to discard.
+   */
+  readonly compactIndex: number;
+}
 
 export class Raft {
   readonly id: NodeId;
@@ -70,6 +106,22 @@ export class Raft {
   private uncommittedSizeBytes = 0;
   /** A proposal was appended and not yet broadcast: `flushPendingAppends` sends them together. */
   private appendsPending = false;
+  /**
+   * Index of the last conf change entry this leader appended (or, on election, of its
+   * no-op). No other conf change is accepted until the applied index reaches it: one
+   * change at a time, and none before the leader has committed an entry of its term.
+   */
+  private pendingConfIndex = 0;
+  /**
+   * The configuration after each conf change applied since the stored snapshot, starting
+   * with the snapshot's own: what a snapshot taken at an index must record.
+   */
+  private confHistory: AppliedConfChange[] = [];
+  /** A leader that applied its own removal hands over to this voter, then steps down. */
+  private removedLeaderHandover = false;
+  private incomingSnapshot: IncomingSnapshot | null = null;
+  /** A TimeoutNow arrived while committed conf changes were unapplied: campaign once they are. */
+  private campaignAfterApply = false;
 
   private readonly electionTicks: number;
   private readonly heartbeatTicks: number;
@@ -78,6 +130,11 @@ export class Raft {
   private readonly preVote: boolean;
   private readonly checkQuorum: boolean;
   private readonly disableProposalForwarding: boolean;
+  private readonly snapshotTrailingEntries: number;
+  private readonly snapshotChunkBytes: number;
+  private readonly maxInflightSnapshotChunks: number;
+  private readonly snapshotTimeoutTicks: number;
+  private readonly storage: LogStorage;
   private readonly random: RandomSource;
   private readonly bugs: TestingBugs;
 
@@ -92,14 +149,27 @@ export class Raft {
     this.preVote = config.preVote;
     this.checkQuorum = config.checkQuorum;
     this.disableProposalForwarding = config.disableProposalForwarding;
+    this.snapshotTrailingEntries = config.snapshotTrailingEntries;
+    this.snapshotChunkBytes = config.snapshotChunkBytes;
+    this.maxInflightSnapshotChunks = config.maxInflightSnapshotChunks;
+    this.snapshotTimeoutTicks = config.snapshotTimeoutTicks;
+    this.storage = config.storage;
     this.random = config.random;
     this.bugs = config.testingBugs;
 
     this.log = new RaftLog(config.storage);
     const { hardState, confState } = config.storage.initialState();
     this.tracker = new ProgressTracker(confState, config.maxInflightMessages, config.maxInflightBytes);
+    this.confHistory = [{ index: this.log.applied, confState }];
     if (hardState.term !== 0 || hardState.vote !== NONE || hardState.commit !== 0) this.loadState(hardState);
-    if (config.applied > 0) this.log.appliedTo(config.applied);
+    if (config.applied > this.log.applied) {
+      // The application already applied past its snapshot: so did the membership.
+      const from = this.log.applied + 1;
+      this.log.appliedTo(config.applied);
+      for (const entry of this.log.slice(from, config.applied + 1, Number.MAX_SAFE_INTEGER)) {
+        if (entry.type === EntryType.ConfChange) this.applyConfChangeEntry(entry);
+      }
+    }
     this.becomeFollower(this.term, NONE);
   }
 
@@ -156,6 +226,7 @@ export class Raft {
       leader: this.lead,
       role: this.role,
       voters: this.tracker.voterIds(),
+      config: this.tracker.confState(),
       leadTransferee: this.leadTransferee,
       progress,
     };
@@ -183,13 +254,33 @@ export class Raft {
     this.throwIfRefused(this.stepMessage(message));
   }
 
+  proposeConfChange(cc: ConfChange): void {
+    const data = encodeConfChange(cc);
+    if (this.role === 'leader') {
+      // Checked here as well as in handleProposal, to give the caller the reason.
+      if (this.pendingConfIndex > this.log.applied) throw new ProposalDroppedError('conf-change-pending');
+      changeConf(this.tracker.confState(), cc, { skipJoint: this.bugs.skipJoint === true });
+    }
+    const message: ProposeMessage = {
+      type: 'MsgProp',
+      from: this.id,
+      to: this.id,
+      term: 0,
+      entries: [{ term: 0, index: 0, type: EntryType.ConfChange, data }],
+    };
+    this.throwIfRefused(this.stepMessage(message));
+  }
+
   readIndex(context: string): void {
     this.throwIfRefused(this.stepMessage({ type: 'MsgReadIndex', from: this.id, to: this.id, term: 0, context }));
   }
 
   private throwIfRefused(refusal: Refusal | null): void {
     if (refusal === null) return;
-    const error: RaftError = refusal === 'not-leader' ? new NotLeaderError(this.lead) : new ProposalDroppedError(refusal);
+    let error: RaftError;
+    if (refusal === 'not-leader') error = new NotLeaderError(this.lead);
+    else if (refusal === 'invalid-conf-change') error = new InvalidConfChangeError('refused by the leader');
+    else error = new ProposalDroppedError(refusal);
     throw error;
   }
 
@@ -217,9 +308,69 @@ export class Raft {
   }
 
   /** The driver applied these entries: they no longer count against the uncommitted limit. */
-  reduceUncommittedSize(applied: readonly Entry[]): void {
+  private reduceUncommittedSize(applied: readonly Entry[]): void {
     if (this.uncommittedSizeBytes === 0) return;
     this.uncommittedSizeBytes = Math.max(0, this.uncommittedSizeBytes - entriesSizeBytes(applied));
+  }
+
+  /**
+   * The driver handled `ready`: mark its snapshot installed and its entries stable, and
+   * apply its committed entries' membership changes. Returns the configurations applied.
+   */
+  advance(ready: Ready): AppliedConfChange[] {
+    if (ready.snapshot !== null) this.log.snapshotInstalled(ready.snapshot.metadata.index);
+    if (ready.entries.length > 0) {
+      const last = ready.entries[ready.entries.length - 1]!;
+      this.log.stableTo(last.index, last.term);
+    }
+    const applied: AppliedConfChange[] = [];
+    const committed = ready.committedEntries;
+    if (committed.length > 0) {
+      for (const entry of committed) {
+        if (entry.type !== EntryType.ConfChange || entry.index <= this.log.applied) continue;
+        const change = this.applyConfChangeEntry(entry);
+        if (change !== null) applied.push(change);
+      }
+      const last = committed[committed.length - 1]!.index;
+      if (last > this.log.applied) this.log.appliedTo(last);
+      this.reduceUncommittedSize(committed);
+    }
+    if (this.role === 'leader') this.afterApplyAsLeader();
+    else if (this.campaignAfterApply && !this.hasUnappliedConfChanges()) {
+      this.campaignAfterApply = false;
+      this.hup('transfer');
+    }
+    return applied;
+  }
+
+  /**
+   * Snapshot metadata for the application's state at `index`, and how far the log can
+   * be compacted behind it (keeping `snapshotTrailingEntries`).
+   */
+  createSnapshot(index: number, data: Uint8Array): SnapshotPlan {
+    if (!Number.isInteger(index) || index > this.log.applied) {
+      throw new InvalidArgumentError(`snapshot index ${index} is beyond the applied index ${this.log.applied}`);
+    }
+    const current = this.log.snapshotIndex();
+    if (index <= current) throw new SnapshotOutOfDateError(index, current);
+    const term = this.log.term(index);
+    assert(term !== undefined, () => `no term for snapshot index ${index}`);
+    const confState = this.confStateAt(index);
+    // The snapshot-wrong-term testing bug: record the current term, which §7 forbids.
+    const snapshot: Snapshot = { metadata: { index, term: this.bugs.snapshotWrongTerm ? this.term : term, confState }, data };
+    this.confHistory = [{ index, confState }, ...this.confHistory.filter((c) => c.index > index)];
+    const compactIndex = index - this.snapshotTrailingEntries;
+    return { snapshot, compactIndex: compactIndex >= this.log.firstIndex() ? compactIndex : 0 };
+  }
+
+  /** The configuration in force once the entry at `index` is applied. */
+  private confStateAt(index: number): ConfState {
+    let conf = this.confHistory[0]!.confState;
+    for (const change of this.confHistory) {
+      if (change.index > index) break;
+      conf = change.confState;
+    }
+    return conf;
   }
 
   // ---- Role changes ----
@@ -258,6 +409,9 @@ export class Raft {
     assert(appended, 'the empty entry of a new leader must be accepted');
     // The no-op is not an application proposal: it does not count against the limit.
     this.uncommittedSizeBytes = 0;
+    // A new leader takes no conf change before its no-op is applied (thesis §4.1, the
+    // fix for the single-server change bug): every earlier change is applied by then.
+    this.pendingConfIndex = this.log.lastIndex();
   }
 
   private reset(term: number): void {
@@ -280,6 +434,9 @@ export class Raft {
     }
     this.uncommittedSizeBytes = 0;
     this.appendsPending = false;
+    this.pendingConfIndex = 0;
+    this.removedLeaderHandover = false;
+    this.campaignAfterApply = false;
     this.readOnly = new ReadOnly(MAX_PENDING_READ_INDEX_REQUESTS);
     this.pendingReadIndexMessages = [];
   }
@@ -310,11 +467,17 @@ export class Raft {
     this.electionElapsed++;
     if (this.electionElapsed >= this.electionTicks) {
       this.electionElapsed = 0;
+      if (this.removedLeaderHandover) {
+        // The handover did not finish within an election timeout: step down regardless.
+        this.becomeFollower(this.term, NONE);
+        return;
+      }
       if (this.checkQuorum) this.checkQuorumActive();
       // A transfer that has not finished within an election timeout is abandoned.
       if (this.role === 'leader' && this.leadTransferee !== NONE) this.leadTransferee = NONE;
     }
     if (this.role !== 'leader') return;
+    this.tickSnapshotTransfers();
     if (this.heartbeatElapsed >= this.heartbeatTicks) {
       this.heartbeatElapsed = 0;
       this.bcastHeartbeat(this.readOnly.lastPendingContext());
@@ -334,6 +497,13 @@ export class Raft {
 
   private hup(kind: 'election' | 'transfer'): void {
     if (this.role === 'leader' || !this.promotable()) return;
+    // Until its committed membership changes are applied, a node may count votes in an
+    // outdated configuration: it waits. A transfer (the leader asked for this election) is
+    // only postponed until they are applied.
+    if (this.hasUnappliedConfChanges()) {
+      if (kind === 'transfer') this.campaignAfterApply = true;
+      return;
+    }
     // Leadership transfers never use pre-vote: the leader asked for this election.
     this.startCampaign(this.preVote && kind === 'election' ? 'pre-election' : kind);
   }
@@ -430,13 +600,13 @@ export class Raft {
     }
     if (m.type === 'MsgPreVote') return true; // never changes our term
     if (m.type === 'MsgPreVoteResp' && !m.reject) return true; // a grant at our proposed term
-    const leader = m.type === 'MsgApp' || m.type === 'MsgHeartbeat' ? m.from : NONE;
+    const leader = m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap' ? m.from : NONE;
     this.becomeFollower(m.term, leader);
     return true;
   }
 
   private stepLowerTerm(m: Message): void {
-    if ((this.checkQuorum || this.preVote) && (m.type === 'MsgHeartbeat' || m.type === 'MsgApp')) {
+    if ((this.checkQuorum || this.preVote) && (m.type === 'MsgHeartbeat' || m.type === 'MsgApp' || m.type === 'MsgSnap')) {
       // A stale leader (e.g. healed from a partition) might never hear our higher term
       // otherwise, since with pre-vote and check-quorum we will not campaign against it.
       this.send({ type: 'MsgAppResp', from: this.id, to: m.from, term: this.term, index: 0, reject: false, rejectHint: 0, logTerm: 0 });
@@ -469,6 +639,9 @@ export class Raft {
       case 'MsgHeartbeatResp':
         this.handleHeartbeatResponse(m, pr);
         break;
+      case 'MsgSnapResp':
+        this.handleSnapshotResponse(m, pr);
+        break;
       default:
         break; // votes and their answers, appends from a stale leader's peers, ...
     }
@@ -489,6 +662,10 @@ export class Raft {
       case 'MsgHeartbeat':
         this.becomeFollower(m.term, m.from);
         this.handleHeartbeat(m);
+        break;
+      case 'MsgSnap':
+        this.becomeFollower(m.term, m.from);
+        this.handleSnapshotChunk(m);
         break;
       case 'MsgVoteResp':
       case 'MsgPreVoteResp':
@@ -534,6 +711,11 @@ export class Raft {
         this.lead = m.from;
         this.handleHeartbeat(m);
         return null;
+      case 'MsgSnap':
+        this.electionElapsed = 0;
+        this.lead = m.from;
+        this.handleSnapshotChunk(m);
+        return null;
       case 'MsgTransferLeader':
         if (this.lead === NONE) return 'no-leader';
         this.send({ ...m, to: this.lead, term: this.term });
@@ -558,11 +740,31 @@ export class Raft {
 
   private handleProposal(m: ProposeMessage): Refusal | null {
     assert(m.entries.length > 0, 'a proposal with no entries');
-    if (!this.tracker.progress.has(this.id)) return 'not-a-member';
+    // A removed leader handing over is no member either; the transfer is the better answer.
     if (this.leadTransferee !== NONE) return 'leadership-transfer';
+    if (!this.tracker.progress.has(this.id)) return 'not-a-member';
+    let confAt = -1;
+    for (let i = 0; i < m.entries.length; i++) {
+      const entry = m.entries[i]!;
+      if (entry.type !== EntryType.ConfChange) continue;
+      if (confAt >= 0 || this.pendingConfIndex > this.log.applied) return 'conf-change-pending';
+      if (!this.isValidConfChange(entry.data)) return 'invalid-conf-change';
+      confAt = i;
+    }
     if (!this.appendEntries(m.entries)) return 'uncommitted-size-limit';
+    if (confAt >= 0) this.pendingConfIndex = this.log.lastIndex() - (m.entries.length - 1 - confAt);
     this.appendsPending = true;
     return null;
+  }
+
+  private isValidConfChange(data: Uint8Array): boolean {
+    try {
+      changeConf(this.tracker.confState(), decodeConfChange(data), { skipJoint: this.bugs.skipJoint === true });
+      return true;
+    } catch (error) {
+      if (error instanceof InvalidConfChangeError) return false;
+      throw error;
+    }
   }
 
   /**
@@ -616,8 +818,8 @@ export class Raft {
     if (pr === undefined || pr.isPaused()) return false;
     const prevIndex = pr.next - 1;
     const prevTerm = this.log.term(prevIndex);
-    // Snapshots arrive with log compaction; until then the whole log is always present.
-    assert(prevTerm !== undefined, () => `no term for index ${prevIndex} when replicating to ${to}`);
+    // The entries it needs are compacted away: it needs a snapshot (§7).
+    if (prevTerm === undefined || pr.next < this.log.firstIndex()) return this.startSnapshotTransfer(to, pr);
     // A full window in replicate state sends only an empty append: if every message in
     // the window was lost, its answer (accept or reject) is what clears the window.
     const throttled = pr.state === 'replicate' && pr.inflights.full();
@@ -640,6 +842,21 @@ export class Raft {
 
   private handleAppendResponse(m: AppendResponse, pr: Progress): void {
     pr.recentActive = true;
+    if (pr.state === 'snapshot') {
+      // The follower installed the snapshot (or already held what it covers): resume
+      // replication after it. Rejections are answers to appends sent before the transfer.
+      if (m.reject || m.index < pr.pendingSnapshot) return;
+      pr.maybeUpdate(m.index);
+      pr.becomeProbe();
+      pr.becomeReplicate();
+      if (this.maybeCommit()) {
+        this.releasePendingReadIndexMessages();
+        this.bcastAppend();
+      }
+      while (this.maybeSendAppend(m.from, false));
+      this.afterProgress(m.from, pr);
+      return;
+    }
     if (m.reject) {
       // Fast back-off: jump over the follower's entries of terms the leader cannot match.
       const hint = m.logTerm > 0 ? this.log.findConflictByTerm(m.rejectHint, m.logTerm).index : m.rejectHint;
@@ -661,7 +878,65 @@ export class Raft {
     }
     // Pipeline: keep the follower's window full while there is more to send.
     while (this.maybeSendAppend(m.from, false));
-    if (m.from === this.leadTransferee && pr.match === this.log.lastIndex()) this.sendTimeoutNow(m.from);
+    this.afterProgress(m.from, pr);
+  }
+
+  /** A follower's match moved: finish a leadership transfer to it if it caught up. */
+  private afterProgress(id: NodeId, pr: Progress): void {
+    if (this.role !== 'leader' || id !== this.leadTransferee || pr.match !== this.log.lastIndex()) return;
+    this.sendTimeoutNow(id);
+    if (this.removedLeaderHandover) this.becomeFollower(this.term, NONE);
+  }
+
+  // ---- Snapshots: leader side (§7) ----
+
+  /** Begin sending the latest snapshot to `to`. Returns whether a chunk was sent. */
+  private startSnapshotTransfer(to: NodeId, pr: Progress): boolean {
+    // Only to a follower heard from lately: a snapshot to a dead node is wasted work.
+    if (!pr.recentActive) return false;
+    // A leader that has not yet installed a snapshot it received cannot read it.
+    if (this.log.unstableSnapshot !== null) return false;
+    const transfer = new SnapshotTransfer(this.storage.openSnapshot(), this.snapshotChunkBytes, this.maxInflightSnapshotChunks);
+    assert(
+      transfer.metadata.index >= pr.next - 1,
+      () => `snapshot ${transfer.metadata.index} does not cover index ${pr.next - 1} needed by ${to}`,
+    );
+    pr.becomeSnapshot(transfer);
+    return this.sendSnapshotChunks(to, transfer);
+  }
+
+  private sendSnapshotChunks(to: NodeId, transfer: SnapshotTransfer): boolean {
+    const chunks = transfer.takeChunks();
+    for (const chunk of chunks) {
+      const message: SnapshotMessage = {
+        type: 'MsgSnap',
+        from: this.id,
+        to,
+        term: this.term,
+        snapshot: transfer.metadata,
+        offset: chunk.offset,
+        data: chunk.data,
+        done: chunk.done,
+      };
+      this.send(message);
+    }
+    return chunks.length > 0;
+  }
+
+  private handleSnapshotResponse(m: SnapshotResponse, pr: Progress): void {
+    pr.recentActive = true;
+    const transfer = pr.snapshotTransfer;
+    if (pr.state !== 'snapshot' || transfer === null || m.index !== pr.pendingSnapshot) return;
+    const moved = m.reject ? transfer.onGap(m.offset) : transfer.onAck(m.offset);
+    if (moved) this.sendSnapshotChunks(m.from, transfer);
+  }
+
+  /** The snapshot transfers' own timeout: resend from the last acknowledged offset. */
+  private tickSnapshotTransfers(): void {
+    for (const [id, pr] of this.tracker.progress) {
+      const transfer = pr.snapshotTransfer;
+      if (transfer !== null && transfer.tick(this.snapshotTimeoutTicks)) this.sendSnapshotChunks(id, transfer);
+    }
   }
 
   private bcastHeartbeat(context: string): void {
@@ -724,6 +999,143 @@ export class Raft {
     this.send({ type: 'MsgAppResp', from: this.id, to, term: this.term, ...fields });
   }
 
+  // ---- Snapshots: follower side (§7) ----
+
+  /**
+   * One chunk of a snapshot. Chunks are taken in order; the follower answers each with
+   * the bytes it holds, and installs the snapshot when the last one is in. A transfer
+   * resumes only from the same leader for the same snapshot.
+   */
+  private handleSnapshotChunk(m: SnapshotMessage): void {
+    const { index, term } = m.snapshot;
+    if (index <= this.log.committed || this.log.matchTerm(index, term)) {
+      // We hold everything it covers already (§7: "if existing log entry has same index
+      // and term as snapshot's last included entry, retain log entries following it").
+      this.incomingSnapshot = null;
+      this.log.commitTo(Math.min(index, this.log.lastIndex()));
+      this.sendAppendResponse(m.from, { index: this.log.committed, reject: false, rejectHint: 0, logTerm: 0 });
+      return;
+    }
+    let incoming = this.incomingSnapshot;
+    if (incoming === null || incoming.from !== m.from || incoming.index !== index || incoming.term !== term) {
+      if (m.offset !== 0) {
+        this.sendSnapshotResponse(m.from, index, 0, true);
+        return;
+      }
+      incoming = { from: m.from, index, term, chunks: [], bytes: 0 };
+      this.incomingSnapshot = incoming;
+    }
+    if (m.offset !== incoming.bytes) {
+      this.sendSnapshotResponse(m.from, index, incoming.bytes, true);
+      return;
+    }
+    if (m.data.byteLength > 0) incoming.chunks.push(m.data);
+    incoming.bytes += m.data.byteLength;
+    if (!m.done) {
+      this.sendSnapshotResponse(m.from, index, incoming.bytes, false);
+      return;
+    }
+    this.incomingSnapshot = null;
+    this.restore({ metadata: m.snapshot, data: concatChunks(incoming.chunks, incoming.bytes) });
+    // Sent after the Ready that installs the snapshot is handled.
+    this.sendAppendResponse(m.from, { index, reject: false, rejectHint: 0, logTerm: 0 });
+  }
+
+  private sendSnapshotResponse(to: NodeId, index: number, offset: number, reject: boolean): void {
+    this.send({ type: 'MsgSnapResp', from: this.id, to, term: this.term, index, offset, reject });
+  }
+
+  /** Replace our log and configuration with a snapshot's. */
+  private restore(snapshot: Snapshot): void {
+    this.log.restore(snapshot);
+    const { index, confState } = snapshot.metadata;
+    this.tracker.applyConf(confState, this.log.lastIndex());
+    this.confHistory = [{ index, confState }];
+  }
+
+  // ---- Membership ----
+
+  /** Apply the conf change entry `entry` (being applied). Returns the new configuration, or null when it changes nothing. */
+  private applyConfChangeEntry(entry: Entry): AppliedConfChange | null {
+    let confState: ConfState;
+    try {
+      confState = changeConf(this.tracker.confState(), decodeConfChange(entry.data), { skipJoint: this.bugs.skipJoint === true });
+    } catch (error) {
+      // Validated when proposed, so this cannot happen; if it did, every node would skip
+      // the same entry, which keeps them in agreement.
+      if (error instanceof InvalidConfChangeError) return null;
+      throw error;
+    }
+    this.tracker.applyConf(confState, this.log.lastIndex());
+    const change = { index: entry.index, confState };
+    this.confHistory.push(change);
+    if (this.role === 'leader') this.afterConfChangeAsLeader();
+    return change;
+  }
+
+  private afterConfChangeAsLeader(): void {
+    if (this.leadTransferee !== NONE && !this.tracker.isVoter(this.leadTransferee)) {
+      this.leadTransferee = NONE;
+      this.removedLeaderHandover = false;
+    }
+    // A smaller or different quorum may already hold more.
+    if (this.maybeCommit()) {
+      this.releasePendingReadIndexMessages();
+      this.bcastAppend();
+    }
+  }
+
+  /** After entries were applied on the leader: hand over if removed, leave a joint configuration. */
+  private afterApplyAsLeader(): void {
+    if (!this.tracker.isVoter(this.id)) {
+      this.handOverLeadership();
+      return;
+    }
+    if (!this.tracker.isJoint() || this.pendingConfIndex > this.log.applied) return;
+    // Thesis §4.3: once the joint configuration is in force, move on to the new one.
+    const leave = { term: 0, index: 0, type: EntryType.ConfChange, data: encodeConfChange({ changes: [] }) };
+    if (!this.appendEntries([leave])) return; // over the uncommitted limit: retried at the next advance
+    this.pendingConfIndex = this.log.lastIndex();
+    this.appendsPending = true;
+  }
+
+  /**
+   * This leader applied a configuration in which it does not vote. It hands leadership to
+   * the most caught-up voter (TimeoutNow, thesis §3.10) and steps down, so the cluster
+   * need not wait an election timeout.
+   */
+  private handOverLeadership(): void {
+    if (this.removedLeaderHandover) return;
+    let best: NodeId = NONE;
+    let bestMatch = -1;
+    for (const id of this.tracker.voterIds()) {
+      const match = this.tracker.progress.get(id)?.match ?? 0;
+      if (match > bestMatch) {
+        best = id;
+        bestMatch = match;
+      }
+    }
+    if (best === NONE) {
+      this.becomeFollower(this.term, NONE);
+      return;
+    }
+    this.removedLeaderHandover = true;
+    this.leadTransferee = best;
+    this.electionElapsed = 0;
+    // Followers learn the new commit index (and so the change) with these appends.
+    this.bcastAppend();
+    this.afterProgress(best, this.tracker.progress.get(best)!);
+  }
+
+  /** Committed conf change entries not yet applied (a node holding one must not campaign). */
+  private hasUnappliedConfChanges(): boolean {
+    if (!this.log.hasEntriesToApply()) return false;
+    for (const entry of this.log.slice(this.log.applied + 1, this.log.committed + 1, Number.MAX_SAFE_INTEGER)) {
+      if (entry.type === EntryType.ConfChange) return true;
+    }
+    return false;
+  }
+
   private handleHeartbeat(m: HeartbeatMessage): void {
     this.log.commitTo(m.commit);
     this.send({ type: 'MsgHeartbeatResp', from: this.id, to: m.from, term: this.term, context: m.context });
@@ -781,4 +1193,15 @@ export class Raft {
     assert(m.to !== this.id, () => `${m.type} addressed to self`);
     this.messages.push(m);
   }
+}
+
+function concatChunks(chunks: readonly Uint8Array[], bytes: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const data = new Uint8Array(bytes);
+  let at = 0;
+  for (const chunk of chunks) {
+    data.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return data;
 }

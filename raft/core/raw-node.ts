@@ -1,7 +1,8 @@
 /**
  * `RawNode`: the core's public face. The caller feeds it time (`tick`), messages
- * (`step`) and requests (`propose`, `readIndex`, `transferLeadership`), then collects a
- * `Ready`, handles it in the order its fields document, and calls `advance()`.
+ * (`step`) and requests (`propose`, `proposeConfChange`, `readIndex`,
+ * `transferLeadership`), then collects a `Ready`, handles it in the order its fields
+ * document, and calls `advance()`.
  *
  * It does no I/O, reads no clock and draws randomness only from the injected source:
  * given the same inputs it produces the same outputs.
@@ -9,9 +10,12 @@
 import { assert } from './errors.js';
 import type { RaftConfig } from './config.js';
 import { Raft } from './raft.js';
+import type { SnapshotPlan } from './raft.js';
 import type { Status } from './status.js';
 import { isHardStateEqual } from './types.js';
-import type { HardState, Message, NodeId, Ready, SoftState } from './types.js';
+import type { AppliedConfChange, ConfChange, HardState, Message, NodeId, Ready, SoftState } from './types.js';
+
+export type { SnapshotPlan } from './raft.js';
 
 export class RawNode {
   private readonly raft: Raft;
@@ -26,7 +30,7 @@ export class RawNode {
     this.previousHardState = this.raft.hardState();
   }
 
-  /** Advance logical time by one tick (drives elections and heartbeats). */
+  /** Advance logical time by one tick (drives elections, heartbeats and snapshot resends). */
   tick(): void {
     this.raft.tick();
   }
@@ -44,6 +48,17 @@ export class RawNode {
    */
   propose(data: Uint8Array): void {
     this.raft.propose(data);
+  }
+
+  /**
+   * Propose a membership change (see `ConfChange`). It takes effect on each node when
+   * its entry is applied, that is at the `advance()` after the Ready that hands it out.
+   * Throws `InvalidConfChangeError` when the change cannot apply to the configuration in
+   * force, and `ProposalDroppedError('conf-change-pending')` while an earlier change is
+   * not yet applied, or this leader has not yet applied an entry of its own term.
+   */
+  proposeConfChange(cc: ConfChange): void {
+    this.raft.proposeConfChange(cc);
   }
 
   /** Feed a message received from a peer. Messages from unknown peers are ignored. */
@@ -70,6 +85,16 @@ export class RawNode {
     this.raft.reportUnreachable(peer);
   }
 
+  /**
+   * The application snapshotted its state machine at `index` (≤ the applied index, and
+   * above the stored snapshot's). Returns the snapshot to store, with its metadata
+   * (index, term, configuration as of `index`), and how far the log may then be
+   * compacted, keeping `snapshotTrailingEntries` entries before `index`.
+   */
+  createSnapshot(index: number, data: Uint8Array): SnapshotPlan {
+    return this.raft.createSnapshot(index, data);
+  }
+
   hasReady(): boolean {
     if (this.pending !== null) return false;
     this.raft.flushPendingAppends();
@@ -77,6 +102,7 @@ export class RawNode {
     return (
       r.hasMessages() ||
       r.log.hasUnstableEntries() ||
+      r.log.unstableSnapshot !== null ||
       r.log.hasEntriesToApply() ||
       r.readStates.length > 0 ||
       !isHardStateEqual(r.hardState(), this.previousHardState) ||
@@ -86,7 +112,7 @@ export class RawNode {
 
   /**
    * The next batch of work. Must be followed by `advance()` before the next call.
-   * Handle its fields in the order `Ready` documents: persist, send, apply.
+   * Handle its fields in the order `Ready` documents: install, persist, send, apply.
    */
   ready(): Ready {
     assert(this.pending === null, 'ready() called again before advance()');
@@ -95,6 +121,7 @@ export class RawNode {
     const softState = r.softState();
     const hardState = r.hardState();
     const ready: Ready = {
+      snapshot: r.log.unstableSnapshot,
       softState: isSoftStateEqual(softState, this.previousSoftState) ? null : softState,
       hardState: isHardStateEqual(hardState, this.previousHardState) ? null : hardState,
       entries: r.log.unstableEntries(),
@@ -106,22 +133,18 @@ export class RawNode {
     return ready;
   }
 
-  /** Acknowledge that the last `Ready` has been persisted, sent and applied. */
-  advance(): void {
+  /**
+   * Acknowledge that the last `Ready` has been installed, persisted, sent and applied.
+   * Applies the membership changes among its committed entries and returns the
+   * configuration each one produced, in log order.
+   */
+  advance(): readonly AppliedConfChange[] {
     const ready = this.pending;
     assert(ready !== null, 'advance() called without a pending ready()');
     this.pending = null;
     if (ready.softState !== null) this.previousSoftState = ready.softState;
     if (ready.hardState !== null) this.previousHardState = ready.hardState;
-    const r = this.raft;
-    if (ready.entries.length > 0) {
-      const last = ready.entries[ready.entries.length - 1]!;
-      r.log.stableTo(last.index, last.term);
-    }
-    if (ready.committedEntries.length > 0) {
-      r.log.appliedTo(ready.committedEntries[ready.committedEntries.length - 1]!.index);
-      r.reduceUncommittedSize(ready.committedEntries);
-    }
+    return this.raft.advance(ready);
   }
 
   status(): Status {

@@ -1,5 +1,5 @@
 /** A read-only picture of a core instance, for operators, tests and the simulator. */
-import type { NodeId, Role } from './types.js';
+import type { ConfState, NodeId, Role } from './types.js';
 
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
@@ -13,6 +13,10 @@ export interface ProgressStatus {
   readonly recentActive: boolean;
   /** MsgApp messages sent and not yet acknowledged. */
   readonly inflight: number;
+  /** In snapshot state: the index of the snapshot being sent (0 otherwise). */
+  readonly pendingSnapshot: number;
+  /** In snapshot state: bytes of it the follower has acknowledged. */
+  readonly snapshotAckedBytes: number;
 }
 
 export interface Status {
@@ -25,7 +29,10 @@ export interface Status {
   readonly lastIndex: number;
   readonly leader: NodeId;
   readonly role: Role;
+  /** Voters of either half of the configuration, ascending. */
   readonly voters: readonly NodeId[];
+  /** The configuration in force (as of the last applied conf change). */
+  readonly config: ConfState;
   /** Non-zero while a leadership transfer to that node is under way. */
   readonly leadTransferee: NodeId;
   /** Per-member replication progress; only on a leader. */

@@ -14,8 +14,10 @@ export interface VoteTally {
 }
 
 export class ProgressTracker {
-  voters: JointVoters;
-  learners: ReadonlySet<NodeId>;
+  voters: JointVoters = { incoming: new Set(), outgoing: new Set() };
+  learners: ReadonlySet<NodeId> = new Set();
+  /** Outgoing voters that become learners when the joint configuration is left. */
+  learnersNext: ReadonlySet<NodeId> = new Set();
   readonly progress = new Map<NodeId, Progress>();
   private readonly votes = new Map<NodeId, boolean>();
 
@@ -24,9 +26,34 @@ export class ProgressTracker {
     private readonly maxInflightMessages: number,
     private readonly maxInflightBytes: number,
   ) {
+    this.applyConf(confState, 0);
+  }
+
+  /**
+   * Switch to `confState`. Members that stay keep their progress; new ones start probing
+   * after `lastIndex`, counted as recently active (so that adding a member cannot make
+   * check-quorum depose the leader at once); removed ones are dropped.
+   */
+  applyConf(confState: ConfState, lastIndex: number): void {
     this.voters = { incoming: new Set(confState.voters), outgoing: new Set(confState.votersOutgoing) };
     this.learners = new Set(confState.learners);
-    for (const id of this.memberIds()) this.progress.set(id, this.newProgress(1));
+    this.learnersNext = new Set(confState.learnersNext);
+    const members = new Set(this.memberIds());
+    for (const [id, pr] of this.progress) {
+      if (members.has(id)) continue;
+      pr.closeSnapshotTransfer();
+      this.progress.delete(id);
+    }
+    for (const id of members) {
+      if (this.progress.has(id)) continue;
+      const pr = this.newProgress(lastIndex + 1);
+      pr.recentActive = true;
+      this.progress.set(id, pr);
+    }
+  }
+
+  isJoint(): boolean {
+    return this.voters.outgoing.size > 0;
   }
 
   newProgress(next: number): Progress {
@@ -35,7 +62,7 @@ export class ProgressTracker {
 
   /** Every voter (either half) and learner, ascending. */
   memberIds(): NodeId[] {
-    const ids = new Set<NodeId>([...this.voters.incoming, ...this.voters.outgoing, ...this.learners]);
+    const ids = new Set<NodeId>([...this.voters.incoming, ...this.voters.outgoing, ...this.learners, ...this.learnersNext]);
     return [...ids].sort((a, b) => a - b);
   }
 
@@ -92,6 +119,7 @@ export class ProgressTracker {
       voters: [...this.voters.incoming].sort((a, b) => a - b),
       votersOutgoing: [...this.voters.outgoing].sort((a, b) => a - b),
       learners: [...this.learners].sort((a, b) => a - b),
+      learnersNext: [...this.learnersNext].sort((a, b) => a - b),
     };
   }
 }

@@ -56,11 +56,50 @@ export interface SoftState {
   readonly role: Role;
 }
 
-/** The membership a snapshot was taken with. Joint consensus fills `votersOutgoing`. */
+/**
+ * A membership configuration: who votes, who only learns. Outside a membership change
+ * only `voters` and `learners` are filled. In a joint configuration (thesis §4.3)
+ * `voters` is the incoming set, `votersOutgoing` the outgoing one (both must agree on
+ * every decision), and `learnersNext` are outgoing voters that become learners when the
+ * joint configuration is left. Ids are sorted ascending in every list.
+ */
 export interface ConfState {
   readonly voters: readonly NodeId[];
   readonly learners: readonly NodeId[];
   readonly votersOutgoing: readonly NodeId[];
+  readonly learnersNext: readonly NodeId[];
+}
+
+export const EMPTY_CONF_STATE: ConfState = Object.freeze({
+  voters: Object.freeze([]),
+  learners: Object.freeze([]),
+  votersOutgoing: Object.freeze([]),
+  learnersNext: Object.freeze([]),
+});
+
+/** One step of a membership change. Adding a voter that is a learner promotes it. */
+export interface ConfChangeSingle {
+  readonly type: 'add-voter' | 'add-learner' | 'remove';
+  readonly node: NodeId;
+}
+
+/**
+ * A membership change, proposed with `RawNode.proposeConfChange`. A change that alters
+ * the voters by at most one member (adding or removing one voter, any learner changes)
+ * takes effect in one step. Anything larger enters a joint configuration, which the
+ * leader leaves automatically once it is applied (thesis §4.3). An empty `changes` list
+ * leaves a joint configuration explicitly. `context` is opaque to the core (a driver can
+ * carry a new member's address in it).
+ */
+export interface ConfChange {
+  readonly changes: readonly ConfChangeSingle[];
+  readonly context?: Uint8Array;
+}
+
+/** The configuration that took effect when the conf change entry at `index` was applied. */
+export interface AppliedConfChange {
+  readonly index: number;
+  readonly confState: ConfState;
 }
 
 export interface SnapshotMetadata {
@@ -173,6 +212,33 @@ export interface TimeoutNowMessage extends MessageBase {
   readonly type: 'MsgTimeoutNow';
 }
 
+/**
+ * One chunk of an InstallSnapshot transfer (§7). Chunks are sent in order from offset 0;
+ * the last one has `done` set, so the sender never needs the total size in advance. Every
+ * chunk carries the snapshot's metadata, so any chunk identifies the transfer.
+ */
+export interface SnapshotMessage extends MessageBase {
+  readonly type: 'MsgSnap';
+  readonly snapshot: SnapshotMetadata;
+  /** Byte offset of `data` within the snapshot's data. */
+  readonly offset: number;
+  readonly data: Uint8Array;
+  readonly done: boolean;
+}
+
+/**
+ * A follower's acknowledgement of snapshot chunks: it holds every byte before `offset`
+ * of the snapshot at `index`. With `reject`, the chunk it got did not start at `offset`
+ * (one was lost, or the follower restarted): the leader resumes from `offset`. Once the
+ * last chunk is in, the follower installs the snapshot and answers with a `MsgAppResp`.
+ */
+export interface SnapshotResponse extends MessageBase {
+  readonly type: 'MsgSnapResp';
+  readonly index: number;
+  readonly offset: number;
+  readonly reject: boolean;
+}
+
 export type Message =
   | ProposeMessage
   | AppendMessage
@@ -184,13 +250,17 @@ export type Message =
   | ReadIndexMessage
   | ReadIndexResponse
   | TransferLeaderMessage
-  | TimeoutNowMessage;
+  | TimeoutNowMessage
+  | SnapshotMessage
+  | SnapshotResponse;
 
 export type MessageType = Message['type'];
 
 /**
  * One batch of work for the driver. Its fields must be handled in this order:
  *
+ * 0. If `snapshot` is set, install it: make it durable (it replaces the whole stored
+ *    log) and restore the state machine from it.
  * 1. Write `entries` and `hardState` to stable storage (atomically, synced). Entries
  *    replace any stored entries at the same or later indexes.
  * 2. Only then send `messages`: votes and acknowledgements in them promise that step 1
@@ -198,9 +268,12 @@ export type MessageType = Message['type'];
  * 3. Apply `committedEntries` to the state machine, in order. (They are committed, so
  *    this may overlap step 2, but not precede step 1.)
  * 4. Serve `readStates` once the applied index reaches each state's index.
- * 5. Call `advance()`. No new `Ready` is produced until then.
+ * 5. Call `advance()`. No new `Ready` is produced until then. It applies the membership
+ *    changes among `committedEntries` and returns the configurations they produced.
  */
 export interface Ready {
+  /** A snapshot received from the leader, to install before anything else. */
+  readonly snapshot: Snapshot | null;
   /** Present only when it changed since the last `Ready`. */
   readonly softState: SoftState | null;
   /** Present only when it changed since the last `Ready`; must be persisted with `entries`. */

@@ -4,7 +4,7 @@
  * implementation backed by a disk keeps the part of the log the core may ask for in
  * memory and persists in the background of the driver's write path.
  */
-import type { ConfState, Entry, HardState, Snapshot } from '../core/types.js';
+import type { ConfState, Entry, HardState, SnapshotMetadata } from '../core/types.js';
 
 export interface InitialState {
   readonly hardState: HardState;
@@ -29,8 +29,28 @@ export interface LogStorage {
   firstIndex(): number;
   /** Index of the last entry (the snapshot's index when the log after it is empty). */
   lastIndex(): number;
-  /** The most recent snapshot. */
-  snapshot(): Snapshot;
+  /** The metadata of the most recent snapshot (index 0 before any). */
+  snapshotMetadata(): SnapshotMetadata;
+  /**
+   * Open the most recent snapshot for reading in chunks. The reader stays valid until
+   * closed, even if newer snapshots are stored meanwhile, so that a transfer to a
+   * follower can finish on the snapshot it started with.
+   */
+  openSnapshot(): SnapshotReader;
+}
+
+/** Reads one snapshot's data in chunks, without knowing its total size in advance. */
+export interface SnapshotReader {
+  readonly metadata: SnapshotMetadata;
+  /** Up to `maxBytes` bytes from `offset`; `done` when the data ends with them. */
+  read(offset: number, maxBytes: number): SnapshotChunk;
+  /** The reader is no longer needed. */
+  close(): void;
+}
+
+export interface SnapshotChunk {
+  readonly data: Uint8Array;
+  readonly done: boolean;
 }
 
 /** Bytes an entry counts for in size limits: its payload plus a fixed framing cost. */

@@ -3,12 +3,10 @@
  * cache of durable storages. Holds a snapshot, the entries after it and the hard state.
  */
 import { CompactedError, SnapshotOutOfDateError, UnavailableError, assert } from '../core/errors.js';
-import { EMPTY_HARD_STATE, EntryType } from '../core/types.js';
-import type { ConfState, Entry, HardState, Snapshot } from '../core/types.js';
+import { EMPTY_CONF_STATE, EMPTY_HARD_STATE, EntryType } from '../core/types.js';
+import type { Entry, HardState, Snapshot, SnapshotMetadata } from '../core/types.js';
 import { limitSize } from './log-storage.js';
-import type { InitialState, LogStorage } from './log-storage.js';
-
-const EMPTY_CONF_STATE: ConfState = Object.freeze({ voters: [], learners: [], votersOutgoing: [] });
+import type { InitialState, LogStorage, SnapshotChunk, SnapshotReader } from './log-storage.js';
 
 export class MemoryStorage implements LogStorage {
   private hardState: HardState = EMPTY_HARD_STATE;
@@ -22,7 +20,7 @@ export class MemoryStorage implements LogStorage {
   /** A storage for a brand-new member of a cluster whose initial members are `voters`. */
   constructor(voters: readonly number[] = []) {
     this.currentSnapshot = {
-      metadata: { index: 0, term: 0, confState: { ...EMPTY_CONF_STATE, voters: [...voters] } },
+      metadata: { index: 0, term: 0, confState: { ...EMPTY_CONF_STATE, voters: [...voters].sort((a, b) => a - b) } },
       data: new Uint8Array(0),
     };
     this.log = [dummyEntry(0, 0)];
@@ -58,8 +56,26 @@ export class MemoryStorage implements LogStorage {
     return this.log[0]!.index + this.log.length - 1;
   }
 
+  /** The most recent snapshot, data included. */
   snapshot(): Snapshot {
     return this.currentSnapshot;
+  }
+
+  snapshotMetadata(): SnapshotMetadata {
+    return this.currentSnapshot.metadata;
+  }
+
+  openSnapshot(): SnapshotReader {
+    const { metadata, data } = this.currentSnapshot;
+    return {
+      metadata,
+      read(offset: number, maxBytes: number): SnapshotChunk {
+        assert(offset >= 0 && offset <= data.byteLength && maxBytes >= 1, () => `snapshot read at ${offset} of ${data.byteLength}`);
+        const end = Math.min(data.byteLength, offset + maxBytes);
+        return { data: data.subarray(offset, end), done: end === data.byteLength };
+      },
+      close(): void {},
+    };
   }
 
   /**
@@ -88,13 +104,16 @@ export class MemoryStorage implements LogStorage {
     this.log = [dummyEntry(snapshot.metadata.index, snapshot.metadata.term)];
   }
 
-  /** Record a snapshot the application took at `index` (≤ last index). Does not compact. */
-  createSnapshot(index: number, confState: ConfState, data: Uint8Array): Snapshot {
+  /**
+   * Record a snapshot the application took (its metadata from `RawNode.createSnapshot`),
+   * at an index ≤ the last index. Does not compact.
+   */
+  saveSnapshot(snapshot: Snapshot): void {
+    const index = snapshot.metadata.index;
     const current = this.currentSnapshot.metadata.index;
     if (index <= current) throw new SnapshotOutOfDateError(index, current);
     assert(index <= this.lastIndex(), () => `snapshot index ${index} beyond last index ${this.lastIndex()}`);
-    this.currentSnapshot = { metadata: { index, term: this.term(index), confState }, data };
-    return this.currentSnapshot;
+    this.currentSnapshot = snapshot;
   }
 
   /** Discard entries up to and including `compactIndex` (≤ last index). */

@@ -6,7 +6,7 @@ import type { RaftConfig } from '../../../raft/core/config.js';
 import { createSeededRandom } from '../../../raft/core/random.js';
 import { RawNode } from '../../../raft/core/raw-node.js';
 import { EntryType } from '../../../raft/core/types.js';
-import type { Entry, HardState, Message, MessageType, NodeId, Ready } from '../../../raft/core/types.js';
+import type { ConfChange, ConfChangeSingle, ConfState, Entry, HardState, Message, MessageType, NodeId, Ready } from '../../../raft/core/types.js';
 import { MemoryStorage } from '../../../raft/storage/memory-storage.js';
 import type { Cluster } from './cluster.js';
 import { renderMessage } from './cluster.js';
@@ -69,4 +69,46 @@ export function linesOfType(transcript: readonly string[], type: MessageType): s
 
 export function render(messages: readonly Message[]): string[] {
   return messages.map(renderMessage);
+}
+
+const CHANGE_TYPES: Record<string, ConfChangeSingle['type']> = { v: 'add-voter', l: 'add-learner', r: 'remove' };
+
+/**
+ * A conf change written the way transcripts render it: `'v4 l5 r3'` adds voter 4, adds
+ * learner 5 and removes 3; `''` leaves a joint configuration.
+ */
+export function confChange(spec: string): ConfChange {
+  const changes = spec
+    .split(/\s+/)
+    .filter((word) => word !== '')
+    .map((word): ConfChangeSingle => {
+      const type = CHANGE_TYPES[word[0]!];
+      const node = Number(word.slice(1));
+      if (type === undefined || !Number.isInteger(node)) throw new Error(`bad conf change '${word}' (want v<id>, l<id> or r<id>)`);
+      return { type, node };
+    });
+  return { changes };
+}
+
+/** Call `run` and return what it threw (null when it returned). */
+export function thrown(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return null;
+}
+
+/** A configuration; the lists are given ascending, as the core keeps them. */
+export function conf(voters: NodeId[], learners: NodeId[] = [], votersOutgoing: NodeId[] = [], learnersNext: NodeId[] = []): ConfState {
+  return { voters, learners, votersOutgoing, learnersNext };
+}
+
+/** Tick `leader` (one heartbeat each time) and deliver everything that follows, `times` times. */
+export function heartbeats(c: Cluster, leader: NodeId, times = 1): void {
+  for (let i = 0; i < times; i++) {
+    c.tick(leader);
+    c.stabilize();
+  }
 }

@@ -14,8 +14,16 @@
  *
  * Commands:
  *   add-nodes N [pre-vote=B] [check-quorum=B] [max-size=BYTES] [max-inflight=N] [bug=NAME]
+ *             [snapshot-chunk=BYTES] [trailing=N] [inflight-chunks=N] [snapshot-timeout=TICKS]
+ *   add-node ID                 start a new node (its storage knows the initial voters only)
  *   campaign ID                 start an election on ID (does not deliver)
  *   propose ID DATA             propose on ID (prints the error, if any)
+ *   propose-conf-change ID [v4 l5 r3 ...]
+ *                               propose adding voter 4, learner 5, removing 3; no change
+ *                               leaves a joint configuration (prints the error, if any)
+ *   snapshot ID [INDEX]         the application on ID snapshots at INDEX (default: applied);
+ *                               prints the metadata and the compaction
+ *   conf [ID...]                the configuration in force on each node
  *   read-index ID CONTEXT       request a read point on ID
  *   transfer-leader FROM TO     ask FROM to hand leadership to TO
  *   tick ID [N] | tick-all [N]  advance logical time
@@ -31,8 +39,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { TestingBugs } from '../../../raft/core/config.js';
 import { RaftError } from '../../../raft/core/errors.js';
-import { Cluster } from './cluster.js';
+import { Cluster, renderConfState } from './cluster.js';
 import type { ClusterOptions } from './cluster.js';
+import { confChange } from './fixtures.js';
 
 export interface ScenarioBlock {
   readonly comments: string[];
@@ -83,9 +92,24 @@ export class ScenarioRunner {
       case 'add-nodes':
         this.cluster = new Cluster(range(id(0)), clusterOptions(options));
         return [];
+      case 'add-node':
+        this.c().addMember(id(0));
+        return [];
       case 'campaign':
         this.c().node(id(0)).raw.campaign();
         return [];
+      case 'propose-conf-change':
+        return this.attempt(() => this.c().proposeConfChange(id(0), confChange(args.slice(1).join(' '))));
+      case 'snapshot':
+        return this.attempt(() => {
+          const plan = this.c().takeSnapshot(id(0), args[1] === undefined ? undefined : Number(args[1]));
+          const { index, term, confState } = plan.snapshot.metadata;
+          return [
+            `snapshot index:${index} term:${term} ${renderConfState(confState)} bytes:${plan.snapshot.data.byteLength} compact:${plan.compactIndex}`,
+          ];
+        });
+      case 'conf':
+        return (args.length > 0 ? args.map(Number) : [...this.c().ids]).map((n) => `${n}: ${renderConfState(this.c().config(n))}`);
       case 'propose':
         return this.attempt(() => this.c().propose(id(0), args[1] ?? ''));
       case 'read-index':
@@ -136,10 +160,9 @@ export class ScenarioRunner {
     return this.cluster;
   }
 
-  private attempt(action: () => void): string[] {
+  private attempt(action: () => string[] | void): string[] {
     try {
-      action();
-      return [];
+      return action() ?? [];
     } catch (error) {
       if (error instanceof RaftError) return [`error: ${error.code}: ${error.message}`];
       throw error;
@@ -157,12 +180,18 @@ function clusterOptions(options: Record<string, string>): ClusterOptions {
     commitPriorTerm: options['bug'] === 'commit-prior-term',
     forgetVote: options['bug'] === 'forget-vote',
     staleRead: options['bug'] === 'stale-read',
+    skipJoint: options['bug'] === 'skip-joint',
+    snapshotWrongTerm: options['bug'] === 'snapshot-wrong-term',
   };
   return {
     preVote: options['pre-vote'] !== 'false',
     checkQuorum: options['check-quorum'] !== 'false',
     ...(options['max-size'] !== undefined ? { maxSizePerMessageBytes: Number(options['max-size']) } : {}),
     ...(options['max-inflight'] !== undefined ? { maxInflightMessages: Number(options['max-inflight']) } : {}),
+    ...(options['snapshot-chunk'] !== undefined ? { snapshotChunkBytes: Number(options['snapshot-chunk']) } : {}),
+    ...(options['trailing'] !== undefined ? { snapshotTrailingEntries: Number(options['trailing']) } : {}),
+    ...(options['inflight-chunks'] !== undefined ? { maxInflightSnapshotChunks: Number(options['inflight-chunks']) } : {}),
+    ...(options['snapshot-timeout'] !== undefined ? { snapshotTimeoutTicks: Number(options['snapshot-timeout']) } : {}),
     testingBugs: bugs,
   };
 }

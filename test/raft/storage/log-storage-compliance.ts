@@ -4,15 +4,17 @@
  * `logStorageCompliance(name, factory)` with a factory for fresh, empty storages.
  *
  * It checks the read contract of `raft/storage/log-storage.ts` (what the Raft core relies
- * on) and the write methods the driver calls after each `Ready`: `append`, `setHardState`,
- * `createSnapshot`, `compact` and `applySnapshot`. Writes may be asynchronous (a durable
- * storage may resolve once its write is on disk); reads are synchronous by contract.
+ * on, including reading a snapshot in chunks for InstallSnapshot, Raft paper §7) and the
+ * write methods the driver calls: `append`, `setHardState` after each `Ready`,
+ * `saveSnapshot` then `compact` after `RawNode.createSnapshot`, and `applySnapshot` for a
+ * snapshot received from the leader. Writes may be asynchronous (a durable storage may
+ * resolve once its write is on disk); reads are synchronous by contract.
  */
 import { AssertionFailedError, CompactedError, SnapshotOutOfDateError, UnavailableError } from '../../../raft/core/errors.js';
 import { EntryType } from '../../../raft/core/types.js';
 import type { ConfState, Entry, HardState, Snapshot } from '../../../raft/core/types.js';
 import { entrySizeBytes } from '../../../raft/storage/log-storage.js';
-import type { LogStorage } from '../../../raft/storage/log-storage.js';
+import type { LogStorage, SnapshotReader } from '../../../raft/storage/log-storage.js';
 
 /** A `LogStorage` together with the write side the driver uses. */
 export interface LogStorageUnderTest extends LogStorage {
@@ -21,8 +23,11 @@ export interface LogStorageUnderTest extends LogStorage {
   setHardState(hardState: HardState): void | Promise<void>;
   /** Replace the whole contents with a snapshot received from the leader. */
   applySnapshot(snapshot: Snapshot): void | Promise<void>;
-  /** Record a snapshot the application took at `index`; does not compact. */
-  createSnapshot(index: number, confState: ConfState, data: Uint8Array): Snapshot | Promise<Snapshot>;
+  /**
+   * Record a snapshot the application took (its metadata comes from
+   * `RawNode.createSnapshot`), at an index ≤ the last index; does not compact.
+   */
+  saveSnapshot(snapshot: Snapshot): void | Promise<void>;
   /** Discard entries up to and including `compactIndex`. */
   compact(compactIndex: number): void | Promise<void>;
   /** Release whatever the storage holds (files, handles); optional. */
@@ -52,12 +57,56 @@ export function entries(first: number, last: number, termOf: (index: number) => 
   return result;
 }
 
-function snapshotAt(index: number, term: number, confState: ConfState = confStateOf([4, 5, 6])): Snapshot {
-  return { metadata: { index, term, confState }, data: new Uint8Array([index % 256, term % 256]) };
+function snapshotAt(index: number, term: number, confState: ConfState = confStateOf([4, 5, 6]), data?: Uint8Array): Snapshot {
+  return { metadata: { index, term, confState }, data: data ?? new Uint8Array([index % 256, term % 256]) };
 }
 
 function confStateOf(voters: number[], learners: number[] = []): ConfState {
-  return { voters, learners, votersOutgoing: [] };
+  return { voters, learners, votersOutgoing: [], learnersNext: [] };
+}
+
+/** A joint configuration: every one of the four lists filled. */
+const JOINT_CONF_STATE: ConfState = { voters: [1, 2, 4], learners: [5], votersOutgoing: [1, 2, 3], learnersNext: [3] };
+
+/** Bytes 0, 1, 2, ... (mod 256): a snapshot payload whose chunks are easy to tell apart. */
+function payload(sizeBytes: number): Uint8Array {
+  return Uint8Array.from({ length: sizeBytes }, (_, i) => i % 256);
+}
+
+/** Read a snapshot to the end in chunks of `chunkBytes`; returns the chunks' offsets and the data. */
+function readAll(reader: SnapshotReader, chunkBytes: number): { offsets: number[]; data: Uint8Array } {
+  const offsets: number[] = [];
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  for (let reads = 0; reads < 10_000; reads++) {
+    const chunk = reader.read(offset, chunkBytes);
+    expect(chunk.data.byteLength).toBeLessThanOrEqual(chunkBytes);
+    offsets.push(offset);
+    parts.push(chunk.data.slice());
+    offset += chunk.data.byteLength;
+    if (chunk.done) {
+      const data = new Uint8Array(offset);
+      let at = 0;
+      for (const part of parts) {
+        data.set(part, at);
+        at += part.byteLength;
+      }
+      return { offsets, data };
+    }
+    // A chunk that is not the last makes progress, or the reader would loop forever.
+    expect(chunk.data.byteLength).toBeGreaterThan(0);
+  }
+  throw new Error('snapshot reader never reported done');
+}
+
+/** The stored snapshot, read back through the core's interface. */
+function storedSnapshot(storage: LogStorage): Snapshot {
+  const reader = storage.openSnapshot();
+  try {
+    return { metadata: reader.metadata, data: readAll(reader, 3).data };
+  } finally {
+    reader.close();
+  }
 }
 
 /** Index and term of each entry: what equality of logs means here. */
@@ -94,13 +143,17 @@ export function logStorageCompliance(name: string, factory: LogStorageFactory): 
       });
 
       it('holds the empty snapshot and the initial members', () => {
-        expect(storage.snapshot().metadata.index).toBe(0);
-        expect(storage.snapshot().metadata.term).toBe(0);
+        expect(storage.snapshotMetadata()).toEqual({ index: 0, term: 0, confState: confStateOf(VOTERS) });
         const state = storage.initialState();
         expect(state.hardState).toEqual({ term: 0, vote: 0, commit: 0 });
-        expect([...state.confState.voters]).toEqual(VOTERS);
-        expect([...state.confState.learners]).toEqual([]);
-        expect([...state.confState.votersOutgoing]).toEqual([]);
+        expect(state.confState).toEqual(confStateOf(VOTERS));
+      });
+
+      it('opens the empty snapshot: no data, done at once', () => {
+        const reader = storage.openSnapshot();
+        expect(reader.metadata.index).toBe(0);
+        expect(reader.read(0, 16)).toEqual({ data: new Uint8Array(0), done: true });
+        reader.close();
       });
 
       it('reports terms and entries beyond the end as unavailable', () => {
@@ -284,50 +337,124 @@ export function logStorageCompliance(name: string, factory: LogStorageFactory): 
       });
     });
 
-    describe('createSnapshot', () => {
+    describe('saveSnapshot', () => {
       beforeEach(appendTen);
 
-      it('records a snapshot at an index with that entry’s term, without compacting', async () => {
-        const confState = confStateOf([1, 2, 3], [4]);
-        const data = new Uint8Array([7, 7, 7]);
-        const snapshot = await storage.createSnapshot(5, confState, data);
-        expect(snapshot.metadata.index).toBe(5);
-        expect(snapshot.metadata.term).toBe(2);
-        expect(snapshot.metadata.confState).toEqual(confState);
-        expect(snapshot.data).toEqual(data);
-        expect(storage.snapshot()).toEqual(snapshot);
+      it('records the snapshot as given, without compacting', async () => {
+        const snapshot = snapshotAt(5, 2, confStateOf([1, 2, 3], [4]), new Uint8Array([7, 7, 7]));
+        await storage.saveSnapshot(snapshot);
+        expect(storage.snapshotMetadata()).toEqual(snapshot.metadata);
+        expect(storedSnapshot(storage)).toEqual(snapshot);
         expect(storage.firstIndex()).toBe(1);
         expect(storage.lastIndex()).toBe(10);
+        expect(storage.term(5)).toBe(2);
       });
 
       it('makes the snapshot’s membership the initial state’s', async () => {
         const confState = confStateOf([1, 2], [3]);
-        await storage.createSnapshot(5, confState, new Uint8Array(0));
+        await storage.saveSnapshot(snapshotAt(5, 2, confState));
         expect(storage.initialState().confState).toEqual(confState);
       });
 
+      it('keeps all four lists of a joint configuration', async () => {
+        await storage.saveSnapshot(snapshotAt(5, 2, JOINT_CONF_STATE));
+        expect(storage.snapshotMetadata().confState).toEqual(JOINT_CONF_STATE);
+        expect(storage.initialState().confState).toEqual(JOINT_CONF_STATE);
+      });
+
       it('refuses a snapshot at or before the current one with SnapshotOutOfDateError', async () => {
-        await storage.createSnapshot(5, confStateOf(VOTERS), new Uint8Array(0));
+        await storage.saveSnapshot(snapshotAt(5, 2, confStateOf(VOTERS)));
         for (const index of [5, 3]) {
           await expectRejection(
-            async () => storage.createSnapshot(index, confStateOf(VOTERS), new Uint8Array(0)),
+            async () => storage.saveSnapshot(snapshotAt(index, 1, confStateOf(VOTERS))),
             SnapshotOutOfDateError,
             'SNAPSHOT_OUT_OF_DATE',
           );
         }
-        expect(storage.snapshot().metadata.index).toBe(5);
+        expect(storage.snapshotMetadata().index).toBe(5);
       });
 
       it('refuses a snapshot beyond the last index', async () => {
-        await expectAssertion(async () => storage.createSnapshot(11, confStateOf(VOTERS), new Uint8Array(0)));
+        await expectAssertion(async () => storage.saveSnapshot(snapshotAt(11, 4, confStateOf(VOTERS))));
+        expect(storage.snapshotMetadata().index).toBe(0);
       });
 
-      it('is followed by compaction up to it in the usual driver sequence', async () => {
-        await storage.createSnapshot(7, confStateOf(VOTERS), new Uint8Array(0));
-        await storage.compact(7);
-        expect(storage.firstIndex()).toBe(8);
+      it('is followed by compaction up to (or before) it in the usual driver sequence', async () => {
+        await storage.saveSnapshot(snapshotAt(7, 3, confStateOf(VOTERS)));
+        await storage.compact(5); // keeping two trailing entries before the snapshot
+        expect(storage.firstIndex()).toBe(6);
         expect(storage.term(7)).toBe(3);
-        expect(storage.snapshot().metadata.index).toBe(7);
+        expect(storage.snapshotMetadata().index).toBe(7);
+        expect(ids(storage.entries(6, 11, UNLIMITED))).toEqual(ids(entries(6, 10, (index) => Math.ceil(index / 3))));
+      });
+    });
+
+    describe('openSnapshot', () => {
+      beforeEach(appendTen);
+
+      it('reads the data in chunks of at most the size asked for; only the last is done', async () => {
+        const snapshot = snapshotAt(6, 2, confStateOf(VOTERS), payload(10));
+        await storage.saveSnapshot(snapshot);
+        const reader = storage.openSnapshot();
+        expect(reader.metadata).toEqual(snapshot.metadata);
+        const first = reader.read(0, 4);
+        expect(first).toEqual({ data: payload(4), done: false });
+        const { offsets, data } = readAll(reader, 4);
+        expect(offsets).toEqual([0, 4, 8]);
+        expect(data).toEqual(snapshot.data);
+        reader.close();
+      });
+
+      it('reads from any offset, so a transfer can resume where it stopped', async () => {
+        await storage.saveSnapshot(snapshotAt(6, 2, confStateOf(VOTERS), payload(10)));
+        const reader = storage.openSnapshot();
+        expect(reader.read(8, 4)).toEqual({ data: payload(10).slice(8), done: true });
+        expect(reader.read(4, 4)).toEqual({ data: payload(10).slice(4, 8), done: false });
+        expect(reader.read(4, 100)).toEqual({ data: payload(10).slice(4), done: true });
+        reader.close();
+      });
+
+      it('reports done with a chunk that ends exactly at the end of the data', async () => {
+        await storage.saveSnapshot(snapshotAt(6, 2, confStateOf(VOTERS), payload(8)));
+        const reader = storage.openSnapshot();
+        expect(reader.read(4, 4).done).toBe(true);
+        reader.close();
+      });
+
+      it('stays on its snapshot after a newer one is saved and the log compacted past it', async () => {
+        const old = snapshotAt(4, 2, confStateOf(VOTERS), payload(10));
+        await storage.saveSnapshot(old);
+        const reader = storage.openSnapshot();
+        expect(reader.read(0, 4).data).toEqual(old.data.slice(0, 4));
+
+        const newer = snapshotAt(8, 3, confStateOf([1, 2]), new Uint8Array([9, 9, 9]));
+        await storage.saveSnapshot(newer);
+        await storage.compact(8);
+        expect(reader.metadata).toEqual(old.metadata);
+        expect(reader.read(4, 100)).toEqual({ data: old.data.slice(4), done: true });
+        reader.close();
+
+        expect(storedSnapshot(storage)).toEqual(newer);
+      });
+
+      it('stays on its snapshot after one from the leader replaces the storage’s contents', async () => {
+        const old = snapshotAt(4, 2, confStateOf(VOTERS), payload(10));
+        await storage.saveSnapshot(old);
+        const reader = storage.openSnapshot();
+        await storage.applySnapshot(snapshotAt(30, 6));
+        expect(readAll(reader, 3).data).toEqual(old.data);
+        reader.close();
+      });
+
+      it('can be opened several times at once', async () => {
+        const snapshot = snapshotAt(6, 2, confStateOf(VOTERS), payload(10));
+        await storage.saveSnapshot(snapshot);
+        const a = storage.openSnapshot();
+        const b = storage.openSnapshot();
+        expect(a.read(0, 5).data).toEqual(payload(5));
+        b.close();
+        expect(a.read(5, 5)).toEqual({ data: payload(10).slice(5), done: true });
+        a.close();
       });
     });
 
@@ -335,7 +462,8 @@ export function logStorageCompliance(name: string, factory: LogStorageFactory): 
       it('replaces an empty storage’s contents', async () => {
         const snapshot = snapshotAt(20, 5);
         await storage.applySnapshot(snapshot);
-        expect(storage.snapshot()).toEqual(snapshot);
+        expect(storedSnapshot(storage)).toEqual(snapshot);
+        expect(storage.snapshotMetadata()).toEqual(snapshot.metadata);
         expect(storage.firstIndex()).toBe(21);
         expect(storage.lastIndex()).toBe(20);
         expect(storage.term(20)).toBe(5);
@@ -369,20 +497,25 @@ export function logStorageCompliance(name: string, factory: LogStorageFactory): 
           SnapshotOutOfDateError,
           'SNAPSHOT_OUT_OF_DATE',
         );
-        expect(storage.snapshot()).toEqual(current);
+        expect(storedSnapshot(storage)).toEqual(current);
         expect(storage.firstIndex()).toBe(21);
         expect(storage.lastIndex()).toBe(22);
       });
 
-      it('refuses a snapshot older than one created locally', async () => {
+      it('refuses a snapshot older than one saved locally', async () => {
         await appendTen();
-        await storage.createSnapshot(8, confStateOf(VOTERS), new Uint8Array(0));
+        await storage.saveSnapshot(snapshotAt(8, 3, confStateOf(VOTERS)));
         await expectRejection(
           async () => storage.applySnapshot(snapshotAt(6, 2)),
           SnapshotOutOfDateError,
           'SNAPSHOT_OUT_OF_DATE',
         );
         expect(storage.lastIndex()).toBe(10);
+      });
+
+      it('keeps a joint configuration whole', async () => {
+        await storage.applySnapshot(snapshotAt(20, 5, JOINT_CONF_STATE));
+        expect(storage.initialState().confState).toEqual(JOINT_CONF_STATE);
       });
     });
 

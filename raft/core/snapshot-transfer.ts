@@ -1,0 +1,99 @@
+/**
+ * The leader's side of one InstallSnapshot transfer to one follower (§7), in chunks read
+ * from a `SnapshotReader`, so neither side needs the snapshot's size up front.
+ *
+ * Flow control is a window of unacknowledged chunks. The follower acknowledges the bytes
+ * it holds; when it reports a gap (a chunk was lost, or it restarted and lost what it
+ * had) the transfer resumes from the offset the follower holds, not from zero. When no
+ * acknowledgement moves the offset for a timeout of its own, the chunks after the last
+ * acknowledged offset are sent again.
+ */
+import type { SnapshotReader } from '../storage/log-storage.js';
+import type { SnapshotMetadata } from './types.js';
+
+export interface OutgoingChunk {
+  readonly offset: number;
+  readonly data: Uint8Array;
+  readonly done: boolean;
+}
+
+export class SnapshotTransfer {
+  /** Bytes the follower is known to hold. */
+  acked = 0;
+  /** Offset of the next chunk to send. */
+  private next = 0;
+  /** The chunk ending the data was sent (and not rewound past since). */
+  private doneSent = false;
+  /** End offsets of chunks sent and not yet acknowledged, ascending. */
+  private inflight: number[] = [];
+  /** Ticks since the acknowledged offset last moved (or since the last resend). */
+  private idleTicks = 0;
+  /** The offset of the last rewind on a gap report: further reports of it are echoes. */
+  private rewoundTo = -1;
+
+  constructor(
+    private readonly reader: SnapshotReader,
+    private readonly chunkBytes: number,
+    private readonly window: number,
+  ) {}
+
+  get metadata(): SnapshotMetadata {
+    return this.reader.metadata;
+  }
+
+  /** The chunks the window allows sending now, advancing past them. */
+  takeChunks(): OutgoingChunk[] {
+    const chunks: OutgoingChunk[] = [];
+    while (!this.doneSent && this.inflight.length < this.window) {
+      const { data, done } = this.reader.read(this.next, this.chunkBytes);
+      chunks.push({ offset: this.next, data, done });
+      this.next += data.byteLength;
+      this.inflight.push(this.next);
+      this.doneSent = done;
+    }
+    return chunks;
+  }
+
+  /** The follower holds `offset` bytes. Returns whether that is news. */
+  onAck(offset: number): boolean {
+    if (offset <= this.acked) return false;
+    this.acked = offset;
+    this.idleTicks = 0;
+    while (this.inflight.length > 0 && this.inflight[0]! <= offset) this.inflight.shift();
+    if (offset > this.next) this.resumeFrom(offset);
+    return true;
+  }
+
+  /**
+   * The follower got a chunk that did not start at the `offset` bytes it holds. Resume
+   * from there, unless this only echoes the gap already resumed from (the other chunks
+   * of the same window report it too). Returns whether the transfer rewound.
+   */
+  onGap(offset: number): boolean {
+    if (offset === this.rewoundTo && offset >= this.acked) return false;
+    this.acked = offset;
+    this.idleTicks = 0;
+    this.rewoundTo = offset;
+    this.resumeFrom(offset);
+    return true;
+  }
+
+  /** One tick. Returns true when the timeout fired and the window was rewound. */
+  tick(timeoutTicks: number): boolean {
+    if (++this.idleTicks < timeoutTicks) return false;
+    this.idleTicks = 0;
+    this.rewoundTo = -1;
+    this.resumeFrom(this.acked);
+    return true;
+  }
+
+  close(): void {
+    this.reader.close();
+  }
+
+  private resumeFrom(offset: number): void {
+    this.next = offset;
+    this.inflight = [];
+    this.doneSent = false;
+  }
+}
