@@ -318,7 +318,7 @@ export class Raft {
    * apply its committed entries' membership changes. Returns the configurations applied.
    */
   advance(ready: Ready): AppliedConfChange[] {
-    if (ready.snapshot !== null) this.log.snapshotInstalled(ready.snapshot.metadata.index);
+    if (ready.snapshot !== null) this.snapshotInstalled(ready.snapshot);
     if (ready.entries.length > 0) {
       const last = ready.entries[ready.entries.length - 1]!;
       this.log.stableTo(last.index, last.term);
@@ -527,15 +527,37 @@ export class Raft {
       return;
     }
     const { index, term: logTerm } = this.log.lastEntryId();
+    const { commit, commitTerm } = this.commitId();
     for (const id of this.tracker.voterIds()) {
       if (id === this.id) continue;
-      this.send({ type, from: this.id, to: id, term, index, logTerm, transfer: kind === 'transfer' });
+      this.send({ type, from: this.id, to: id, term, index, logTerm, transfer: kind === 'transfer', commit, commitTerm });
     }
   }
 
   private poll(id: NodeId, granted: boolean): 'won' | 'lost' | 'pending' {
     this.tracker.recordVote(id, granted);
     return this.tracker.tallyVotes().result;
+  }
+
+  /** Our commit index and the term of that entry, as vote messages carry them. */
+  private commitId(): { commit: number; commitTerm: number } {
+    const commit = this.log.committed;
+    return { commit, commitTerm: this.log.term(commit) ?? 0 };
+  }
+
+  /**
+   * Vote messages carry their sender's commit index with that entry's term. If we hold
+   * that very entry, our log matches the sender's up to it (§5.3, Log Matching), so all
+   * of it is committed. Membership changes take effect when applied, so without this a
+   * removed leader that stepped down could leave the remaining voters each needing a vote
+   * the other will not give: one holding the longer log but not knowing the change that
+   * dropped the old leader committed, the other knowing it but with a shorter log.
+   */
+  private learnCommit(m: VoteMessage | VoteResponse): void {
+    const commit = m.commit ?? 0;
+    if (commit > this.log.committed && m.commitTerm !== undefined && this.log.matchTerm(commit, m.commitTerm)) {
+      this.log.commitTo(commit);
+    }
   }
 
   /** §5.2, §5.4.1, thesis §9.6: decide whether to grant a vote or pre-vote. */
@@ -548,13 +570,13 @@ export class Raft {
       (m.type === 'MsgPreVote' && m.term > this.term);
     if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
       // A granted vote answers at the candidate's term: it counts in that election.
-      this.send({ type: responseType, from: this.id, to: m.from, term: m.term, reject: false });
+      this.send({ type: responseType, from: this.id, to: m.from, term: m.term, reject: false, ...this.commitId() });
       if (m.type === 'MsgVote') {
         this.electionElapsed = 0;
         this.vote = m.from;
       }
     } else {
-      this.send({ type: responseType, from: this.id, to: m.from, term: this.term, reject: true });
+      this.send({ type: responseType, from: this.id, to: m.from, term: this.term, reject: true, ...this.commitId() });
     }
   }
 
@@ -563,6 +585,8 @@ export class Raft {
   private stepMessage(m: Message): Refusal | null {
     // Term 0 marks a request made on a node (or forwarded by one); nothing else may lack a term.
     if (m.term === 0 && m.type !== 'MsgProp' && m.type !== 'MsgReadIndex' && m.type !== 'MsgTransferLeader') return null;
+    // A commit fact holds whatever the message's term, even if it is otherwise ignored.
+    if (m.type === 'MsgVote' || m.type === 'MsgPreVote' || m.type === 'MsgVoteResp' || m.type === 'MsgPreVoteResp') this.learnCommit(m);
     if (m.term > this.term) {
       if (!this.stepHigherTerm(m)) return null;
     } else if (m.term !== 0 && m.term < this.term) {
@@ -610,9 +634,11 @@ export class Raft {
       // A stale leader (e.g. healed from a partition) might never hear our higher term
       // otherwise, since with pre-vote and check-quorum we will not campaign against it.
       this.send({ type: 'MsgAppResp', from: this.id, to: m.from, term: this.term, index: 0, reject: false, rejectHint: 0, logTerm: 0 });
-    } else if (m.type === 'MsgPreVote') {
-      // Tell the pre-candidate about our term so that it can catch up.
-      this.send({ type: 'MsgPreVoteResp', from: this.id, to: m.from, term: this.term, reject: true });
+    } else if (m.type === 'MsgPreVote' || m.type === 'MsgVote') {
+      // Tell the candidate about our term so that it can catch up (§5.1). It may be a
+      // voter we do not know of yet, which would otherwise never hear from us.
+      const type = m.type === 'MsgVote' ? 'MsgVoteResp' : 'MsgPreVoteResp';
+      this.send({ type, from: this.id, to: m.from, term: this.term, reject: true, ...this.commitId() });
     }
     // Everything else from an old term is ignored.
   }
@@ -681,7 +707,10 @@ export class Raft {
     const expected = this.role === 'pre-candidate' ? 'MsgPreVoteResp' : 'MsgVoteResp';
     if (m.type !== expected) return;
     const result = this.poll(m.from, !m.reject);
-    if (result === 'won') {
+    if (result === 'won' && !this.promotable()) {
+      // A membership change applied during the campaign took our vote away.
+      this.becomeFollower(this.term, NONE);
+    } else if (result === 'won') {
       if (this.role === 'pre-candidate') {
         this.startCampaign('election');
       } else {
@@ -1045,10 +1074,18 @@ export class Raft {
     this.send({ type: 'MsgSnapResp', from: this.id, to, term: this.term, index, offset, reject });
   }
 
-  /** Replace our log and configuration with a snapshot's. */
+  /**
+   * Replace our log with a snapshot's. Its configuration takes effect when the driver has
+   * installed it (like any applied change), after the entries handed out before it.
+   */
   private restore(snapshot: Snapshot): void {
     this.log.restore(snapshot);
+  }
+
+  private snapshotInstalled(snapshot: Snapshot): void {
     const { index, confState } = snapshot.metadata;
+    if (this.log.unstableSnapshot?.metadata.index !== index) return;
+    this.log.snapshotInstalled(index);
     this.tracker.applyConf(confState, this.log.lastIndex());
     this.confHistory = [{ index, confState }];
   }
@@ -1129,6 +1166,8 @@ export class Raft {
 
   /** Committed conf change entries not yet applied (a node holding one must not campaign). */
   private hasUnappliedConfChanges(): boolean {
+    // A snapshot not yet installed may bring a configuration of its own.
+    if (this.log.unstableSnapshot !== null) return true;
     if (!this.log.hasEntriesToApply()) return false;
     for (const entry of this.log.slice(this.log.applied + 1, this.log.committed + 1, Number.MAX_SAFE_INTEGER)) {
       if (entry.type === EntryType.ConfChange) return true;

@@ -86,8 +86,9 @@ export class RawNode {
   }
 
   /**
-   * The application snapshotted its state machine at `index` (≤ the applied index, and
-   * above the stored snapshot's). Returns the snapshot to store, with its metadata
+   * The application snapshotted its state machine at `index` (≤ the applied index, else
+   * `InvalidArgumentError`; above the latest snapshot's, stored or received and not yet
+   * installed, else `SnapshotOutOfDateError`). Returns the snapshot to store, with its metadata
    * (index, term, configuration as of `index`), and how far the log may then be
    * compacted, keeping `snapshotTrailingEntries` entries before `index`.
    */

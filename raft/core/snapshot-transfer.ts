@@ -3,10 +3,15 @@
  * from a `SnapshotReader`, so neither side needs the snapshot's size up front.
  *
  * Flow control is a window of unacknowledged chunks. The follower acknowledges the bytes
- * it holds; when it reports a gap (a chunk was lost, or it restarted and lost what it
- * had) the transfer resumes from the offset the follower holds, not from zero. When no
- * acknowledgement moves the offset for a timeout of its own, the chunks after the last
- * acknowledged offset are sent again.
+ * it holds; when it reports a gap (a chunk was lost) the transfer resumes from the offset
+ * the follower holds, not from zero. When no acknowledgement moves the offset for a
+ * timeout of its own, the chunks after the last acknowledged offset are sent again.
+ *
+ * A gap report below the acknowledged offset is ambiguous: reordered, it is an old
+ * answer to a chunk that arrived early; or the follower restarted and lost what it had.
+ * It is set aside, and only when the timeout fires without progress does the transfer
+ * go back to it. Acting on such reports at once lets a reordering network bounce the
+ * transfer back and forth between offsets.
  */
 import type { SnapshotReader } from '../storage/log-storage.js';
 import type { SnapshotMetadata } from './types.js';
@@ -30,6 +35,8 @@ export class SnapshotTransfer {
   private idleTicks = 0;
   /** The offset of the last rewind on a gap report: further reports of it are echoes. */
   private rewoundTo = -1;
+  /** The lowest gap reported below `acked` since the last progress (Infinity: none). */
+  private gapBelowAcked = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly reader: SnapshotReader,
@@ -59,6 +66,7 @@ export class SnapshotTransfer {
     if (offset <= this.acked) return false;
     this.acked = offset;
     this.idleTicks = 0;
+    this.gapBelowAcked = Number.POSITIVE_INFINITY;
     while (this.inflight.length > 0 && this.inflight[0]! <= offset) this.inflight.shift();
     if (offset > this.next) this.resumeFrom(offset);
     return true;
@@ -67,11 +75,17 @@ export class SnapshotTransfer {
   /**
    * The follower got a chunk that did not start at the `offset` bytes it holds. Resume
    * from there, unless this only echoes the gap already resumed from (the other chunks
-   * of the same window report it too). Returns whether the transfer rewound.
+   * of the same window report it too) or lies below what the follower acknowledged (see
+   * the class comment). Returns whether the transfer rewound.
    */
   onGap(offset: number): boolean {
-    if (offset === this.rewoundTo && offset >= this.acked) return false;
+    if (offset < this.acked) {
+      this.gapBelowAcked = Math.min(this.gapBelowAcked, offset);
+      return false;
+    }
+    if (offset === this.rewoundTo) return false;
     this.acked = offset;
+    this.gapBelowAcked = Number.POSITIVE_INFINITY;
     this.idleTicks = 0;
     this.rewoundTo = offset;
     this.resumeFrom(offset);
@@ -83,6 +97,9 @@ export class SnapshotTransfer {
     if (++this.idleTicks < timeoutTicks) return false;
     this.idleTicks = 0;
     this.rewoundTo = -1;
+    // No progress for a whole timeout: believe the follower's lowest report.
+    if (this.gapBelowAcked < this.acked) this.acked = this.gapBelowAcked;
+    this.gapBelowAcked = Number.POSITIVE_INFINITY;
     this.resumeFrom(this.acked);
     return true;
   }

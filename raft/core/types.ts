@@ -170,11 +170,17 @@ export interface VoteMessage extends MessageBase {
   readonly logTerm: number;
   /** Set by a leadership transfer: the vote overrides leader stickiness. */
   readonly transfer: boolean;
+  /** The sender's commit index and that entry's term: see `learnCommit`. */
+  readonly commit?: number;
+  readonly commitTerm?: number;
 }
 
 export interface VoteResponse extends MessageBase {
   readonly type: 'MsgVoteResp' | 'MsgPreVoteResp';
   readonly reject: boolean;
+  /** The sender's commit index and that entry's term: see `VoteMessage.commit`. */
+  readonly commit?: number;
+  readonly commitTerm?: number;
 }
 
 /** A heartbeat; `context` carries a ReadIndex round's id when one is pending. */

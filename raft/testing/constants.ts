@@ -47,8 +47,37 @@ export const WRITE_RETRY_TICKS = 40;
 /** A read not served within this many ticks is forgotten (its request was lost). */
 export const READ_TIMEOUT_TICKS = 40;
 
-/** Upper bound of the cluster size the simulator supports. */
+/** Upper bound of the cluster size the simulator supports (initial voters and spares together). */
 export const NODES_MAX = 9;
+/** Spare nodes beyond the initial voters that membership changes can add (fewer when NODES_MAX forbids). */
+export const SPARE_NODES_MAX = 2;
+
+/**
+ * Snapshots (per-seed policy, see sim-config.ts): a node snapshots every K applied entries,
+ * K drawn in [SNAPSHOT_INTERVAL_ENTRIES_MIN, SNAPSHOT_INTERVAL_ENTRIES_MAX] (some seeds never),
+ * keeping up to SNAPSHOT_TRAILING_ENTRIES_MAX entries before the snapshot when compacting.
+ */
+export const SNAPSHOT_INTERVAL_ENTRIES_MIN = 3;
+export const SNAPSHOT_INTERVAL_ENTRIES_MAX = 300;
+export const SNAPSHOT_TRAILING_ENTRIES_MAX = 50;
+/** Snapshot chunk size range: small, so that a transfer takes many chunks. */
+export const SNAPSHOT_CHUNK_BYTES_MIN = 16;
+export const SNAPSHOT_CHUNK_BYTES_MAX = 2048;
+export const SNAPSHOT_INFLIGHT_CHUNKS_MAX = 8;
+export const SNAPSHOT_TIMEOUT_TICKS_MIN = 3;
+export const SNAPSHOT_TIMEOUT_TICKS_MAX = 30;
+/**
+ * Chunk bytes × chunks in flight must reach this: below it a snapshot of a long run (a
+ * byte or two per applied write) takes longer to send than the liveness bound allows (a
+ * capacity problem, not a Raft one).
+ */
+export const SNAPSHOT_PIPELINE_BYTES_MIN = 64;
+/**
+ * A leader may restart a snapshot transfer from offset 0, after the follower acknowledged
+ * part or all of it, at most this many times per (follower, snapshot index). Restarts
+ * after the follower crashed or said it holds nothing do not count.
+ */
+export const SNAPSHOT_RESTARTS_MAX = 3;
 
 function check(condition: boolean, message: string): void {
   if (!condition) throw new Error(`raft/testing constants: ${message}`);
@@ -66,3 +95,11 @@ check(DISK_LATENCY_UNITS_MIN >= 1 && DISK_LATENCY_UNITS_MIN <= DISK_LATENCY_UNIT
 check(DISK_STALL_UNITS_MAX >= DISK_LATENCY_UNITS_MAX, 'disk stall ≥ disk latency');
 check(LIVENESS_TICKS >= 10 * ELECTION_TICKS, 'liveness bound spans several election timeouts');
 check(READ_TIMEOUT_TICKS > 0 && WRITE_RETRY_TICKS > 0, 'client timeouts positive');
+check(SPARE_NODES_MAX >= 0 && SPARE_NODES_MAX < NODES_MAX, 'SPARE_NODES_MAX in [0, NODES_MAX)');
+check(SNAPSHOT_INTERVAL_ENTRIES_MIN >= 1 && SNAPSHOT_INTERVAL_ENTRIES_MIN <= SNAPSHOT_INTERVAL_ENTRIES_MAX, 'snapshot interval range');
+check(SNAPSHOT_CHUNK_BYTES_MIN >= 1 && SNAPSHOT_CHUNK_BYTES_MIN <= SNAPSHOT_CHUNK_BYTES_MAX, 'snapshot chunk range');
+check(SNAPSHOT_TIMEOUT_TICKS_MIN >= 1 && SNAPSHOT_TIMEOUT_TICKS_MIN <= SNAPSHOT_TIMEOUT_TICKS_MAX, 'snapshot timeout range');
+check(SNAPSHOT_PIPELINE_BYTES_MIN <= SNAPSHOT_CHUNK_BYTES_MAX * SNAPSHOT_INFLIGHT_CHUNKS_MAX, 'snapshot pipeline reachable');
+// A snapshot resent after its timeout must still leave time to finish before liveness is judged.
+check(4 * SNAPSHOT_TIMEOUT_TICKS_MAX < LIVENESS_TICKS, 'snapshot timeout well inside the liveness bound');
+check(SNAPSHOT_RESTARTS_MAX >= 1, 'SNAPSHOT_RESTARTS_MAX ≥ 1');

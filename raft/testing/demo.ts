@@ -21,7 +21,7 @@ function describe(result: RunSeedResult, timeline: readonly string[]): string[] 
     .map(([kind, count]) => `${count} ${kind}`)
     .join(', ');
   const lines = [
-    `seed ${result.seed}: ${result.nodes} nodes, ${s.steps} ticks (${((s.steps * TICK_UNITS) / 1000).toFixed(0)}k time units), ` +
+    `seed ${result.seed}: ${result.nodes} nodes (+ ${s.spares} spares), ${s.steps} ticks (${((s.steps * TICK_UNITS) / 1000).toFixed(0)}k time units), ` +
       `pre-vote ${o.preVote ? 'on' : 'off'}, check-quorum ${o.checkQuorum ? 'on' : 'off'}`,
     ...timeline.map((line) => `    ${line}`),
     `  elections: ${s.elections} leaders elected, highest term ${s.maxTerm}`,
@@ -29,6 +29,8 @@ function describe(result: RunSeedResult, timeline: readonly string[]): string[] 
     `  network: ${s.network.sent} messages sent, ${s.network.dropped} dropped, ${s.network.duplicated} duplicated, ${s.network.blocked} cut by partitions`,
     `  commits: ${s.committedIndex} entries committed, ${s.clients.writesAcked} of ${s.clients.writesIssued} writes acknowledged`,
     `  reads: ${s.clients.readsServed} linearizable reads served (${s.clients.readsRefused} refused without a leader, ${s.clients.readsAbandoned} timed out)`,
+    `  snapshots: ${s.snapshots.taken} taken, ${s.snapshots.installed} installed from a leader, ${s.snapshots.restoredOnRestart} restored on restart`,
+    `  membership: ${s.spares} spare nodes, ${s.confChangesApplied} changes applied (${s.membership.refused} proposals refused)`,
     `  healed at tick ${s.healStep}: leader and every pending write applied everywhere after ${s.livenessTicks} ticks`,
   ];
   if (result.failure === null) lines.push(`  checks: ${s.checksRun} checks passed`);
@@ -37,10 +39,14 @@ function describe(result: RunSeedResult, timeline: readonly string[]): string[] 
 }
 
 function main(): number {
-  console.log(`Balsa Raft simulator: ${SEEDS.length} runs of a ${NODES}-node cluster under crashes, pauses, partitions, loss and duplication`);
+  console.log(
+    `Balsa Raft simulator: ${SEEDS.length} runs of a ${NODES}-node cluster under crashes, pauses, partitions, loss and duplication, ` +
+      'with snapshots and membership changes',
+  );
   console.log(
     'checked after every step: election safety, vote safety, log matching, leader completeness, state machine safety, ' +
-      'commit monotonicity, linearizable reads; liveness after healing',
+      'commit monotonicity, linearizable reads, configuration safety, snapshot matching, restored state, snapshot restarts; ' +
+      'liveness after healing',
   );
   let failed = 0;
   for (const [i, seed] of SEEDS.entries()) {

@@ -3,7 +3,7 @@
  * this project's tests and for anyone testing a Raft-based system the same way.
  */
 export { runSeed } from './simulator.js';
-export type { RunSeedOptions, RunSeedResult, SimStats } from './simulator.js';
+export type { RunSeedOptions, RunSeedResult, SimStats, SnapshotStats } from './simulator.js';
 export { runPool, defaultWorkerCount } from './sim-pool.js';
 export type { PoolOptions } from './sim-pool.js';
 export { BUG_NAMES, isBugName, testingBugsFor, defaultNodesForSeed, drawCoreOptions } from './sim-config.js';
@@ -16,21 +16,34 @@ export {
   ELECTION_TICKS,
   HEARTBEAT_TICKS,
   LIVENESS_TICKS,
+  NODES_MAX,
+  SPARE_NODES_MAX,
+  SNAPSHOT_RESTARTS_MAX,
   TICK_UNITS,
 } from './constants.js';
 export { EventQueue } from './event-queue.js';
-export { SimNetwork, CALM_NETWORK } from './sim-network.js';
+export { SimNetwork, CALM_NETWORK, HEALED_NETWORK } from './sim-network.js';
 export type { NetworkProfile, NetworkStats } from './sim-network.js';
 export { SimDisk } from './sim-disk.js';
 export { SimNode } from './sim-node.js';
 export type { SimNodeEnvironment, CoreConfigFactory } from './sim-node.js';
-export { SimStateMachine } from './sim-state-machine.js';
+export { SimStateMachine, SnapshotDataError } from './sim-state-machine.js';
+export type { ApplyResult, StateSummary } from './sim-state-machine.js';
 export { SimClients } from './sim-clients.js';
 export type { ClientLoad, ClientStats } from './sim-clients.js';
 export { FaultInjector, FAULT_KINDS, drawFaultRates } from './sim-faults.js';
 export type { FaultKind, FaultCounts, FaultRates, FaultTarget } from './sim-faults.js';
-export { encodeWrite, payloadOf, NOOP_PAYLOAD } from './command-codec.js';
+export { MembershipOperator, MEMBERSHIP_ACTIONS, drawMembershipRates, describeChanges } from './sim-membership.js';
+export type { MembershipAction, MembershipCounts, MembershipRates, MembershipTarget } from './sim-membership.js';
+export { isRefusal, refusalReason, CoreThrewError } from './sim-errors.js';
+export { encodeWrite, payloadOf, confChangePayload, isConfChangePayload, NOOP_PAYLOAD } from './command-codec.js';
 export { CheckerSuite } from './checkers/checker-suite.js';
+export type { NodeStart } from './checkers/checker-suite.js';
+export { ConfigurationChecker, disjointQuorums, malformed, formatConf } from './checkers/configuration-safety.js';
+export { SnapshotMatchingChecker } from './checkers/snapshot-matching.js';
+export type { SnapshotEvent } from './checkers/snapshot-matching.js';
+export { RestoredStateChecker } from './checkers/restored-state.js';
+export { SnapshotRestartChecker } from './checkers/snapshot-restarts.js';
 export { ElectionSafetyChecker } from './checkers/election-safety.js';
 export { VoteSafetyChecker } from './checkers/vote-safety.js';
 export { LogMatchingChecker } from './checkers/log-matching.js';

@@ -2,7 +2,9 @@
  * `npm run sim -- --seeds N [--start S] [--steps K] [--nodes 3|5] [--bug NAME] [--verbose]
  * [--workers W]`: runs N seeds of the deterministic simulator on all cores, prints one
  * line per failing seed with the command that replays it, and ends with
- * `sim: N seeds passed` (exit 0) or `sim: seed S failed: <property>` (exit 1).
+ * `sim: N seeds passed` (exit 0) or `sim: seed S failed: <property>` (exit 1). `--nodes`
+ * is the number of initial voters; most seeds add one or two spare nodes for membership
+ * changes (within NODES_MAX).
  */
 import { parseArgs } from 'node:util';
 import { DEFAULT_SEEDS, DEFAULT_START_SEED, DEFAULT_STEPS, NODES_MAX } from './constants.js';
@@ -14,7 +16,12 @@ import type { RunSeedResult } from './simulator.js';
 import { runSeed } from './simulator.js';
 import type { WorkerJob } from './sim-worker.js';
 
-const USAGE = `usage: npm run sim -- [--seeds N] [--start S] [--steps K] [--nodes 3|5] [--bug ${BUG_NAMES.join('|')}] [--verbose] [--workers W]`;
+const USAGE = [
+  `usage: npm run sim -- [--seeds N] [--start S] [--steps K] [--nodes 3|5] [--bug ${BUG_NAMES.join('|')}] [--verbose] [--workers W]`,
+  `  --nodes   initial voters (1..${NODES_MAX}); seeds with membership changes add spare nodes on top`,
+  '  --bug     switch on a deliberate core bug the checkers must catch',
+  '  --verbose run in this thread and print each seed\'s trace and statistics',
+].join('\n');
 
 interface CliOptions {
   readonly seeds: number;
@@ -79,7 +86,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const last = start + seeds - 1;
   const workers = options.verbose ? 1 : Math.min(options.workers, seeds);
   console.log(
-    `sim: seeds ${start}..${last} (${seeds}), steps ${steps}, nodes ${options.nodes ?? '3|5 alternating'}` +
+    `sim: seeds ${start}..${last} (${seeds}), steps ${steps}, voters ${options.nodes ?? '3|5 alternating'} (+ spares)` +
       `${bug ? `, bug ${bug}` : ''}, workers ${workers}`,
   );
   const jobs: WorkerJob[] = [];

@@ -1,11 +1,14 @@
 /**
  * Simulated clients. Throughout a run they propose writes (each with a unique id) and
- * issue linearizable reads (ReadIndex) to random running nodes.
+ * issue linearizable reads (ReadIndex) to random running nodes — members of the newest
+ * configuration mostly, and only them once the cluster is healed (a removed node has no
+ * leader to serve them).
  *
  * - A write is acknowledged when the node it was last sent to applies an entry carrying
- *   its id. Until then it stays pending and is proposed again (same id) every
- *   `WRITE_RETRY_TICKS`, or sooner when the node refused it; re-proposals are deduplicated
- *   by the state machine (the first apply counts).
+ *   its id (a re-proposal included), or restores a snapshot that contains it. Until then
+ *   it stays pending and is proposed again (same id) every `WRITE_RETRY_TICKS`, or sooner
+ *   when the node refused it; re-proposals are deduplicated by the state machine (the
+ *   first apply counts).
  * - A read starts when `readIndex` is called; once a ReadState with its context reaches
  *   that node and the node has applied up to the read index, it is served and returns the
  *   node's applied index. A read whose node crashes, or that takes longer than
@@ -62,6 +65,8 @@ const REFUSED_RETRY_TICKS_JITTER = 6;
 const WRITE_BACKOFF_FACTOR_MAX = 8;
 /** At most this many write attempts (new or retried) per step, like a client's connection pool. */
 const WRITE_ATTEMPTS_PER_STEP_MAX = 6;
+/** During the fault phase, share of requests sent to a member (the rest to any running node). */
+const MEMBER_PREFERENCE = 0.9;
 
 export class SimClients {
   private nextWriteId = 1;
@@ -78,11 +83,16 @@ export class SimClients {
     readsAbandoned: 0,
   };
 
+  /** Set at the heal: requests go to members only. */
+  private membersOnly = false;
+
+  /** `isMember`: whether a node belongs to the newest configuration. */
   constructor(
     private readonly random: SeededRandom,
     private readonly nodes: readonly SimNode[],
     private readonly checkers: CheckerSuite,
     public load: ClientLoad,
+    private readonly isMember: (node: SimNode) => boolean = () => true,
   ) {}
 
   /** Ids of every write issued so far (acknowledged or not). */
@@ -117,12 +127,18 @@ export class SimClients {
 
   /** `node` applied `entry`. */
   onApplied(node: SimNode, entry: Entry, result: ApplyResult): void {
-    if (!result.firstApply) return;
+    if (result.payload <= 0) return;
     const write = this.writes.get(result.payload);
     if (write === undefined || write.node !== node) return;
-    this.writes.delete(write.id);
-    this.stats.writesAcked++;
-    this.checkers.onWriteAck(write.id, entry.index);
+    this.acknowledge(write, entry.index);
+  }
+
+  /** `node` restored a snapshot: the writes sent to it that the snapshot holds are done. */
+  onRestored(node: SimNode): void {
+    for (const write of this.writes.values()) {
+      if (write.node !== node || !node.stateMachine.hasApplied(write.id)) continue;
+      this.acknowledge(write, this.checkers.firstAppliedIndex(write.id) ?? node.stateMachine.appliedIndex);
+    }
   }
 
   onReadStates(node: SimNode, readStates: readonly ReadState[]): void {
@@ -155,6 +171,7 @@ export class SimClients {
    * retry period (spread out, so as not to bury the new leader in copies at once).
    */
   retryAllWrites(step: number): void {
+    this.membersOnly = true;
     for (const write of this.writes.values()) {
       write.retryStep = step + this.random.int(WRITE_RETRY_TICKS);
       write.attempts = Math.min(write.attempts, 1);
@@ -196,6 +213,12 @@ export class SimClients {
     }
   }
 
+  private acknowledge(write: PendingWrite, index: number): void {
+    this.writes.delete(write.id);
+    this.stats.writesAcked++;
+    this.checkers.onWriteAck(write.id, index);
+  }
+
   private abandonRead(read: PendingRead): void {
     this.reads.delete(read.id);
     this.stats.readsAbandoned++;
@@ -203,10 +226,11 @@ export class SimClients {
   }
 
   private pickRunningNode(): SimNode | null {
+    const membersOnly = this.membersOnly || this.random.chance(MEMBER_PREFERENCE);
     const start = this.random.int(this.nodes.length);
     for (let i = 0; i < this.nodes.length; i++) {
       const node = this.nodes[(start + i) % this.nodes.length]!;
-      if (node.isRunning) return node;
+      if (node.isRunning && (!membersOnly || this.isMember(node))) return node;
     }
     return null;
   }

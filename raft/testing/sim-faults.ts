@@ -38,6 +38,8 @@ export interface FaultTarget {
   readonly network: SimNetwork;
   /** The running node that leads in the highest term, if any. */
   leader(): SimNode | null;
+  /** The voters (of either half) of the newest configuration: what "a majority" means now. */
+  voters(): readonly SimNode[];
   crash(node: SimNode): void;
   restart(node: SimNode): void;
   pause(node: SimNode): void;
@@ -116,7 +118,7 @@ export class FaultInjector {
     if (this.flappingSteps > 0) this.flappingSteps--;
     else if (this.chance(r.flapping)) this.startFlapping();
     if (this.chance(r.crash)) this.crashSome(1);
-    if (this.chance(r.crashMajority)) this.crashSome(Math.floor(this.target.nodes.length / 2) + 1);
+    if (this.chance(r.crashMajority)) this.crashSome(Math.floor(this.target.voters().length / 2) + 1);
     if (this.chance(r.pause)) this.pauseOne();
     if (!this.target.network.hasPartition() && this.chance(r.partition)) this.partition();
     if (this.chance(r.networkProfile)) this.changeNetworkProfile();
@@ -167,8 +169,10 @@ export class FaultInjector {
     });
   }
 
+  /** Crash `count` voters that are up (now and then any node: a learner, a spare). */
   private crashSome(count: number): void {
-    const up = this.target.nodes.filter((node) => node.isUp);
+    const pool = count === 1 && this.random.chance(0.2) ? this.target.nodes : this.target.voters();
+    const up = pool.filter((node) => node.isUp);
     this.shuffle(up);
     for (const node of up.slice(0, count)) this.crash(node, this.downtimeUnits(80));
   }
@@ -305,6 +309,7 @@ export class FaultInjector {
     const leader = this.target.leader();
     if (leader === null) return;
     const others = this.target.nodes.filter((node) => node !== leader);
+    if (others.length === 0) return;
     const to = others[this.random.int(others.length)]!;
     this.count('transfer-leadership');
     this.target.trace(`fault: transfer leadership n${leader.id} -> n${to.id}`);

@@ -16,6 +16,11 @@ export interface NetworkProfile {
   readonly duplicateProbability: number;
   /** One-way latency is drawn uniformly from [LATENCY_UNITS_MIN, latencyUnitsMax]. */
   readonly latencyUnitsMax: number;
+  /**
+   * Each link delivers in the order it was sent (a TCP connection): a message never
+   * overtakes an earlier one on the same link. Off, messages reorder freely.
+   */
+  readonly inOrder?: boolean;
 }
 
 export const CALM_NETWORK: NetworkProfile = Object.freeze({
@@ -23,6 +28,14 @@ export const CALM_NETWORK: NetworkProfile = Object.freeze({
   duplicateProbability: 0,
   latencyUnitsMax: LATENCY_UNITS_MAX_CALM,
 });
+
+/**
+ * The network of a healed cluster: calm, and in order per link, like the TCP connections
+ * of a real deployment. Pipelined appends then arrive in order, so that a member that has
+ * to catch up a long log (a node added late, with no snapshot to start from) gets it at
+ * the pipeline's speed instead of one probe per round trip; reordering stays a fault.
+ */
+export const HEALED_NETWORK: NetworkProfile = Object.freeze({ ...CALM_NETWORK, inOrder: true });
 
 export interface NetworkStats {
   sent: number;
@@ -39,6 +52,8 @@ export class SimNetwork {
   /** Blocked directed links, as `from * LINK_STRIDE + to`. */
   private readonly blocked = new Set<number>();
   private inFlight = 0;
+  /** Per link, the arrival time of its latest message (for in-order profiles). */
+  private readonly lastArrival = new Map<number, number>();
   readonly stats: NetworkStats = { sent: 0, dropped: 0, duplicated: 0, blocked: 0 };
 
   constructor(
@@ -111,7 +126,13 @@ export class SimNetwork {
 
   private deliverAfterLatency(message: Message, now: number): void {
     this.inFlight++;
-    this.schedule(now + this.latency(), message);
+    let time = now + this.latency();
+    if (this.profile.inOrder === true) {
+      const key = linkKey(message.from, message.to);
+      time = Math.max(time, this.lastArrival.get(key) ?? 0);
+      this.lastArrival.set(key, time);
+    }
+    this.schedule(time, message);
   }
 }
 

@@ -20,15 +20,21 @@ export function failureLine(result: RunSeedResult): string | null {
 /** A one-line summary of a run's statistics. */
 export function statsLine(result: RunSeedResult): string {
   const s = result.stats;
-  const faults = Object.entries(s.faults)
-    .filter(([, count]) => count > 0)
-    .map(([kind, count]) => `${kind}=${count}`)
-    .join(' ');
+  const nonZero = (counts: Readonly<Record<string, number>>) =>
+    Object.entries(counts)
+      .filter(([, count]) => count > 0)
+      .map(([kind, count]) => `${kind}=${count}`)
+      .join(' ');
+  const faults = nonZero(s.faults);
+  const membership = nonZero(s.membership.proposed);
+  const snap = s.snapshots;
   return (
-    `seed ${result.seed} (${result.nodes} nodes): ${s.steps} steps, ${s.elections} elections, term ${s.maxTerm}, ` +
+    `seed ${result.seed} (${result.nodes} nodes + ${s.spares} spares): ${s.steps} steps, ${s.elections} elections, term ${s.maxTerm}, ` +
     `committed ${s.committedIndex}, writes acked ${s.clients.writesAcked}/${s.clients.writesIssued}, ` +
     `reads served ${s.clients.readsServed}/${s.clients.readsStarted}, messages ${s.network.sent} ` +
     `(dropped ${s.network.dropped}, duplicated ${s.network.duplicated}, blocked ${s.network.blocked}), ` +
-    `faults ${faults || 'none'}, checks ${s.checksRun}`
+    `faults ${faults || 'none'}, membership ${membership || 'none'} (refused ${s.membership.refused}, applied ${s.confChangesApplied}), ` +
+    `snapshots taken ${snap.taken} installed ${snap.installed} restored-on-restart ${snap.restoredOnRestart} ` +
+    `transfers ${snap.transfersStarted} (restarted ${snap.transferRestarts}), checks ${s.checksRun}`
   );
 }

@@ -1,8 +1,10 @@
 /**
- * One deterministic simulation run: N nodes on a virtual clock, a seeded network and
- * disks, clients proposing and reading throughout, faults for the first part of the run,
- * then a healed cluster that must make progress. Every source of nondeterminism is drawn
- * from the seed, so `runSeed` with the same options always does the same thing.
+ * One deterministic simulation run: N voters (and a spare node or two that membership
+ * changes may add) on a virtual clock, a seeded network and disks, clients proposing and
+ * reading throughout, snapshots and compaction, faults and membership changes for the
+ * first part of the run, then a healed cluster that must make progress. Every source of
+ * nondeterminism is drawn from the seed, so `runSeed` with the same options always does
+ * the same thing.
  *
  * A step is one tick period: faults and clients act at its start, every running node
  * ticks once (each at its own phase inside the period, so they are not in lock-step),
@@ -12,29 +14,44 @@
  */
 import { createSeededRandom } from '../core/random.js';
 import type { SeededRandom } from '../core/random.js';
-import type { Entry, HardState, Message, NodeId, ReadState, Ready } from '../core/types.js';
+import type {
+  AppliedConfChange,
+  ConfChange,
+  ConfState,
+  Entry,
+  HardState,
+  Message,
+  NodeId,
+  ReadState,
+  Ready,
+  SnapshotMetadata,
+} from '../core/types.js';
 import { NONE } from '../core/types.js';
 import { CheckerSuite } from './checkers/checker-suite.js';
+import type { NodeStart } from './checkers/checker-suite.js';
+import { formatConf } from './checkers/configuration-safety.js';
 import type { Failure } from './checkers/violation.js';
-import { DEFAULT_STEPS, FAULT_PHASE_FRACTION, LIVENESS_TICKS, NODES_MAX, TICK_UNITS } from './constants.js';
+import { DEFAULT_STEPS, FAULT_PHASE_FRACTION, LIVENESS_TICKS, NODES_MAX, SPARE_NODES_MAX, TICK_UNITS } from './constants.js';
 import { EventQueue } from './event-queue.js';
 import { SimClients } from './sim-clients.js';
 import type { ClientStats } from './sim-clients.js';
 import { coreConfig, drawCoreOptions } from './sim-config.js';
 import type { BugName, CoreOptions } from './sim-config.js';
 import { SimDisk } from './sim-disk.js';
-import { CoreThrewError } from './sim-errors.js';
+import { CoreThrewError, isRefusal, refusalReason } from './sim-errors.js';
 import { FaultInjector, drawFaultRates } from './sim-faults.js';
 import type { FaultCounts, FaultTarget } from './sim-faults.js';
-import { CALM_NETWORK, SimNetwork } from './sim-network.js';
+import { MembershipOperator, drawMembershipRates } from './sim-membership.js';
+import type { MembershipCounts, MembershipTarget } from './sim-membership.js';
+import { HEALED_NETWORK, SimNetwork } from './sim-network.js';
 import type { NetworkStats } from './sim-network.js';
 import { SimNode } from './sim-node.js';
 import type { SimNodeEnvironment } from './sim-node.js';
-import type { ApplyResult } from './sim-state-machine.js';
+import type { ApplyResult, StateSummary } from './sim-state-machine.js';
 
 export interface RunSeedOptions {
   readonly seed: number;
-  /** Cluster size (3 and 5 are the sizes the test suites use). */
+  /** Initial voters (3 and 5 are the sizes the test suites use); spare nodes come on top. */
   readonly nodes: number;
   /** Steps (tick periods) to run; the run may go on past it until liveness is decided. */
   readonly steps?: number;
@@ -61,7 +78,25 @@ export interface SimStats {
   clients: ClientStats;
   faults: FaultCounts;
   network: NetworkStats;
+  /** Spare nodes beyond the initial voters. */
+  spares: number;
+  membership: MembershipCounts;
+  /** Membership changes applied (distinct log indexes). */
+  confChangesApplied: number;
+  snapshots: SnapshotStats;
   checksRun: number;
+}
+
+export interface SnapshotStats {
+  /** Snapshots nodes took of their own state machines. */
+  taken: number;
+  /** Snapshots installed from a leader. */
+  installed: number;
+  /** Restarts that restored the state machine from a stored snapshot. */
+  restoredOnRestart: number;
+  /** Transfers started (chunk 0 sent) and restarted after acknowledgements. */
+  transfersStarted: number;
+  transferRestarts: number;
 }
 
 export interface RunSeedResult {
@@ -87,14 +122,17 @@ export function runSeed(options: RunSeedOptions): RunSeedResult {
   return new Simulation(options).run();
 }
 
-class Simulation implements SimNodeEnvironment, FaultTarget {
+class Simulation implements SimNodeEnvironment, FaultTarget, MembershipTarget {
   readonly nodes: SimNode[] = [];
   readonly network: SimNetwork;
   private readonly queue = new EventQueue<SimEvent>();
   private readonly checkers = new CheckerSuite();
   private readonly clients: SimClients;
   private readonly faults: FaultInjector;
+  private readonly membership: MembershipOperator;
   private readonly coreOptions: CoreOptions;
+  private readonly initialVoters: readonly NodeId[];
+  private readonly spares: number;
   private readonly steps: number;
   private readonly healStep: number;
   private readonly tickPhases: number[] = [];
@@ -106,6 +144,9 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
   private failure: Failure | null = null;
   private maxTerm = 0;
   private entriesApplied = 0;
+  private lastTracedConfIndex = 0;
+  private membersOf: { readonly config: ConfState; readonly members: ReadonlySet<NodeId> } | null = null;
+  private readonly snapshotStats = { taken: 0, installed: 0, restoredOnRestart: 0 };
 
   constructor(private readonly options: RunSeedOptions) {
     if (!Number.isInteger(options.nodes) || options.nodes < 1 || options.nodes > NODES_MAX) {
@@ -116,28 +157,36 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
     this.healStep = Math.floor(this.steps * FAULT_PHASE_FRACTION);
     const root = createSeededRandom(options.seed);
     this.coreOptions = drawCoreOptions(root.fork());
+    const membershipRates = drawMembershipRates(root.fork(), Math.min(SPARE_NODES_MAX, NODES_MAX - options.nodes));
+    this.spares = membershipRates.spares;
     this.network = new SimNetwork(root.fork(), (time, message) => this.queue.push(time, { kind: 'deliver', message }));
-    const voters = Array.from({ length: options.nodes }, (_, i) => i + 1);
-    for (const id of voters) {
-      const disk = new SimDisk(voters, root.fork());
-      const factory = (nodeId: NodeId, nodeDisk: SimDisk, random: SeededRandom) =>
-        coreConfig(nodeId, nodeDisk, random, this.coreOptions, options.bug);
-      this.nodes.push(new SimNode(id, disk, root.fork(), factory, this));
+    this.initialVoters = Array.from({ length: options.nodes }, (_, i) => i + 1);
+    const factory = (nodeId: NodeId, nodeDisk: SimDisk, random: SeededRandom) =>
+      coreConfig(nodeId, nodeDisk, random, this.coreOptions, options.bug);
+    for (let id = 1; id <= options.nodes + this.spares; id++) {
+      // Spares know the bootstrap configuration too; they are simply not in it.
+      const disk = new SimDisk(this.initialVoters, root.fork());
+      this.nodes.push(new SimNode(id, disk, root.fork(), factory, this, this.coreOptions.snapshotIntervalEntries));
       this.tickPhases.push(root.int(TICK_UNITS));
     }
     const clientRandom = root.fork();
     const load = { writeProbability: 0.3 + 0.5 * clientRandom.float(), readProbability: 0.2 + 0.4 * clientRandom.float() };
-    this.clients = new SimClients(clientRandom, this.nodes, this.checkers, load);
+    this.clients = new SimClients(clientRandom, this.nodes, this.checkers, load, (node) => this.currentMembers().has(node.id));
     this.faults = new FaultInjector(root.fork(), this, drawFaultRates(root.fork()));
+    const removals = this.coreOptions.preVote || this.coreOptions.checkQuorum;
+    this.membership = new MembershipOperator(root.fork(), this, membershipRates, options.nodes, removals);
   }
 
   run(): RunSeedResult {
     const o = this.options;
     const options = this.coreOptions;
     this.trace(
-      `seed ${o.seed}: ${o.nodes} nodes, ${this.steps} steps${o.bug ? `, bug ${o.bug}` : ''}; ` +
+      `seed ${o.seed}: ${o.nodes} nodes + ${this.spares} spares, ${this.steps} steps${o.bug ? `, bug ${o.bug}` : ''}; ` +
         `preVote ${options.preVote} checkQuorum ${options.checkQuorum} maxMsgBytes ${options.maxSizePerMessageBytes} ` +
-        `maxInflight ${options.maxInflightMessages}`,
+        `maxInflight ${options.maxInflightMessages}; snapshot ` +
+        (options.snapshotIntervalEntries === 0 ? 'never' : `every ~${options.snapshotIntervalEntries} entries`) +
+        ` trailing ${options.snapshotTrailingEntries} chunks ${options.snapshotChunkBytes} B × ${options.maxInflightSnapshotChunks}` +
+        ` timeout ${options.snapshotTimeoutTicks} ticks`,
     );
     this.guard(() => {
       for (const node of this.nodes) this.restart(node);
@@ -166,7 +215,10 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
     this.time = start;
     this.guard(() => {
       if (step === this.healStep) this.heal();
-      if (this.faultPhase) this.faults.step();
+      if (this.faultPhase) {
+        this.faults.step();
+        this.membership.step();
+      }
       this.clients.step(step);
       for (let i = 0; i < this.nodes.length; i++) {
         const node = this.nodes[i]!;
@@ -212,8 +264,12 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
     }
   }
 
-  /** End of a step: poll every node, and after the heal check liveness. */
+  /**
+   * End of a step: poll every node, and after the heal check liveness — over the members
+   * of the newest configuration only (a removed node hears from no leader any more).
+   */
   private poll(step: number): void {
+    const members = this.currentMembers();
     let leaderTerm = -1;
     let maxTermUp = 0;
     for (const node of this.nodes) {
@@ -221,19 +277,18 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
       if (status === null) continue;
       this.checkers.onStatus(status, node.incarnation, node.stateMachine.appliedIndex);
       if (this.checkers.violation !== null) break;
+      this.maxTerm = Math.max(this.maxTerm, status.term);
+      if (status.role === 'leader') this.noteLeader(node, status.term);
+      if (!members.has(node.id)) continue;
       maxTermUp = Math.max(maxTermUp, status.term);
-      if (status.role === 'leader') {
-        this.noteLeader(node, status.term);
-        if (node.isRunning) leaderTerm = Math.max(leaderTerm, status.term);
-      }
+      if (status.role === 'leader' && node.isRunning) leaderTerm = Math.max(leaderTerm, status.term);
     }
-    this.maxTerm = Math.max(this.maxTerm, maxTermUp);
     const leaderExists = leaderTerm >= maxTermUp;
     if (this.checkers.liveness.started && !this.checkers.liveness.done) {
       this.checkers.checkLiveness({
         step,
         leaderExists,
-        appliedIndexes: this.nodes.map((node) => node.stateMachine.appliedIndex),
+        appliedIndexes: this.nodes.filter((node) => members.has(node.id)).map((node) => node.stateMachine.appliedIndex),
       });
       if (this.checkers.liveness.done) this.trace(`liveness: leader and every pending write applied ${step - this.healStep} ticks after heal`);
     }
@@ -244,15 +299,19 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
   private heal(): void {
     this.faultPhase = false;
     this.faults.stop();
+    this.membership.stop();
     this.network.healPartitions();
-    this.network.setProfile(CALM_NETWORK);
+    this.network.setProfile(HEALED_NETWORK);
     for (const node of this.nodes) {
       node.disk.stallProbability = 0;
       if (!node.isUp) this.restart(node);
       if (node.isPaused) this.resume(node);
     }
     this.clients.retryAllWrites(this.currentStep);
-    this.trace(`heal: all nodes up, network healed, ${this.clients.pendingWrites} writes pending`);
+    this.trace(
+      `heal: all nodes up, network healed, ${this.clients.pendingWrites} writes pending; ` +
+        `configuration ${formatConf(this.checkers.latestConfig() ?? this.bootstrapConfig())}`,
+    );
     this.checkers.beginLiveness(this.clients.issuedWriteIds(), this.healStep + LIVENESS_TICKS);
   }
 
@@ -272,6 +331,22 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
     return best;
   }
 
+  voters(): readonly SimNode[] {
+    const config = this.checkers.latestConfig() ?? this.bootstrapConfig();
+    const ids = new Set([...config.voters, ...config.votersOutgoing]);
+    return this.nodes.filter((node) => ids.has(node.id));
+  }
+
+  proposeConfChange(node: SimNode, cc: ConfChange): string | null {
+    try {
+      node.withCore((raw) => raw.proposeConfChange(cc));
+      return null;
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      return refusalReason(error);
+    }
+  }
+
   crash(node: SimNode): void {
     node.crash();
     this.checkers.onCrash(node.id);
@@ -279,7 +354,6 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
   }
 
   restart(node: SimNode): void {
-    this.checkers.onStart(node.id, node.disk.durableEntries(), node.disk.durableHardState());
     node.start();
   }
 
@@ -315,6 +389,36 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
     return this.time;
   }
 
+  onStart(node: SimNode, start: NodeStart): void {
+    if (start.restored !== null) this.snapshotStats.restoredOnRestart++;
+    this.checkers.onStart(node.id, start);
+  }
+
+  onSnapshotInstalled(node: SimNode, metadata: SnapshotMetadata, state: StateSummary): void {
+    this.snapshotStats.installed++;
+    this.trace(`n${node.id} installs snapshot ${metadata.index}/term ${metadata.term}`);
+    this.checkers.onSnapshotInstalled(node.id, metadata, state);
+    this.clients.onRestored(node);
+  }
+
+  onSnapshotTaken(node: SimNode, metadata: SnapshotMetadata, state: StateSummary): void {
+    this.snapshotStats.taken++;
+    this.checkers.onSnapshotTaken(node.id, metadata, state);
+  }
+
+  onConfChangesApplied(node: SimNode, confEntryIndexes: readonly number[], applied: readonly AppliedConfChange[]): void {
+    this.checkers.onConfChangesApplied(node.id, confEntryIndexes, applied);
+    for (const change of applied) {
+      if (change.index <= this.lastTracedConfIndex) continue;
+      this.lastTracedConfIndex = change.index;
+      this.trace(`n${node.id} applies the membership change at ${change.index}: ${formatConf(change.confState)}`);
+    }
+  }
+
+  onStep(_node: SimNode, message: Message): void {
+    this.checkers.onMessageStepped(message);
+  }
+
   scheduleWriteCompletion(node: SimNode, incarnation: number, time: number): void {
     this.queue.push(time, { kind: 'write-done', node, incarnation });
   }
@@ -334,12 +438,13 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
   }
 
   send(message: Message): void {
+    this.checkers.onMessageSent(message);
     this.network.send(message, this.time);
   }
 
   onApplied(node: SimNode, entry: Entry, result: ApplyResult): void {
     this.entriesApplied++;
-    this.checkers.onApplied(node.id, entry.index, result.payload);
+    this.checkers.onApplied(node.id, entry.index, result.payload, result.digest);
     this.clients.onApplied(node, entry, result);
   }
 
@@ -352,6 +457,20 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
   }
 
   // Helpers
+
+  /** Members of the newest configuration any node applied. */
+  private currentMembers(): ReadonlySet<NodeId> {
+    const config = this.checkers.latestConfig() ?? this.bootstrapConfig();
+    if (this.membersOf?.config !== config) {
+      const members = new Set([...config.voters, ...config.votersOutgoing, ...config.learners, ...config.learnersNext]);
+      this.membersOf = { config, members };
+    }
+    return this.membersOf.members;
+  }
+
+  private bootstrapConfig(): ConfState {
+    return { voters: this.initialVoters, learners: [], votersOutgoing: [], learnersNext: [] };
+  }
 
   private noteLeader(node: SimNode, term: number): void {
     if (this.leaderTerms.has(term)) return;
@@ -399,6 +518,14 @@ class Simulation implements SimNodeEnvironment, FaultTarget {
       clients: { ...this.clients.stats },
       faults: { ...this.faults.counts },
       network: { ...this.network.stats },
+      spares: this.spares,
+      membership: { proposed: { ...this.membership.counts.proposed }, refused: this.membership.counts.refused },
+      confChangesApplied: this.checkers.configuration.changesRecorded,
+      snapshots: {
+        ...this.snapshotStats,
+        transfersStarted: this.checkers.snapshotRestarts.transfersStarted,
+        transferRestarts: this.checkers.snapshotRestarts.restarts,
+      },
       checksRun: this.checkers.checksRun,
     };
   }

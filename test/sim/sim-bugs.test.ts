@@ -18,6 +18,10 @@ const EXPECTED: Record<BugName, readonly PropertyName[]> = {
   'forget-vote': ['vote-safety', 'election-safety'],
   // §6.4: a deposed leader answers a read from its own stale state.
   'stale-read': ['read-linearizability'],
+  // Thesis §4.3: a two-voter change applied in one step lets an old and a new majority decide apart.
+  'skip-joint': ['configuration-safety'],
+  // §7: a snapshot recording the current term instead of its last entry's misnames the log it stands for.
+  'snapshot-wrong-term': ['snapshot-matching'],
 };
 
 /** The first failing seed in the CLI's default range, as `npm run sim -- --bug B` runs it. */

@@ -1,7 +1,7 @@
 import { createSeededRandom } from '../../raft/core/random.js';
 import type { Message } from '../../raft/core/types.js';
 import { LATENCY_UNITS_MIN } from '../../raft/testing/constants.js';
-import { SimNetwork } from '../../raft/testing/sim-network.js';
+import { HEALED_NETWORK, SimNetwork } from '../../raft/testing/sim-network.js';
 
 function heartbeat(from: number, to: number): Message {
   return { type: 'MsgHeartbeat', from, to, term: 1, commit: 0, context: '' };
@@ -24,6 +24,16 @@ describe('SimNetwork', () => {
       expect(time).toBeLessThanOrEqual(1100);
     }
     expect(new Set(delivered.map((d) => d.time)).size).toBeGreaterThan(20);
+  });
+
+  it('keeps each link in order under an in-order profile (the healed network)', () => {
+    const { network, delivered } = makeNetwork(3);
+    network.setProfile(HEALED_NETWORK);
+    for (let i = 0; i < 100; i++) network.send(heartbeat(1 + (i % 2), 3), 1000 + i);
+    for (const from of [1, 2]) {
+      const times = delivered.filter((d) => d.message.from === from).map((d) => d.time);
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+    }
   });
 
   it('drops and duplicates at the profile rates', () => {

@@ -1,7 +1,7 @@
 /**
  * Leader Completeness (§5.4): if an entry is committed in a term, it is present in the
  * logs of the leaders of all later terms. An entry counts as committed the first time
- * any node's commit index covers it, "in" that node's term at the time (the real commit
+ * any node's durable commit index covers it, "in" that node's term at the time (the real commit
  * happened in that term or earlier, so this never over-reports). Checked when a node
  * becomes leader (against everything committed so far) and when new commits are
  * recorded (against the current leaders), so the work is proportional to what is new,
@@ -10,6 +10,10 @@
  * It also checks that a node's commit index never covers an entry different from the
  * one already recorded as committed at that index (two different committed entries
  * would break State Machine Safety).
+ *
+ * A log that starts after a snapshot holds the committed entries up to its base in the
+ * snapshot: below the base they count as present, and at the base only the term is
+ * compared (the snapshot-matching checker compares snapshots with committed entries).
  */
 import type { NodeId } from '../../core/types.js';
 import type { ShadowLog } from './shadow-log.js';
@@ -32,6 +36,11 @@ export class LeaderCompletenessChecker {
     return this.terms.length - 1;
   }
 
+  /** Term of the entry recorded committed at `index`, if it is recorded. */
+  committedTermAt(index: number): number | undefined {
+    return index >= 1 && index < this.terms.length ? this.terms[index] : undefined;
+  }
+
   /**
    * `node`, in `term`, has commit index `commit` over its log `log`. Records newly
    * committed entries and checks them against the current leaders.
@@ -42,6 +51,8 @@ export class LeaderCompletenessChecker {
     if (commit > log.lastIndex) {
       return violation('leader-completeness', `n${node} commits up to ${commit} but its log ends at ${log.lastIndex}`);
     }
+    // A log that starts after entries nobody recorded yet cannot name them; others will.
+    if (from <= log.baseIndex) return null;
     const agreement = this.checkAgreement(node, from - 1, log);
     if (agreement !== null) return agreement;
     for (let i = from; i <= commit; i++) {
@@ -74,9 +85,11 @@ export class LeaderCompletenessChecker {
 
   /** First index in [from, to] committed before the leadership's term and absent from its log. */
   private firstMissing(leadership: Leadership, from: number, to: number): number | null {
-    for (let i = from; i <= to; i++) {
+    const log = leadership.log;
+    for (let i = Math.max(from, log.baseIndex); i <= to; i++) {
       if (this.commitTerms[i]! >= leadership.term) continue;
-      if (leadership.log.termAt(i) !== this.terms[i] || leadership.log.payloadAt(i) !== this.payloads[i]) return i;
+      if (log.termAt(i) !== this.terms[i]) return i;
+      if (i > log.baseIndex && log.payloadAt(i) !== this.payloads[i]) return i;
     }
     return null;
   }
@@ -91,8 +104,9 @@ export class LeaderCompletenessChecker {
 
   /** The entry at `index` in `log` must be the recorded committed one. */
   private checkAgreement(node: NodeId, index: number, log: ShadowLog): Violation | null {
-    if (index < 1) return null;
-    if (log.termAt(index) === this.terms[index] && log.payloadAt(index) === this.payloads[index]) return null;
+    if (index < 1 || index < log.baseIndex) return null;
+    const sameTerm = log.termAt(index) === this.terms[index];
+    if (sameTerm && (index === log.baseIndex || log.payloadAt(index) === this.payloads[index])) return null;
     return violation(
       'state-machine-safety',
       `two different entries committed at index ${index}: term ${this.terms[index]} payload ${this.payloads[index]}, ` +

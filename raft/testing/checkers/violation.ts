@@ -20,7 +20,22 @@ export type PropertyName =
   | 'applied-within-commit'
   /** A ReadIndex read sees every write acknowledged before the read started (§6.4). */
   | 'read-linearizability'
-  /** After healing: a leader, and every write submitted before the heal applied everywhere. */
+  /**
+   * Membership (thesis §4): no configuration a node moves to admits a quorum disjoint from
+   * a quorum of the one before (a joint quorum needs both halves); every node gets the same
+   * configuration from the change at a given index; configurations are well formed.
+   */
+  | 'configuration-safety'
+  /**
+   * A snapshot, taken or installed, names the committed entry at its index (same term),
+   * and records the configuration in force at that index (§7).
+   */
+  | 'snapshot-matching'
+  /** A node's applied state at an index — restored from a snapshot or not — is every node's state there (§7). */
+  | 'restored-state'
+  /** A leader restarts a snapshot transfer from scratch, after acknowledgements, only a bounded number of times. */
+  | 'snapshot-restarts'
+  /** After healing: a leader, and every write submitted before the heal applied on every member. */
   | 'liveness'
   /** The core threw: an assertion inside it, or an error the API does not allow. */
   | 'core-invariant';

@@ -1,0 +1,129 @@
+/**
+ * Liveness details around membership changes and snapshot transfers that the simulator
+ * found: answers to stale vote requests, commit facts carried by vote messages, a
+ * transfer postponed by unapplied changes, a campaign whose vote a change took away, and
+ * a snapshot transfer that must not be bounced around by reordered refusals.
+ */
+import { encodeConfChange } from '../../../raft/core/conf-change.js';
+import { SnapshotTransfer } from '../../../raft/core/snapshot-transfer.js';
+import { EntryType } from '../../../raft/core/types.js';
+import type { Entry, Message, VoteResponse } from '../../../raft/core/types.js';
+import type { SnapshotReader } from '../../../raft/storage/log-storage.js';
+import { entry, newRawNode, persistReady } from './fixtures.js';
+
+function confEntry(term: number, index: number, spec: { type: 'add-voter' | 'add-learner' | 'remove'; node: number }): Entry {
+  return { term, index, type: EntryType.ConfChange, data: encodeConfChange({ changes: [spec] }) };
+}
+
+function drainMessages(raw: ReturnType<typeof newRawNode>['raw'], storage: ReturnType<typeof newRawNode>['storage']): Message[] {
+  const out: Message[] = [];
+  while (raw.hasReady()) out.push(...persistReady(raw, storage).messages);
+  return out;
+}
+
+describe('vote requests from a lower term (§5.1)', () => {
+  test('are answered with a rejection carrying the receiver’s term, so a candidate it never otherwise contacts catches up', () => {
+    const { storage } = newRawNode(2);
+    storage.setHardState({ term: 5, vote: 0, commit: 0 });
+    const { raw } = newRawNode(2, { preVote: false, storage });
+    raw.step({ type: 'MsgVote', from: 1, to: 2, term: 3, index: 0, logTerm: 0, transfer: false });
+    const answers = drainMessages(raw, storage).filter((m) => m.type === 'MsgVoteResp');
+    expect(answers).toEqual([expect.objectContaining({ type: 'MsgVoteResp', from: 2, to: 1, term: 5, reject: true })]);
+  });
+});
+
+describe('commit facts carried by vote messages (§5.3 Log Matching)', () => {
+  function nodeWithLog() {
+    const node = newRawNode(2, { preVote: false });
+    node.storage.append([entry(1, 1, 'a'), entry(1, 2, 'b'), entry(1, 3, 'c')]);
+    node.storage.setHardState({ term: 1, vote: 0, commit: 1 });
+    return newRawNode(2, { preVote: false, storage: node.storage });
+  }
+
+  test('a voter holding the sender’s commit entry (same index and term) learns that everything up to it is committed', () => {
+    const { raw } = nodeWithLog();
+    raw.step({ type: 'MsgVote', from: 3, to: 2, term: 2, index: 3, logTerm: 1, transfer: false, commit: 3, commitTerm: 1 });
+    expect(raw.status().commit).toBe(3);
+  });
+
+  test('a commit entry of another term proves nothing: the commit index stays', () => {
+    const { raw } = nodeWithLog();
+    raw.step({ type: 'MsgVote', from: 3, to: 2, term: 2, index: 3, logTerm: 1, transfer: false, commit: 3, commitTerm: 2 });
+    expect(raw.status().commit).toBe(1);
+  });
+
+  test('a candidate learns it from vote answers too, even a rejection', () => {
+    const { raw, storage } = nodeWithLog();
+    raw.campaign();
+    drainMessages(raw, storage);
+    const answer: VoteResponse = { type: 'MsgVoteResp', from: 3, to: 2, term: 2, reject: true, commit: 2, commitTerm: 1 };
+    raw.step(answer);
+    expect(raw.status().commit).toBe(2);
+  });
+});
+
+describe('membership changes during elections (thesis §4)', () => {
+  test('a transferee holding a committed, unapplied change campaigns as soon as it is applied, not an election timeout later', () => {
+    const { storage } = newRawNode(2);
+    storage.append([entry(1, 1), confEntry(1, 2, { type: 'add-learner', node: 4 })]);
+    storage.setHardState({ term: 1, vote: 0, commit: 2 });
+    const { raw } = newRawNode(2, { storage });
+    raw.step({ type: 'MsgTimeoutNow', from: 1, to: 2, term: 1 });
+    expect(raw.status()).toMatchObject({ role: 'follower', term: 1 });
+    persistReady(raw, storage); // hands out and applies entries 1 and 2
+    expect(raw.status().config.learners).toEqual([4]);
+    expect(raw.status()).toMatchObject({ role: 'candidate', term: 2 });
+  });
+
+  test('a candidate whose vote a change took away during the campaign does not become leader when the votes come in', () => {
+    const voters = [1, 2, 3, 4, 5];
+    const { storage } = newRawNode(1, {}, voters);
+    storage.append([entry(1, 1), confEntry(1, 2, { type: 'remove', node: 1 })]);
+    storage.setHardState({ term: 1, vote: 0, commit: 1 });
+    const { raw } = newRawNode(1, { preVote: false, storage }, voters);
+    raw.campaign();
+    drainMessages(raw, storage);
+    expect(raw.status()).toMatchObject({ role: 'candidate', term: 2 });
+    // The first grant tells it entry 2 (its removal) is committed; it applies it.
+    raw.step({ type: 'MsgVoteResp', from: 2, to: 1, term: 2, reject: false, commit: 2, commitTerm: 1 });
+    drainMessages(raw, storage);
+    expect(raw.status().config.voters).toEqual([2, 3, 4, 5]);
+    raw.step({ type: 'MsgVoteResp', from: 3, to: 1, term: 2, reject: false });
+    raw.step({ type: 'MsgVoteResp', from: 4, to: 1, term: 2, reject: false });
+    expect(raw.status().role).toBe('follower');
+  });
+});
+
+describe('snapshot transfer flow control (§7)', () => {
+  function reader(size: number): SnapshotReader {
+    const data = new Uint8Array(size).map((_, i) => i);
+    return {
+      metadata: { index: 10, term: 2, confState: { voters: [1], learners: [], votersOutgoing: [], learnersNext: [] } },
+      read: (offset, maxBytes) => ({ data: data.subarray(offset, offset + maxBytes), done: offset + maxBytes >= size }),
+      close: () => {},
+    };
+  }
+
+  test('a refusal below the acknowledged offset (a reordered old answer, or a restarted follower) is believed only after a timeout without progress', () => {
+    const transfer = new SnapshotTransfer(reader(16), 4, 2);
+    expect(transfer.takeChunks().map((c) => c.offset)).toEqual([0, 4]);
+    expect(transfer.onAck(4)).toBe(true);
+    expect(transfer.takeChunks().map((c) => c.offset)).toEqual([8]);
+    expect(transfer.onGap(0)).toBe(false);
+    expect(transfer.takeChunks()).toEqual([]);
+    expect(transfer.tick(3)).toBe(false);
+    expect(transfer.tick(3)).toBe(false);
+    expect(transfer.tick(3)).toBe(true);
+    expect(transfer.takeChunks().map((c) => c.offset)).toEqual([0, 4]);
+  });
+
+  test('a gap at or above the acknowledged offset resumes from it at once, and its echoes from the same window are ignored', () => {
+    const transfer = new SnapshotTransfer(reader(16), 4, 3);
+    expect(transfer.takeChunks().map((c) => c.offset)).toEqual([0, 4, 8]);
+    expect(transfer.onAck(4)).toBe(true); // chunk 4..8 is lost; 8..12 arrives and is refused
+    expect(transfer.onGap(4)).toBe(true);
+    expect(transfer.takeChunks().map((c) => c.offset)).toEqual([4, 8, 12]);
+    expect(transfer.onGap(4)).toBe(false);
+    expect(transfer.takeChunks()).toEqual([]);
+  });
+});
