@@ -7,6 +7,11 @@
  * the follower holds, not from zero. When no acknowledgement moves the offset for a
  * timeout of its own, the chunks after the last acknowledged offset are sent again.
  *
+ * One gap report may only mean the chunk was overtaken by a later one and is still on
+ * its way, so with a window of three chunks or more the transfer rewinds on the second
+ * report of the same gap (like TCP's fast retransmit on duplicate acknowledgements), or
+ * at the timeout. A smaller window gets one report per loss at most, and acts on it.
+ *
  * A gap report below the acknowledged offset is ambiguous: reordered, it is an old
  * answer to a chunk that arrived early; or the follower restarted and lost what it had.
  * It is set aside, and only when the timeout fires without progress does the transfer
@@ -35,6 +40,9 @@ export class SnapshotTransfer {
   private idleTicks = 0;
   /** The offset of the last rewind on a gap report: further reports of it are echoes. */
   private rewoundTo = -1;
+  /** The gap last reported at or above `acked`, and how many times since the last progress. */
+  private gapOffset = -1;
+  private gapReports = 0;
   /** The lowest gap reported below `acked` since the last progress (Infinity: none). */
   private gapBelowAcked = Number.POSITIVE_INFINITY;
 
@@ -67,6 +75,7 @@ export class SnapshotTransfer {
     this.acked = offset;
     this.idleTicks = 0;
     this.gapBelowAcked = Number.POSITIVE_INFINITY;
+    this.gapReports = 0;
     while (this.inflight.length > 0 && this.inflight[0]! <= offset) this.inflight.shift();
     if (offset > this.next) this.resumeFrom(offset);
     return true;
@@ -74,18 +83,25 @@ export class SnapshotTransfer {
 
   /**
    * The follower got a chunk that did not start at the `offset` bytes it holds. Resume
-   * from there, unless this only echoes the gap already resumed from (the other chunks
-   * of the same window report it too) or lies below what the follower acknowledged (see
-   * the class comment). Returns whether the transfer rewound.
+   * from there (on the second report of it with a window of three or more: see the class
+   * comment), unless it only echoes
+   * the gap already resumed from or lies below what the follower acknowledged. Returns
+   * whether there is something new to send.
    */
   onGap(offset: number): boolean {
     if (offset < this.acked) {
       this.gapBelowAcked = Math.min(this.gapBelowAcked, offset);
       return false;
     }
-    if (offset === this.rewoundTo) return false;
-    this.acked = offset;
-    this.gapBelowAcked = Number.POSITIVE_INFINITY;
+    // It holds more than we knew: that much is an acknowledgement.
+    const moved = this.onAck(offset);
+    if (offset === this.rewoundTo || offset >= this.next) return moved;
+    if (offset !== this.gapOffset) {
+      this.gapOffset = offset;
+      this.gapReports = 0;
+    }
+    if (++this.gapReports < (this.window >= 3 ? 2 : 1)) return moved;
+    this.gapReports = 0;
     this.idleTicks = 0;
     this.rewoundTo = offset;
     this.resumeFrom(offset);
@@ -97,6 +113,7 @@ export class SnapshotTransfer {
     if (++this.idleTicks < timeoutTicks) return false;
     this.idleTicks = 0;
     this.rewoundTo = -1;
+    this.gapReports = 0;
     // No progress for a whole timeout: believe the follower's lowest report.
     if (this.gapBelowAcked < this.acked) this.acked = this.gapBelowAcked;
     this.gapBelowAcked = Number.POSITIVE_INFINITY;

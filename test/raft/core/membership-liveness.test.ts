@@ -117,13 +117,24 @@ describe('snapshot transfer flow control (§7)', () => {
     expect(transfer.takeChunks().map((c) => c.offset)).toEqual([0, 4]);
   });
 
-  test('a gap at or above the acknowledged offset resumes from it at once, and its echoes from the same window are ignored', () => {
-    const transfer = new SnapshotTransfer(reader(16), 4, 3);
-    expect(transfer.takeChunks().map((c) => c.offset)).toEqual([0, 4, 8]);
-    expect(transfer.onAck(4)).toBe(true); // chunk 4..8 is lost; 8..12 arrives and is refused
-    expect(transfer.onGap(4)).toBe(true);
-    expect(transfer.takeChunks().map((c) => c.offset)).toEqual([4, 8, 12]);
+  test('a gap reported twice resumes from it at once (a single report may be a chunk overtaken on the way), and echoes after the resend are ignored', () => {
+    const transfer = new SnapshotTransfer(reader(24), 4, 4);
+    expect(transfer.takeChunks().map((c) => c.offset)).toEqual([0, 4, 8, 12]);
+    expect(transfer.onAck(4)).toBe(true); // chunk 4..8 is lost; 8..12 and 12..16 arrive and are refused
+    expect(transfer.takeChunks().map((c) => c.offset)).toEqual([16]);
     expect(transfer.onGap(4)).toBe(false);
     expect(transfer.takeChunks()).toEqual([]);
+    expect(transfer.onGap(4)).toBe(true);
+    expect(transfer.takeChunks().map((c) => c.offset)).toEqual([4, 8, 12, 16]);
+    expect(transfer.onGap(4)).toBe(false);
+    expect(transfer.takeChunks()).toEqual([]);
+  });
+
+  test('a gap report above what was acknowledged acknowledges that much', () => {
+    const transfer = new SnapshotTransfer(reader(16), 4, 2);
+    expect(transfer.takeChunks().map((c) => c.offset)).toEqual([0, 4]);
+    expect(transfer.onGap(8)).toBe(true); // it already held 8 bytes (an earlier transfer)
+    expect(transfer.acked).toBe(8);
+    expect(transfer.takeChunks().map((c) => c.offset)).toEqual([8, 12]);
   });
 });
