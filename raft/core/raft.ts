@@ -577,7 +577,19 @@ export class Raft {
       }
     } else {
       this.send({ type: responseType, from: this.id, to: m.from, term: this.term, reject: true, ...this.commitId() });
+      this.deferToBetterCandidate(m);
     }
+  }
+
+  /**
+   * A candidate we cannot vote for (we voted already in its term, or it is behind ours)
+   * whose log is at least as up to date as ours: let it try again before we campaign.
+   * Otherwise a voter whose own campaigns cannot succeed (its configuration is out of
+   * date, say) can outpace the only candidate that could win, term after term, when
+   * pre-vote is off. Only timing changes, so safety does not depend on it.
+   */
+  private deferToBetterCandidate(m: VoteMessage): void {
+    if (m.type === 'MsgVote' && this.role !== 'leader' && this.log.isUpToDate(m.index, m.logTerm)) this.electionElapsed = 0;
   }
 
   // ---- Step ----
@@ -639,6 +651,7 @@ export class Raft {
       // voter we do not know of yet, which would otherwise never hear from us.
       const type = m.type === 'MsgVote' ? 'MsgVoteResp' : 'MsgPreVoteResp';
       this.send({ type, from: this.id, to: m.from, term: this.term, reject: true, ...this.commitId() });
+      this.deferToBetterCandidate(m);
     }
     // Everything else from an old term is ignored.
   }

@@ -138,3 +138,40 @@ describe('snapshot transfer flow control (§7)', () => {
     expect(transfer.takeChunks().map((c) => c.offset)).toEqual([8, 12]);
   });
 });
+
+describe('a voter defers to a better candidate it cannot vote for (thesis §3.4, liveness)', () => {
+  const VOTERS = [1, 2, 3, 4];
+  function voterWithVote(term: number) {
+    const { storage } = newRawNode(4, { preVote: false }, VOTERS);
+    storage.append([entry(1, 1), entry(1, 2)]);
+    storage.setHardState({ term, vote: 4, commit: 1 });
+    return newRawNode(4, { preVote: false, electionTicks: 10, storage }, VOTERS);
+  }
+
+  function tick(raw: ReturnType<typeof newRawNode>['raw'], times: number): void {
+    for (let i = 0; i < times; i++) raw.tick();
+  }
+
+  test('a candidate with a better log asking in a term where we voted for ourselves restarts our election timer each time', () => {
+    const { raw } = voterWithVote(5);
+    const request = { type: 'MsgVote', from: 3, to: 4, term: 5, index: 5, logTerm: 1, transfer: false } as const;
+    // 27 ticks in all, more than the longest timeout (19), but never 10 since a request.
+    tick(raw, 9);
+    raw.step(request);
+    tick(raw, 9);
+    raw.step(request);
+    tick(raw, 9);
+    expect(raw.status()).toMatchObject({ term: 5, role: 'follower' });
+  });
+
+  test('a candidate whose log is behind ours does not hold us back', () => {
+    const { raw } = voterWithVote(5);
+    const request = { type: 'MsgVote', from: 3, to: 4, term: 5, index: 1, logTerm: 1, transfer: false } as const;
+    tick(raw, 9);
+    raw.step(request);
+    tick(raw, 9);
+    raw.step(request);
+    tick(raw, 9);
+    expect(raw.status().term).toBeGreaterThan(5);
+  });
+});
