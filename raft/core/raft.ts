@@ -244,14 +244,7 @@ export class Raft {
   }
 
   propose(data: Uint8Array): void {
-    const message: ProposeMessage = {
-      type: 'MsgProp',
-      from: this.id,
-      to: this.id,
-      term: 0,
-      entries: [{ term: 0, index: 0, type: EntryType.Normal, data }],
-    };
-    this.throwIfRefused(this.stepMessage(message));
+    this.proposeEntry(EntryType.Normal, data);
   }
 
   proposeConfChange(cc: ConfChange): void {
@@ -261,13 +254,12 @@ export class Raft {
       if (this.pendingConfIndex > this.log.applied) throw new ProposalDroppedError('conf-change-pending');
       changeConf(this.tracker.confState(), cc, { skipJoint: this.bugs.skipJoint === true });
     }
-    const message: ProposeMessage = {
-      type: 'MsgProp',
-      from: this.id,
-      to: this.id,
-      term: 0,
-      entries: [{ term: 0, index: 0, type: EntryType.ConfChange, data }],
-    };
+    this.proposeEntry(EntryType.ConfChange, data);
+  }
+
+  /** Step a local proposal of one entry; throw the refusal, if any, as an Error. */
+  private proposeEntry(type: EntryType, data: Uint8Array): void {
+    const message: ProposeMessage = { type: 'MsgProp', from: this.id, to: this.id, term: 0, entries: [{ term: 0, index: 0, type, data }] };
     this.throwIfRefused(this.stepMessage(message));
   }
 
