@@ -47,6 +47,17 @@ export function persistReady(raw: RawNode, storage: MemoryStorage): Ready {
 }
 
 /**
+ * Make a hand-driven node 1 (of 1, 2, 3, pre-vote off) the leader of term 1 with node 2's
+ * vote, its no-op persisted but not yet committed (§5.2, §5.4.2).
+ */
+export function electNode1ByHand(raw: RawNode, storage: MemoryStorage): void {
+  raw.campaign();
+  persistReady(raw, storage);
+  raw.step({ type: 'MsgVoteResp', from: 2, to: 1, term: 1, reject: false });
+  persistReady(raw, storage);
+}
+
+/**
  * Give cluster member `id` a stored log whose entries have `terms` (index 1 onwards) and
  * the hard state `hardState`, as if it had run before, and restart it from that storage.
  * Data of each entry is `t<term>i<index>`, so overwrites are visible.

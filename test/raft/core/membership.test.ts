@@ -12,7 +12,7 @@ import { InvalidConfChangeError, ProposalDroppedError } from '../../../raft/core
 import { EntryType } from '../../../raft/core/types.js';
 import type { ConfChange } from '../../../raft/core/types.js';
 import { Cluster } from './cluster.js';
-import { conf, confChange, entry, heartbeats, linesOfType, newRawNode, persistReady, render, thrown } from './fixtures.js';
+import { conf, confChange, electNode1ByHand, entry, heartbeats, linesOfType, newRawNode, persistReady, render, thrown } from './fixtures.js';
 
 function expectDropped(run: () => unknown, reason: string): void {
   const error = thrown(run);
@@ -209,10 +209,7 @@ describe('a leader accepts one conf change at a time, and only after applying an
 
   test('“applied” means applied: a committed no-op not yet handed out for applying still holds conf changes back', () => {
     const { raw, storage } = newRawNode(1, { preVote: false });
-    raw.campaign();
-    persistReady(raw, storage);
-    raw.step({ type: 'MsgVoteResp', from: 2, to: 1, term: 1, reject: false });
-    persistReady(raw, storage); // the no-op at 1, persisted
+    electNode1ByHand(raw, storage); // the no-op at 1, persisted
     raw.step({ type: 'MsgAppResp', from: 2, to: 1, term: 1, index: 1, reject: false, rejectHint: 0, logTerm: 0 });
     expect(raw.status()).toMatchObject({ role: 'leader', commit: 1, applied: 0 });
     expectDropped(() => raw.proposeConfChange(confChange('l4')), 'conf-change-pending');
@@ -224,10 +221,7 @@ describe('a leader accepts one conf change at a time, and only after applying an
 
   test('a committed conf change still awaiting application on the leader holds the next one back', () => {
     const { raw, storage } = newRawNode(1, { preVote: false });
-    raw.campaign();
-    persistReady(raw, storage);
-    raw.step({ type: 'MsgVoteResp', from: 2, to: 1, term: 1, reject: false });
-    persistReady(raw, storage);
+    electNode1ByHand(raw, storage);
     raw.step({ type: 'MsgAppResp', from: 2, to: 1, term: 1, index: 1, reject: false, rejectHint: 0, logTerm: 0 });
     persistReady(raw, storage);
     raw.proposeConfChange(confChange('l4'));

@@ -9,7 +9,7 @@ import { createSeededRandom } from '../../../raft/core/random.js';
 import { RawNode } from '../../../raft/core/raw-node.js';
 import type { RaftConfig } from '../../../raft/core/config.js';
 import { MemoryStorage } from '../../../raft/storage/memory-storage.js';
-import { bytes, newRawNode, persistReady, render } from './fixtures.js';
+import { bytes, electNode1ByHand, newRawNode, persistReady, render } from './fixtures.js';
 
 describe('RawNode: ready() / advance() alternate', () => {
   test('ready() twice without advance() throws', () => {
@@ -70,10 +70,7 @@ describe('RawNode: a Ready carries state only when it changed', () => {
 
   test('a commit index change alone produces a hard state, and the committed entries with it', () => {
     const { raw, storage } = newRawNode(1, { preVote: false });
-    raw.campaign();
-    persistReady(raw, storage);
-    raw.step({ type: 'MsgVoteResp', from: 2, to: 1, term: 1, reject: false });
-    persistReady(raw, storage);
+    electNode1ByHand(raw, storage);
     raw.step({ type: 'MsgAppResp', from: 2, to: 1, term: 1, index: 1, reject: false, rejectHint: 0, logTerm: 0 });
     const rd = persistReady(raw, storage);
     expect(rd.hardState).toEqual({ term: 1, vote: 1, commit: 1 });
