@@ -11,6 +11,8 @@ export default {
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
   },
+  // Child processes in some suites run dist/: build it once, first.
+  globalSetup: '<rootDir>/test/support/global-setup.mjs',
   testTimeout: 120000,
   // Jest's default is cores − 1 (a single worker on a 2-core CI box); the simulator suites
   // are split into several files so that every core shares them.

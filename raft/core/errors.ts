@@ -1,5 +1,5 @@
 /**
- * Every error the Raft core (and its storage contract) raises. Each has a stable `code`
+ * Every error the Raft core, its storage contract and the `RaftNode` driver raise. Each has a stable `code`
  * and says whether retrying the same call later can succeed.
  */
 import type { NodeId } from './types.js';
@@ -12,7 +12,11 @@ export type RaftErrorCode =
   | 'UNAVAILABLE'
   | 'SNAPSHOT_OUT_OF_DATE'
   | 'INVALID_CONF_CHANGE'
-  | 'INVALID_ARGUMENT';
+  | 'INVALID_ARGUMENT'
+  | 'LEADERSHIP_LOST'
+  | 'TOO_MANY_REQUESTS'
+  | 'REQUEST_TIMEOUT'
+  | 'NODE_STOPPED';
 
 export abstract class RaftError extends Error {
   abstract readonly code: RaftErrorCode;
@@ -114,6 +118,50 @@ export class InvalidArgumentError extends RaftError {
   constructor(detail: string) {
     super(`raft: ${detail}`);
     this.name = 'InvalidArgumentError';
+  }
+}
+
+/**
+ * The leader changed while the request was under way, before this node saw its entry
+ * committed. The outcome is unknown: the entry may still be committed by the new leader
+ * and applied. Retry only what is safe to apply twice (or make it idempotent).
+ */
+export class LeadershipLostError extends RaftError {
+  readonly code = 'LEADERSHIP_LOST';
+  readonly retryable = true;
+  constructor(readonly leaderHint: NodeId) {
+    super(leaderHint === 0 ? 'raft: leadership lost; no leader known' : `raft: leadership lost; leader is now ${leaderHint}`);
+    this.name = 'LeadershipLostError';
+  }
+}
+
+/** The node already has its limit of requests in flight: back off and retry. Nothing was proposed. */
+export class TooManyRequestsError extends RaftError {
+  readonly code = 'TOO_MANY_REQUESTS';
+  readonly retryable = true;
+  constructor(readonly limit: number) {
+    super(`raft: too many requests in flight (limit ${limit})`);
+    this.name = 'TooManyRequestsError';
+  }
+}
+
+/** The request was not answered in time. Like `LeadershipLostError`, its outcome is unknown. */
+export class RequestTimeoutError extends RaftError {
+  readonly code = 'REQUEST_TIMEOUT';
+  readonly retryable = true;
+  constructor(readonly timeoutMs: number) {
+    super(`raft: request timed out after ${timeoutMs} ms`);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
+/** The node is stopped (or stopping, or failed): no request on it can succeed. */
+export class NodeStoppedError extends RaftError {
+  readonly code = 'NODE_STOPPED';
+  readonly retryable = false;
+  constructor(detail = 'the node is stopped') {
+    super(`raft: ${detail}`);
+    this.name = 'NodeStoppedError';
   }
 }
 

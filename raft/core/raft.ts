@@ -629,7 +629,18 @@ export class Raft {
     if (m.type === 'MsgPreVote') return true; // never changes our term
     if (m.type === 'MsgPreVoteResp' && !m.reject) return true; // a grant at our proposed term
     const leader = m.type === 'MsgApp' || m.type === 'MsgHeartbeat' || m.type === 'MsgSnap' ? m.from : NONE;
+    const keepTimer = m.type === 'MsgVote' && this.role !== 'leader' && !this.log.isUpToDate(m.index, m.logTerm);
+    const elapsed = this.electionElapsed;
+    const timeout = this.randomizedElectionTimeout;
     this.becomeFollower(m.term, leader);
+    if (keepTimer) {
+      // §5.2: only a leader's message or a granted vote restarts the election timer. A
+      // candidate whose log is behind ours cannot win our vote, so its term moves us but
+      // its campaign must not delay ours: otherwise, without pre-vote, voters that cannot
+      // win can keep outpacing the one that can, term after term.
+      this.electionElapsed = elapsed;
+      this.randomizedElectionTimeout = timeout;
+    }
     return true;
   }
 

@@ -8,9 +8,10 @@
  * timeout of its own, the chunks after the last acknowledged offset are sent again.
  *
  * One gap report may only mean the chunk was overtaken by a later one and is still on
- * its way, so with a window of three chunks or more the transfer rewinds on the second
- * report of the same gap (like TCP's fast retransmit on duplicate acknowledgements), or
- * at the timeout. A smaller window gets one report per loss at most, and acts on it.
+ * its way. Like TCP's fast retransmit, which waits for three duplicate acknowledgements,
+ * the transfer rewinds on the third report of the same gap, or at the timeout; a window
+ * of w chunks yields at most w − 1 reports per loss, so smaller windows act on
+ * `min(3, w − 1)` reports (one, for a window of one or two).
  *
  * A gap report below the acknowledged offset is ambiguous: reordered, it is an old
  * answer to a chunk that arrived early; or the follower restarted and lost what it had.
@@ -83,8 +84,7 @@ export class SnapshotTransfer {
 
   /**
    * The follower got a chunk that did not start at the `offset` bytes it holds. Resume
-   * from there (on the second report of it with a window of three or more: see the class
-   * comment), unless it only echoes
+   * from there (on its `min(3, window − 1)`-th report: see the class comment), unless it only echoes
    * the gap already resumed from or lies below what the follower acknowledged. Returns
    * whether there is something new to send.
    */
@@ -100,7 +100,7 @@ export class SnapshotTransfer {
       this.gapOffset = offset;
       this.gapReports = 0;
     }
-    if (++this.gapReports < (this.window >= 3 ? 2 : 1)) return moved;
+    if (++this.gapReports < Math.max(1, Math.min(3, this.window - 1))) return moved;
     this.gapReports = 0;
     this.idleTicks = 0;
     this.rewoundTo = offset;

@@ -4,7 +4,7 @@
  * implementation backed by a disk keeps the part of the log the core may ask for in
  * memory and persists in the background of the driver's write path.
  */
-import type { ConfState, Entry, HardState, SnapshotMetadata } from '../core/types.js';
+import type { ConfState, Entry, HardState, Snapshot, SnapshotMetadata } from '../core/types.js';
 
 export interface InitialState {
   readonly hardState: HardState;
@@ -37,6 +37,33 @@ export interface LogStorage {
    * follower can finish on the snapshot it started with.
    */
   openSnapshot(): SnapshotReader;
+}
+
+/**
+ * The write side a driver (`RaftNode`) needs, on top of the core's read side. Reads
+ * reflect a write as soon as the write is called; the returned promise settles once the
+ * write is durable (synced to disk for a disk-backed storage). The driver waits for it
+ * before sending any message that depends on the write. A write that fails leaves the
+ * storage unusable: every later write rejects with the same error, and the driver stops.
+ */
+export interface WritableLogStorage extends LogStorage {
+  /**
+   * Append `entries` (they follow on from the log, replacing any stored entries at the
+   * same or later indexes; entries at or below the snapshot index are ignored) and, when
+   * given, set the hard state, in one atomic durable write.
+   */
+  save(entries: readonly Entry[], hardState: HardState | null): void | Promise<void>;
+  /** Replace the whole contents with a snapshot received from the leader. Durable on return. */
+  applySnapshot(snapshot: Snapshot): void | Promise<void>;
+  /**
+   * Record a snapshot the application took (metadata from `RawNode.createSnapshot`), at an
+   * index ≤ the last index. Does not compact. Durable on return.
+   */
+  saveSnapshot(snapshot: Snapshot): void | Promise<void>;
+  /** Discard entries up to and including `compactIndex` (≤ last index). */
+  compact(compactIndex: number): void | Promise<void>;
+  /** Release files and handles. Writes after `close` reject. */
+  close(): void | Promise<void>;
 }
 
 /** Reads one snapshot's data in chunks, without knowing its total size in advance. */

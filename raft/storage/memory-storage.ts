@@ -6,9 +6,9 @@ import { CompactedError, SnapshotOutOfDateError, UnavailableError, assert } from
 import { EMPTY_CONF_STATE, EMPTY_HARD_STATE, EntryType } from '../core/types.js';
 import type { Entry, HardState, Snapshot, SnapshotMetadata } from '../core/types.js';
 import { limitSize } from './log-storage.js';
-import type { InitialState, LogStorage, SnapshotChunk, SnapshotReader } from './log-storage.js';
+import type { InitialState, SnapshotChunk, SnapshotReader, WritableLogStorage } from './log-storage.js';
 
-export class MemoryStorage implements LogStorage {
+export class MemoryStorage implements WritableLogStorage {
   private hardState: HardState = EMPTY_HARD_STATE;
   private currentSnapshot: Snapshot;
   /**
@@ -95,6 +95,15 @@ export class MemoryStorage implements LogStorage {
     this.log.length = start - offset;
     for (const entry of fresh) this.log.push(entry);
   }
+
+  /** `append` then `setHardState`: nothing to sync in memory. */
+  save(entries: readonly Entry[], hardState: HardState | null): void {
+    this.append(entries);
+    if (hardState !== null) this.hardState = hardState;
+  }
+
+  /** Nothing to release. */
+  close(): void {}
 
   /** Replace the whole contents with a snapshot received from the leader. */
   applySnapshot(snapshot: Snapshot): void {

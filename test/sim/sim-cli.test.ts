@@ -3,37 +3,17 @@
  * replay command, and that the replay command reproduces the failure.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const ROOT = process.cwd();
+// Jest's global setup has built dist/, which is what `npm run sim` runs.
 const CLI = join(ROOT, 'dist/raft/testing/sim-cli.js');
-
-function newestSourceMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSourceMtime(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
 function runCli(args: readonly string[]) {
   const run = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
   const lines = run.stdout.trim().split('\n');
   return { status: run.status, stdout: run.stdout, stderr: run.stderr, lines, last: lines[lines.length - 1] };
 }
-
-beforeAll(() => {
-  // dist/ is what `npm run sim` runs: build it when missing or older than the sources.
-  if (existsSync(CLI) && statSync(CLI).mtimeMs >= newestSourceMtime(join(ROOT, 'raft'))) return;
-  const build = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (build.status !== 0) throw new Error(`build failed:\n${build.stdout}${build.stderr}`);
-}, 300_000);
 
 describe('sim CLI', () => {
   it('passes 5 seeds: exit 0 and `sim: 5 seeds passed`', () => {

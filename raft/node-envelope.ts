@@ -1,0 +1,101 @@
+/**
+ * What `RaftNode` adds around the application's bytes, and how it is laid out:
+ *
+ * - A normal entry's data is a header (version, the proposing node instance's nonce, a
+ *   sequence number) followed by the application's payload. The header lets the proposer
+ *   find the promise to resolve when the entry is applied, on the leader or on a follower
+ *   that forwarded it; the nonce is drawn afresh at each start, so that entries proposed
+ *   before a restart never resolve promises made after it. Empty data is a leader's no-op.
+ * - A conf change's context carries the member's address (so every member learns where
+ *   to reach it by applying the entry) and the same request identity.
+ * - A snapshot's data is a header (the address book as of the snapshot) followed by the
+ *   application's snapshot.
+ */
+import { pack, unpack } from 'msgpackr';
+import { assert } from './core/errors.js';
+import type { NodeId } from './core/types.js';
+
+const ENTRY_VERSION = 1;
+/** Version byte, 8 nonce bytes, 8 sequence bytes. */
+export const ENTRY_HEADER_BYTES = 17;
+
+/** Identifies one request made on one `RaftNode` instance (the nonce changes at each start). */
+export interface RequestId {
+  readonly nonce: bigint;
+  readonly seq: number;
+}
+
+export function encodeEntryData(id: RequestId, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(ENTRY_HEADER_BYTES + payload.byteLength);
+  const view = new DataView(out.buffer);
+  view.setUint8(0, ENTRY_VERSION);
+  view.setBigUint64(1, id.nonce);
+  view.setBigUint64(9, BigInt(id.seq));
+  out.set(payload, ENTRY_HEADER_BYTES);
+  return out;
+}
+
+export interface DecodedEntryData {
+  /** Null for data not written by a `RaftNode` (passed to the application as it is). */
+  readonly id: RequestId | null;
+  readonly payload: Uint8Array;
+}
+
+export function decodeEntryData(data: Uint8Array): DecodedEntryData {
+  if (data.byteLength < ENTRY_HEADER_BYTES || data[0] !== ENTRY_VERSION) return { id: null, payload: data };
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  return {
+    id: { nonce: view.getBigUint64(1), seq: Number(view.getBigUint64(9)) },
+    payload: data.subarray(ENTRY_HEADER_BYTES),
+  };
+}
+
+export interface ConfChangeContext {
+  /** The address of the member being added; empty for other changes. */
+  readonly address: string;
+  readonly id: RequestId | null;
+}
+
+export function encodeConfContext(context: ConfChangeContext): Uint8Array {
+  return pack({ a: context.address, n: context.id?.nonce.toString(16) ?? '', s: context.id?.seq ?? 0 });
+}
+
+export function decodeConfContext(data: Uint8Array | undefined): ConfChangeContext {
+  if (data === undefined || data.byteLength === 0) return { address: '', id: null };
+  try {
+    const raw = unpack(data) as { a?: unknown; n?: unknown; s?: unknown };
+    const address = typeof raw.a === 'string' ? raw.a : '';
+    const id = typeof raw.n === 'string' && raw.n !== '' && typeof raw.s === 'number' ? { nonce: BigInt(`0x${raw.n}`), seq: raw.s } : null;
+    return { address, id };
+  } catch {
+    return { address: '', id: null };
+  }
+}
+
+/** A member's id and the address its Raft transport listens on. */
+export interface Member {
+  readonly id: NodeId;
+  readonly address: string;
+}
+
+const SNAPSHOT_VERSION = 1;
+
+/** Version byte, 4-byte header length, header (msgpack), then the application's data. */
+export function encodeSnapshotData(addresses: ReadonlyMap<NodeId, string>, appData: Uint8Array): Uint8Array {
+  const header = pack({ members: [...addresses].map(([id, address]) => [id, address]) }) as Uint8Array;
+  const out = new Uint8Array(5 + header.byteLength + appData.byteLength);
+  const view = new DataView(out.buffer);
+  view.setUint8(0, SNAPSHOT_VERSION);
+  view.setUint32(1, header.byteLength);
+  out.set(header, 5);
+  out.set(appData, 5 + header.byteLength);
+  return out;
+}
+
+export function decodeSnapshotData(data: Uint8Array): { addresses: Map<NodeId, string>; appData: Uint8Array } {
+  assert(data.byteLength >= 5 && data[0] === SNAPSHOT_VERSION, 'snapshot data without a RaftNode header');
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const headerBytes = view.getUint32(1);
+  const header = unpack(data.subarray(5, 5 + headerBytes)) as { members: [NodeId, string][] };
+  return { addresses: new Map(header.members), appData: data.subarray(5 + headerBytes) };
+}

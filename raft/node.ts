@@ -1,0 +1,821 @@
+/**
+ * `RaftNode`: the driver that makes the pure core real. It feeds the core time (a timer),
+ * messages (the transport) and requests (the caller), and handles each `Ready` in the
+ * order the core requires: install a received snapshot, persist entries and hard state
+ * (synced), only then send, apply committed entries to the application's state machine,
+ * answer reads, advance.
+ *
+ * Proposals made while a write is on disk pile up in the core and go out in the next
+ * write together (group commit); the core pipelines appends to each follower within its
+ * inflight window. Requests are bounded (`maxPendingRequests`) and time out.
+ */
+import { randomBytes, randomInt } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { RaftConfig } from './core/config.js';
+import { decodeConfChange, encodeConfChange, membersOf } from './core/conf-change.js';
+import {
+  AssertionFailedError,
+  InvalidArgumentError,
+  InvalidConfChangeError,
+  LeadershipLostError,
+  NodeStoppedError,
+  NotLeaderError,
+  RaftError,
+  RequestTimeoutError,
+  TooManyRequestsError,
+} from './core/errors.js';
+import { createSeededRandom } from './core/random.js';
+import { RawNode } from './core/raw-node.js';
+import type { ProgressState } from './core/status.js';
+import { EntryType, NONE } from './core/types.js';
+import type { ConfChangeSingle, ConfState, Entry, Message, NodeId, Ready, Role, Snapshot } from './core/types.js';
+import {
+  decodeConfContext,
+  decodeEntryData,
+  decodeSnapshotData,
+  encodeConfContext,
+  encodeEntryData,
+  encodeSnapshotData,
+} from './node-envelope.js';
+import type { Member, RequestId } from './node-envelope.js';
+import type { WritableLogStorage } from './storage/log-storage.js';
+import type { Transport } from './transport/transport.js';
+
+export type { Member } from './node-envelope.js';
+
+/** A committed entry as the application sees it: its position and the proposed bytes. */
+export interface AppliedEntry {
+  readonly index: number;
+  readonly term: number;
+  readonly data: Uint8Array;
+}
+
+/**
+ * The application's replicated state. `RaftNode` calls it from one place at a time, in
+ * log order, never concurrently.
+ */
+export interface StateMachine<Result = unknown> {
+  /**
+   * Apply committed entries, in order. Returns one result per entry; the `propose` call
+   * that made an entry (on this node) resolves with its result. Must be deterministic:
+   * every member applies the same entries to the same state.
+   */
+  apply(entries: readonly AppliedEntry[]): readonly Result[] | Promise<readonly Result[]>;
+  /** The whole state as of the last applied entry, as bytes. */
+  snapshot(): Uint8Array | Promise<Uint8Array>;
+  /** Replace the whole state with a snapshot's (taken at `index`, of `term`). */
+  restore(data: Uint8Array, metadata: { readonly index: number; readonly term: number }): void | Promise<void>;
+}
+
+/** Core options a `RaftNode` passes through (see `RaftConfig` for each one's meaning and default). */
+export type RaftNodeCoreOptions = Pick<
+  RaftConfig,
+  | 'preVote'
+  | 'checkQuorum'
+  | 'snapshotTrailingEntries'
+  | 'snapshotChunkBytes'
+  | 'maxInflightSnapshotChunks'
+  | 'maxSizePerMessageBytes'
+  | 'maxInflightMessages'
+  | 'maxUncommittedEntriesSizeBytes'
+>;
+
+export interface RaftNodeOptions<Result = unknown> {
+  /** This member's id: a positive integer, unique in the cluster, never reused. */
+  readonly id: NodeId;
+  /** Where the log, hard state and snapshots live. The node closes it on `stop()`. */
+  readonly storage: WritableLogStorage;
+  /** How peers are reached. The node starts it in `start()` and stops it in `stop()`. */
+  readonly transport: Transport;
+  readonly stateMachine: StateMachine<Result>;
+  /**
+   * For a new cluster: every initial member, this one included, identical on every member
+   * (the cluster's first entries are made from it). With `join`: the members to reach
+   * until the log says who they are. Ignored when the storage already holds state.
+   */
+  readonly members?: readonly Member[];
+  /** This node joins an existing cluster (added there with `addLearner` or `addMember`). Default false. */
+  readonly join?: boolean;
+  /** Milliseconds per core tick. Default 100. */
+  readonly tickMs?: number;
+  /** Ticks without a leader before a campaign (randomized up to twice this). Default 10. */
+  readonly electionTicks?: number;
+  /** Ticks between a leader's heartbeats. Default 1. */
+  readonly heartbeatTicks?: number;
+  /** Proposals, membership changes and reads in flight on this node; past it requests fail fast with `TooManyRequestsError`. Default 4096. */
+  readonly maxPendingRequests?: number;
+  /** Applied entries between automatic snapshots (then the log is compacted). Default 10000. */
+  readonly snapshotEveryEntries?: number;
+  /** Milliseconds before a request is rejected with `RequestTimeoutError`. Default 10000. */
+  readonly requestTimeoutMs?: number;
+  /** Milliseconds `addMember` waits for the new member to catch up before promoting it. Default 60000. */
+  readonly catchUpTimeoutMs?: number;
+  /** Options handed to the Raft core. */
+  readonly raft?: RaftNodeCoreOptions;
+}
+
+export interface FollowerProgress {
+  readonly id: NodeId;
+  /** Highest index known replicated on the follower. */
+  readonly match: number;
+  /** Next index the leader sends it. */
+  readonly next: number;
+  readonly state: ProgressState;
+  /** Heard from within the last election timeout. */
+  readonly recentActive: boolean;
+}
+
+export interface NodeStatus {
+  readonly id: NodeId;
+  readonly role: Role;
+  readonly term: number;
+  /** The leader this node knows of, or 0. */
+  readonly leader: NodeId;
+  readonly commitIndex: number;
+  readonly appliedIndex: number;
+  readonly lastIndex: number;
+  /** The configuration in force; `votersOutgoing` is non-empty only during a joint change. */
+  readonly members: { readonly voters: Member[]; readonly learners: Member[]; readonly votersOutgoing: Member[] };
+  /** Replication progress of every member; only on the leader. */
+  readonly progress: FollowerProgress[] | null;
+}
+
+export interface LeaderChange {
+  readonly leader: NodeId;
+  readonly term: number;
+}
+
+export interface RaftNodeEvents {
+  /** The leader this node knows of changed (0: none known). */
+  'leader-change': [LeaderChange];
+  /** A membership change removed this node from the cluster. */
+  removed: [];
+  /** A fatal failure (storage); the node has stopped. */
+  error: [Error];
+}
+
+interface PendingRequest {
+  readonly kind: 'proposal' | 'conf-change';
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+  /** Where its entry sits in this node's log, once seen there (0: not yet). */
+  index: number;
+  term: number;
+}
+
+interface PendingRead {
+  readonly resolve: (index: number) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+const DEFAULT_TICK_MS = 100;
+const DEFAULT_MAX_PENDING_REQUESTS = 4096;
+const DEFAULT_SNAPSHOT_EVERY_ENTRIES = 10_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+const DEFAULT_CATCH_UP_TIMEOUT_MS = 60_000;
+/** `addMember` promotes a learner once it is at most this many entries behind the leader's commit. */
+const CATCH_UP_LAG_ENTRIES = 100;
+
+type NodeState = 'new' | 'running' | 'stopping' | 'stopped';
+
+export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
+  readonly id: NodeId;
+  private readonly storage: WritableLogStorage;
+  private readonly transport: Transport;
+  private readonly stateMachine: StateMachine<Result>;
+  private readonly options: RaftNodeOptions<Result>;
+  private readonly tickMs: number;
+  private readonly maxPendingRequests: number;
+  private readonly snapshotEveryEntries: number;
+  private readonly requestTimeoutMs: number;
+  /** Drawn at each start: entries proposed by an earlier run never match this run's requests. */
+  private readonly nonce: bigint = randomBytes(8).readBigUInt64BE(0);
+  private nextSeq = 1;
+
+  private raw: RawNode | null = null;
+  private state: NodeState = 'new';
+  private ticker: NodeJS.Timeout | null = null;
+  /** The Ready loop: one at a time; `pumpAgain` asks it to look again after the current pass. */
+  private pumping: Promise<void> | null = null;
+  private pumpAgain = false;
+
+  private readonly pending = new Map<number, PendingRequest>();
+  private readsWaiting: PendingRead[] = [];
+  private readRound: { readonly context: string; readonly reads: PendingRead[] } | null = null;
+  private readsAwaitingApply: { readonly index: number; readonly reads: PendingRead[] }[] = [];
+
+  /** Every member's transport address, as of the applied log. */
+  private addresses = new Map<NodeId, string>();
+  /** What the transport was last told, to tell it only about changes. */
+  private readonly peers = new Map<NodeId, string>();
+  /** Where each pending request's entry sits in the log (index → request seq). */
+  private readonly requestAtIndex = new Map<number, number>();
+  private confState: ConfState | null = null;
+  private leader: NodeId = NONE;
+  private role: Role = 'follower';
+  private appliedIndex = 0;
+  private snapshotIndex = 0;
+  private removed = false;
+
+  constructor(options: RaftNodeOptions<Result>) {
+    super();
+    if (!Number.isSafeInteger(options.id) || options.id <= 0) throw new InvalidArgumentError(`node id ${options.id} must be a positive integer`);
+    this.id = options.id;
+    this.storage = options.storage;
+    this.transport = options.transport;
+    this.stateMachine = options.stateMachine;
+    this.options = options;
+    this.tickMs = positive('tickMs', options.tickMs ?? DEFAULT_TICK_MS);
+    this.maxPendingRequests = positive('maxPendingRequests', options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS);
+    this.snapshotEveryEntries = positive('snapshotEveryEntries', options.snapshotEveryEntries ?? DEFAULT_SNAPSHOT_EVERY_ENTRIES);
+    this.requestTimeoutMs = positive('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+  }
+
+  // ---- Life cycle ----
+
+  /**
+   * Open for business: bootstrap a new cluster's first entries (or nothing, when the storage
+   * has state or `join` is set), restore the state machine from the latest snapshot, start
+   * the transport and the clock. The log after the snapshot is re-applied in the background.
+   */
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new InvalidArgumentError('start() may be called once');
+    this.state = 'running';
+    try {
+      await this.bootstrapIfNew();
+      await this.restoreLatestSnapshot();
+      for (const member of this.options.members ?? []) if (!this.addresses.has(member.id)) this.addresses.set(member.id, member.address);
+      this.raw = new RawNode({
+        ...this.options.raft,
+        id: this.id,
+        storage: this.storage,
+        random: createSeededRandom(randomInt(2 ** 31)),
+        electionTicks: this.options.electionTicks,
+        heartbeatTicks: this.options.heartbeatTicks,
+        applied: this.snapshotIndex,
+      });
+      this.confState = this.raw.status().config;
+      await this.transport.start({
+        onMessages: (messages) => this.receive(messages),
+        onUnreachable: (peer) => this.raw?.reportUnreachable(peer),
+      });
+      this.syncPeers();
+      this.ticker = setInterval(() => this.tick(), this.tickMs);
+      this.schedule();
+    } catch (error) {
+      this.state = 'stopped';
+      await this.closeQuietly();
+      throw error;
+    }
+  }
+
+  /**
+   * Stop the clock, finish the write under way, reject every request still pending with
+   * `NodeStoppedError`, stop the transport and close the storage. Idempotent.
+   */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'stopping') return;
+    const wasRunning = this.state === 'running';
+    this.state = 'stopping';
+    if (this.ticker !== null) clearInterval(this.ticker);
+    this.ticker = null;
+    if (this.pumping !== null) await this.pumping.catch(() => undefined);
+    this.rejectEverything(new NodeStoppedError());
+    if (wasRunning) await this.closeQuietly();
+    this.state = 'stopped';
+  }
+
+  // ---- Requests ----
+
+  /**
+   * Replicate `data` and apply it. Resolves with the state machine's result for it once
+   * this node has applied it. Followers forward the proposal to the leader. Rejects with
+   * `ProposalDroppedError` (nothing was appended: safe to retry), `LeadershipLostError` or
+   * `RequestTimeoutError` (outcome unknown), `TooManyRequestsError`, `NodeStoppedError`.
+   */
+  propose(data: Uint8Array): Promise<Result> {
+    return this.request('proposal', (id) => this.core().propose(encodeEntryData(id, data))) as Promise<Result>;
+  }
+
+  /**
+   * A linearizable read barrier (ReadIndex, Raft thesis §6.4): resolves with the read
+   * index once this node's state machine has applied at least every write acknowledged
+   * anywhere before the call. Read the state machine after it resolves. Concurrent calls
+   * share one leadership confirmation round.
+   */
+  read(): Promise<number> {
+    const error = this.refuseRequest();
+    if (error !== null) return Promise.reject(error);
+    return new Promise<number>((resolve, reject) => {
+      const read: PendingRead = {
+        resolve,
+        reject,
+        timer: setTimeout(() => this.expireRead(read), this.requestTimeoutMs),
+      };
+      this.readsWaiting.push(read);
+      this.maybeStartReadRound();
+    });
+  }
+
+  /** Add a non-voting member that receives the log (call on the leader). */
+  addLearner(id: NodeId, address: string): Promise<void> {
+    return this.changeMembership({ type: 'add-learner', node: id }, address);
+  }
+
+  /** Make a learner a voter (call on the leader). */
+  promote(id: NodeId): Promise<void> {
+    if (this.confState !== null && !this.confState.learners.includes(id)) {
+      return Promise.reject(new InvalidConfChangeError(`node ${id} is not a learner`));
+    }
+    return this.changeMembership({ type: 'add-voter', node: id }, '');
+  }
+
+  /**
+   * Add a voter safely (Raft thesis §4.2.1): as a learner first, promoted once it has
+   * caught up with the leader's log, so that it never holds up commitment while it copies
+   * the log. Call on the leader.
+   */
+  async addMember(id: NodeId, address: string): Promise<void> {
+    const members = this.confState === null ? [] : membersOf(this.confState);
+    if (!members.includes(id)) await this.addLearner(id, address);
+    await this.waitForCatchUp(id);
+    await this.promote(id);
+  }
+
+  /** Remove a voter or learner (call on the leader). A removed leader hands over, then steps down. */
+  removeMember(id: NodeId): Promise<void> {
+    return this.changeMembership({ type: 'remove', node: id }, '');
+  }
+
+  /** Hand leadership to `to`; resolves once this node sees `to` lead. */
+  async transferLeadership(to: NodeId): Promise<void> {
+    const error = this.refuseRequest();
+    if (error !== null) throw error;
+    if (this.leader === to) return;
+    this.core().transferLeadership(to);
+    this.schedule();
+    await this.waitFor(() => this.leader === to, this.requestTimeoutMs);
+  }
+
+  status(): NodeStatus {
+    const raw = this.core();
+    const status = raw.status();
+    const member = (id: NodeId): Member => ({ id, address: id === this.id ? this.transport.address : (this.addresses.get(id) ?? '') });
+    return {
+      id: this.id,
+      role: status.role,
+      term: status.term,
+      leader: status.leader,
+      commitIndex: status.commit,
+      appliedIndex: this.appliedIndex,
+      lastIndex: status.lastIndex,
+      members: {
+        voters: status.config.voters.map(member),
+        learners: status.config.learners.map(member),
+        votersOutgoing: status.config.votersOutgoing.map(member),
+      },
+      progress:
+        status.progress === null
+          ? null
+          : [...status.progress].map(([id, p]) => ({ id, match: p.match, next: p.next, state: p.state, recentActive: p.recentActive })),
+    };
+  }
+
+  // ---- Request plumbing ----
+
+  private refuseRequest(): RaftError | null {
+    if (this.state !== 'running') return new NodeStoppedError(this.state === 'new' ? 'the node is not started' : 'the node is stopped');
+    if (this.pending.size + this.readsWaiting.length >= this.maxPendingRequests) return new TooManyRequestsError(this.maxPendingRequests);
+    return null;
+  }
+
+  private request(kind: PendingRequest['kind'], submit: (id: RequestId) => void): Promise<unknown> {
+    const error = this.refuseRequest();
+    if (error !== null) return Promise.reject(error);
+    const seq = this.nextSeq++;
+    return new Promise((resolve, reject) => {
+      try {
+        submit({ nonce: this.nonce, seq });
+      } catch (submitError) {
+        reject(submitError as Error);
+        return;
+      }
+      const timer = setTimeout(() => this.settle(seq, new RequestTimeoutError(this.requestTimeoutMs)), this.requestTimeoutMs);
+      this.pending.set(seq, { kind, resolve, reject, timer, index: 0, term: 0 });
+      this.schedule();
+    });
+  }
+
+  private changeMembership(change: ConfChangeSingle, address: string): Promise<void> {
+    if (!Number.isSafeInteger(change.node) || change.node <= 0) {
+      return Promise.reject(new InvalidArgumentError(`member id ${change.node} must be a positive integer`));
+    }
+    if (change.type === 'add-learner' && address === '') return Promise.reject(new InvalidArgumentError('a new member needs an address'));
+    if (this.raw !== null && this.role !== 'leader') return Promise.reject(new NotLeaderError(this.leader));
+    return this.request('conf-change', (id) =>
+      this.core().proposeConfChange({ changes: [change], context: encodeConfContext({ address, id }) }),
+    ) as Promise<void>;
+  }
+
+  /** Settle a pending request: with a result, or an error. */
+  private settle(seq: number, outcome: Error | { readonly result: unknown }): void {
+    const request = this.pending.get(seq);
+    if (request === undefined) return;
+    this.pending.delete(seq);
+    if (request.index > 0 && this.requestAtIndex.get(request.index) === seq) this.requestAtIndex.delete(request.index);
+    clearTimeout(request.timer);
+    if (outcome instanceof Error) request.reject(outcome);
+    else request.resolve(outcome.result);
+  }
+
+  private async waitForCatchUp(id: NodeId): Promise<void> {
+    await this.waitFor(() => {
+      if (this.role !== 'leader') throw new LeadershipLostError(this.leader);
+      const progress = this.core().status().progress?.get(id);
+      return progress !== undefined && progress.match + CATCH_UP_LAG_ENTRIES >= this.core().status().commit;
+    }, this.options.catchUpTimeoutMs ?? DEFAULT_CATCH_UP_TIMEOUT_MS);
+  }
+
+  /** Poll `condition` every tick until it holds, throws, or `timeoutMs` passes. */
+  private waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        try {
+          if (this.state !== 'running') return reject(new NodeStoppedError());
+          if (condition()) return resolve();
+          if (Date.now() >= deadline) return reject(new RequestTimeoutError(timeoutMs));
+          setTimeout(check, this.tickMs);
+        } catch (error) {
+          reject(error as Error);
+        }
+      };
+      check();
+    });
+  }
+
+  // ---- Reads (ReadIndex) ----
+
+  /** Start a confirmation round for the reads waiting, unless one is under way. */
+  private maybeStartReadRound(): void {
+    if (this.readRound !== null || this.readsWaiting.length === 0 || this.raw === null) return;
+    if (this.leader === NONE) return; // waits for a leader, or for its timeout
+    const reads = this.readsWaiting;
+    this.readsWaiting = [];
+    const context = `${this.nonce.toString(16)}:${this.nextSeq++}`;
+    try {
+      this.raw.readIndex(context);
+    } catch (error) {
+      for (const read of reads) this.finishRead(read, error as Error);
+      return;
+    }
+    this.readRound = { context, reads };
+    this.schedule();
+  }
+
+  private expireRead(read: PendingRead): void {
+    this.readsWaiting = this.readsWaiting.filter((r) => r !== read);
+    if (this.readRound !== null) {
+      const reads = this.readRound.reads.filter((r) => r !== read);
+      this.readRound = { context: this.readRound.context, reads };
+    }
+    for (const [i, batch] of this.readsAwaitingApply.entries()) {
+      this.readsAwaitingApply[i] = { index: batch.index, reads: batch.reads.filter((r) => r !== read) };
+    }
+    read.reject(new RequestTimeoutError(this.requestTimeoutMs));
+  }
+
+  private finishRead(read: PendingRead, outcome: Error | number): void {
+    clearTimeout(read.timer);
+    if (typeof outcome === 'number') read.resolve(outcome);
+    else read.reject(outcome);
+  }
+
+  private serveReads(): void {
+    const ready = this.readsAwaitingApply.filter((batch) => batch.index <= this.appliedIndex);
+    if (ready.length === 0) return;
+    this.readsAwaitingApply = this.readsAwaitingApply.filter((batch) => batch.index > this.appliedIndex);
+    for (const batch of ready) for (const read of batch.reads) this.finishRead(read, batch.index);
+  }
+
+  // ---- The loop ----
+
+  private core(): RawNode {
+    if (this.raw === null) throw new NodeStoppedError('the node is not started');
+    return this.raw;
+  }
+
+  private tick(): void {
+    if (this.state !== 'running' || this.raw === null) return;
+    this.raw.tick();
+    this.schedule();
+  }
+
+  private receive(messages: readonly Message[]): void {
+    if (this.state !== 'running' || this.raw === null) return;
+    for (const message of messages) {
+      if (message.to !== this.id) continue;
+      try {
+        this.raw.step(message);
+      } catch (error) {
+        if (!(error instanceof RaftError)) return this.fail(error as Error);
+      }
+    }
+    this.schedule();
+  }
+
+  /** Run the Ready loop soon (coalescing everything that happens in this turn of the event loop). */
+  private schedule(): void {
+    if (this.pumping !== null) {
+      this.pumpAgain = true;
+      return;
+    }
+    if (this.state !== 'running') return;
+    this.pumping = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.pump())
+      .catch((error: Error) => this.fail(error))
+      .finally(() => {
+        this.pumping = null;
+        if (this.pumpAgain && this.state === 'running') {
+          this.pumpAgain = false;
+          this.schedule();
+        }
+      });
+  }
+
+  private async pump(): Promise<void> {
+    const raw = this.core();
+    this.pumpAgain = false;
+    while (this.state === 'running' && raw.hasReady()) {
+      await this.handleReady(raw, raw.ready());
+    }
+  }
+
+  private async handleReady(raw: RawNode, ready: Ready): Promise<void> {
+    // 0. A snapshot from the leader replaces the log and the state machine.
+    if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
+    // 1. Durable before anything that depends on it is sent.
+    if (ready.entries.length > 0 || ready.hardState !== null) await this.storage.save(ready.entries, ready.hardState);
+    this.noteOwnEntries(ready.entries);
+    // 2. Send.
+    if (ready.messages.length > 0) this.transport.send(ready.messages);
+    if (ready.softState !== null) this.onSoftState(ready.softState.leader, ready.softState.role, ready.hardState?.term ?? raw.status().term);
+    // 3. Apply.
+    const confEntries = await this.applyEntries(ready.committedEntries);
+    // 4. Reads.
+    for (const readState of ready.readStates) {
+      if (this.readRound === null || this.readRound.context !== readState.context) continue;
+      this.readsAwaitingApply.push({ index: readState.index, reads: this.readRound.reads });
+      this.readRound = null;
+    }
+    // 5. Advance, then act on the membership the applied changes produced.
+    const applied = raw.advance();
+    this.onConfChangesApplied(confEntries, applied.map((change) => change.index));
+    if (applied.length > 0) this.onConfiguration(applied[applied.length - 1]!.confState);
+    this.serveReads();
+    this.maybeStartReadRound();
+    await this.maybeSnapshot(raw);
+  }
+
+  private async installSnapshot(snapshot: Snapshot): Promise<void> {
+    await this.storage.applySnapshot(snapshot);
+    const { addresses, appData } = decodeSnapshotData(snapshot.data);
+    await this.stateMachine.restore(appData, { index: snapshot.metadata.index, term: snapshot.metadata.term });
+    this.addresses = addresses;
+    this.appliedIndex = snapshot.metadata.index;
+    this.snapshotIndex = snapshot.metadata.index;
+    this.onConfiguration(snapshot.metadata.confState);
+    // Whatever this node proposed may or may not be in the snapshot: the outcome is unknown.
+    for (const seq of [...this.pending.keys()]) this.settle(seq, new LeadershipLostError(this.leader));
+  }
+
+  /** Record where this node's own requests landed in its log. */
+  private noteOwnEntries(entries: readonly Entry[]): void {
+    if (this.pending.size === 0) return;
+    for (const entry of entries) {
+      const id = this.requestIdOf(entry);
+      if (id === null || id.nonce !== this.nonce) continue;
+      const request = this.pending.get(id.seq);
+      if (request === undefined) continue;
+      request.index = entry.index;
+      request.term = entry.term;
+      this.requestAtIndex.set(entry.index, id.seq);
+    }
+  }
+
+  private requestIdOf(entry: Entry): RequestId | null {
+    if (entry.type === EntryType.Normal) return entry.data.byteLength === 0 ? null : decodeEntryData(entry.data).id;
+    return decodeConfContext(decodeConfChange(entry.data).context).id;
+  }
+
+  /**
+   * Apply committed entries: normal ones go to the state machine in one batch; conf
+   * changes are the core's (it applies them at `advance`), but their addresses are
+   * recorded here. Returns the conf change entries, whose requests settle after `advance`.
+   */
+  private async applyEntries(entries: readonly Entry[]): Promise<Entry[]> {
+    if (entries.length === 0) return [];
+    const forApplication: AppliedEntry[] = [];
+    const requests: (RequestId | null)[] = [];
+    const confEntries: Entry[] = [];
+    for (const entry of entries) {
+      if (entry.index <= this.appliedIndex) continue;
+      this.settleOverwritten(entry);
+      if (entry.type === EntryType.ConfChange) {
+        confEntries.push(entry);
+        const change = decodeConfChange(entry.data);
+        const { address } = decodeConfContext(change.context);
+        for (const single of change.changes) {
+          if (single.type !== 'remove' && address !== '' && single.node !== this.id) this.addresses.set(single.node, address);
+        }
+      } else if (entry.data.byteLength > 0) {
+        const { id, payload } = decodeEntryData(entry.data);
+        forApplication.push({ index: entry.index, term: entry.term, data: payload });
+        requests.push(id);
+      }
+    }
+    if (forApplication.length > 0) {
+      const results = await this.stateMachine.apply(forApplication);
+      if (results.length !== forApplication.length) {
+        throw new AssertionFailedError(`state machine returned ${results.length} results for ${forApplication.length} entries`);
+      }
+      for (const [i, id] of requests.entries()) {
+        if (id !== null && id.nonce === this.nonce) this.settle(id.seq, { result: results[i] });
+      }
+    }
+    this.appliedIndex = Math.max(this.appliedIndex, entries[entries.length - 1]!.index);
+    return confEntries;
+  }
+
+  /** A request of ours once sat at this index, but another entry committed there: it never will. */
+  private settleOverwritten(entry: Entry): void {
+    const seq = this.requestAtIndex.get(entry.index);
+    if (seq === undefined) return;
+    const id = this.requestIdOf(entry);
+    if (id !== null && id.nonce === this.nonce && id.seq === seq) return;
+    this.settle(seq, new LeadershipLostError(this.leader));
+  }
+
+  private onConfChangesApplied(confEntries: readonly Entry[], appliedIndexes: readonly number[]): void {
+    for (const entry of confEntries) {
+      const id = this.requestIdOf(entry);
+      if (id === null || id.nonce !== this.nonce) continue;
+      if (appliedIndexes.includes(entry.index)) this.settle(id.seq, { result: undefined });
+      else this.settle(id.seq, new InvalidConfChangeError(`the change at index ${entry.index} was refused when applied`));
+    }
+  }
+
+  /** The configuration changed: reach exactly its members, and notice our own removal. */
+  private onConfiguration(confState: ConfState): void {
+    const wasMember = this.confState !== null && membersOf(this.confState).includes(this.id);
+    this.confState = confState;
+    const members = membersOf(confState);
+    for (const id of [...this.addresses.keys()]) if (!members.includes(id) && id !== this.id) this.addresses.delete(id);
+    this.syncPeers();
+    if (wasMember && !members.includes(this.id) && !this.removed) {
+      this.removed = true;
+      this.emit('removed');
+    }
+  }
+
+  private syncPeers(): void {
+    if (this.state !== 'running') return;
+    for (const [id, address] of this.addresses) {
+      if (id === this.id || this.peers.get(id) === address) continue;
+      this.transport.setPeer(id, address);
+      this.peers.set(id, address);
+    }
+    for (const id of [...this.peers.keys()]) {
+      if (this.addresses.has(id)) continue;
+      this.transport.removePeer(id);
+      this.peers.delete(id);
+    }
+  }
+
+  private onSoftState(leader: NodeId, role: Role, term: number): void {
+    const leaderChanged = leader !== this.leader;
+    this.role = role;
+    if (!leaderChanged) return;
+    this.leader = leader;
+    this.failUncommittedRequests();
+    // A round sent to the old leader may never be answered: ask the new one.
+    if (this.readRound !== null) {
+      this.readsWaiting = [...this.readRound.reads, ...this.readsWaiting];
+      this.readRound = null;
+    }
+    this.emit('leader-change', { leader, term });
+  }
+
+  /** The leader changed: requests whose entries this node has not seen committed have an unknown fate. */
+  private failUncommittedRequests(): void {
+    if (this.pending.size === 0) return;
+    const commit = this.core().status().commit;
+    for (const [seq, request] of [...this.pending]) {
+      if (request.index > 0 && request.index <= commit && this.termAt(request.index) === request.term) continue;
+      this.settle(seq, new LeadershipLostError(this.leader));
+    }
+  }
+
+  private termAt(index: number): number {
+    try {
+      return this.storage.term(index);
+    } catch {
+      return 0;
+    }
+  }
+
+  private async maybeSnapshot(raw: RawNode): Promise<void> {
+    if (this.appliedIndex - this.snapshotIndex < this.snapshotEveryEntries) return;
+    const index = this.appliedIndex;
+    const appData = await this.stateMachine.snapshot();
+    let plan;
+    try {
+      plan = raw.createSnapshot(index, encodeSnapshotData(this.addresses, appData));
+    } catch (error) {
+      // A snapshot received from the leader is being installed: it supersedes ours.
+      if (error instanceof RaftError) return;
+      throw error;
+    }
+    await this.storage.saveSnapshot(plan.snapshot);
+    this.snapshotIndex = index;
+    if (plan.compactIndex >= this.storage.firstIndex()) await this.storage.compact(plan.compactIndex);
+  }
+
+  // ---- Start-up ----
+
+  private async bootstrapIfNew(): Promise<void> {
+    const { hardState } = this.storage.initialState();
+    const fresh = this.storage.lastIndex() === 0 && hardState.term === 0 && this.storage.snapshotMetadata().index === 0;
+    if (!fresh || this.options.join === true) return;
+    const members = [...(this.options.members ?? [])].sort((a, b) => a.id - b.id);
+    if (!members.some((member) => member.id === this.id)) {
+      throw new InvalidArgumentError(`a new cluster's members must include this node (${this.id})`);
+    }
+    if (new Set(members.map((m) => m.id)).size !== members.length) throw new InvalidArgumentError('member ids must be unique');
+    // Every initial member writes the same first entries: one addition per member, each
+    // committed at term 1, so that a member added later learns them from the log.
+    const entries: Entry[] = members.map((member, i) => ({
+      term: 1,
+      index: i + 1,
+      type: EntryType.ConfChange,
+      data: encodeConfChange({
+        changes: [{ type: 'add-voter', node: member.id }],
+        context: encodeConfContext({ address: member.address, id: null }),
+      }),
+    }));
+    await this.storage.save(entries, { term: 1, vote: NONE, commit: entries.length });
+  }
+
+  private async restoreLatestSnapshot(): Promise<void> {
+    const metadata = this.storage.snapshotMetadata();
+    if (metadata.index === 0) return;
+    const reader = this.storage.openSnapshot();
+    try {
+      const parts: Uint8Array[] = [];
+      let offset = 0;
+      for (;;) {
+        const chunk = reader.read(offset, 4 * 1024 * 1024);
+        parts.push(chunk.data);
+        offset += chunk.data.byteLength;
+        if (chunk.done) break;
+      }
+      const { addresses, appData } = decodeSnapshotData(Buffer.concat(parts));
+      await this.stateMachine.restore(appData, { index: metadata.index, term: metadata.term });
+      this.addresses = addresses;
+      this.appliedIndex = metadata.index;
+      this.snapshotIndex = metadata.index;
+    } finally {
+      reader.close();
+    }
+  }
+
+  // ---- Failure ----
+
+  private fail(error: Error): void {
+    if (this.state !== 'running') return;
+    this.rejectEverything(new NodeStoppedError(`the node failed: ${error.message}`));
+    void this.stop();
+    this.emit('error', error);
+  }
+
+  private rejectEverything(error: RaftError): void {
+    for (const seq of [...this.pending.keys()]) this.settle(seq, error);
+    const reads = [...this.readsWaiting, ...(this.readRound?.reads ?? []), ...this.readsAwaitingApply.flatMap((b) => b.reads)];
+    this.readsWaiting = [];
+    this.readRound = null;
+    this.readsAwaitingApply = [];
+    for (const read of reads) this.finishRead(read, error);
+  }
+
+  private async closeQuietly(): Promise<void> {
+    await this.transport.stop().catch(() => undefined);
+    await Promise.resolve(this.storage.close()).catch(() => undefined);
+  }
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new InvalidArgumentError(`${name} must be a positive number, not ${value}`);
+  return value;
+}

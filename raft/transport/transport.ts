@@ -1,0 +1,41 @@
+/**
+ * How a `RaftNode` reaches its peers. A transport moves batches of core `Message`s between
+ * members identified by `NodeId`; it knows each peer's address, never interprets the
+ * messages, and never blocks the caller. Delivery is best effort: Raft tolerates loss,
+ * duplication and reordering, so a transport drops rather than queues without bound.
+ */
+import type { Message, NodeId } from '../core/types.js';
+
+/** What a transport calls back into; the `RaftNode` provides it. */
+export interface TransportHandler {
+  /** Messages addressed to this node arrived (one batch, in the order they were sent). */
+  onMessages(messages: readonly Message[]): void;
+  /**
+   * A message to `peer` could not be delivered (no connection, stream broken, peer
+   * unknown). The node tells the core, which slows replication to that peer to probing.
+   */
+  onUnreachable(peer: NodeId): void;
+}
+
+export interface Transport {
+  /**
+   * Start listening and delivering to `handler`. Resolves once peers can reach this node
+   * at `address`. Called once.
+   */
+  start(handler: TransportHandler): Promise<void>;
+  /** Where peers reach this node (for `GrpcTransport`, `host:port` as bound). Valid after `start`. */
+  readonly address: string;
+  /** Add or update a peer's address. Connections are made lazily, on the first send. */
+  setPeer(id: NodeId, address: string): void;
+  /** Forget a peer: close its connections and drop anything queued for it. */
+  removePeer(id: NodeId): void;
+  /**
+   * Queue messages for sending, each to its `to`. Never throws and never waits: messages to
+   * unknown peers, or beyond a peer's queue limit, are dropped and reported through
+   * `onUnreachable`. Messages to one peer are sent in the order given; snapshot chunks
+   * (`MsgSnap`) may travel separately so that they never delay heartbeats.
+   */
+  send(messages: readonly Message[]): void;
+  /** Stop listening, close every connection, drop queued messages. Idempotent. */
+  stop(): Promise<void>;
+}

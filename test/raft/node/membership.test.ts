@@ -1,0 +1,129 @@
+/**
+ * RaftNode's membership calls and leadership: a member joining a running cluster learns
+ * the cluster from the log, learners catch up and are promoted, removal, handover, and
+ * what a caller sees when leadership is lost under it.
+ */
+import { LeadershipLostError, NotLeaderError, RequestTimeoutError } from '../../../raft/core/errors.js';
+import { MemoryNetwork } from '../../../raft/transport/memory-transport.js';
+import { NodeCluster, sleep, waitUntil, write } from './node-cluster.js';
+
+let cluster: NodeCluster;
+afterEach(async () => {
+  await cluster.stop();
+  expect(cluster.errors).toEqual([]);
+});
+
+const joining = () => ({ join: true, members: [1, 2, 3].map((m) => ({ id: m, address: MemoryNetwork.addressOf(m) })) }) as const;
+
+describe('RaftNode: membership', () => {
+  test('addMember adds a joining node as a learner, lets it catch up, then promotes it to voter', async () => {
+    cluster = await new NodeCluster([1, 2, 3]).start();
+    const leader = await cluster.leader();
+    let last = 0;
+    for (let i = 0; i < 30; i++) last = (await leader.propose(write(`m${i}`, `${i}`))).index;
+    const node4 = await cluster.startNode(4, joining());
+    await leader.addMember(4, MemoryNetwork.addressOf(4));
+    expect(leader.status().members.voters.map((m) => m.id)).toEqual([1, 2, 3, 4]);
+    expect(leader.status().members.learners).toEqual([]);
+    await cluster.appliedEverywhere(last);
+    expect(cluster.machines.get(4)!.values).toEqual(cluster.machines.get(leader.id)!.values);
+    // The new member knows every other member's address, learnt from the log.
+    await waitUntil(() => node4.status().members.voters.length === 4, 2000);
+    expect(node4.status().members.voters.map((m) => m.address)).toEqual([1, 2, 3, 4].map((id) => MemoryNetwork.addressOf(id)));
+    // And it takes part: a write through it commits.
+    await expect(node4.propose(write('via4', 'ok'))).resolves.toMatchObject({ previous: null });
+  });
+
+  test('a learner receives the log but does not vote; promote makes it a voter', async () => {
+    cluster = await new NodeCluster([1, 2, 3]).start();
+    const leader = await cluster.leader();
+    await cluster.startNode(4, joining());
+    await leader.addLearner(4, MemoryNetwork.addressOf(4));
+    expect(leader.status().members.learners.map((m) => m.id)).toEqual([4]);
+    const { index } = await leader.propose(write('l', '1'));
+    await cluster.appliedEverywhere(index);
+    expect(cluster.machines.get(4)!.values.get('l')).toBe('1');
+    await leader.promote(4);
+    expect(leader.status().members.voters.map((m) => m.id)).toEqual([1, 2, 3, 4]);
+  });
+
+  test('removeMember takes a follower out of the configuration and the rest carry on without it', async () => {
+    cluster = await new NodeCluster([1, 2, 3]).start();
+    const leader = await cluster.leader();
+    const removed = cluster.followers(leader)[0]!;
+    await leader.removeMember(removed.id);
+    expect(leader.status().members.voters.map((m) => m.id)).not.toContain(removed.id);
+    expect(leader.status().progress!.map((p) => p.id)).not.toContain(removed.id);
+    // Two voters remain; both are needed, and suffice, for a commit.
+    await cluster.stopNode(removed.id);
+    await expect(leader.propose(write('after-removal', 'ok'))).resolves.toMatchObject({ previous: null });
+  });
+
+  test('removing the leader: it hears of its removal, hands leadership to another member, and the cluster goes on', async () => {
+    cluster = await new NodeCluster([1, 2, 3]).start();
+    const leader = await cluster.leader();
+    const heard = new Promise<void>((resolve) => leader.once('removed', () => resolve()));
+    await leader.removeMember(leader.id);
+    await heard;
+    await waitUntil(() => cluster.followers(leader).some((node) => node.status().role === 'leader'), 5000);
+    const next = cluster.followers(leader).find((node) => node.status().role === 'leader')!;
+    expect(next.status().members.voters.map((m) => m.id)).not.toContain(leader.id);
+    await expect(next.propose(write('new-leader', 'ok'))).resolves.toMatchObject({ previous: null });
+  });
+
+  test('membership calls on a follower fail with NotLeaderError naming the leader', async () => {
+    cluster = await new NodeCluster([1, 2, 3]).start();
+    const leader = await cluster.leader();
+    const follower = cluster.followers(leader)[0]!;
+    await expect(follower.addLearner(9, 'memory://9')).rejects.toEqual(new NotLeaderError(leader.id));
+    expect(leader.status().members.learners).toEqual([]);
+  });
+
+  test('a bad membership request is refused with a clear error and changes nothing', async () => {
+    cluster = await new NodeCluster([1, 2, 3]).start();
+    const leader = await cluster.leader();
+    await expect(leader.addLearner(0, 'memory://0')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(leader.addLearner(5, '')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(leader.promote(7)).rejects.toMatchObject({ code: 'INVALID_CONF_CHANGE' });
+    expect(leader.status().members.voters.map((m) => m.id)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('RaftNode: leadership', () => {
+  test('transferLeadership hands over and resolves once the new leader leads; leader-change events tell everyone', async () => {
+    cluster = await new NodeCluster([1, 2, 3]).start();
+    const leader = await cluster.leader();
+    const target = cluster.followers(leader)[0]!;
+    const seen = new Promise<number>((resolve) => leader.on('leader-change', ({ leader: id }) => id === target.id && resolve(id)));
+    await leader.transferLeadership(target.id);
+    expect(target.status().role).toBe('leader');
+    await expect(seen).resolves.toBe(target.id);
+  });
+
+  test('a leader cut off from the others rejects its pending proposals with LeadershipLostError once it steps down', async () => {
+    cluster = await new NodeCluster([1, 2, 3]).start();
+    const leader = await cluster.leader();
+    await leader.propose(write('before', '1'));
+    cluster.network.isolate(leader.id);
+    const pending = leader.propose(write('cut-off', '1'));
+    const error = await pending.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LeadershipLostError);
+    expect(error).toMatchObject({ retryable: true });
+    cluster.network.heal();
+    const newLeader = await cluster.leader();
+    // It never committed: the new leader's log does not have it.
+    const { index } = await newLeader.propose(write('after', '1'));
+    await cluster.appliedEverywhere(index);
+    for (const machine of cluster.machines.values()) expect(machine.values.has('cut-off')).toBe(false);
+  });
+
+  test('a proposal with no leader reachable times out with RequestTimeoutError rather than hanging', async () => {
+    cluster = await new NodeCluster([1, 2, 3], { requestTimeoutMs: 300 }).start();
+    const leader = await cluster.leader();
+    const follower = cluster.followers(leader)[0]!;
+    cluster.network.drop(follower.id, leader.id, 1);
+    const read = follower.read();
+    await expect(read).rejects.toBeInstanceOf(RequestTimeoutError);
+    await sleep(10);
+  });
+});
