@@ -16,7 +16,8 @@ export type RaftErrorCode =
   | 'LEADERSHIP_LOST'
   | 'TOO_MANY_REQUESTS'
   | 'REQUEST_TIMEOUT'
-  | 'NODE_STOPPED';
+  | 'NODE_STOPPED'
+  | 'STORAGE_CORRUPT';
 
 export abstract class RaftError extends Error {
   abstract readonly code: RaftErrorCode;
@@ -162,6 +163,16 @@ export class NodeStoppedError extends RaftError {
   constructor(detail = 'the node is stopped') {
     super(`raft: ${detail}`);
     this.name = 'NodeStoppedError';
+  }
+}
+
+/** The stored state cannot be read: a damaged, foreign or newer-format database. */
+export class StorageCorruptError extends RaftError {
+  readonly code = 'STORAGE_CORRUPT';
+  readonly retryable = false;
+  constructor(detail: string) {
+    super(`raft storage corrupt: ${detail}`);
+    this.name = 'StorageCorruptError';
   }
 }
 

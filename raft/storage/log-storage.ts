@@ -62,7 +62,10 @@ export interface WritableLogStorage extends LogStorage {
   saveSnapshot(snapshot: Snapshot): void | Promise<void>;
   /** Discard entries up to and including `compactIndex` (≤ last index). */
   compact(compactIndex: number): void | Promise<void>;
-  /** Release files and handles. Writes after `close` reject. */
+  /**
+   * Release files and handles; writes after `close` reject. (`MemoryStorage` holds
+   * nothing to release and stays usable, so that a test can restart a node on it.)
+   */
   close(): void | Promise<void>;
 }
 

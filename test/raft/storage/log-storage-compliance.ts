@@ -5,7 +5,7 @@
  *
  * It checks the read contract of `raft/storage/log-storage.ts` (what the Raft core relies
  * on, including reading a snapshot in chunks for InstallSnapshot, Raft paper §7) and the
- * write methods the driver calls: `append`, `setHardState` after each `Ready`,
+ * write methods the driver calls: `save` (or `append` and `setHardState`) after each `Ready`,
  * `saveSnapshot` then `compact` after `RawNode.createSnapshot`, and `applySnapshot` for a
  * snapshot received from the leader. Writes may be asynchronous (a durable storage may
  * resolve once its write is on disk); reads are synchronous by contract.
@@ -21,6 +21,8 @@ export interface LogStorageUnderTest extends LogStorage {
   /** Append entries following on from the log, replacing any at the same or later indexes. */
   append(entries: readonly Entry[]): void | Promise<void>;
   setHardState(hardState: HardState): void | Promise<void>;
+  /** `append` and, when given, `setHardState`, as one atomic write: what the driver calls. */
+  save(entries: readonly Entry[], hardState: HardState | null): void | Promise<void>;
   /** Replace the whole contents with a snapshot received from the leader. */
   applySnapshot(snapshot: Snapshot): void | Promise<void>;
   /**
@@ -516,6 +518,101 @@ export function logStorageCompliance(name: string, factory: LogStorageFactory): 
       it('keeps a joint configuration whole', async () => {
         await storage.applySnapshot(snapshotAt(20, 5, JOINT_CONF_STATE));
         expect(storage.initialState().confState).toEqual(JOINT_CONF_STATE);
+      });
+    });
+
+    describe('save', () => {
+      it('appends the entries and sets the hard state together', async () => {
+        await storage.save(entries(1, 3), { term: 1, vote: 2, commit: 1 });
+        expect(ids(storage.entries(1, 4, UNLIMITED))).toEqual([[1, 1], [2, 1], [3, 1]]);
+        expect(storage.initialState().hardState).toEqual({ term: 1, vote: 2, commit: 1 });
+      });
+
+      it('keeps the hard state when given none, and appends nothing when given no entries', async () => {
+        await storage.save(entries(1, 3), { term: 1, vote: 2, commit: 1 });
+        await storage.save(entries(4, 5), null);
+        expect(storage.initialState().hardState).toEqual({ term: 1, vote: 2, commit: 1 });
+        await storage.save([], { term: 2, vote: 3, commit: 5 });
+        expect(storage.lastIndex()).toBe(5);
+        expect(storage.initialState().hardState).toEqual({ term: 2, vote: 3, commit: 5 });
+        await storage.save([], null);
+        expect(storage.lastIndex()).toBe(5);
+      });
+
+      it('replaces a conflicting suffix in the same write as a new term (a new leader’s entries)', async () => {
+        await storage.save(entries(1, 6), { term: 1, vote: 1, commit: 2 });
+        await storage.save(entries(4, 4, () => 2), { term: 2, vote: 3, commit: 3 });
+        expect(ids(storage.entries(1, 5, UNLIMITED))).toEqual([[1, 1], [2, 1], [3, 1], [4, 2]]);
+        expect(storage.lastIndex()).toBe(4);
+        expect(storage.initialState().hardState).toEqual({ term: 2, vote: 3, commit: 3 });
+      });
+
+      it('refuses a batch that would leave a gap and then sets no hard state either', async () => {
+        await storage.save(entries(1, 2), { term: 1, vote: 1, commit: 0 });
+        await expectAssertion(async () => storage.save([entry(4, 1)], { term: 9, vote: 9, commit: 9 }));
+        expect(storage.lastIndex()).toBe(2);
+        expect(storage.initialState().hardState).toEqual({ term: 1, vote: 1, commit: 0 });
+        await storage.save(entries(3, 3), null);
+        expect(storage.lastIndex()).toBe(3);
+      });
+
+      it('ignores entries at or below the compacted prefix', async () => {
+        await appendTen();
+        await storage.compact(5);
+        await storage.save(entries(4, 6, () => 9), { term: 9, vote: 1, commit: 5 });
+        expect(storage.firstIndex()).toBe(6);
+        expect(storage.term(5)).toBe(2);
+        expect(ids(storage.entries(6, 7, UNLIMITED))).toEqual([[6, 9]]);
+        expect(storage.lastIndex()).toBe(6);
+      });
+
+      it('is seen by reads as soon as it is called, before it settles', async () => {
+        const written = storage.save(entries(1, 4, (index) => (index < 3 ? 1 : 2)), { term: 2, vote: 1, commit: 2 });
+        expect(storage.lastIndex()).toBe(4);
+        expect(storage.term(3)).toBe(2);
+        expect(storage.initialState().hardState).toEqual({ term: 2, vote: 1, commit: 2 });
+        await written;
+      });
+    });
+
+    describe('writes fired without waiting', () => {
+      it('apply in call order, each seen by reads at once', async () => {
+        const pending: Array<void | Promise<void>> = [];
+        pending.push(storage.save(entries(1, 6), { term: 1, vote: 1, commit: 4 }));
+        pending.push(storage.saveSnapshot(snapshotAt(4, 1, confStateOf(VOTERS), payload(5))));
+        expect(storage.snapshotMetadata().index).toBe(4);
+        expect(storedSnapshot(storage).data).toEqual(payload(5));
+        pending.push(storage.compact(3));
+        expect(storage.firstIndex()).toBe(4);
+        pending.push(storage.save(entries(5, 5, () => 2), { term: 2, vote: 2, commit: 4 }));
+        expect(storage.lastIndex()).toBe(5);
+        pending.push(storage.applySnapshot(snapshotAt(9, 3)));
+        expect(storage.firstIndex()).toBe(10);
+        pending.push(storage.append(entries(10, 11, () => 3)));
+        await Promise.all(pending);
+        expect(ids(storage.entries(10, 12, UNLIMITED))).toEqual([[10, 3], [11, 3]]);
+        expect(storage.term(9)).toBe(3);
+        expect(storage.initialState().hardState).toEqual({ term: 2, vote: 2, commit: 4 });
+        expect(storedSnapshot(storage)).toEqual(snapshotAt(9, 3));
+      });
+    });
+
+    describe('close', () => {
+      it('lets writes called before it finish, and can be called again', async () => {
+        const written = [storage.save(entries(1, 3), { term: 1, vote: 1, commit: 1 }), storage.compact(1)];
+        await storage.close?.();
+        await Promise.all(written);
+        await storage.close?.();
+        expect(storage.lastIndex()).toBe(3);
+      });
+
+      it('leaves an open snapshot reader readable until it is closed', async () => {
+        await appendTen();
+        await storage.saveSnapshot(snapshotAt(5, 2, confStateOf(VOTERS), payload(10)));
+        const reader = storage.openSnapshot();
+        await storage.close?.();
+        expect(readAll(reader, 4).data).toEqual(payload(10));
+        reader.close();
       });
     });
 

@@ -1,0 +1,448 @@
+/**
+ * A durable `WritableLogStorage` on LevelDB (the `level` package, classic-level under
+ * Node), with snapshot data in files beside it (`snapshot-files.ts`).
+ *
+ * The core reads synchronously, so the whole log after the compaction point, the hard
+ * state and the snapshot metadata are loaded at open and kept in memory; snapshot data
+ * stays on disk and is read in chunks. A write updates memory at once (reads reflect it
+ * when the call returns) and joins a queue that makes writes durable one at a time, in
+ * call order; its promise resolves once it is synced. A write that fails leaves the
+ * storage unusable: every later write rejects with the same error.
+ *
+ * On disk (`<dir>/log` is the LevelDB database, `storage-codec.ts` has its layout):
+ * - `save` is one synced batch: the new entries, the deletion of any stored entries after
+ *   the new last index (a conflicting suffix, §5.3), and the hard state.
+ * - `saveSnapshot` and `applySnapshot` first write the data file (temporary name, sync,
+ *   rename, directory sync), then one synced batch switches the snapshot record to it;
+ *   `applySnapshot`'s batch also moves the compaction point to the snapshot and deletes
+ *   every entry after it. The previous file is deleted once no reader has it open.
+ * - `compact` writes the new compaction point, then deletes the entries up to it, neither
+ *   synced: losing a compaction loses nothing the protocol depends on, and LevelDB's log
+ *   is replayed in order, so a later synced write makes it durable too.
+ *
+ * At open, entries at or below the compaction point (left by an interrupted compaction)
+ * are deleted, and so are snapshot files other than the recorded one (temporary files of
+ * interrupted writes, files written but never recorded, files superseded before a crash).
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Level } from 'level';
+import { CompactedError, SnapshotOutOfDateError, UnavailableError, assert, StorageCorruptError } from '../core/errors.js';
+import { EMPTY_CONF_STATE, EMPTY_HARD_STATE, EntryType } from '../core/types.js';
+import type { Entry, HardState, Snapshot, SnapshotMetadata } from '../core/types.js';
+import { limitSize } from './log-storage.js';
+import type { InitialState, SnapshotChunk, SnapshotReader, WritableLogStorage } from './log-storage.js';
+import { SnapshotFiles } from './snapshot-files.js';
+import {
+  COMPACTED_KEY,
+  ENTRY_KEY_END,
+  ENTRY_KEY_MIN,
+  FORMAT_KEY,
+  HARD_STATE_KEY,
+  SNAPSHOT_KEY,
+  STORAGE_FORMAT_VERSION,
+  decodeCompactionPoint,
+  decodeEntry,
+  decodeEntryKey,
+  decodeFormat,
+  decodeHardState,
+  decodeSnapshotRecord,
+  encodeCompactionPoint,
+  encodeEntry,
+  encodeFormat,
+  encodeHardState,
+  encodeSnapshotRecord,
+  entryKey,
+} from './storage-codec.js';
+import type { CompactionPoint, SnapshotRecord } from './storage-codec.js';
+
+export interface LevelStorageOptions {
+  /**
+   * The directory holding the storage, created (with its parents) if missing: the LevelDB
+   * database in `<dir>/log`, snapshot data in `<dir>/snapshots`. One storage at a time
+   * per directory: LevelDB locks it, and a second open fails (`LEVEL_DATABASE_NOT_OPEN`,
+   * caused by `LEVEL_LOCKED`).
+   */
+  readonly dir: string;
+  /**
+   * The initial members of the cluster (node ids), reported by
+   * `initialState().confState.voters` for a brand-new directory, as for
+   * `new MemoryStorage(voters)`; stored, so a reopen reports them too. Ignored when the
+   * directory already holds state. Default: none.
+   */
+  readonly initialVoters?: readonly number[];
+}
+
+/** The LevelDB database's subdirectory of `LevelStorageOptions.dir`. */
+export const LOG_DIRECTORY = 'log';
+/** The snapshot files' subdirectory of `LevelStorageOptions.dir`. */
+export const SNAPSHOT_DIRECTORY = 'snapshots';
+/**
+ * Writes called and not yet durable, at most. A driver waits for each write before the
+ * next `Ready`, so a longer queue is a caller that never waits: a bug.
+ */
+export const WRITE_QUEUE_MAX = 1024;
+
+type Database = Level<Uint8Array, Uint8Array>;
+type Operation = { type: 'put'; key: Uint8Array; value: Uint8Array } | { type: 'del'; key: Uint8Array };
+/** The part of a write that makes it durable; runs in the write queue. */
+type DurableWrite = () => Promise<void>;
+
+/** What the storage finds on disk at open. */
+interface StoredState {
+  readonly hardState: HardState;
+  readonly snapshot: SnapshotRecord;
+  readonly compacted: CompactionPoint;
+  /** The entries after the compaction point, contiguous. */
+  readonly entries: Entry[];
+}
+
+/** The latest snapshot as reads see it. */
+interface CurrentSnapshot {
+  readonly metadata: SnapshotMetadata;
+  /** Its data file; `null` for the empty snapshot at index 0. */
+  readonly fileName: string | null;
+  /** Its data while the file is not yet recorded (readers read from memory meanwhile); then `null`. */
+  pendingData: Uint8Array | null;
+}
+
+const SYNC = { sync: true } as const;
+const EMPTY_DATA = new Uint8Array(0);
+
+export class LevelStorage implements WritableLogStorage {
+  private hardState: HardState;
+  private snapshot: CurrentSnapshot;
+  /**
+   * `log[0]` is a dummy entry standing for the compaction point (its index and term); real
+   * entries follow, so the entry at index i is `log[i - log[0].index]`.
+   */
+  private log: Entry[];
+  /** The snapshot file the durable record points to. */
+  private recordedSnapshotFile: string | null;
+  /** Settles when the last queued write has finished, successfully or not; never rejects. */
+  private queueTail: Promise<void> = Promise.resolve();
+  private queuedWrites = 0;
+  /** The first error of a durable write: the storage is unusable from then on. */
+  private failure: { readonly error: unknown } | null = null;
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    private readonly db: Database,
+    private readonly files: SnapshotFiles,
+    stored: StoredState,
+  ) {
+    this.hardState = stored.hardState;
+    this.snapshot = { metadata: stored.snapshot.metadata, fileName: stored.snapshot.fileName, pendingData: null };
+    this.recordedSnapshotFile = stored.snapshot.fileName;
+    this.log = [dummyEntry(stored.compacted), ...stored.entries];
+  }
+
+  /**
+   * Open the storage in `options.dir`, creating it if missing, and load its state.
+   * Rejects with `StorageCorruptError` if the stored state cannot be read.
+   */
+  static async open(options: LevelStorageOptions): Promise<LevelStorage> {
+    await mkdir(options.dir, { recursive: true });
+    const files = await SnapshotFiles.open(join(options.dir, SNAPSHOT_DIRECTORY));
+    const db: Database = new Level<Uint8Array, Uint8Array>(join(options.dir, LOG_DIRECTORY), {
+      keyEncoding: 'view',
+      valueEncoding: 'view',
+    });
+    await db.open();
+    try {
+      const stored = await loadState(db, options.initialVoters ?? []);
+      await files.removeAllBut(stored.snapshot.fileName);
+      return new LevelStorage(db, files, stored);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+  }
+
+  initialState(): InitialState {
+    return { hardState: this.hardState, confState: this.snapshot.metadata.confState };
+  }
+
+  entries(lo: number, hi: number, maxSizeBytes: number): Entry[] {
+    const offset = this.log[0]!.index;
+    if (lo <= offset) throw new CompactedError(lo, offset + 1);
+    if (hi > this.lastIndex() + 1) throw new UnavailableError(hi - 1, this.lastIndex());
+    return limitSize(this.log.slice(lo - offset, hi - offset), maxSizeBytes);
+  }
+
+  term(index: number): number {
+    const offset = this.log[0]!.index;
+    if (index < offset) throw new CompactedError(index, offset + 1);
+    if (index - offset >= this.log.length) throw new UnavailableError(index, this.lastIndex());
+    return this.log[index - offset]!.term;
+  }
+
+  firstIndex(): number {
+    return this.log[0]!.index + 1;
+  }
+
+  lastIndex(): number {
+    return this.log[0]!.index + this.log.length - 1;
+  }
+
+  snapshotMetadata(): SnapshotMetadata {
+    return this.snapshot.metadata;
+  }
+
+  /**
+   * A reader of the latest snapshot: from its file once recorded (the file is kept until
+   * the reader is closed), from memory while the write is still under way.
+   */
+  openSnapshot(): SnapshotReader {
+    const { metadata, fileName, pendingData } = this.snapshot;
+    if (fileName === null || pendingData !== null) return memoryReader(metadata, pendingData ?? EMPTY_DATA);
+    return this.files.openReader(fileName, metadata);
+  }
+
+  /**
+   * Append `entries` and, when given, set the hard state, in one synced batch. The entries
+   * follow on from the log (no gap) and replace any stored entries at the same or later
+   * indexes; entries at or below the compaction point are ignored.
+   */
+  save(entries: readonly Entry[], hardState: HardState | null): Promise<void> {
+    return this.write(() => {
+      const operations = this.appendToLog(entries);
+      if (hardState !== null) {
+        this.hardState = { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
+        operations.push({ type: 'put', key: HARD_STATE_KEY, value: encodeHardState(this.hardState) });
+      }
+      return async () => {
+        if (operations.length > 0) await this.db.batch(operations, SYNC);
+      };
+    });
+  }
+
+  /** `save(entries, null)`. */
+  append(entries: readonly Entry[]): Promise<void> {
+    return this.save(entries, null);
+  }
+
+  /** `save([], hardState)`. */
+  setHardState(hardState: HardState): Promise<void> {
+    return this.save([], hardState);
+  }
+
+  /**
+   * Replace the whole contents with a snapshot received from the leader: the log is
+   * discarded, the hard state kept. Refused with `SnapshotOutOfDateError` unless newer
+   * than the current snapshot. The storage holds on to `snapshot.data` (do not modify it).
+   */
+  applySnapshot(snapshot: Snapshot): Promise<void> {
+    return this.write(() => {
+      const { index, term } = snapshot.metadata;
+      const current = this.snapshot.metadata.index;
+      if (index <= current) throw new SnapshotOutOfDateError(index, current);
+      const oldOffset = this.log[0]!.index;
+      const oldLast = this.lastIndex();
+      const point: CompactionPoint = { index, term };
+      // Entries after the snapshot go in the same batch as the record; those at or below
+      // it are ignored once the compaction point has moved, so they are deleted later.
+      const operations: Operation[] = [{ type: 'put', key: COMPACTED_KEY, value: encodeCompactionPoint(point) }];
+      for (let stale = Math.max(index, oldOffset) + 1; stale <= oldLast; stale++) {
+        operations.push({ type: 'del', key: entryKey(stale) });
+      }
+      this.log = [dummyEntry(point)];
+      const recordSnapshot = this.replaceSnapshot(snapshot, operations);
+      const staleEnd = Math.min(index, oldLast);
+      return async () => {
+        await recordSnapshot();
+        if (staleEnd > oldOffset) await this.db.clear({ gt: entryKey(oldOffset), lte: entryKey(staleEnd) });
+      };
+    });
+  }
+
+  /**
+   * Record a snapshot the application took, at an index ≤ the last index and newer than
+   * the current snapshot (else `SnapshotOutOfDateError`). Does not compact. The storage
+   * holds on to `snapshot.data` (do not modify it).
+   */
+  saveSnapshot(snapshot: Snapshot): Promise<void> {
+    return this.write(() => {
+      const index = snapshot.metadata.index;
+      const current = this.snapshot.metadata.index;
+      if (index <= current) throw new SnapshotOutOfDateError(index, current);
+      assert(index <= this.lastIndex(), () => `snapshot index ${index} beyond last index ${this.lastIndex()}`);
+      return this.replaceSnapshot(snapshot, []);
+    });
+  }
+
+  /**
+   * Discard entries up to and including `compactIndex` (≤ last index). Refused with
+   * `CompactedError` at or below the current compaction point. Not synced (see above).
+   */
+  compact(compactIndex: number): Promise<void> {
+    return this.write(() => {
+      const offset = this.log[0]!.index;
+      if (compactIndex <= offset) throw new CompactedError(compactIndex, offset + 1);
+      assert(compactIndex <= this.lastIndex(), () => `compact ${compactIndex} beyond last index ${this.lastIndex()}`);
+      const point: CompactionPoint = { index: compactIndex, term: this.term(compactIndex) };
+      this.log = [dummyEntry(point), ...this.log.slice(compactIndex - offset + 1)];
+      return async () => {
+        // The point first: entries at or below it are ignored at open, so a crash
+        // between the two leaves a consistent log.
+        await this.db.put(COMPACTED_KEY, encodeCompactionPoint(point));
+        await this.db.clear({ gt: entryKey(offset), lte: entryKey(compactIndex) });
+      };
+    });
+  }
+
+  /**
+   * Close the database once every queued write has finished. Writes called afterwards
+   * reject; reads keep answering from memory, and open snapshot readers stay usable
+   * until closed. Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.queueTail.then(() => this.db.close());
+    return this.closing;
+  }
+
+  /**
+   * Run `prepare` now (it checks the write's preconditions, updates memory and returns
+   * the durable part), then queue the durable part behind every earlier write. A refused
+   * precondition rejects without changing anything and leaves the storage usable.
+   */
+  private write(prepare: () => DurableWrite): Promise<void> {
+    let durable: DurableWrite;
+    try {
+      if (this.failure !== null) throw this.failure.error;
+      assert(this.closing === null, 'write to a closed LevelStorage');
+      assert(this.queuedWrites < WRITE_QUEUE_MAX, () => `more than ${WRITE_QUEUE_MAX} writes queued`);
+      durable = prepare();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.queuedWrites++;
+    const result = this.queueTail.then(async () => {
+      try {
+        if (this.failure !== null) throw this.failure.error;
+        await durable();
+      } catch (error) {
+        this.failure ??= { error };
+        throw error;
+      } finally {
+        this.queuedWrites--;
+      }
+    });
+    this.queueTail = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Append to the in-memory log (as `MemoryStorage.append`); returns the batch operations. */
+  private appendToLog(entries: readonly Entry[]): Operation[] {
+    if (entries.length === 0) return [];
+    const first = this.firstIndex();
+    const lastNew = entries[entries.length - 1]!.index;
+    if (lastNew < first) return [];
+    const fresh = entries[0]!.index < first ? entries.slice(first - entries[0]!.index) : entries;
+    const start = fresh[0]!.index;
+    assert(start <= this.lastIndex() + 1, () => `append leaves a gap: last ${this.lastIndex()}, appending ${start}`);
+    fresh.forEach((entry, i) => assert(entry.index === start + i, () => `appended indexes not contiguous at ${entry.index}`));
+    const operations: Operation[] = [];
+    for (let index = lastNew + 1; index <= this.lastIndex(); index++) operations.push({ type: 'del', key: entryKey(index) });
+    for (const entry of fresh) operations.push({ type: 'put', key: entryKey(entry.index), value: encodeEntry(entry) });
+    this.log.length = start - this.log[0]!.index;
+    for (const entry of fresh) this.log.push(entry);
+    return operations;
+  }
+
+  /**
+   * Make `snapshot` the current one in memory; the returned durable part writes its file,
+   * then records it (with `operations`) in one synced batch, then retires the file the
+   * record pointed to before.
+   */
+  private replaceSnapshot(snapshot: Snapshot, operations: Operation[]): DurableWrite {
+    const { metadata, data } = snapshot;
+    const fileName = SnapshotFiles.fileName(metadata.index, metadata.term);
+    const current: CurrentSnapshot = { metadata, fileName, pendingData: data };
+    this.snapshot = current;
+    const record = encodeSnapshotRecord({ metadata, fileName });
+    return async () => {
+      await this.files.write(fileName, data);
+      await this.db.batch([{ type: 'put', key: SNAPSHOT_KEY, value: record }, ...operations], SYNC);
+      const previous = this.recordedSnapshotFile;
+      this.recordedSnapshotFile = fileName;
+      current.pendingData = null;
+      if (previous !== null && previous !== fileName) this.files.retire(previous);
+    };
+  }
+}
+
+/** Read the stored state, or initialize a brand-new database with `voters`. */
+async function loadState(db: Database, voters: readonly number[]): Promise<StoredState> {
+  const [format, hardState, snapshot, compacted] = await db.getMany([FORMAT_KEY, HARD_STATE_KEY, SNAPSHOT_KEY, COMPACTED_KEY]);
+  if (format === undefined) return initialize(db, voters);
+  const version = decodeFormat(format);
+  if (version !== STORAGE_FORMAT_VERSION) throw new StorageCorruptError(`format ${version}, expected ${STORAGE_FORMAT_VERSION}`);
+  if (hardState === undefined || snapshot === undefined || compacted === undefined) {
+    throw new StorageCorruptError('a state record is missing');
+  }
+  const point = decodeCompactionPoint(compacted);
+  // Left by a compaction interrupted between its record and its deletions.
+  await db.clear({ gte: ENTRY_KEY_MIN, lte: entryKey(point.index) });
+  return {
+    hardState: decodeHardState(hardState),
+    snapshot: decodeSnapshotRecord(snapshot),
+    compacted: point,
+    entries: await loadEntries(db, point.index),
+  };
+}
+
+/** The entries after `offset`, which must run without a gap from `offset + 1`. */
+async function loadEntries(db: Database, offset: number): Promise<Entry[]> {
+  const entries: Entry[] = [];
+  for await (const [key, value] of db.iterator({ gt: entryKey(offset), lt: ENTRY_KEY_END })) {
+    const index = decodeEntryKey(key);
+    const entry = decodeEntry(value);
+    const expected = offset + entries.length + 1;
+    if (index !== expected || entry.index !== index) {
+      throw new StorageCorruptError(`entry ${entry.index} under key ${index} where ${expected} was expected`);
+    }
+    entries.push(entry);
+  }
+  return entries;
+}
+
+/** Record the empty state of a new member of a cluster of `voters`, synced. */
+async function initialize(db: Database, voters: readonly number[]): Promise<StoredState> {
+  for await (const _key of db.keys({ limit: 1 })) throw new StorageCorruptError('a database without a format record');
+  const state: StoredState = {
+    hardState: EMPTY_HARD_STATE,
+    snapshot: {
+      metadata: { index: 0, term: 0, confState: { ...EMPTY_CONF_STATE, voters: [...voters].sort((a, b) => a - b) } },
+      fileName: null,
+    },
+    compacted: { index: 0, term: 0 },
+    entries: [],
+  };
+  await db.batch(
+    [
+      { type: 'put', key: FORMAT_KEY, value: encodeFormat() },
+      { type: 'put', key: HARD_STATE_KEY, value: encodeHardState(state.hardState) },
+      { type: 'put', key: SNAPSHOT_KEY, value: encodeSnapshotRecord(state.snapshot) },
+      { type: 'put', key: COMPACTED_KEY, value: encodeCompactionPoint(state.compacted) },
+    ],
+    SYNC,
+  );
+  return state;
+}
+
+function dummyEntry(point: CompactionPoint): Entry {
+  return { index: point.index, term: point.term, type: EntryType.Normal, data: EMPTY_DATA };
+}
+
+function memoryReader(metadata: SnapshotMetadata, data: Uint8Array): SnapshotReader {
+  return {
+    metadata,
+    read(offset: number, maxBytes: number): SnapshotChunk {
+      assert(offset >= 0 && offset <= data.byteLength && maxBytes >= 1, () => `snapshot read at ${offset} of ${data.byteLength}`);
+      const end = Math.min(data.byteLength, offset + maxBytes);
+      return { data: data.subarray(offset, end), done: end === data.byteLength };
+    },
+    close(): void {},
+  };
+}
