@@ -1,7 +1,30 @@
 /**
  * Balsa's Raft library: the public API. Named exports only; anything not listed here is
  * internal and may change.
+ *
+ * Most programs need `RaftNode` with a `LevelStorage` and a `GrpcTransport` (or, in one
+ * process, `MemoryStorage` and `MemoryTransport`). `RawNode` is the pure core underneath,
+ * for those who drive it themselves.
  */
+export { RaftNode } from './node.js';
+export type {
+  RaftNodeOptions,
+  RaftNodeCoreOptions,
+  RaftNodeEvents,
+  StateMachine,
+  AppliedEntry,
+  Member,
+  NodeStatus,
+  FollowerProgress,
+  LeaderChange,
+} from './node.js';
+export { LevelStorage } from './storage/level-storage.js';
+export type { LevelStorageOptions } from './storage/level-storage.js';
+export { GrpcTransport } from './transport/grpc-transport.js';
+export type { GrpcTransportOptions } from './transport/grpc-transport.js';
+export { MemoryNetwork, MemoryTransport } from './transport/memory-transport.js';
+export type { MemoryNetworkOptions } from './transport/memory-transport.js';
+export type { Transport, TransportHandler } from './transport/transport.js';
 export { RawNode } from './core/raw-node.js';
 export type { SnapshotPlan } from './core/raw-node.js';
 export { encodeConfChange, decodeConfChange, changeConf, isJoint, membersOf, isConfStateEqual } from './core/conf-change.js';
@@ -25,6 +48,11 @@ export {
   SnapshotOutOfDateError,
   InvalidConfChangeError,
   InvalidArgumentError,
+  LeadershipLostError,
+  TooManyRequestsError,
+  RequestTimeoutError,
+  NodeStoppedError,
+  StorageCorruptError,
   AssertionFailedError,
 } from './core/errors.js';
 export type { RaftErrorCode, ProposalDropReason } from './core/errors.js';
@@ -63,6 +91,6 @@ export type {
   SnapshotMessage,
   SnapshotResponse,
 } from './core/types.js';
-export type { LogStorage, InitialState, SnapshotReader, SnapshotChunk } from './storage/log-storage.js';
+export type { LogStorage, WritableLogStorage, InitialState, SnapshotReader, SnapshotChunk } from './storage/log-storage.js';
 export { entrySizeBytes } from './storage/log-storage.js';
 export { MemoryStorage } from './storage/memory-storage.js';

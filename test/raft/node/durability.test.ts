@@ -2,6 +2,10 @@
  * RaftNode's write path: persist before send (Ready's ordering rule), group commit, and
  * snapshots taken by applied-entry thresholds that a restarted node restores from.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LevelStorage } from '../../../raft/storage/level-storage.js';
 import { MemoryStorage } from '../../../raft/storage/memory-storage.js';
 import type { Entry, HardState, Message } from '../../../raft/core/types.js';
 import { NodeCluster, write } from './node-cluster.js';
@@ -126,5 +130,34 @@ describe('RaftNode: snapshots', () => {
     const machine = cluster.machines.get(follower.id)!;
     expect(machine.restores).toBeGreaterThanOrEqual(1);
     expect(machine.values).toEqual(cluster.machines.get(leader.id)!.values);
+  });
+});
+
+describe('RaftNode on LevelStorage', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'balsa-node-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('every acknowledged write survives stopping and restarting the whole cluster', async () => {
+    cluster = new NodeCluster([1, 2, 3], { snapshotEveryEntries: 25, raft: { snapshotTrailingEntries: 5 } });
+    cluster.openStorage = (id) => LevelStorage.open({ dir: join(dir, `n${id}`) });
+    await cluster.start();
+    let leader = await cluster.leader();
+    const acknowledged = await Promise.all(Array.from({ length: 60 }, (_, i) => leader.propose(write(`d${i}`, `${i}`))));
+    const lastAcknowledged = Math.max(...acknowledged.map((r) => r.index));
+    await cluster.appliedEverywhere(lastAcknowledged);
+    await cluster.stop();
+    for (const id of [1, 2, 3]) await cluster.startNode(id);
+    leader = await cluster.leader();
+    const { index } = await leader.propose(write('after-restart', 'yes'));
+    expect(index).toBeGreaterThan(lastAcknowledged);
+    await cluster.appliedEverywhere(index);
+    for (const machine of cluster.machines.values()) {
+      for (let i = 0; i < 60; i++) expect(machine.values.get(`d${i}`)).toBe(`${i}`);
+    }
+    // Each had applied past 25 entries, so each restarted from a snapshot taken before the stop.
+    expect([...cluster.machines.values()].every((machine) => machine.restores === 1)).toBe(true);
   });
 });

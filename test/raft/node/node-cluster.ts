@@ -61,6 +61,8 @@ export class NodeCluster {
   readonly machines = new Map<NodeId, KvStateMachine>();
   readonly storages = new Map<NodeId, WritableLogStorage>();
   readonly errors: Error[] = [];
+  /** Opens a node's storage at each start (default: one MemoryStorage per node, kept across restarts). */
+  openStorage: ((id: NodeId) => Promise<WritableLogStorage>) | null = null;
   /** Lets a test stand between a node and its transport. */
   wrapTransport: (id: NodeId, transport: MemoryTransport) => MemoryTransport = (_id, transport) => transport;
   private readonly members: Member[];
@@ -79,7 +81,8 @@ export class NodeCluster {
 
   /** Start (or restart, on the storage it had) node `id`. */
   async startNode(id: NodeId, overrides: NodeOverrides = {}): Promise<RaftNode<KvResult>> {
-    const storage = this.storages.get(id) ?? overrides.storage ?? new MemoryStorage();
+    const storage =
+      this.openStorage !== null ? await this.openStorage(id) : (this.storages.get(id) ?? overrides.storage ?? new MemoryStorage());
     this.storages.set(id, storage);
     const machine = new KvStateMachine();
     const node = new RaftNode<KvResult>({
