@@ -6,7 +6,10 @@
  */
 import type { Message, NodeId } from '../core/types.js';
 
-/** What a transport calls back into; the `RaftNode` provides it. */
+/**
+ * What a transport calls back into; the `RaftNode` provides it. Neither method is ever
+ * called from inside `send()` (so the caller's state is never re-entered) nor after `stop()`.
+ */
 export interface TransportHandler {
   /** Messages addressed to this node arrived (one batch, in the order they were sent). */
   onMessages(messages: readonly Message[]): void;
@@ -32,8 +35,10 @@ export interface Transport {
   /**
    * Queue messages for sending, each to its `to`. Never throws and never waits: messages to
    * unknown peers, or beyond a peer's queue limit, are dropped and reported through
-   * `onUnreachable`. Messages to one peer are sent in the order given; snapshot chunks
-   * (`MsgSnap`) may travel separately so that they never delay heartbeats.
+   * `onUnreachable`. Messages to one peer are sent in the order given, per kind: snapshot
+   * chunks (`MsgSnap`) travel separately, so that they never delay heartbeats, and may be
+   * reordered relative to other messages. Sending before `start()` is a bug (an assertion);
+   * after `stop()`, sends are ignored.
    */
   send(messages: readonly Message[]): void;
   /** Stop listening, close every connection, drop queued messages. Idempotent. */
