@@ -79,6 +79,34 @@ export const SNAPSHOT_PIPELINE_BYTES_MIN = 64;
  */
 export const SNAPSHOT_RESTARTS_MAX = 3;
 
+/**
+ * Multi-process clusters (`cluster-node.ts`, `process-cluster.ts`, `tcp-proxy.ts`): real
+ * processes, real sockets and real disks, driven by tests and benchmarks.
+ */
+/** TCP proxy: bytes held per direction before the proxy stops reading from the sender. */
+export const PROXY_QUEUE_BYTES_MAX = 4 * 1024 * 1024;
+/** Register machine: longest key, value and write id accepted (UTF-8 bytes). */
+export const REGISTER_KEY_BYTES_MAX = 256;
+export const REGISTER_VALUE_BYTES_MAX = 1024 * 1024;
+export const REGISTER_WRITE_ID_BYTES_MAX = 128;
+/** Cluster node HTTP API: largest request body accepted. */
+export const HTTP_BODY_BYTES_MAX = 2 * 1024 * 1024;
+/** Process cluster: how long a member process may take to print `ready`. */
+export const MEMBER_START_TIMEOUT_MS = 30_000;
+/** Process cluster: how long a member may take to exit after SIGTERM before SIGKILL. */
+export const MEMBER_STOP_GRACE_MS = 3_000;
+/** Process cluster: members at most (ids 1..MEMBERS_MAX, spares for joins included). */
+export const CLUSTER_MEMBERS_MAX = 9;
+/** Cluster client: deadline of one status, digest or write-list request. */
+export const CLIENT_PROBE_TIMEOUT_MS = 2_000;
+/** Cluster client: a write or read is retried (other members, backing off) for at most this long. */
+export const CLIENT_OPERATION_DEADLINE_MS = 30_000;
+/** Cluster client: first and longest pause between retries of one operation. */
+export const CLIENT_RETRY_BACKOFF_MS_MIN = 20;
+export const CLIENT_RETRY_BACKOFF_MS_MAX = 500;
+/** Cluster client: how often convergence and leader checks poll the members. */
+export const CLIENT_POLL_INTERVAL_MS = 100;
+
 function check(condition: boolean, message: string): void {
   if (!condition) throw new Error(`raft/testing constants: ${message}`);
 }
@@ -103,3 +131,8 @@ check(SNAPSHOT_PIPELINE_BYTES_MIN <= SNAPSHOT_CHUNK_BYTES_MAX * SNAPSHOT_INFLIGH
 // A snapshot resent after its timeout must still leave time to finish before liveness is judged.
 check(4 * SNAPSHOT_TIMEOUT_TICKS_MAX < LIVENESS_TICKS, 'snapshot timeout well inside the liveness bound');
 check(SNAPSHOT_RESTARTS_MAX >= 1, 'SNAPSHOT_RESTARTS_MAX ≥ 1');
+check(PROXY_QUEUE_BYTES_MAX >= 64 * 1024, 'the proxy holds at least one socket buffer per direction');
+check(HTTP_BODY_BYTES_MAX > REGISTER_VALUE_BYTES_MAX + REGISTER_KEY_BYTES_MAX + REGISTER_WRITE_ID_BYTES_MAX, 'a largest write fits in a request body');
+check(MEMBER_STOP_GRACE_MS < MEMBER_START_TIMEOUT_MS, 'stopping a member is quicker than starting one');
+check(CLIENT_RETRY_BACKOFF_MS_MIN > 0 && CLIENT_RETRY_BACKOFF_MS_MIN <= CLIENT_RETRY_BACKOFF_MS_MAX, 'client backoff range');
+check(CLIENT_RETRY_BACKOFF_MS_MAX < CLIENT_OPERATION_DEADLINE_MS, 'several retries fit in an operation deadline');

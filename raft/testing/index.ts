@@ -56,3 +56,18 @@ export type { LivenessSnapshot } from './checkers/liveness.js';
 export { ShadowLog } from './checkers/shadow-log.js';
 export type { ShadowEntry } from './checkers/shadow-log.js';
 export type { Failure, PropertyName, Violation } from './checkers/violation.js';
+
+// Multi-process clusters: real processes (`cluster-node.js`), sockets and disks.
+export { TcpProxy, PROXY_MODES, parseLoopbackAddress } from './tcp-proxy.js';
+export type { ProxyMode, ProxyStats, TcpProxyOptions } from './tcp-proxy.js';
+export { ProcessCluster, defaultNodeScript, freePort, tailOf } from './process-cluster.js';
+export type { MemberExit, MemberState, ProcessClusterOptions, ProcessMember } from './process-cluster.js';
+export { ClusterClient, ClusterOperationError } from './cluster-client.js';
+export type { ApiError, ClusterClientOptions, Convergence, MemberDigest, MemberEndpoint, ReadResult, WriteAck } from './cluster-client.js';
+export { ClusterLoad } from './cluster-load.js';
+export type { ClusterLoadOptions, LoadSummary } from './cluster-load.js';
+export { RegisterMachine, checkRegisterWrite, decodeRegisterWrite, encodeRegisterWrite } from './register-machine.js';
+export type { RegisterDigest, RegisterWrite, RegisterWriteResult } from './register-machine.js';
+export { JsonHttpClient, HttpTimeoutError } from './http-json.js';
+export type { JsonHttpClientOptions, JsonResponse } from './http-json.js';
+export { parseMembers, formatMembers } from './member-list.js';
