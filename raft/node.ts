@@ -80,6 +80,7 @@ export type RaftNodeCoreOptions = Pick<
   | 'maxUncommittedEntriesSizeBytes'
 >;
 
+/** What a `RaftNode` runs on and how; every optional field lists its default. */
 export interface RaftNodeOptions<Result = unknown> {
   /** This member's id: a positive integer, unique in the cluster, never reused. */
   readonly id: NodeId;
@@ -114,6 +115,7 @@ export interface RaftNodeOptions<Result = unknown> {
   readonly raft?: RaftNodeCoreOptions;
 }
 
+/** How far the leader has replicated its log to one member (indexes are log positions). */
 export interface FollowerProgress {
   readonly id: NodeId;
   /** Highest index known replicated on the follower. */
@@ -125,6 +127,10 @@ export interface FollowerProgress {
   readonly recentActive: boolean;
 }
 
+/**
+ * A picture of one node, from `RaftNode.status()`: its role and term, how far its log is
+ * committed and applied, the membership in force, and on a leader each member's replication.
+ */
 export interface NodeStatus {
   readonly id: NodeId;
   readonly role: Role;
@@ -140,11 +146,13 @@ export interface NodeStatus {
   readonly progress: FollowerProgress[] | null;
 }
 
+/** The argument of the `leader-change` event: the leader now known (0: none) and the term. */
 export interface LeaderChange {
   readonly leader: NodeId;
   readonly term: number;
 }
 
+/** The events a `RaftNode` emits, with their arguments. */
 export interface RaftNodeEvents {
   /** The leader this node knows of changed (0: none known). */
   'leader-change': [LeaderChange];
@@ -180,6 +188,11 @@ const CATCH_UP_LAG_ENTRIES = 100;
 
 type NodeState = 'new' | 'running' | 'stopping' | 'stopped';
 
+/**
+ * One member of a Raft cluster running the application's `StateMachine`: create it with
+ * `RaftNodeOptions`, `start()` it, `propose()` and `read()`, change the membership from the
+ * leader, `stop()` it. Emits `RaftNodeEvents`.
+ */
 export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   readonly id: NodeId;
   private readonly storage: WritableLogStorage;

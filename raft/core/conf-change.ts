@@ -56,6 +56,7 @@ export function decodeConfChange(data: Uint8Array): ConfChange {
   return { changes, context };
 }
 
+/** Whether `conf` is a joint configuration (a membership change under way, thesis §4.3). */
 export function isJoint(conf: ConfState): boolean {
   return conf.votersOutgoing.length > 0;
 }
@@ -65,6 +66,7 @@ export function membersOf(conf: ConfState): NodeId[] {
   return sorted(new Set([...conf.voters, ...conf.votersOutgoing, ...conf.learners, ...conf.learnersNext]));
 }
 
+/** Whether two configurations have the same members in every list. */
 export function isConfStateEqual(a: ConfState, b: ConfState): boolean {
   return (
     sameIds(a.voters, b.voters) &&

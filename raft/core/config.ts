@@ -25,6 +25,7 @@ export interface TestingBugs {
   readonly snapshotWrongTerm?: boolean;
 }
 
+/** The options of a Raft core (`RawNode`); every optional field lists its meaning and default. */
 export interface RaftConfig {
   /** This member's id (> 0). */
   readonly id: NodeId;
@@ -80,13 +81,20 @@ export interface RaftConfig {
 
 export type ResolvedRaftConfig = Required<Omit<RaftConfig, 'testingBugs'>> & { readonly testingBugs: TestingBugs };
 
+/** Default `RaftConfig.electionTicks`: ticks of silence before a campaign. */
 export const DEFAULT_ELECTION_TICKS = 10;
+/** Default `RaftConfig.heartbeatTicks`: ticks between a leader's heartbeats. */
 export const DEFAULT_HEARTBEAT_TICKS = 1;
+/** Default `RaftConfig.maxSizePerMessageBytes`: 1 MiB of entries per append. */
 export const DEFAULT_MAX_SIZE_PER_MESSAGE_BYTES = 1024 * 1024;
+/** Default `RaftConfig.maxInflightMessages`: appends in flight to one follower. */
 export const DEFAULT_MAX_INFLIGHT_MESSAGES = 256;
 export const DEFAULT_MAX_COMMITTED_SIZE_PER_READY_BYTES = 16 * 1024 * 1024;
+/** Default `RaftConfig.snapshotTrailingEntries`: entries kept behind a snapshot. */
 export const DEFAULT_SNAPSHOT_TRAILING_ENTRIES = 5000;
+/** Default `RaftConfig.snapshotChunkBytes`: 1 MiB per InstallSnapshot chunk. */
 export const DEFAULT_SNAPSHOT_CHUNK_BYTES = 1024 * 1024;
+/** Default `RaftConfig.maxInflightSnapshotChunks`: chunks sent ahead of acknowledgements. */
 export const DEFAULT_MAX_INFLIGHT_SNAPSHOT_CHUNKS = 4;
 
 export function resolveConfig(config: RaftConfig): ResolvedRaftConfig {

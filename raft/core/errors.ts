@@ -4,6 +4,7 @@
  */
 import type { NodeId } from './types.js';
 
+/** The stable codes of `RaftError`s, one per error class. */
 export type RaftErrorCode =
   | 'NOT_LEADER'
   | 'PROPOSAL_DROPPED'
@@ -19,6 +20,10 @@ export type RaftErrorCode =
   | 'NODE_STOPPED'
   | 'STORAGE_CORRUPT';
 
+/**
+ * The base of every error the library raises on purpose: `code` is stable, `retryable`
+ * says whether the same call may succeed later.
+ */
 export abstract class RaftError extends Error {
   abstract readonly code: RaftErrorCode;
   /** True when the same call may succeed later without any change by the caller. */
@@ -39,6 +44,7 @@ export class NotLeaderError extends RaftError {
   }
 }
 
+/** Why a proposal was dropped (`ProposalDroppedError.reason`). */
 export type ProposalDropReason =
   | 'no-leader'
   | 'leadership-transfer'
@@ -59,6 +65,7 @@ export class ProposalDroppedError extends RaftError {
   }
 }
 
+/** An option is out of range or contradicts another (the message names it). Fix the configuration. */
 export class InvalidConfigError extends RaftError {
   readonly code = 'INVALID_CONFIG';
   readonly retryable = false;

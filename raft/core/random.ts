@@ -8,11 +8,13 @@
 // Bound once: a global lookup per call is measurably slow inside Jest's sandbox.
 const { imul, floor } = Math;
 
+/** Where the core draws its randomness (election jitter) from. */
 export interface RandomSource {
   /** A uniformly distributed integer in [0, bound). `bound` is a positive integer. */
   int(bound: number): number;
 }
 
+/** A `RandomSource` that replays the same sequence for the same seed. */
 export interface SeededRandom extends RandomSource {
   /** A uniformly distributed float in [0, 1). */
   float(): number;
@@ -22,6 +24,7 @@ export interface SeededRandom extends RandomSource {
   fork(): SeededRandom;
 }
 
+/** A fast deterministic generator; the same `seed` gives the same sequence. */
 export function createSeededRandom(seed: number): SeededRandom {
   let s = seed >>> 0;
   const splitmix = (): number => {

@@ -17,6 +17,10 @@ import type { AppliedConfChange, ConfChange, HardState, Message, NodeId, Ready, 
 
 export type { SnapshotPlan } from './raft.js';
 
+/**
+ * The pure Raft core, driven by hand: `tick`, `step`, requests, then `ready()` /
+ * `advance()` (see the file comment). `RaftNode` drives one for you.
+ */
 export class RawNode {
   private readonly raft: Raft;
   private previousSoftState: SoftState;

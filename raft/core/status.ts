@@ -1,8 +1,10 @@
 /** A read-only picture of a core instance, for operators, tests and the simulator. */
 import type { ConfState, NodeId, Role } from './types.js';
 
+/** How the leader replicates to a follower: probing for the match point, streaming appends, or sending a snapshot. */
 export type ProgressState = 'probe' | 'replicate' | 'snapshot';
 
+/** The leader's view of one follower's replication. */
 export interface ProgressStatus {
   /** Highest index known to be replicated on the follower. */
   readonly match: number;
@@ -19,6 +21,7 @@ export interface ProgressStatus {
   readonly snapshotAckedBytes: number;
 }
 
+/** A read-only picture of a core instance (`RawNode.status()`). */
 export interface Status {
   readonly id: NodeId;
   readonly term: number;

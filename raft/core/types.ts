@@ -6,8 +6,10 @@
 
 /** A member's identity. Positive safe integer; `NONE` (0) means "nobody". */
 export type NodeId = number;
+/** No node: an unknown leader, or no vote. */
 export const NONE: NodeId = 0;
 
+/** What an entry carries: application data, or a membership change for the core. */
 export enum EntryType {
   /** Application data (or empty: the no-op a new leader appends, §5.4.2). */
   Normal = 0,
@@ -15,6 +17,7 @@ export enum EntryType {
   ConfChange = 1,
 }
 
+/** One log entry (§5.3). */
 export interface Entry {
   /** Term of the leader that created the entry. */
   readonly term: number;
@@ -42,12 +45,14 @@ export interface HardState {
   readonly commit: number;
 }
 
+/** The hard state of a node that has never voted nor seen a term. */
 export const EMPTY_HARD_STATE: HardState = Object.freeze({ term: 0, vote: NONE, commit: 0 });
 
 export function isHardStateEqual(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;
 }
 
+/** A node's role in its current term; `pre-candidate` is a pre-vote round (thesis §9.6). */
 export type Role = 'follower' | 'pre-candidate' | 'candidate' | 'leader';
 
 /** Volatile state, useful for logging and for the application; never persisted. */
@@ -70,6 +75,7 @@ export interface ConfState {
   readonly learnersNext: readonly NodeId[];
 }
 
+/** A configuration with no members at all. */
 export const EMPTY_CONF_STATE: ConfState = Object.freeze({
   voters: Object.freeze([]),
   learners: Object.freeze([]),
@@ -102,12 +108,14 @@ export interface AppliedConfChange {
   readonly confState: ConfState;
 }
 
+/** What a snapshot stands for: the last entry it covers (index and term) and the configuration then. */
 export interface SnapshotMetadata {
   readonly index: number;
   readonly term: number;
   readonly confState: ConfState;
 }
 
+/** A snapshot with its data, as one piece (received snapshots are assembled before installing). */
 export interface Snapshot {
   readonly metadata: SnapshotMetadata;
   readonly data: Uint8Array;
@@ -175,6 +183,7 @@ export interface VoteMessage extends MessageBase {
   readonly commitTerm?: number;
 }
 
+/** The answer to a vote or pre-vote request; `reject: false` grants it. */
 export interface VoteResponse extends MessageBase {
   readonly type: 'MsgVoteResp' | 'MsgPreVoteResp';
   readonly reject: boolean;
@@ -190,6 +199,7 @@ export interface HeartbeatMessage extends MessageBase {
   readonly context: string;
 }
 
+/** A follower's answer to a heartbeat, echoing its ReadIndex `context`. */
 export interface HeartbeatResponse extends MessageBase {
   readonly type: 'MsgHeartbeatResp';
   readonly context: string;
@@ -245,6 +255,7 @@ export interface SnapshotResponse extends MessageBase {
   readonly reject: boolean;
 }
 
+/** Every message the core exchanges with peers, one type per Raft RPC and reply. */
 export type Message =
   | ProposeMessage
   | AppendMessage
@@ -260,6 +271,7 @@ export type Message =
   | SnapshotMessage
   | SnapshotResponse;
 
+/** The `type` tag of a `Message`. */
 export type MessageType = Message['type'];
 
 /**

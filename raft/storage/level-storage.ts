@@ -56,6 +56,7 @@ import {
 } from './storage-codec.js';
 import type { CompactionPoint, SnapshotRecord } from './storage-codec.js';
 
+/** Where and how `LevelStorage.open` opens a storage. */
 export interface LevelStorageOptions {
   /**
    * The directory holding the storage, created (with its parents) if missing: the LevelDB
@@ -109,6 +110,12 @@ interface CurrentSnapshot {
 const SYNC = { sync: true } as const;
 const EMPTY_DATA = new Uint8Array(0);
 
+/**
+ * A durable `WritableLogStorage`: the log, hard state and snapshot metadata in a level
+ * database, snapshot data in files; every write is synced before its promise resolves.
+ * Open it with `LevelStorage.open`; the log after the last snapshot is kept in memory for
+ * the core's synchronous reads.
+ */
 export class LevelStorage implements WritableLogStorage {
   private hardState: HardState;
   private snapshot: CurrentSnapshot;

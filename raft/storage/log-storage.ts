@@ -6,11 +6,13 @@
  */
 import type { ConfState, Entry, HardState, Snapshot, SnapshotMetadata } from '../core/types.js';
 
+/** What a node starts from: its persisted hard state and the membership of its latest snapshot. */
 export interface InitialState {
   readonly hardState: HardState;
   readonly confState: ConfState;
 }
 
+/** The read side of a Raft log storage, which the core calls synchronously (see the file comment). */
 export interface LogStorage {
   /** The persisted hard state and the membership of the latest snapshot. */
   initialState(): InitialState;
@@ -78,6 +80,7 @@ export interface SnapshotReader {
   close(): void;
 }
 
+/** One piece of a snapshot's data; `done` on the last. */
 export interface SnapshotChunk {
   readonly data: Uint8Array;
   readonly done: boolean;

@@ -8,6 +8,7 @@ import type { Entry, HardState, Snapshot, SnapshotMetadata } from '../core/types
 import { limitSize } from './log-storage.js';
 import type { InitialState, SnapshotChunk, SnapshotReader, WritableLogStorage } from './log-storage.js';
 
+/** A `WritableLogStorage` in memory (see the file comment): for tests and in-process use. */
 export class MemoryStorage implements WritableLogStorage {
   private hardState: HardState = EMPTY_HARD_STATE;
   private currentSnapshot: Snapshot;

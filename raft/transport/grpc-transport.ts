@@ -63,6 +63,7 @@ const MAX_MESSAGE_BYTES_MIN = 1024;
 /** gRPC's own limit on a message is a signed 32-bit length. */
 const MAX_MESSAGE_BYTES_MAX = 2 ** 31 - 1;
 
+/** How a `GrpcTransport` listens and talks to peers; every optional field lists its default. */
 export interface GrpcTransportOptions {
   /** This node's id (a positive safe integer). Peers' batches must be addressed to it. */
   readonly id: NodeId;
@@ -134,6 +135,11 @@ type ClientCall = grpc.ClientDuplexStream<Uint8Array, Buffer>;
 
 type TransportState = 'new' | 'starting' | 'running' | 'stopped';
 
+/**
+ * A `Transport` over gRPC (HTTP/2): per peer, one long-lived bidirectional stream for
+ * messages and another for snapshot chunks, batched, reconnecting with jittered back-off.
+ * The wire format is `proto/raft/v1/raft.proto`.
+ */
 export class GrpcTransport implements Transport {
   private readonly settings: Settings;
   private readonly listenHost: string;

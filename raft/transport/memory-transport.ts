@@ -30,6 +30,7 @@ export const MEMORY_TRANSPORT_DEFAULTS = Object.freeze({
 
 const ADDRESS_PREFIX = 'memory://';
 
+/** How a `MemoryNetwork` draws its faults and bounds its queues. */
 export interface MemoryNetworkOptions {
   /** Seeds the generator behind every random fault (drops, delays). Default 1. */
   readonly seed?: number;
@@ -165,6 +166,10 @@ function linkKey(from: NodeId, to: NodeId): string {
 
 type TransportState = 'new' | 'running' | 'stopped';
 
+/**
+ * A `Transport` inside one process, through a `MemoryNetwork`: for tests and simulations.
+ * Delivery is asynchronous and copies every message.
+ */
 export class MemoryTransport implements Transport {
   readonly address: string;
   private state: TransportState = 'new';

@@ -20,6 +20,10 @@ export interface TransportHandler {
   onUnreachable(peer: NodeId): void;
 }
 
+/**
+ * Moves batches of core messages between members (see the file comment); `GrpcTransport`
+ * and `MemoryTransport` implement it.
+ */
 export interface Transport {
   /**
    * Start listening and delivering to `handler`. Resolves once peers can reach this node
