@@ -15,9 +15,10 @@
  *
  * A gap report below the acknowledged offset is ambiguous: reordered, it is an old
  * answer to a chunk that arrived early; or the follower restarted and lost what it had.
- * It is set aside, and only when the timeout fires without progress does the transfer
- * go back to it. Acting on such reports at once lets a reordering network bounce the
- * transfer back and forth between offsets.
+ * It is set aside. At a timeout without progress the transfer first resends from the
+ * acknowledged offset; only a report below it that answers that resend (one arriving
+ * before the next timeout, again without progress) makes it go back. Acting on such
+ * reports sooner lets a reordering network bounce the transfer back to the start.
  */
 import type { SnapshotReader } from '../storage/log-storage.js';
 import type { SnapshotMetadata } from './types.js';
@@ -44,8 +45,10 @@ export class SnapshotTransfer {
   /** The gap last reported at or above `acked`, and how many times since the last progress. */
   private gapOffset = -1;
   private gapReports = 0;
-  /** The lowest gap reported below `acked` since the last progress (Infinity: none). */
+  /** The lowest gap reported below `acked` since the last timeout or progress (Infinity: none). */
   private gapBelowAcked = Number.POSITIVE_INFINITY;
+  /** Timeouts in a row without progress. */
+  private idleTimeouts = 0;
 
   constructor(
     private readonly reader: SnapshotReader,
@@ -75,6 +78,7 @@ export class SnapshotTransfer {
     if (offset <= this.acked) return false;
     this.acked = offset;
     this.idleTicks = 0;
+    this.idleTimeouts = 0;
     this.gapBelowAcked = Number.POSITIVE_INFINITY;
     this.gapReports = 0;
     while (this.inflight.length > 0 && this.inflight[0]! <= offset) this.inflight.shift();
@@ -114,8 +118,10 @@ export class SnapshotTransfer {
     this.idleTicks = 0;
     this.rewoundTo = -1;
     this.gapReports = 0;
-    // No progress for a whole timeout: believe the follower's lowest report.
-    if (this.gapBelowAcked < this.acked) this.acked = this.gapBelowAcked;
+    // A second timeout without progress, and a report below what the follower acknowledged
+    // came in answer to the resend: it restarted and holds less. Believe it.
+    if (this.idleTimeouts > 0 && this.gapBelowAcked < this.acked) this.acked = this.gapBelowAcked;
+    this.idleTimeouts++;
     this.gapBelowAcked = Number.POSITIVE_INFINITY;
     this.resumeFrom(this.acked);
     return true;

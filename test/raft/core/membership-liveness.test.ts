@@ -104,7 +104,7 @@ describe('snapshot transfer flow control (§7)', () => {
     };
   }
 
-  test('a refusal below the acknowledged offset (a reordered old answer, or a restarted follower) is believed only after a timeout without progress', () => {
+  test('a refusal below the acknowledged offset (a reordered old answer, or a restarted follower) is believed only when it answers a resend', () => {
     const transfer = new SnapshotTransfer(reader(16), 4, 2);
     expect(transfer.takeChunks().map((c) => c.offset)).toEqual([0, 4]);
     expect(transfer.onAck(4)).toBe(true);
@@ -113,8 +113,28 @@ describe('snapshot transfer flow control (§7)', () => {
     expect(transfer.takeChunks()).toEqual([]);
     expect(transfer.tick(3)).toBe(false);
     expect(transfer.tick(3)).toBe(false);
+    // The first timeout resends from what the follower acknowledged, not from its old refusal.
+    expect(transfer.tick(3)).toBe(true);
+    expect(transfer.takeChunks().map((c) => c.offset)).toEqual([4, 8]);
+    // A restarted follower refuses the resend too: after another timeout, it is believed.
+    expect(transfer.onGap(0)).toBe(false);
+    expect(transfer.tick(3)).toBe(false);
+    expect(transfer.tick(3)).toBe(false);
     expect(transfer.tick(3)).toBe(true);
     expect(transfer.takeChunks().map((c) => c.offset)).toEqual([0, 4]);
+  });
+
+  test('a stale refusal below the acknowledged offset is forgotten once the resend makes progress', () => {
+    const transfer = new SnapshotTransfer(reader(16), 4, 2);
+    transfer.takeChunks();
+    transfer.onAck(4);
+    transfer.takeChunks();
+    expect(transfer.onGap(0)).toBe(false);
+    for (let i = 0; i < 3; i++) transfer.tick(3);
+    expect(transfer.takeChunks().map((c) => c.offset)).toEqual([4, 8]);
+    expect(transfer.onAck(8)).toBe(true);
+    for (let i = 0; i < 3; i++) transfer.tick(3);
+    expect(transfer.takeChunks().map((c) => c.offset)).toEqual([8, 12]);
   });
 
   test('a gap reported three times resumes from it at once (fewer reports may be chunks overtaken on the way), and echoes after the resend are ignored', () => {
