@@ -27,10 +27,10 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Level } from 'level';
-import { CompactedError, SnapshotOutOfDateError, UnavailableError, assert, StorageCorruptError } from '../core/errors.js';
-import { EMPTY_CONF_STATE, EMPTY_HARD_STATE, EntryType } from '../core/types.js';
+import { SnapshotOutOfDateError, StorageCorruptError, assert } from '../core/errors.js';
+import { EMPTY_CONF_STATE, EMPTY_HARD_STATE } from '../core/types.js';
 import type { Entry, HardState, Snapshot, SnapshotMetadata } from '../core/types.js';
-import { limitSize } from './log-storage.js';
+import { InMemoryLog } from './in-memory-log.js';
 import type { InitialState, SnapshotChunk, SnapshotReader, WritableLogStorage } from './log-storage.js';
 import { SnapshotFiles } from './snapshot-files.js';
 import {
@@ -119,11 +119,8 @@ const EMPTY_DATA = new Uint8Array(0);
 export class LevelStorage implements WritableLogStorage {
   private hardState: HardState;
   private snapshot: CurrentSnapshot;
-  /**
-   * `log[0]` is a dummy entry standing for the compaction point (its index and term); real
-   * entries follow, so the entry at index i is `log[i - log[0].index]`.
-   */
-  private log: Entry[];
+  /** The log after the compaction point, as stored: the core's reads are answered from it. */
+  private readonly log: InMemoryLog;
   /** The snapshot file the durable record points to. */
   private recordedSnapshotFile: string | null;
   /** Settles when the last queued write has finished, successfully or not; never rejects. */
@@ -141,7 +138,7 @@ export class LevelStorage implements WritableLogStorage {
     this.hardState = stored.hardState;
     this.snapshot = { metadata: stored.snapshot.metadata, fileName: stored.snapshot.fileName, pendingData: null };
     this.recordedSnapshotFile = stored.snapshot.fileName;
-    this.log = [dummyEntry(stored.compacted), ...stored.entries];
+    this.log = new InMemoryLog(stored.compacted, stored.entries);
   }
 
   /**
@@ -171,25 +168,19 @@ export class LevelStorage implements WritableLogStorage {
   }
 
   entries(lo: number, hi: number, maxSizeBytes: number): Entry[] {
-    const offset = this.log[0]!.index;
-    if (lo <= offset) throw new CompactedError(lo, offset + 1);
-    if (hi > this.lastIndex() + 1) throw new UnavailableError(hi - 1, this.lastIndex());
-    return limitSize(this.log.slice(lo - offset, hi - offset), maxSizeBytes);
+    return this.log.entries(lo, hi, maxSizeBytes);
   }
 
   term(index: number): number {
-    const offset = this.log[0]!.index;
-    if (index < offset) throw new CompactedError(index, offset + 1);
-    if (index - offset >= this.log.length) throw new UnavailableError(index, this.lastIndex());
-    return this.log[index - offset]!.term;
+    return this.log.term(index);
   }
 
   firstIndex(): number {
-    return this.log[0]!.index + 1;
+    return this.log.firstIndex();
   }
 
   lastIndex(): number {
-    return this.log[0]!.index + this.log.length - 1;
+    return this.log.lastIndex();
   }
 
   snapshotMetadata(): SnapshotMetadata {
@@ -244,7 +235,7 @@ export class LevelStorage implements WritableLogStorage {
       const { index, term } = snapshot.metadata;
       const current = this.snapshot.metadata.index;
       if (index <= current) throw new SnapshotOutOfDateError(index, current);
-      const oldOffset = this.log[0]!.index;
+      const oldOffset = this.log.firstIndex() - 1;
       const oldLast = this.lastIndex();
       const point: CompactionPoint = { index, term };
       // Entries after the snapshot go in the same batch as the record; those at or below
@@ -253,7 +244,7 @@ export class LevelStorage implements WritableLogStorage {
       for (let stale = Math.max(index, oldOffset) + 1; stale <= oldLast; stale++) {
         operations.push({ type: 'del', key: entryKey(stale) });
       }
-      this.log = [dummyEntry(point)];
+      this.log.reset(point);
       const recordSnapshot = this.replaceSnapshot(snapshot, operations);
       const staleEnd = Math.min(index, oldLast);
       return async () => {
@@ -284,11 +275,8 @@ export class LevelStorage implements WritableLogStorage {
    */
   compact(compactIndex: number): Promise<void> {
     return this.write(() => {
-      const offset = this.log[0]!.index;
-      if (compactIndex <= offset) throw new CompactedError(compactIndex, offset + 1);
-      assert(compactIndex <= this.lastIndex(), () => `compact ${compactIndex} beyond last index ${this.lastIndex()}`);
-      const point: CompactionPoint = { index: compactIndex, term: this.term(compactIndex) };
-      this.log = [dummyEntry(point), ...this.log.slice(compactIndex - offset + 1)];
+      const offset = this.log.firstIndex() - 1;
+      const point: CompactionPoint = this.log.compact(compactIndex);
       return async () => {
         // The point first: entries at or below it are ignored at open, so a crash
         // between the two leaves a consistent log.
@@ -341,19 +329,13 @@ export class LevelStorage implements WritableLogStorage {
 
   /** Append to the in-memory log (as `MemoryStorage.append`); returns the batch operations. */
   private appendToLog(entries: readonly Entry[]): Operation[] {
-    if (entries.length === 0) return [];
-    const first = this.firstIndex();
-    const lastNew = entries[entries.length - 1]!.index;
-    if (lastNew < first) return [];
-    const fresh = entries[0]!.index < first ? entries.slice(first - entries[0]!.index) : entries;
-    const start = fresh[0]!.index;
-    assert(start <= this.lastIndex() + 1, () => `append leaves a gap: last ${this.lastIndex()}, appending ${start}`);
-    fresh.forEach((entry, i) => assert(entry.index === start + i, () => `appended indexes not contiguous at ${entry.index}`));
+    const oldLast = this.lastIndex();
+    const fresh = this.log.append(entries);
+    if (fresh.length === 0) return [];
+    const lastNew = fresh[fresh.length - 1]!.index;
     const operations: Operation[] = [];
-    for (let index = lastNew + 1; index <= this.lastIndex(); index++) operations.push({ type: 'del', key: entryKey(index) });
+    for (let index = lastNew + 1; index <= oldLast; index++) operations.push({ type: 'del', key: entryKey(index) });
     for (const entry of fresh) operations.push({ type: 'put', key: entryKey(entry.index), value: encodeEntry(entry) });
-    this.log.length = start - this.log[0]!.index;
-    for (const entry of fresh) this.log.push(entry);
     return operations;
   }
 
@@ -436,10 +418,6 @@ async function initialize(db: Database, voters: readonly number[]): Promise<Stor
     SYNC,
   );
   return state;
-}
-
-function dummyEntry(point: CompactionPoint): Entry {
-  return { index: point.index, term: point.term, type: EntryType.Normal, data: EMPTY_DATA };
 }
 
 function memoryReader(metadata: SnapshotMetadata, data: Uint8Array): SnapshotReader {

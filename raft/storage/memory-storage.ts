@@ -1,22 +1,18 @@
 /**
- * A `LogStorage` held entirely in memory: for tests, the simulator, and as the read
- * cache of durable storages. Holds a snapshot, the entries after it and the hard state.
+ * A `LogStorage` held entirely in memory: for tests, the simulator and in-process use.
+ * Holds a snapshot, the entries after it (an `InMemoryLog`) and the hard state.
  */
-import { CompactedError, SnapshotOutOfDateError, UnavailableError, assert } from '../core/errors.js';
-import { EMPTY_CONF_STATE, EMPTY_HARD_STATE, EntryType } from '../core/types.js';
+import { SnapshotOutOfDateError, assert } from '../core/errors.js';
+import { EMPTY_CONF_STATE, EMPTY_HARD_STATE } from '../core/types.js';
 import type { Entry, HardState, Snapshot, SnapshotMetadata } from '../core/types.js';
-import { limitSize } from './log-storage.js';
+import { InMemoryLog } from './in-memory-log.js';
 import type { InitialState, SnapshotChunk, SnapshotReader, WritableLogStorage } from './log-storage.js';
 
 /** A `WritableLogStorage` in memory (see the file comment): for tests and in-process use. */
 export class MemoryStorage implements WritableLogStorage {
   private hardState: HardState = EMPTY_HARD_STATE;
   private currentSnapshot: Snapshot;
-  /**
-   * `log[0]` is a dummy entry standing for the snapshot (its index and term); real entries
-   * follow, so the entry at index i is `log[i - log[0].index]`.
-   */
-  private log: Entry[];
+  private log = new InMemoryLog();
 
   /** A storage for a brand-new member of a cluster whose initial members are `voters`. */
   constructor(voters: readonly number[] = []) {
@@ -24,7 +20,6 @@ export class MemoryStorage implements WritableLogStorage {
       metadata: { index: 0, term: 0, confState: { ...EMPTY_CONF_STATE, voters: [...voters].sort((a, b) => a - b) } },
       data: new Uint8Array(0),
     };
-    this.log = [dummyEntry(0, 0)];
   }
 
   initialState(): InitialState {
@@ -36,25 +31,19 @@ export class MemoryStorage implements WritableLogStorage {
   }
 
   entries(lo: number, hi: number, maxSizeBytes: number): Entry[] {
-    const offset = this.log[0]!.index;
-    if (lo <= offset) throw new CompactedError(lo, offset + 1);
-    if (hi > this.lastIndex() + 1) throw new UnavailableError(hi - 1, this.lastIndex());
-    return limitSize(this.log.slice(lo - offset, hi - offset), maxSizeBytes);
+    return this.log.entries(lo, hi, maxSizeBytes);
   }
 
   term(index: number): number {
-    const offset = this.log[0]!.index;
-    if (index < offset) throw new CompactedError(index, offset + 1);
-    if (index - offset >= this.log.length) throw new UnavailableError(index, this.lastIndex());
-    return this.log[index - offset]!.term;
+    return this.log.term(index);
   }
 
   firstIndex(): number {
-    return this.log[0]!.index + 1;
+    return this.log.firstIndex();
   }
 
   lastIndex(): number {
-    return this.log[0]!.index + this.log.length - 1;
+    return this.log.lastIndex();
   }
 
   /** The most recent snapshot, data included. */
@@ -85,16 +74,7 @@ export class MemoryStorage implements WritableLogStorage {
    * Entries at or below the snapshot index are ignored.
    */
   append(entries: readonly Entry[]): void {
-    if (entries.length === 0) return;
-    const first = this.firstIndex();
-    const lastNew = entries[entries.length - 1]!.index;
-    if (lastNew < first) return;
-    const fresh = entries[0]!.index < first ? entries.slice(first - entries[0]!.index) : entries;
-    const start = fresh[0]!.index;
-    assert(start <= this.lastIndex() + 1, () => `append leaves a gap: last ${this.lastIndex()}, appending ${start}`);
-    const offset = this.log[0]!.index;
-    this.log.length = start - offset;
-    for (const entry of fresh) this.log.push(entry);
+    this.log.append(entries);
   }
 
   /** `append` then `setHardState`: nothing to sync in memory. */
@@ -111,7 +91,7 @@ export class MemoryStorage implements WritableLogStorage {
     const current = this.currentSnapshot.metadata.index;
     if (snapshot.metadata.index <= current) throw new SnapshotOutOfDateError(snapshot.metadata.index, current);
     this.currentSnapshot = snapshot;
-    this.log = [dummyEntry(snapshot.metadata.index, snapshot.metadata.term)];
+    this.log.reset(snapshot.metadata);
   }
 
   /**
@@ -128,14 +108,6 @@ export class MemoryStorage implements WritableLogStorage {
 
   /** Discard entries up to and including `compactIndex` (≤ last index). */
   compact(compactIndex: number): void {
-    const offset = this.log[0]!.index;
-    if (compactIndex <= offset) throw new CompactedError(compactIndex, offset + 1);
-    assert(compactIndex <= this.lastIndex(), () => `compact ${compactIndex} beyond last index ${this.lastIndex()}`);
-    const term = this.term(compactIndex);
-    this.log = [dummyEntry(compactIndex, term), ...this.log.slice(compactIndex - offset + 1)];
+    this.log.compact(compactIndex);
   }
-}
-
-function dummyEntry(index: number, term: number): Entry {
-  return { index, term, type: EntryType.Normal, data: new Uint8Array(0) };
 }
