@@ -43,6 +43,7 @@ import {
 } from './codec.js';
 import type { BatchHeader, MessageBatch } from './codec.js';
 import type { Transport, TransportHandler } from './transport.js';
+import { UnreachableReports } from './unreachable-reports.js';
 
 /** Defaults of `GrpcTransportOptions` and fixed limits. */
 export const GRPC_TRANSPORT_DEFAULTS = Object.freeze({
@@ -152,8 +153,10 @@ export class GrpcTransport implements Transport {
   private stopping: Promise<void> | undefined;
   private readonly peers = new Map<NodeId, PeerLink>();
   private readonly serverCalls = new Set<ServerCall>();
-  private readonly unreachable = new Set<NodeId>();
-  private unreachableFlush: NodeJS.Immediate | undefined;
+  private readonly unreachable = new UnreachableReports(
+    () => this.state === 'running',
+    (peer) => this.handler!.onUnreachable(peer),
+  );
 
   constructor(options: GrpcTransportOptions) {
     this.settings = resolveSettings(options);
@@ -187,7 +190,7 @@ export class GrpcTransport implements Transport {
       if (existing.address === address) return;
       existing.close();
     }
-    this.peers.set(id, new PeerLink(id, address, this.settings, (peer) => this.reportUnreachable(peer)));
+    this.peers.set(id, new PeerLink(id, address, this.settings, (peer) => this.unreachable.report(peer)));
   }
 
   removePeer(id: NodeId): void {
@@ -200,7 +203,7 @@ export class GrpcTransport implements Transport {
     if (this.state === 'stopped') return;
     for (const message of messages) {
       const peer = this.peers.get(message.to);
-      if (peer === undefined || !peer.enqueue(message)) this.reportUnreachable(message.to);
+      if (peer === undefined || !peer.enqueue(message)) this.unreachable.report(message.to);
     }
   }
 
@@ -241,8 +244,6 @@ export class GrpcTransport implements Transport {
     for (const peer of this.peers.values()) peer.close();
     this.peers.clear();
     this.unreachable.clear();
-    if (this.unreachableFlush !== undefined) clearImmediate(this.unreachableFlush);
-    this.unreachableFlush = undefined;
     if (wasStarting !== undefined) await wasStarting.catch(() => undefined);
     for (const call of this.serverCalls) refuse(call, grpc.status.UNAVAILABLE, `node ${this.id} is stopping`);
     this.serverCalls.clear();
@@ -306,25 +307,6 @@ export class GrpcTransport implements Transport {
     }
     if (batch.messages.length > 0) this.handler!.onMessages(batch.messages);
     return undefined;
-  }
-
-  // -------------------------------------------------------------------------------------
-  // Unreachable reports
-
-  private reportUnreachable(peer: NodeId): void {
-    if (this.state === 'stopped') return;
-    this.unreachable.add(peer);
-    this.unreachableFlush ??= setImmediate(() => this.flushUnreachable());
-  }
-
-  private flushUnreachable(): void {
-    this.unreachableFlush = undefined;
-    const peers = [...this.unreachable];
-    this.unreachable.clear();
-    for (const peer of peers) {
-      if (this.state !== 'running') return;
-      this.handler!.onUnreachable(peer);
-    }
   }
 }
 

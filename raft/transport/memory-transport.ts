@@ -22,6 +22,7 @@ import { createSeededRandom } from '../core/random.js';
 import type { SeededRandom } from '../core/random.js';
 import type { Message, NodeId } from '../core/types.js';
 import type { Transport, TransportHandler } from './transport.js';
+import { UnreachableReports } from './unreachable-reports.js';
 
 export const MEMORY_TRANSPORT_DEFAULTS = Object.freeze({
   seed: 1,
@@ -177,8 +178,10 @@ export class MemoryTransport implements Transport {
   private readonly peers = new Map<NodeId, string>();
   private readonly links = new Map<NodeId, OutgoingLink>();
   private readonly delayed = new Set<NodeJS.Timeout>();
-  private readonly unreachable = new Set<NodeId>();
-  private unreachableFlush: NodeJS.Immediate | undefined;
+  private readonly unreachable = new UnreachableReports(
+    () => this.state === 'running',
+    (peer) => this.handler!.onUnreachable(peer),
+  );
 
   constructor(
     private readonly network: MemoryNetwork,
@@ -226,8 +229,6 @@ export class MemoryTransport implements Transport {
       this.links.clear();
       for (const timer of this.delayed) clearTimeout(timer);
       this.delayed.clear();
-      if (this.unreachableFlush !== undefined) clearImmediate(this.unreachableFlush);
-      this.unreachableFlush = undefined;
       this.unreachable.clear();
     }
     return Promise.resolve();
@@ -243,18 +244,18 @@ export class MemoryTransport implements Transport {
   private sendOne(message: Message): void {
     const address = this.peers.get(message.to);
     if (address === undefined || !this.isListening(address, message.to)) {
-      this.reportUnreachable(message.to);
+      this.unreachable.report(message.to);
       return;
     }
     const fate = this.network.fate(this.id, message.to);
     switch (fate.kind) {
       case 'blocked':
-        this.reportUnreachable(message.to);
+        this.unreachable.report(message.to);
         return;
       case 'lost':
         return;
       case 'in-order':
-        if (!this.link(message.to, address).enqueue(structuredClone(message))) this.reportUnreachable(message.to);
+        if (!this.link(message.to, address).enqueue(structuredClone(message))) this.unreachable.report(message.to);
         return;
       case 'delayed':
         this.deliverLater(address, structuredClone(message), fate.delayMs);
@@ -290,20 +291,7 @@ export class MemoryTransport implements Transport {
     if (this.state !== 'running') return;
     const target = this.network.resolve(address);
     const delivered = target !== undefined && target.id === to && !this.network.isBlocked(this.id, to) && target.receive(batch);
-    if (!delivered) this.reportUnreachable(to);
-  }
-
-  private reportUnreachable(peer: NodeId): void {
-    this.unreachable.add(peer);
-    this.unreachableFlush ??= setImmediate(() => {
-      this.unreachableFlush = undefined;
-      const peers = [...this.unreachable];
-      this.unreachable.clear();
-      for (const id of peers) {
-        if (this.state !== 'running') return;
-        this.handler!.onUnreachable(id);
-      }
-    });
+    if (!delivered) this.unreachable.report(to);
   }
 }
 
