@@ -58,7 +58,9 @@ export interface StateMachine<Result = unknown> {
   /**
    * Apply committed entries, in order. Returns one result per entry; the `propose` call
    * that made an entry (on this node) resolves with its result. Must be deterministic:
-   * every member applies the same entries to the same state.
+   * every member applies the same entries to the same state. An entry the application
+   * refuses is a result (say, an error value), not a throw: throwing stops the node,
+   * since a member that cannot apply the log cannot stay in step with the others.
    */
   apply(entries: readonly AppliedEntry[]): readonly Result[] | Promise<readonly Result[]>;
   /** The whole state as of the last applied entry, as bytes. */
