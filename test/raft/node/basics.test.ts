@@ -72,6 +72,26 @@ describe('RaftNode: proposals', () => {
   });
 });
 
+describe('RaftNode: a state machine that throws', () => {
+  test('stops the node: an error event, and what was pending rejects with NodeStoppedError', async () => {
+    cluster = await new NodeCluster([1, 2, 3]).start();
+    const leader = await cluster.leader();
+    const machine = cluster.machines.get(leader.id)!;
+    const failure = new Error('disk full in the application');
+    machine.apply = () => {
+      throw failure;
+    };
+    const errors: Error[] = [];
+    leader.on('error', (error) => errors.push(error));
+    const pending = leader.propose(write('boom', '1'));
+    await expect(pending).rejects.toBeInstanceOf(NodeStoppedError);
+    expect(errors).toEqual([failure]);
+    await expect(leader.propose(write('after', '1'))).rejects.toBeInstanceOf(NodeStoppedError);
+    // The cluster's error list is for unexpected failures; this one was the point.
+    cluster.errors.length = 0;
+  });
+});
+
 describe('RaftNode: linearizable reads', () => {
   test('read() on a follower returns only once the follower has applied every write acknowledged before it', async () => {
     cluster = await new NodeCluster([1, 2, 3]).start();
