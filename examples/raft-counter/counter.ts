@@ -70,8 +70,11 @@ const server = createServer(async (req, res) => {
     if (req.method === 'GET' && url.pathname === '/status') return reply(res, 200, node.status());
     reply(res, 404, { error: 'try POST /add?n=1, GET /value or GET /status' });
   } catch (error) {
-    const retryable = error instanceof RaftError && error.retryable;
-    reply(res, retryable ? 503 : 500, { error: (error as Error).message, retryable });
+    // 503 only when trying again is safe: a read, or an add that was never appended. An
+    // add whose outcome is unknown (leadership lost, timed out) may still apply: 500.
+    const code = error instanceof RaftError ? error.code : 'INTERNAL';
+    const safe = req.method === 'GET' || code === 'PROPOSAL_DROPPED' || code === 'TOO_MANY_REQUESTS';
+    reply(res, safe && error instanceof RaftError && error.retryable ? 503 : 500, { error: (error as Error).message, code });
   }
 });
 const [host, port] = args.http.split(':');

@@ -48,6 +48,7 @@ async function call(id: number, method: string, path: string): Promise<{ status:
     try {
       const res = await fetch(`http://${counters.get(id)!.http}${path}`, { method });
       const body = (await res.json()) as { value?: number; retryable?: boolean };
+      // 503: the member says trying again is safe (nothing was appended).
       if (res.status !== 503 || Date.now() > deadline) return { status: res.status, body };
     } catch (error) {
       if (Date.now() > deadline) throw error;
@@ -73,7 +74,28 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Until every member knows the same leader (an add made during the first election may have an unknown outcome). */
+async function agreedLeader(ids: readonly number[]): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const leaders = await Promise.all(
+      ids.map(async (id) => {
+        try {
+          const res = await fetch(`http://${counters.get(id)!.http}/status`);
+          return ((await res.json()) as { leader: number }).leader;
+        } catch {
+          return 0;
+        }
+      }),
+    );
+    if (leaders[0] !== 0 && leaders.every((leader) => leader === leaders[0])) return;
+    if (Date.now() > deadline) throw new Error(`no agreed leader: ${leaders.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 test('three counter processes: adds through any member, linearizable reads from any other', async () => {
+  await agreedLeader([1, 2, 3]);
   expect(await call(1, 'POST', '/add?n=5')).toEqual({ status: 200, body: { value: 5 } });
   expect(await call(2, 'POST', '/add?n=2')).toEqual({ status: 200, body: { value: 7 } });
   expect(await call(3, 'GET', '/value')).toEqual({ status: 200, body: { value: 7 } });
@@ -85,6 +107,7 @@ test('a member stopped with SIGTERM exits 0; the others go on; restarted, it has
   const stopped = counters.get(3)!;
   stopped.process.kill('SIGTERM');
   expect(await stopped.exited).toBe(0);
+  await agreedLeader([1, 2]);
   expect(await call(1, 'POST', '/add?n=10')).toEqual({ status: 200, body: { value: 17 } });
   startCounter(3);
   expect(await call(3, 'GET', '/value')).toEqual({ status: 200, body: { value: 17 } });
