@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+/**
+ * The `balsa` command. For now: `balsa kv serve [etcd's flags]`, an etcd-compatible KV
+ * member (see `kv/server/config.ts` for the flags, their defaults and their ETCD_*
+ * environment variables).
+ */
+import { KvConfigError, parseKvServerConfig } from '../../kv/server/config.js';
+import type { KvServerConfig } from '../../kv/server/config.js';
+import { KvServer } from '../../kv/server/kv-server.js';
+import type { KvServerOptions } from '../../kv/server/kv-server.js';
+
+const USAGE = 'usage: balsa kv serve [--name NAME] [--data-dir DIR] [--listen-client-urls URLS] ... (etcd flags)';
+
+/** host:port of an http URL. */
+function hostPort(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || (parsed.protocol === 'https:' ? '443' : '80')}`;
+}
+
+export function serverOptions(config: KvServerConfig): KvServerOptions {
+  const ticks = Math.max(2, Math.round(config.electionTimeoutMs / config.heartbeatIntervalMs));
+  return {
+    name: config.name,
+    dataDir: config.dataDir,
+    clientAddresses: config.listenClientUrls.map(hostPort),
+    peerAddress: hostPort(config.initialAdvertisePeerUrls[0]!),
+    peerListenAddress: hostPort(config.listenPeerUrls[0]!),
+    initialCluster: config.initialCluster.map((member) => ({ name: member.name, peerAddress: hostPort(member.peerUrls[0]!) })),
+    initialClusterState: config.initialClusterState,
+    initialClusterToken: config.initialClusterToken,
+    maxRequestBytes: config.maxRequestBytes,
+    quotaBackendBytes: config.quotaBackendBytes,
+    snapshotCount: config.snapshotCount,
+    tickMs: config.heartbeatIntervalMs,
+    electionTicks: ticks,
+  };
+}
+
+async function kvServe(argv: readonly string[]): Promise<number> {
+  let config: KvServerConfig;
+  try {
+    const parsed = parseKvServerConfig(argv, process.env);
+    for (const warning of parsed.warnings) console.error(`balsa kv serve: warning: ${warning}`);
+    config = parsed.config;
+  } catch (error) {
+    if (error instanceof KvConfigError) {
+      console.error(`balsa kv serve: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const server = await KvServer.start(serverOptions(config));
+  console.log(`balsa kv ${config.name}: serving clients on ${server.clientAddresses.join(', ')} (member ${server.memberId.toString(16)})`);
+  await new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+  });
+  await server.stop();
+  return 0;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  if (argv[0] === 'kv' && argv[1] === 'serve') return kvServe(argv.slice(2));
+  console.error(USAGE);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`balsa: ${(error as Error).stack ?? String(error)}`);
+    process.exit(1);
+  },
+);

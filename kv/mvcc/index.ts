@@ -1,0 +1,47 @@
+/**
+ * The MVCC store: the public API of `kv/mvcc`. Named exports only; anything not listed
+ * here is internal.
+ */
+export { MvccStore, INITIAL_REVISION } from './store.js';
+export type { MvccStoreOptions, ChangesListener, HashKvResult } from './store.js';
+export { DEFAULT_MAX_TXN_OPS } from './request-checks.js';
+export { keyInterval, intervalContains, keyString } from './key-bytes.js';
+export type { KeyInterval, KeyString } from './key-bytes.js';
+export {
+  GrpcStatus,
+  MvccError,
+  CompactedError,
+  FutureRevisionError,
+  EmptyKeyError,
+  KeyNotFoundError,
+  ValueProvidedError,
+  LeaseProvidedError,
+  TooManyOpsError,
+  DuplicateKeyError,
+  LeaseNotFoundError,
+  SnapshotCorruptError,
+  MvccAssertionError,
+} from './errors.js';
+export type { GrpcStatusCode, MvccErrorCode } from './errors.js';
+export type {
+  SortOrder,
+  SortTarget,
+  RangeOptions,
+  RangeResponse,
+  PutRequest,
+  PutResponse,
+  DeleteRangeRequest,
+  DeleteRangeResponse,
+  CompareResult,
+  CompareTarget,
+  Compare,
+  TxnRequest,
+  TxnResponse,
+  RangeOp,
+  PutOp,
+  DeleteRangeOp,
+  TxnOp,
+  Op,
+  OpResponse,
+} from './requests.js';
+export type { KeyValue, EventType, KvEvent, RevisionChanges, KeyRange } from './types.js';

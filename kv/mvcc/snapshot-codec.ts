@@ -1,0 +1,147 @@
+/**
+ * The store's snapshot format: msgpack of plain arrays (no maps, no msgpackr records),
+ * written in one fixed order, so that equal stores give equal bytes.
+ *
+ *   [magic, format, revision, compactRevision, keys, compactRevisionEvents]
+ *   keys:   [[key, [record, ...]], ...]               in key order
+ *   record: [main, sub]                                a tombstone
+ *         | [main, sub, createRevision, version, value, lease]   a version (mod = main)
+ *   compactRevisionEvents: [[type, kv, prevKv | null], ...]
+ *   kv:     [key, createRevision, modRevision, version, value, lease]
+ *
+ * Leases are decimal strings (exact for all 64 bits). The history after the compaction
+ * point is not written: every change after it is a record in the index, so it is rebuilt
+ * from there. The changes made *at* the compaction point are written out, because their
+ * previous versions are no longer in the index.
+ *
+ * Decoding checks every field and refuses anything else with `SnapshotCorruptError`.
+ */
+import { Packr } from 'msgpackr';
+
+import { SnapshotCorruptError } from './errors.js';
+import { ownBytes } from './key-bytes.js';
+import type { KeyRecord } from './key-index.js';
+import type { KeyValue, KvEvent } from './types.js';
+
+const MAGIC = 'balsa-mvcc';
+/** Bumped on any incompatible change of the layout. */
+export const SNAPSHOT_FORMAT = 1;
+
+const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+
+/** Everything a snapshot holds. */
+export interface SnapshotState {
+  readonly revision: number;
+  readonly compactRevision: number;
+  /** Every indexed key with its records, in key order. */
+  readonly keys: readonly { readonly key: Uint8Array; readonly records: readonly KeyRecord[] }[];
+  /** The history entry at the compaction point, if it is kept. */
+  readonly compactRevisionEvents: readonly KvEvent[];
+}
+
+export function encodeSnapshot(state: SnapshotState): Uint8Array {
+  return packr.pack([
+    MAGIC,
+    SNAPSHOT_FORMAT,
+    state.revision,
+    state.compactRevision,
+    state.keys.map(({ key, records }) => [key, records.map(recordToTuple)]),
+    state.compactRevisionEvents.map((event) => [event.type === 'put' ? 0 : 1, kvToTuple(event.kv), event.prevKv && kvToTuple(event.prevKv)]),
+  ]);
+}
+
+export function decodeSnapshot(encoded: Uint8Array): SnapshotState {
+  let decoded: unknown;
+  try {
+    decoded = packr.unpack(encoded);
+  } catch (error) {
+    throw new SnapshotCorruptError(`not msgpack: ${(error as Error).message}`);
+  }
+  const [magic, format, revision, compactRevision, keys, events] = tuple(decoded, 6, 'snapshot');
+  if (magic !== MAGIC) throw new SnapshotCorruptError('not an mvcc snapshot');
+  if (format !== SNAPSHOT_FORMAT) throw new SnapshotCorruptError(`format ${String(format)}, expected ${SNAPSHOT_FORMAT}`);
+  return {
+    revision: count(revision, 'revision'),
+    compactRevision: count(compactRevision, 'compactRevision'),
+    keys: list(keys, 'keys').map((entry) => {
+      const [key, records] = tuple(entry, 2, 'key entry');
+      const keyBytes = bytes(key, 'key');
+      return { key: keyBytes, records: list(records, 'records').map((record) => recordFromTuple(record, keyBytes)) };
+    }),
+    compactRevisionEvents: list(events, 'events').map(eventFromTuple),
+  };
+}
+
+function recordToTuple(record: KeyRecord): unknown[] {
+  const kv = record.kv;
+  return kv === null
+    ? [record.main, record.sub]
+    : [record.main, record.sub, kv.createRevision, kv.version, kv.value, kv.lease.toString()];
+}
+
+function recordFromTuple(value: unknown, key: Uint8Array): KeyRecord {
+  if (!Array.isArray(value) || (value.length !== 2 && value.length !== 6)) throw new SnapshotCorruptError('malformed record');
+  const main = count(value[0], 'record.main');
+  const sub = count(value[1], 'record.sub');
+  if (value.length === 2) return { main, sub, kv: null };
+  const kv: KeyValue = {
+    key,
+    createRevision: count(value[2], 'createRevision'),
+    modRevision: main,
+    version: count(value[3], 'version'),
+    value: bytes(value[4], 'value'),
+    lease: lease(value[5]),
+  };
+  return { main, sub, kv };
+}
+
+function kvToTuple(kv: KeyValue): unknown[] {
+  return [kv.key, kv.createRevision, kv.modRevision, kv.version, kv.value, kv.lease.toString()];
+}
+
+function kvFromTuple(value: unknown): KeyValue {
+  const [key, createRevision, modRevision, version, data, leaseId] = tuple(value, 6, 'kv');
+  return {
+    key: bytes(key, 'kv.key'),
+    createRevision: count(createRevision, 'kv.createRevision'),
+    modRevision: count(modRevision, 'kv.modRevision'),
+    version: count(version, 'kv.version'),
+    value: bytes(data, 'kv.value'),
+    lease: lease(leaseId),
+  };
+}
+
+function eventFromTuple(value: unknown): KvEvent {
+  const [type, kv, prevKv] = tuple(value, 3, 'event');
+  if (type !== 0 && type !== 1) throw new SnapshotCorruptError(`event type ${String(type)}`);
+  return { type: type === 0 ? 'put' : 'delete', kv: kvFromTuple(kv), prevKv: prevKv === null ? null : kvFromTuple(prevKv) };
+}
+
+function tuple(value: unknown, length: number, what: string): unknown[] {
+  if (!Array.isArray(value) || value.length !== length) throw new SnapshotCorruptError(`${what} is not a ${length}-tuple`);
+  return value;
+}
+
+function list(value: unknown, what: string): unknown[] {
+  if (!Array.isArray(value)) throw new SnapshotCorruptError(`${what} is not a list`);
+  return value;
+}
+
+function count(value: unknown, what: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) throw new SnapshotCorruptError(`${what} is not a count`);
+  return value;
+}
+
+function lease(value: unknown): bigint {
+  if (typeof value !== 'string' || !/^-?\d+$/.test(value)) throw new SnapshotCorruptError('lease is not a decimal integer');
+  return BigInt(value);
+}
+
+/**
+ * msgpackr hands out Buffers that may share memory with the snapshot bytes: copy into
+ * plain arrays. `ArrayBuffer.isView` rather than `instanceof` (Buffers from another realm).
+ */
+function bytes(value: unknown, what: string): Uint8Array {
+  if (!ArrayBuffer.isView(value) || value instanceof DataView) throw new SnapshotCorruptError(`${what} is not bytes`);
+  return ownBytes(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+}

@@ -1,0 +1,140 @@
+/**
+ * Snapshots: a restored store is identical to the original — same bytes when snapshotted
+ * again, same hashes, same reads at every readable revision, same history from the
+ * compaction point, same lease attachments — and stays identical under the same further
+ * writes. Bytes that are not a snapshot are refused with `SnapshotCorruptError`.
+ */
+import { Packr } from 'msgpackr';
+
+import { MvccStore, SnapshotCorruptError } from '../../../kv/mvcc/index.js';
+import { allKeys, bytes, del, key, prefix, put, storeWithLeases, text } from './helpers.js';
+
+const LEASES = [5n, 2n ** 62n];
+
+/** Puts, overwrites, deletes, re-creations, a multi-change txn and leases: revisions 2..12. */
+function busyStore(): MvccStore {
+  const { store } = storeWithLeases(LEASES);
+  put(store, 'a', '1'); // 2
+  put(store, 'b', '1', 5n); // 3
+  put(store, 'a', '2'); // 4
+  del(store, key('a')); // 5
+  put(store, 'c', '1', 2n ** 62n); // 6
+  store.txn({
+    compare: [],
+    success: [
+      { op: 'put', key: bytes('d'), value: bytes('1') },
+      { op: 'deleteRange', range: key('b') },
+      { op: 'put', key: bytes('e'), value: Uint8Array.of(0, 255, 1), lease: 5n },
+    ],
+    failure: [],
+  }); // 7
+  put(store, 'a', '3'); // 8
+  put(store, 'd', '2'); // 9
+  put(store, 'b', '2', 5n); // 10
+  del(store, prefix('d')); // 11
+  put(store, 'f', '1'); // 12
+  return store;
+}
+
+function restore(store: MvccStore): MvccStore {
+  return MvccStore.restore(store.snapshot(), { leaseExists: (lease) => LEASES.includes(lease) });
+}
+
+/** Everything observable, for comparing two stores. */
+function observe(store: MvccStore): unknown {
+  const reads: unknown[] = [];
+  for (let revision = Math.max(1, store.compactRevision()); revision <= store.revision; revision++) {
+    reads.push(store.range(allKeys(), { revision }).kvs);
+  }
+  return {
+    revision: store.revision,
+    compactRevision: store.compactRevision(),
+    reads,
+    history: store.changesSince(Math.max(1, store.compactRevision())),
+    hashKv: store.hashKv(),
+    hash: store.hash(),
+    leases: LEASES.map((lease) => store.keysWithLease(lease).map(text)),
+    size: store.sizeBytes(),
+  };
+}
+
+describe('snapshot and restore', () => {
+  it('restores an empty store', () => {
+    const restored = restore(new MvccStore());
+    expect(restored.revision).toBe(1);
+    expect(observe(restored)).toEqual(observe(new MvccStore()));
+  });
+
+  it('restores an uncompacted store identically', () => {
+    const original = busyStore();
+    const restored = restore(original);
+    expect(restored.snapshot()).toEqual(original.snapshot());
+    expect(observe(restored)).toEqual(observe(original));
+    expect(restored.keysWithLease(5n).map(text)).toEqual(['b', 'e']);
+  });
+
+  it('restores a compacted store identically, history at the compaction point included', () => {
+    for (const compactAt of [2, 5, 7, 11, 12]) {
+      const original = busyStore();
+      original.compact(compactAt);
+      const restored = restore(original);
+      expect(restored.snapshot()).toEqual(original.snapshot());
+      expect(observe(restored)).toEqual(observe(original));
+      expect(restored.changesSince(compactAt)[0]!.revision).toBe(compactAt);
+    }
+  });
+
+  it('stays identical under the same further writes, compactions and revocations', () => {
+    const original = busyStore();
+    original.compact(6);
+    const restored = restore(original);
+    for (const store of [original, restored]) {
+      put(store, 'g', '1', 5n);
+      store.deleteKeysOfLease(5n);
+      store.compact(10);
+      put(store, 'a', '4');
+    }
+    expect(restored.snapshot()).toEqual(original.snapshot());
+    expect(observe(restored)).toEqual(observe(original));
+  });
+
+  it('is deterministic: equal stores give equal bytes, and any difference shows', () => {
+    expect(busyStore().snapshot()).toEqual(busyStore().snapshot());
+    const other = busyStore();
+    put(other, 'f', '1');
+    expect(other.snapshot()).not.toEqual(busyStore().snapshot());
+    expect(other.hash()).not.toBe(busyStore().hash());
+  });
+
+  it('shares no memory with the snapshot bytes', () => {
+    const bytesOfSnapshot = busyStore().snapshot();
+    const restored = MvccStore.restore(bytesOfSnapshot);
+    const before = restored.range(allKeys()).kvs.map((kv) => text(kv.value));
+    bytesOfSnapshot.fill(0x21);
+    expect(restored.range(allKeys()).kvs.map((kv) => text(kv.value))).toEqual(before);
+  });
+
+  it('refuses bytes that are not a snapshot', () => {
+    const packr = new Packr({ useRecords: false });
+    const good = busyStore().snapshot();
+    expect(() => MvccStore.restore(Uint8Array.of(1, 2, 3))).toThrow(SnapshotCorruptError);
+    expect(() => MvccStore.restore(good.subarray(0, good.length - 3))).toThrow(SnapshotCorruptError);
+    expect(() => MvccStore.restore(packr.pack(['other', 1, 1, 0, [], []]))).toThrow('mvcc snapshot: not an mvcc snapshot');
+    expect(() => MvccStore.restore(packr.pack(['balsa-mvcc', 99, 1, 0, [], []]))).toThrow(/format 99/);
+  });
+
+  it('refuses a snapshot whose contents contradict each other', () => {
+    const packr = new Packr({ useRecords: false });
+    const record = (main: number) => [main, 0, main, 1, Uint8Array.of(1), '0'];
+    // A record after the snapshot's revision.
+    expect(() => MvccStore.restore(packr.pack(['balsa-mvcc', 1, 2, 0, [[Uint8Array.of(97), [record(3)]]], []]))).toThrow(SnapshotCorruptError);
+    // A revision with no change (revision 3 has none).
+    expect(() => MvccStore.restore(packr.pack(['balsa-mvcc', 1, 3, 0, [[Uint8Array.of(97), [record(2)]]], []]))).toThrow(/incomplete/);
+    // Records out of order.
+    expect(() => MvccStore.restore(packr.pack(['balsa-mvcc', 1, 3, 0, [[Uint8Array.of(97), [record(3), record(2)]]], []]))).toThrow(
+      SnapshotCorruptError,
+    );
+    // A well-formed one restores.
+    expect(MvccStore.restore(packr.pack(['balsa-mvcc', 1, 2, 0, [[Uint8Array.of(97), [record(2)]]], []])).revision).toBe(2);
+  });
+});
