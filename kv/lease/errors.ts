@@ -5,15 +5,12 @@
  * etcd clients recognise errors by them.
  */
 
-/** gRPC status codes used below (the numeric values of grpc's `Status`). */
-export const GrpcCode = {
-  INVALID_ARGUMENT: 3,
-  NOT_FOUND: 5,
-  FAILED_PRECONDITION: 9,
-  OUT_OF_RANGE: 11,
-  UNAVAILABLE: 14,
-} as const;
-export type GrpcCode = (typeof GrpcCode)[keyof typeof GrpcCode];
+import { GrpcStatus } from '../grpc-status.js';
+import type { GrpcStatusCode } from '../grpc-status.js';
+
+/** The gRPC statuses, under the name this package has always exported them by. */
+export const GrpcCode = GrpcStatus;
+export type GrpcCode = GrpcStatusCode;
 
 export type LeaseErrorCode =
   | 'LEASE_NOT_FOUND'

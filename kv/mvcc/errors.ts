@@ -9,14 +9,11 @@
  * `MvccAssertionError`, which is none of the above and should crash the caller.
  */
 
-/** gRPC's canonical status numbers (the ones used here), as in every gRPC implementation. */
-export const GrpcStatus = {
-  INVALID_ARGUMENT: 3,
-  NOT_FOUND: 5,
-  OUT_OF_RANGE: 11,
-  DATA_LOSS: 15,
-} as const;
-export type GrpcStatusCode = (typeof GrpcStatus)[keyof typeof GrpcStatus];
+import { GrpcStatus } from '../grpc-status.js';
+import type { GrpcStatusCode } from '../grpc-status.js';
+
+export { GrpcStatus };
+export type { GrpcStatusCode };
 
 /** The stable codes of `MvccError`s, one per class. */
 export type MvccErrorCode =
