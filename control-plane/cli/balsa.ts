@@ -7,34 +7,9 @@
 import { KvConfigError, parseKvServerConfig } from '../../kv/server/config.js';
 import type { KvServerConfig } from '../../kv/server/config.js';
 import { KvServer } from '../../kv/server/kv-server.js';
-import type { KvServerOptions } from '../../kv/server/kv-server.js';
+import { serverOptionsFromConfig } from '../../kv/server/server-options.js';
 
 const USAGE = 'usage: balsa kv serve [--name NAME] [--data-dir DIR] [--listen-client-urls URLS] ... (etcd flags)';
-
-/** host:port of an http URL. */
-function hostPort(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.hostname}:${parsed.port || (parsed.protocol === 'https:' ? '443' : '80')}`;
-}
-
-export function serverOptions(config: KvServerConfig): KvServerOptions {
-  const ticks = Math.max(2, Math.round(config.electionTimeoutMs / config.heartbeatIntervalMs));
-  return {
-    name: config.name,
-    dataDir: config.dataDir,
-    clientAddresses: config.listenClientUrls.map(hostPort),
-    peerAddress: hostPort(config.initialAdvertisePeerUrls[0]!),
-    peerListenAddress: hostPort(config.listenPeerUrls[0]!),
-    initialCluster: config.initialCluster.map((member) => ({ name: member.name, peerAddress: hostPort(member.peerUrls[0]!) })),
-    initialClusterState: config.initialClusterState,
-    initialClusterToken: config.initialClusterToken,
-    maxRequestBytes: config.maxRequestBytes,
-    quotaBackendBytes: config.quotaBackendBytes,
-    snapshotCount: config.snapshotCount,
-    tickMs: config.heartbeatIntervalMs,
-    electionTicks: ticks,
-  };
-}
 
 async function kvServe(argv: readonly string[]): Promise<number> {
   let config: KvServerConfig;
@@ -49,11 +24,15 @@ async function kvServe(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  const server = await KvServer.start(serverOptions(config));
+  const server = await KvServer.start(serverOptionsFromConfig(config, process.env));
   console.log(`balsa kv ${config.name}: serving clients on ${server.clientAddresses.join(', ')} (member ${server.memberId.toString(16)})`);
-  await new Promise<void>((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
-  });
+  // Until a signal, or until the server stops by itself (removed from the cluster, a fatal error).
+  await Promise.race([
+    server.stopped,
+    new Promise<void>((resolve) => {
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+    }),
+  ]);
   await server.stop();
   return 0;
 }

@@ -1,25 +1,49 @@
 /**
  * The errors a KV member answers with, as etcd does: a gRPC status code and etcd's exact
- * message text, which clients match on (etcd's `api/v3rpc/rpctypes`).
+ * message text, which clients match on (etcd's `api/v3rpc/rpctypes`; an error etcd's
+ * `togRPCError` does not map keeps its text under code UNKNOWN, as the leader transfer
+ * timeout does).
  */
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { StatusObject } from '@grpc/grpc-js';
 import { Metadata } from '@grpc/grpc-js';
 import type { RaftError } from '../../raft/index.js';
-import type { EtcdFailure } from './kv-state-machine.js';
+
+/** An etcd error as the client will see it: a gRPC status code and etcd's exact text. */
+export interface EtcdFailure {
+  readonly grpcCode: number;
+  readonly message: string;
+}
 
 const SERVER_ERRORS = {
   noLeader: { grpcCode: GrpcStatus.UNAVAILABLE, message: 'etcdserver: no leader' },
-  notLeader: { grpcCode: GrpcStatus.UNAVAILABLE, message: 'etcdserver: not leader' },
+  notLeader: { grpcCode: GrpcStatus.FAILED_PRECONDITION, message: 'etcdserver: not leader' },
   leaderChanged: { grpcCode: GrpcStatus.UNAVAILABLE, message: 'etcdserver: leader changed' },
   timeout: { grpcCode: GrpcStatus.UNAVAILABLE, message: 'etcdserver: request timed out' },
+  timeoutLeaderTransfer: { grpcCode: GrpcStatus.UNKNOWN, message: 'etcdserver: request timed out, leader transfer took too long' },
   stopped: { grpcCode: GrpcStatus.UNAVAILABLE, message: 'etcdserver: server stopped' },
+  unhealthy: { grpcCode: GrpcStatus.UNAVAILABLE, message: 'etcdserver: unhealthy cluster' },
   tooManyRequests: { grpcCode: GrpcStatus.RESOURCE_EXHAUSTED, message: 'etcdserver: too many requests' },
   requestTooLarge: { grpcCode: GrpcStatus.INVALID_ARGUMENT, message: 'etcdserver: request is too large' },
   noSpace: { grpcCode: GrpcStatus.RESOURCE_EXHAUSTED, message: 'etcdserver: mvcc: database space exceeded' },
+  leaseNotFound: { grpcCode: GrpcStatus.NOT_FOUND, message: 'etcdserver: requested lease not found' },
+  notSupportedForLearner: { grpcCode: GrpcStatus.UNAVAILABLE, message: 'etcdserver: rpc not supported for learner' },
+  badLeaderTransferee: { grpcCode: GrpcStatus.FAILED_PRECONDITION, message: 'etcdserver: bad leader transferee' },
+  memberExist: { grpcCode: GrpcStatus.FAILED_PRECONDITION, message: 'etcdserver: member ID already exist' },
+  peerUrlExist: { grpcCode: GrpcStatus.FAILED_PRECONDITION, message: 'etcdserver: Peer URLs already exists' },
+  memberNotEnoughStarted: { grpcCode: GrpcStatus.FAILED_PRECONDITION, message: 'etcdserver: re-configuration failed due to not enough started members' },
+  memberBadUrls: { grpcCode: GrpcStatus.INVALID_ARGUMENT, message: 'etcdserver: given member URLs are invalid' },
+  memberNotFound: { grpcCode: GrpcStatus.NOT_FOUND, message: 'etcdserver: member not found' },
+  memberNotLearner: { grpcCode: GrpcStatus.FAILED_PRECONDITION, message: 'etcdserver: can only promote a learner member' },
+  learnerNotReady: { grpcCode: GrpcStatus.FAILED_PRECONDITION, message: 'etcdserver: can only promote a learner member which is in sync with leader' },
 } as const satisfies Record<string, EtcdFailure>;
 
 export type ServerErrorKind = keyof typeof SERVER_ERRORS | 'applied';
+
+/** etcd's failure for `kind` (its code and text), e.g. for a state machine result. */
+export function etcdFailure(kind: keyof typeof SERVER_ERRORS): EtcdFailure {
+  return SERVER_ERRORS[kind];
+}
 
 /** An error to answer a client with. */
 export class EtcdServerError extends Error {
@@ -37,6 +61,8 @@ export function fromRaftError(error: RaftError): EtcdServerError {
   switch (error.code) {
     case 'PROPOSAL_DROPPED':
       return new EtcdServerError('noLeader');
+    case 'NOT_LEADER':
+      return new EtcdServerError('notLeader');
     case 'LEADERSHIP_LOST':
       return new EtcdServerError('leaderChanged');
     case 'REQUEST_TIMEOUT':

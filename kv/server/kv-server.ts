@@ -1,120 +1,147 @@
 /**
  * A Balsa KV member: a `RaftNode` (LevelStorage in the data directory, GrpcTransport on
  * the peer URL) applying `KvCommand`s to the `KvStateMachine`, and etcd's v3 gRPC
- * services on the client URLs. Any member answers any request: writes are proposed
- * (followers forward them to the leader), linearizable reads wait for a ReadIndex
- * barrier, serializable reads are served from the local state.
+ * services (`services/*.ts`) on the client URLs. Any member answers any request: writes
+ * are proposed (followers forward them to the leader through Raft), linearizable reads
+ * wait for a ReadIndex barrier, serializable reads are served from the local state, and
+ * what only the leader can answer (membership changes, lease keep-alives and TTLs) is
+ * forwarded to the leader's client URL.
+ *
+ * Once started, a member publishes its name and client URLs through Raft (etcd's
+ * publish). The leader also promotes voters being added once they catch up, runs
+ * auto-compaction if configured, and expires leases.
  */
-import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { GrpcTransport, LevelStorage, RaftError, RaftNode } from '../../raft/index.js';
+import { GrpcTransport, LevelStorage, ProposalDroppedError, RaftError, RaftNode } from '../../raft/index.js';
 import type { Member } from '../../raft/index.js';
-import { LeaseExpiryDriver, LeaseIdGenerator, minimumLeaseTtlSeconds, validateGrant } from '../lease/index.js';
+import { LeaseExpiryDriver, LeaseIdGenerator, minimumLeaseTtlSeconds } from '../lease/index.js';
 import { WatchHub } from '../watch/index.js';
-import { watchResponseFields } from '../watch/index.js';
 import type { WatchableStore } from '../watch/index.js';
+import { AutoCompactor } from './auto-compactor.js';
 import { encodeCommand } from './commands.js';
 import type { KvCommand } from './commands.js';
+import { BASE_REQUEST_TIMEOUT_MS, GRPC_OVERHEAD_BYTES, PROMOTE_CHECK_INTERVAL_MS } from './constants.js';
 import { loadEtcdProto } from './etcd-proto.js';
 import type { WireObject } from './etcd-proto.js';
-import { etcdStatus, EtcdServerError, fromRaftError } from './etcd-errors.js';
+import { EtcdServerError, fromRaftError } from './etcd-errors.js';
 import { KvStateMachine } from './kv-state-machine.js';
 import type { CommandResult } from './kv-state-machine.js';
-import { deleteRangeOf, putOf, rangeOf, rangeOptionsOf, txnOf, wireEvent, wireOpResponse, wireRangeResponse } from './wire.js';
+import { LeaderForwarder } from './leader-forwarder.js';
+import { MemberPublisher } from './member-publisher.js';
+import { clusterIdOf, hostPort, memberIdOf, memberViews } from './members.js';
+import type { MemberView } from './members.js';
+import { Membership } from './membership.js';
+import { fitsQuota } from './quota.js';
+import type { CommandSuccess, KvServerContext } from './server-context.js';
+import type { KvServerOptions } from './server-options.js';
+import { clusterService } from './services/cluster-service.js';
+import { kvService } from './services/kv-service.js';
+import { leaseService } from './services/lease-service.js';
+import { maintenanceService } from './services/maintenance-service.js';
+import { watchService } from './services/watch-service.js';
 
-/** The etcd API version Balsa speaks (what Maintenance.Status reports). */
-export const ETCD_API_VERSION = '3.4.0';
-const GRPC_OVERHEAD_BYTES = 512 * 1024;
+export { ETCD_API_VERSION } from './services/maintenance-service.js';
+export { clusterIdOf, memberIdOf } from './members.js';
+export type { KvPeer, KvServerOptions } from './server-options.js';
 
-export interface KvPeer {
-  readonly name: string;
-  /** host:port of its Raft (peer) listener. */
-  readonly peerAddress: string;
-}
+/** A removed leader stops this long after Raft applied its removal: long enough for its answer to go out. */
+const REMOVED_STOP_DELAY_MS = 500;
 
-export interface KvServerOptions {
-  readonly name: string;
-  readonly dataDir: string;
-  /** host:port pairs to serve etcd's client API on. */
-  readonly clientAddresses: readonly string[];
-  /** host:port this member's peers reach its Raft listener at (its advertised peer URL); names it in `initialCluster`. */
-  readonly peerAddress: string;
-  /** host:port to bind the Raft listener to (default `peerAddress`). */
-  readonly peerListenAddress?: string;
-  readonly initialCluster: readonly KvPeer[];
-  readonly initialClusterState: 'new' | 'existing';
-  readonly initialClusterToken: string;
-  readonly maxRequestBytes: number;
-  readonly quotaBackendBytes: number;
-  readonly snapshotCount: number;
-  readonly tickMs: number;
-  readonly electionTicks: number;
-}
+/** Proposals Raft dropped without appending them (so safe to retry) for a reason that passes. */
+const TRANSIENT_DROPS: ReadonlySet<string> = new Set(['no-leader', 'leadership-transfer', 'conf-change-pending']);
 
-/** A member's id: 52 bits of a SHA-1 over its peer address and the cluster token (a Raft NodeId must be a safe integer). */
-export function memberIdOf(peerAddress: string, token: string): number {
-  const digest = createHash('sha1').update(`${peerAddress}\n${token}`).digest();
-  const id = Number(digest.readBigUInt64BE(0) & ((1n << 52n) - 1n));
-  return id === 0 ? 1 : id;
-}
-
-export function clusterIdOf(peers: readonly KvPeer[], token: string): bigint {
-  const digest = createHash('sha1')
-    .update([...peers.map((p) => p.peerAddress)].sort().join(',') + `\n${token}`)
-    .digest();
-  return digest.readBigUInt64BE(0);
-}
-
-export class KvServer {
+export class KvServer implements KvServerContext {
   readonly memberId: number;
-  readonly clusterId: bigint;
   readonly machine: KvStateMachine;
   readonly node: RaftNode<CommandResult>;
+  readonly hub: WatchHub;
+  readonly leaseIds: LeaseIdGenerator;
+  readonly forwarder: LeaderForwarder;
+  readonly requestTimeoutMs: number;
+  /** Resolves once the server has stopped (by `stop()`, or after its removal from the cluster). */
+  readonly stopped: Promise<void>;
+  private readonly transport: GrpcTransport;
   private readonly grpcServer: grpc.Server;
-  private readonly hub: WatchHub;
   private readonly expiry: LeaseExpiryDriver;
-  private readonly leaseIds: LeaseIdGenerator;
+  private readonly membership: Membership;
+  private readonly publisher: MemberPublisher;
+  private readonly compactor: AutoCompactor | null;
+  /** The cluster id this member computes from its initial cluster, until the replicated one is known. */
+  private readonly initialClusterId: bigint;
+  private promoter: NodeJS.Timeout | null = null;
+  private removalTimer: NodeJS.Timeout | null = null;
   private boundClientAddresses: string[] = [];
-  private stopped = false;
+  private stopping = false;
+  private resolveStopped!: () => void;
 
   private constructor(
-    private readonly options: KvServerOptions,
+    readonly options: KvServerOptions,
     storage: LevelStorage,
+    memberId: number,
   ) {
-    this.memberId = memberIdOf(options.peerAddress, options.initialClusterToken);
-    this.clusterId = clusterIdOf(options.initialCluster, options.initialClusterToken);
+    const token = options.initialClusterToken;
+    this.memberId = memberId;
+    this.initialClusterId = clusterIdOf(
+      options.initialCluster.map((p) => p.peerAddress),
+      token,
+    );
+    this.requestTimeoutMs = BASE_REQUEST_TIMEOUT_MS + 2 * options.electionTicks * options.tickMs;
+    this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     const minLeaseTtlSeconds = minimumLeaseTtlSeconds(options.electionTicks, options.tickMs);
     this.machine = new KvStateMachine({ now: () => Date.now(), minLeaseTtlSeconds });
     this.leaseIds = new LeaseIdGenerator(this.memberId, Date.now());
-    const members: Member[] = options.initialCluster.map((peer) => ({
-      id: memberIdOf(peer.peerAddress, options.initialClusterToken),
-      address: peer.peerAddress,
-    }));
+    const joining = options.initialClusterState === 'existing';
+    const members: Member[] = options.initialCluster
+      .map((peer) => ({ id: memberIdOf(peer.peerAddress, token), address: peer.peerAddress }))
+      // A joining member reaches the others until the log tells it the membership.
+      .filter((member) => !joining || member.id !== this.memberId);
+    this.transport = new GrpcTransport({ id: this.memberId, listen: options.peerListenAddress ?? options.peerAddress, cluster: token });
     this.node = new RaftNode<CommandResult>({
       id: this.memberId,
       storage,
-      transport: new GrpcTransport({
-        id: this.memberId,
-        listen: options.peerListenAddress ?? options.peerAddress,
-        cluster: options.initialClusterToken,
-      }),
+      transport: this.transport,
       stateMachine: this.machine,
       members,
-      join: options.initialClusterState === 'existing',
+      join: joining,
       tickMs: options.tickMs,
       electionTicks: options.electionTicks,
       snapshotEveryEntries: options.snapshotCount,
+      requestTimeoutMs: this.requestTimeoutMs,
     });
     this.hub = new WatchHub(this.watchableStore(), { maxResponseBytes: options.maxRequestBytes });
-    this.machine.onRestore(() => this.hub.storeRestored());
+    this.machine.onRestore(() => {
+      this.hub.storeRestored();
+      this.syncPeerAddresses();
+    });
+    this.machine.onMemberChanged((id) => {
+      this.syncPeerAddresses();
+      if (id === this.memberId && this.machine.removedMemberIds.has(id)) this.onRemovalRecorded();
+    });
     this.expiry = new LeaseExpiryDriver({
       lessor: this.machine.lessor,
       revoke: (ids) => {
         for (const id of ids) void this.propose({ kind: 'leaseRevoke', id }).catch(() => undefined);
       },
     });
+    this.forwarder = new LeaderForwarder(this.memberId);
+    this.membership = new Membership(this);
+    this.publisher = new MemberPublisher(() => this.propose(this.attributes()));
+    const policy = options.autoCompaction;
+    this.compactor =
+      policy === undefined || policy.mode === 'off'
+        ? null
+        : new AutoCompactor({
+            policy,
+            currentRevision: () => this.machine.store.revision,
+            compactRevision: () => this.machine.store.compactRevision(),
+            isLeader: () => this.isLeader(),
+            compact: async (revision) => {
+              await this.propose({ kind: 'compact', revision });
+            },
+            ...(options.autoCompactionCheckIntervalMs === undefined ? {} : { checkIntervalMs: options.autoCompactionCheckIntervalMs }),
+          });
     this.grpcServer = new grpc.Server({
       'grpc.max_receive_message_length': options.maxRequestBytes + GRPC_OVERHEAD_BYTES,
       'grpc.max_send_message_length': 2 ** 31 - 1,
@@ -123,16 +150,20 @@ export class KvServer {
 
   static async start(options: KvServerOptions): Promise<KvServer> {
     mkdirSync(options.dataDir, { recursive: true });
+    const memberId = memberIdOfDataDir(options);
     const storage = await LevelStorage.open({ dir: join(options.dataDir, 'member') });
-    const server = new KvServer(options, storage);
+    const server = new KvServer(options, storage, memberId);
     server.node.on('leader-change', ({ leader }) => {
       if (leader === server.memberId) server.machine.lessor.promote(options.electionTicks * options.tickMs);
       else server.machine.lessor.demote();
     });
     server.node.on('error', (error) => {
       console.error(`balsa kv ${options.name}: stopping after a fatal error: ${error.message}`);
+      void server.stop();
     });
+    server.node.on('removed', () => server.stopRemoved(REMOVED_STOP_DELAY_MS));
     await server.node.start();
+    server.syncPeerAddresses();
     server.expiry.start();
     server.addServices();
     for (const address of options.clientAddresses) {
@@ -141,6 +172,9 @@ export class KvServer {
       );
       server.boundClientAddresses.push(`${address.slice(0, address.lastIndexOf(':'))}:${port}`);
     }
+    server.publisher.start();
+    server.promoter = setInterval(() => void server.membership.promoteCaughtUp(), PROMOTE_CHECK_INTERVAL_MS);
+    server.compactor?.start();
     return server;
   }
 
@@ -150,10 +184,15 @@ export class KvServer {
   }
 
   async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
+    if (this.stopping) return this.stopped;
+    this.stopping = true;
+    if (this.removalTimer !== null) clearTimeout(this.removalTimer);
+    this.publisher.stop();
+    this.compactor?.stop();
+    if (this.promoter !== null) clearInterval(this.promoter);
     this.expiry.stop();
     this.hub.close();
+    this.forwarder.close();
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
         this.grpcServer.forceShutdown();
@@ -165,46 +204,147 @@ export class KvServer {
       });
     });
     await this.node.stop();
+    this.resolveStopped();
   }
 
-  // ---- Plumbing ----
+  // ---- KvServerContext ----
 
-  private header(revision: number = this.machine.store.revision): WireObject {
+  header(revision: number = this.machine.store.revision): WireObject {
     return {
-      clusterId: this.clusterId.toString(),
+      clusterId: this.clusterId().toString(),
       memberId: BigInt(this.memberId).toString(),
       revision,
       raftTerm: this.node.status().term,
     };
   }
 
-  private async propose(command: KvCommand): Promise<CommandResult> {
+  /** The replicated cluster id, or the one computed from the initial cluster until it is known. */
+  clusterId(): bigint {
+    return this.machine.clusterId ?? this.initialClusterId;
+  }
+
+  async propose(command: KvCommand): Promise<CommandSuccess> {
     const data = encodeCommand(command);
     if (data.byteLength > this.options.maxRequestBytes) throw new EtcdServerError('requestTooLarge');
-    if (command.kind !== 'alarm' && command.kind !== 'leaseRevoke' && command.kind !== 'compact' && this.hasNoSpaceAlarm()) {
-      throw new EtcdServerError('noSpace');
-    }
-    if (this.node.status().leader === 0) throw new EtcdServerError('noLeader');
+    const deadline = Date.now() + this.requestTimeoutMs;
     let result: CommandResult;
-    try {
-      result = await this.node.propose(data);
-    } catch (error) {
-      throw error instanceof RaftError ? fromRaftError(error) : error;
+    for (;;) {
+      await this.waitForLeader(deadline);
+      try {
+        result = await this.node.propose(data);
+        break;
+      } catch (error) {
+        // Nothing was appended: wait for the leader to settle and try again.
+        if (error instanceof ProposalDroppedError && TRANSIENT_DROPS.has(error.reason) && Date.now() + this.options.tickMs < deadline) {
+          await sleep(this.options.tickMs);
+          continue;
+        }
+        throw error instanceof RaftError ? fromRaftError(error) : error;
+      }
     }
     if (!result.ok) throw new EtcdServerError('applied', result.failure);
     return result;
   }
 
-  private hasNoSpaceAlarm(): boolean {
-    return this.machine.alarms.some((a) => a.alarm === 'NOSPACE');
-  }
-
-  private async linearizable(): Promise<void> {
-    if (this.node.status().leader === 0) throw new EtcdServerError('noLeader');
+  async linearizable(): Promise<void> {
     try {
       await this.node.read();
     } catch (error) {
       throw error instanceof RaftError ? fromRaftError(error) : error;
+    }
+  }
+
+  async waitForLeader(deadlineMs: number): Promise<number> {
+    for (;;) {
+      if (this.stopping) throw new EtcdServerError('stopped');
+      const leader = this.node.status().leader;
+      if (leader !== 0) return leader;
+      if (Date.now() + this.options.tickMs > deadlineMs) throw new EtcdServerError('timeout');
+      await sleep(this.options.tickMs);
+    }
+  }
+
+  async leaderClientAddress(deadlineMs: number): Promise<string> {
+    for (;;) {
+      const leader = await this.waitForLeader(deadlineMs);
+      const url = this.machine.members.get(leader)?.clientUrls[0];
+      if (url !== undefined) return hostPort(url);
+      // The leader has not published its client URLs yet.
+      if (Date.now() + this.options.tickMs > deadlineMs) throw new EtcdServerError('timeout');
+      await sleep(this.options.tickMs);
+    }
+  }
+
+  isLeader(): boolean {
+    return this.node.status().role === 'leader';
+  }
+
+  isLearner(): boolean {
+    const raftLearner = this.node.status().members.learners.some((m) => m.id === this.memberId);
+    return raftLearner && (this.machine.members.get(this.memberId)?.learner ?? true);
+  }
+
+  members(): MemberView[] {
+    return memberViews(this.node.status(), this.machine.members);
+  }
+
+  async checkQuota(cost: number): Promise<void> {
+    if (cost === 0) return;
+    if (this.machine.hasNoSpaceAlarm()) throw new EtcdServerError('noSpace');
+    if (fitsQuota(this.machine.store.sizeBytes(), cost, this.options.quotaBackendBytes)) return;
+    await this.propose({ kind: 'alarm', action: 'activate', memberId: BigInt(this.memberId), alarm: 'NOSPACE' }).catch(() => undefined);
+    throw new EtcdServerError('noSpace');
+  }
+
+  // ---- Plumbing ----
+
+  /**
+   * Our removal was recorded: Raft removes us next. A removed follower may never hear that
+   * its removal committed (the leader stops talking to it), so it stops after a request
+   * timeout; the leader, which proposes the removal, stops when Raft says it is done.
+   */
+  private onRemovalRecorded(): void {
+    if (this.isLeader()) return;
+    this.stopRemoved(this.requestTimeoutMs);
+  }
+
+  private stopRemoved(delayMs: number): void {
+    if (this.stopping || this.removalTimer !== null) return;
+    console.error(`balsa kv ${this.options.name}: the member has been permanently removed from the cluster; stopping`);
+    this.removalTimer = setTimeout(() => void this.stop(), delayMs);
+  }
+
+  /** What this member publishes about itself. */
+  private attributes(): KvCommand {
+    const advertised = this.options.advertiseClientUrls ?? this.boundClientAddresses.map((a) => `http://${a}`);
+    return {
+      kind: 'memberAttributes',
+      id: this.memberId,
+      name: this.options.name,
+      clientUrls: [...advertised],
+      peerUrls: [...(this.options.peerUrls ?? [`http://${this.options.peerAddress}`])],
+      clusterId: this.options.initialClusterState === 'new' ? this.initialClusterId.toString() : null,
+    };
+  }
+
+  /**
+   * Reach each member at the peer URL its record names (`member update` changes it; Raft
+   * knows only the address a member was added with). Only members of Raft's
+   * configuration: Raft drops the others' links itself.
+   */
+  private syncPeerAddresses(): void {
+    if (this.stopping) return;
+    let status;
+    try {
+      status = this.node.status();
+    } catch {
+      return; // not started yet: `start()` syncs once it is
+    }
+    for (const member of [...status.members.voters, ...status.members.learners]) {
+      const url = this.machine.members.get(member.id)?.peerUrls[0];
+      if (member.id === this.memberId || url === undefined) continue;
+      const address = hostPort(url);
+      if (address !== member.address) this.transport.setPeer(member.id, address);
     }
   }
 
@@ -218,198 +358,38 @@ export class KvServer {
     };
   }
 
-  private unary(handler: (request: WireObject) => Promise<WireObject>): grpc.handleUnaryCall<WireObject, WireObject> {
-    return (call, callback) => {
-      handler(call.request).then(
-        (response) => callback(null, response),
-        (error: unknown) => callback(etcdStatus(error)),
-      );
-    };
-  }
-
   private addServices(): void {
     const { services } = loadEtcdProto();
-    this.grpcServer.addService(services.KV, {
-      Range: this.unary((r) => this.range(r)),
-      Put: this.unary(async (r) => {
-        const result = await this.propose({ kind: 'put', request: putOf(r) });
-        if (result.ok && result.kind === 'put') {
-          return { header: this.header(result.response.revision), ...(result.response.prevKv ? wireOpResponse(result.response, (rev) => this.header(rev)).responsePut as WireObject : {}) };
-        }
-        throw new Error('unexpected result');
-      }),
-      DeleteRange: this.unary(async (r) => {
-        const result = await this.propose({ kind: 'deleteRange', request: deleteRangeOf(r) });
-        if (result.ok && result.kind === 'deleteRange') {
-          return wireOpResponse(result.response, (rev) => this.header(rev)).responseDeleteRange as WireObject;
-        }
-        throw new Error('unexpected result');
-      }),
-      Txn: this.unary(async (r) => {
-        const result = await this.propose({ kind: 'txn', request: txnOf(r) });
-        if (result.ok && result.kind === 'txn') return wireOpResponse(result.response, (rev) => this.header(rev)).responseTxn as WireObject;
-        throw new Error('unexpected result');
-      }),
-      Compact: this.unary(async (r) => {
-        const result = await this.propose({ kind: 'compact', revision: Number(r.revision ?? 0) });
-        return { header: this.header(result.ok ? (result as { revision: number }).revision : undefined) };
-      }),
-    });
-    this.grpcServer.addService(services.Watch, { Watch: (call: grpc.ServerDuplexStream<WireObject, WireObject>) => this.watch(call) });
-    this.grpcServer.addService(services.Lease, {
-      LeaseGrant: this.unary((r) => this.leaseGrant(r)),
-      LeaseRevoke: this.unary(async (r) => {
-        await this.propose({ kind: 'leaseRevoke', id: BigInt(String(r.ID ?? '0')) });
-        return { header: this.header() };
-      }),
-      LeaseKeepAlive: (call: grpc.ServerDuplexStream<WireObject, WireObject>) => this.leaseKeepAlive(call),
-      LeaseTimeToLive: this.unary(async (r) => this.leaseTimeToLive(r)),
-      LeaseLeases: this.unary(async () => ({ header: this.header(), leases: this.machine.lessor.leaseIds().map((id) => ({ ID: id.toString() })) })),
-    });
-    this.grpcServer.addService(services.Cluster, {
-      MemberList: this.unary(async () => ({ header: this.header(), members: this.memberList() })),
-    });
-    this.grpcServer.addService(services.Maintenance, {
-      Status: this.unary(async () => {
-        const status = this.node.status();
-        return {
-          header: this.header(),
-          version: ETCD_API_VERSION,
-          dbSize: this.machine.store.sizeBytes(),
-          dbSizeInUse: this.machine.store.sizeBytes(),
-          leader: BigInt(status.leader).toString(),
-          raftIndex: status.commitIndex,
-          raftTerm: status.term,
-          raftAppliedIndex: status.appliedIndex,
-          isLearner: status.members.learners.some((m) => m.id === this.memberId),
-          errors: [],
-        };
-      }),
-      HashKV: this.unary(async (r) => {
-        const result = this.machine.store.hashKv(Number(r.revision ?? 0));
-        return { header: this.header(), hash: result.hash, compactRevision: result.compactRevision };
-      }),
-      Alarm: this.unary(async () => ({
-        header: this.header(),
-        alarms: this.machine.alarms.map((a) => ({ memberID: a.memberId.toString(), alarm: a.alarm })),
-      })),
-    });
+    this.grpcServer.addService(services.KV, kvService(this));
+    this.grpcServer.addService(services.Watch, watchService(this));
+    this.grpcServer.addService(services.Lease, leaseService(this));
+    this.grpcServer.addService(services.Cluster, clusterService(this, this.membership));
+    this.grpcServer.addService(services.Maintenance, maintenanceService(this));
   }
+}
 
-  private memberList(): WireObject[] {
-    const status = this.node.status();
-    const names = new Map(this.options.initialCluster.map((p) => [memberIdOf(p.peerAddress, this.options.initialClusterToken), p.name]));
-    const entry = (isLearner: boolean) => (m: Member) => ({
-      ID: BigInt(m.id).toString(),
-      name: names.get(m.id) ?? '',
-      peerURLs: [`http://${m.address}`],
-      clientURLs: m.id === this.memberId ? this.boundClientAddresses.map((a) => `http://${a}`) : [],
-      isLearner,
-    });
-    return [...status.members.voters.map(entry(false)), ...status.members.learners.map(entry(true))];
-  }
+/** Where a member keeps its id, beside the Raft storage. */
+const MEMBER_ID_FILE = 'balsa-member.json';
 
-  private async range(r: WireObject): Promise<WireObject> {
-    if (r.serializable !== true) await this.linearizable();
-    const response = this.machine.store.range(rangeOf(r), rangeOptionsOf(r));
-    return wireRangeResponse(response, this.header(response.revision));
-  }
-
-  private async leaseGrant(r: WireObject): Promise<WireObject> {
-    const requested = BigInt(String(r.ID ?? '0'));
-    const id = requested === 0n ? this.leaseIds.next() : requested;
-    const ttl = Number(r.TTL ?? 0);
-    validateGrant(id, ttl);
-    const result = await this.propose({ kind: 'leaseGrant', id, ttlSeconds: ttl });
-    if (!result.ok || result.kind !== 'leaseGrant') throw new Error('unexpected result');
-    return { header: this.header(result.revision), ID: result.lease.id.toString(), TTL: result.lease.ttlSeconds, error: '' };
-  }
-
-  private async leaseTimeToLive(r: WireObject): Promise<WireObject> {
-    await this.linearizable();
-    const id = BigInt(String(r.ID ?? '0'));
-    if (!this.machine.lessor.has(id)) return { header: this.header(), ID: id.toString(), TTL: -1, grantedTTL: 0, keys: [] };
-    const keys = r.keys === true ? this.machine.store.keysWithLease(id) : [];
-    if (this.node.status().role !== 'leader') {
-      const granted = this.machine.lessor.snapshot().leases.find((l) => l.id === id)?.ttlSeconds ?? 0;
-      return { header: this.header(), ID: id.toString(), TTL: granted, grantedTTL: granted, keys };
+/**
+ * This member's id: the one its data directory was created with (its peer URL may have
+ * changed since, with `member update`), else the one its peer address gives, recorded.
+ */
+function memberIdOfDataDir(options: KvServerOptions): number {
+  const path = join(options.dataDir, MEMBER_ID_FILE);
+  if (existsSync(path)) {
+    const recorded = JSON.parse(readFileSync(path, 'utf8')) as { id?: unknown };
+    if (typeof recorded.id !== 'number' || !Number.isSafeInteger(recorded.id) || recorded.id <= 0) {
+      throw new Error(`${path}: no valid member id in it`);
     }
-    const ttl = this.machine.lessor.timeToLive(id, false);
-    return { header: this.header(), ID: id.toString(), TTL: ttl.ttlSeconds, grantedTTL: ttl.grantedTtlSeconds, keys };
+    return recorded.id;
   }
+  const id = memberIdOf(options.peerAddress, options.initialClusterToken);
+  writeFileSync(`${path}.tmp`, JSON.stringify({ id }) + '\n');
+  renameSync(`${path}.tmp`, path);
+  return id;
+}
 
-  private leaseKeepAlive(call: grpc.ServerDuplexStream<WireObject, WireObject>): void {
-    call.on('data', (request: WireObject) => {
-      const id = BigInt(String(request.ID ?? '0'));
-      let ttl = 0;
-      try {
-        if (this.node.status().role !== 'leader') {
-          call.destroy(etcdStatus(new EtcdServerError('notLeader')) as unknown as Error);
-          return;
-        }
-        if (this.machine.lessor.has(id)) ttl = this.machine.lessor.renew(id).ttlSeconds;
-      } catch {
-        ttl = 0;
-      }
-      call.write({ header: this.header(), ID: id.toString(), TTL: ttl });
-    });
-    call.on('end', () => call.end());
-    call.on('error', () => undefined);
-  }
-
-  private watch(call: grpc.ServerDuplexStream<WireObject, WireObject>): void {
-    const stream = this.hub.openStream();
-    const drain = (): void => {
-      for (let response = stream.take(); response !== undefined; response = stream.take()) {
-        const fields = watchResponseFields(response);
-        const ok = call.write({
-          header: this.header(fields.revision),
-          watchId: fields.watchId,
-          created: fields.created,
-          canceled: fields.canceled,
-          compactRevision: fields.compactRevision,
-          cancelReason: fields.cancelReason,
-          fragment: fields.fragment,
-          events: fields.events.map(wireEvent),
-        });
-        if (!ok) {
-          call.once('drain', drain);
-          return;
-        }
-      }
-    };
-    stream.onReadable(() => setImmediate(drain));
-    call.on('data', (request: WireObject) => {
-      try {
-        if (request.createRequest) {
-          const c = request.createRequest as WireObject;
-          const filters = Array.isArray(c.filters) ? (c.filters as string[]) : [];
-          stream.create({
-            key: (c.key as Uint8Array | undefined) ?? new Uint8Array(0),
-            rangeEnd: (c.rangeEnd as Uint8Array | undefined) ?? new Uint8Array(0),
-            startRevision: Number(c.startRevision ?? 0),
-            filters: { noPut: filters.includes('NOPUT'), noDelete: filters.includes('NODELETE') },
-            prevKv: c.prevKv === true,
-            progressNotify: c.progressNotify === true,
-            fragment: c.fragment === true,
-            watchId: Number(c.watchId ?? 0),
-          });
-        } else if (request.cancelRequest) {
-          stream.cancel(Number((request.cancelRequest as WireObject).watchId ?? 0));
-        } else if (request.progressRequest) {
-          stream.requestProgress();
-        }
-        drain();
-      } catch (error) {
-        call.destroy(etcdStatus(error) as unknown as Error);
-      }
-    });
-    const close = (): void => stream.close();
-    call.on('end', () => {
-      close();
-      call.end();
-    });
-    call.on('cancelled', close);
-    call.on('error', close);
-  }
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,30 +1,35 @@
 /**
- * The KV's replicated state machine: the MVCC store, the leases and the alarms, changed
- * only by applying `KvCommand`s in log order. A command the data refuses (a compacted
- * revision, an unknown lease) is a result carrying etcd's error, the same on every member,
- * not a failure of the node.
+ * The KV's replicated state machine: the MVCC store, the leases, the alarms and the member
+ * records, changed only by applying `KvCommand`s in log order. A command the data refuses
+ * (a compacted revision, an unknown lease) is a result carrying etcd's error, the same on
+ * every member, not a failure of the node.
+ *
+ * While a NOSPACE alarm is active, writes that would grow the store (a put, a transaction
+ * with a put on either branch, a lease grant) are refused with etcd's "database space
+ * exceeded"; deletes, compactions, revokes and alarm changes still apply (etcd's capped
+ * applier). The alarm is replicated, so every member refuses the same commands.
  */
 import { pack, unpack } from 'msgpackr';
 import type { AppliedEntry, StateMachine } from '../../raft/index.js';
 import { decodeLessorSnapshot, encodeLessorSnapshot, Lessor } from '../lease/index.js';
 import type { GrantedLease } from '../lease/index.js';
 import { MvccStore } from '../mvcc/index.js';
-import type { DeleteRangeResponse, PutResponse, TxnResponse } from '../mvcc/requests.js';
+import type { DeleteRangeResponse, Op, PutResponse, TxnRequest, TxnResponse } from '../mvcc/requests.js';
 import type { RevisionChanges } from '../mvcc/types.js';
 import { decodeCommand } from './commands.js';
-import type { AlarmType, KvCommand } from './commands.js';
+import type { AlarmType, KvCommand, MemberCommandKind } from './commands.js';
+import { etcdFailure } from './etcd-errors.js';
+import type { EtcdFailure } from './etcd-errors.js';
 
-/** An etcd error as the client will see it: a gRPC status code and etcd's exact text. */
-export interface EtcdFailure {
-  readonly grpcCode: number;
-  readonly message: string;
-}
+export type { EtcdFailure } from './etcd-errors.js';
 
 export type CommandResult =
   | { readonly ok: true; readonly kind: 'put'; readonly response: PutResponse }
   | { readonly ok: true; readonly kind: 'deleteRange'; readonly response: DeleteRangeResponse }
   | { readonly ok: true; readonly kind: 'txn'; readonly response: TxnResponse }
-  | { readonly ok: true; readonly kind: 'compact' | 'alarm' | 'leaseCheckpoint'; readonly revision: number }
+  | { readonly ok: true; readonly kind: 'compact' | 'leaseCheckpoint' | 'member'; readonly revision: number }
+  /** `alarms`: the alarm the command activated or deactivated; empty when it changed nothing (etcd's answer). */
+  | { readonly ok: true; readonly kind: 'alarm'; readonly alarms: readonly ActiveAlarm[]; readonly revision: number }
   | { readonly ok: true; readonly kind: 'leaseGrant'; readonly lease: GrantedLease; readonly revision: number }
   | { readonly ok: true; readonly kind: 'leaseRevoke'; readonly revision: number }
   | { readonly ok: false; readonly failure: EtcdFailure; readonly revision: number };
@@ -32,6 +37,18 @@ export type CommandResult =
 export interface ActiveAlarm {
   readonly memberId: bigint;
   readonly alarm: AlarmType;
+}
+
+/** What the cluster knows of a member beside Raft's configuration (etcd's member attributes). */
+export interface MemberRecord {
+  readonly id: number;
+  /** Empty until the member has started and published it. */
+  readonly name: string;
+  readonly peerUrls: readonly string[];
+  /** Empty until the member has started and published them. */
+  readonly clientUrls: readonly string[];
+  /** Added with `--learner` and not promoted since. A voter being added is a Raft learner until it catches up, but not a learner here. */
+  readonly learner: boolean;
 }
 
 export interface KvStateMachineOptions {
@@ -50,8 +67,15 @@ export class KvStateMachine implements StateMachine<CommandResult> {
   store: MvccStore;
   readonly lessor: Lessor;
   alarms: ActiveAlarm[] = [];
+  /** Member records by id (members of Raft's configuration, and some no longer in it until removed). */
+  members = new Map<number, MemberRecord>();
+  /** Ids of removed members: never reused. */
+  removedMemberIds = new Set<number>();
+  /** The cluster's id, once a member of the initial cluster has published it. */
+  clusterId: bigint | null = null;
   private readonly changeListeners = new Set<(changes: RevisionChanges) => void>();
   private readonly restoreListeners = new Set<() => void>();
+  private readonly memberListeners = new Set<(id: number) => void>();
   private unsubscribe: () => void;
 
   constructor(options: KvStateMachineOptions) {
@@ -69,16 +93,30 @@ export class KvStateMachine implements StateMachine<CommandResult> {
       store: this.store.snapshot(),
       lessor: encodeLessorSnapshot(this.lessor.snapshot()),
       alarms: this.alarms.map((a) => ({ memberId: a.memberId.toString(), alarm: a.alarm })),
+      members: [...this.members.values()].sort((a, b) => a.id - b.id),
+      removedMemberIds: [...this.removedMemberIds].sort((a, b) => a - b),
+      clusterId: this.clusterId === null ? null : this.clusterId.toString(),
     });
   }
 
   restore(data: Uint8Array): void {
-    const state = unpack(data) as { store: Uint8Array; lessor: Uint8Array; alarms: { memberId: string; alarm: AlarmType }[] };
+    const state = unpack(data) as {
+      store: Uint8Array;
+      lessor: Uint8Array;
+      alarms: { memberId: string; alarm: AlarmType }[];
+      // Absent from snapshots taken before members were replicated.
+      members?: MemberRecord[];
+      removedMemberIds?: number[];
+      clusterId?: string | null;
+    };
     this.lessor.restore(decodeLessorSnapshot(state.lessor));
     this.unsubscribe();
     this.store = MvccStore.restore(state.store, { leaseExists: (id) => this.lessor.has(id) });
     this.unsubscribe = this.store.onChanges((changes) => this.emitChanges(changes));
     this.alarms = state.alarms.map((a) => ({ memberId: BigInt(a.memberId), alarm: a.alarm }));
+    this.members = new Map((state.members ?? []).map((m) => [m.id, m]));
+    this.removedMemberIds = new Set(state.removedMemberIds ?? []);
+    this.clusterId = state.clusterId === undefined || state.clusterId === null ? null : BigInt(state.clusterId);
     for (const listener of this.restoreListeners) listener();
   }
 
@@ -86,6 +124,17 @@ export class KvStateMachine implements StateMachine<CommandResult> {
   onChanges(listener: (changes: RevisionChanges) => void): () => void {
     this.changeListeners.add(listener);
     return () => this.changeListeners.delete(listener);
+  }
+
+  /** A member's record changed (added, updated, published, promoted, removed). Not called on restore. */
+  onMemberChanged(listener: (id: number) => void): () => void {
+    this.memberListeners.add(listener);
+    return () => this.memberListeners.delete(listener);
+  }
+
+  /** Whether a NOSPACE alarm is active (writes that grow the store are refused). */
+  hasNoSpaceAlarm(): boolean {
+    return this.alarms.some((a) => a.alarm === 'NOSPACE');
   }
 
   /** The whole state was replaced by a snapshot. */
@@ -104,6 +153,7 @@ export class KvStateMachine implements StateMachine<CommandResult> {
   }
 
   private execute(command: KvCommand): CommandResult {
+    if (this.isCapped(command)) return { ok: false, failure: etcdFailure('noSpace'), revision: this.store.revision };
     switch (command.kind) {
       case 'put':
         return { ok: true, kind: 'put', response: this.store.put(command.request) };
@@ -127,16 +177,81 @@ export class KvStateMachine implements StateMachine<CommandResult> {
       case 'leaseCheckpoint':
         for (const { id, remainingTtlSeconds } of command.checkpoints) if (this.lessor.has(id)) this.lessor.checkpoint(id, remainingTtlSeconds);
         return { ok: true, kind: 'leaseCheckpoint', revision: this.store.revision };
-      case 'alarm': {
-        const others = this.alarms.filter((a) => !(a.memberId === command.memberId && a.alarm === command.alarm));
-        this.alarms = command.action === 'activate' ? [...others, { memberId: command.memberId, alarm: command.alarm }] : others;
-        return { ok: true, kind: 'alarm', revision: this.store.revision };
-      }
+      case 'alarm':
+        return { ok: true, kind: 'alarm', alarms: this.applyAlarm(command), revision: this.store.revision };
+      case 'memberAdd':
+      case 'memberRemove':
+      case 'memberUpdate':
+      case 'memberPromote':
+      case 'memberAttributes':
+        this.applyMember(command);
+        return { ok: true, kind: 'member', revision: this.store.revision };
       default: {
         const unknown: never = command;
         throw new Error(`unknown KV command ${JSON.stringify(unknown)}`);
       }
     }
+  }
+
+  /** Whether a NOSPACE alarm refuses `command` (etcd refuses what costs quota). */
+  private isCapped(command: KvCommand): boolean {
+    if (!this.hasNoSpaceAlarm()) return false;
+    return command.kind === 'put' || command.kind === 'leaseGrant' || (command.kind === 'txn' && txnWrites(command.request));
+  }
+
+  /** What changed: the alarm activated or deactivated, none if it already was so (or NONE). */
+  private applyAlarm(command: Extract<KvCommand, { kind: 'alarm' }>): ActiveAlarm[] {
+    if (command.alarm === 'NONE') return [];
+    const matches = (a: ActiveAlarm) => a.memberId === command.memberId && a.alarm === command.alarm;
+    const existing = this.alarms.find(matches);
+    if (command.action === 'activate') {
+      if (existing !== undefined) return [];
+      const alarm = { memberId: command.memberId, alarm: command.alarm };
+      this.alarms = [...this.alarms, alarm];
+      return [alarm];
+    }
+    if (existing === undefined) return [];
+    this.alarms = this.alarms.filter((a) => !matches(a));
+    return [existing];
+  }
+
+  private applyMember(command: Extract<KvCommand, { kind: MemberCommandKind }>): void {
+    const id = command.id;
+    const record = this.members.get(id);
+    switch (command.kind) {
+      case 'memberAdd':
+        this.members.set(id, { id, name: '', peerUrls: [...command.peerUrls], clientUrls: [], learner: command.learner });
+        break;
+      case 'memberRemove':
+        this.members.delete(id);
+        this.removedMemberIds.add(id);
+        break;
+      case 'memberUpdate':
+        if (record === undefined) return;
+        this.members.set(id, { ...record, peerUrls: [...command.peerUrls] });
+        break;
+      case 'memberPromote':
+        if (record === undefined) return;
+        this.members.set(id, { ...record, learner: false });
+        break;
+      case 'memberAttributes':
+        // A removed member that publishes late does not come back.
+        if (this.removedMemberIds.has(id)) return;
+        if (this.clusterId === null && command.clusterId !== null) this.clusterId = BigInt(command.clusterId);
+        this.members.set(id, {
+          id,
+          name: command.name,
+          clientUrls: [...command.clientUrls],
+          peerUrls: record !== undefined && record.peerUrls.length > 0 ? record.peerUrls : [...command.peerUrls],
+          learner: record?.learner ?? false,
+        });
+        break;
+      default: {
+        const unknown: never = command;
+        throw new Error(`unknown member command ${JSON.stringify(unknown)}`);
+      }
+    }
+    for (const listener of this.memberListeners) listener(id);
   }
 
   private newStore(): MvccStore {
@@ -146,6 +261,12 @@ export class KvStateMachine implements StateMachine<CommandResult> {
   private emitChanges(changes: RevisionChanges): void {
     for (const listener of this.changeListeners) listener(changes);
   }
+}
+
+/** Whether a transaction holds a put on either branch, nested ones included. */
+function txnWrites(request: TxnRequest): boolean {
+  const writes = (op: Op): boolean => op.op === 'put' || (op.op === 'txn' && txnWrites(op));
+  return request.success.some(writes) || request.failure.some(writes);
 }
 
 function isEtcdError(error: unknown): error is EtcdError {

@@ -1,0 +1,51 @@
+/**
+ * The KV server's limits and etcd's numbers, in one place (units in the names). The
+ * relationships between them are checked at load.
+ */
+
+/** Room above `--max-request-bytes` for gRPC framing (etcd's grpcOverheadBytes). */
+export const GRPC_OVERHEAD_BYTES = 512 * 1024;
+
+/** etcd's request timeout: 5 s, plus two election timeouts (added by the server from its own). */
+export const BASE_REQUEST_TIMEOUT_MS = 5_000;
+
+/** A member retries publishing its name and client URLs this often until it is applied. */
+export const PUBLISH_RETRY_MS = 1_000;
+
+/** The leader looks for voters being added that have caught up this often. */
+export const PROMOTE_CHECK_INTERVAL_MS = 500;
+
+/** etcd's readiness rule for promoting a learner: its match index is at least this share of the leader's. */
+export const LEARNER_READY_FRACTION = 0.9;
+
+/** A membership change waiting for the one before it (or for a new leader's first entry) retries this often. */
+export const CONF_CHANGE_RETRY_MS = 100;
+
+/** etcd's quota costs (etcdserver/quota.go): a key's metadata, and a lease. */
+export const QUOTA_KV_OVERHEAD_BYTES = 256;
+export const QUOTA_LEASE_OVERHEAD_BYTES = 64;
+
+/** Snapshot stream chunks (etcd sends 32 KiB). */
+export const SNAPSHOT_CHUNK_BYTES = 32 * 1024;
+/** etcdctl recognises the sha256 trailer by the file's size: a multiple of this, plus 32. */
+export const SNAPSHOT_ALIGNMENT_BYTES = 512;
+
+/** etcd's revision-mode auto-compaction checks this often. */
+export const REVISION_COMPACTION_INTERVAL_MS = 5 * 60 * 1000;
+/** Periodic auto-compaction compacts at least this often once the retention is longer (etcd: hourly). */
+export const MAX_PERIODIC_COMPACTION_INTERVAL_MS = 60 * 60 * 1000;
+/** Periodic auto-compaction samples the revision this many times per interval (etcd's retryDivisor). */
+export const PERIODIC_COMPACTION_SAMPLES_PER_INTERVAL = 10;
+
+/** Open gRPC clients to other members' client URLs (one per leader seen; old ones are closed). */
+export const MAX_FORWARDING_CLIENTS = 8;
+
+function check(condition: boolean, what: string): void {
+  if (!condition) throw new Error(`kv/server constants: ${what}`);
+}
+
+check(SNAPSHOT_CHUNK_BYTES % SNAPSHOT_ALIGNMENT_BYTES === 0, 'snapshot chunks must be whole alignment blocks');
+check(LEARNER_READY_FRACTION > 0 && LEARNER_READY_FRACTION <= 1, 'the learner ready fraction is a share');
+check(PROMOTE_CHECK_INTERVAL_MS < BASE_REQUEST_TIMEOUT_MS, 'promotion checks must run well within a request timeout');
+check(CONF_CHANGE_RETRY_MS < BASE_REQUEST_TIMEOUT_MS, 'conf change retries must fit in a request timeout');
+check(MAX_FORWARDING_CLIENTS >= 1, 'forwarding needs a client');

@@ -1,0 +1,74 @@
+/**
+ * Members as `member list` shows them, from Raft's configuration and the replicated
+ * records; the peer URLs etcd accepts in `member add`; etcd's rule for a learner ready to
+ * be promoted; and etcd's quota costs.
+ */
+import type { NodeStatus } from '../../../raft/index.js';
+import { checkPeerUrls, isLearnerReady, memberIdOf, memberViews } from '../../../kv/server/members.js';
+import type { MemberRecord } from '../../../kv/server/kv-state-machine.js';
+import { fitsQuota, putCost, txnCost } from '../../../kv/server/quota.js';
+
+function status(overrides: Partial<NodeStatus> = {}): NodeStatus {
+  return {
+    id: 1,
+    role: 'leader',
+    term: 2,
+    leader: 1,
+    commitIndex: 100,
+    appliedIndex: 100,
+    lastIndex: 100,
+    members: { voters: [{ id: 1, address: '127.0.0.1:2380' }, { id: 3, address: '127.0.0.1:2382' }], learners: [{ id: 2, address: '127.0.0.1:2381' }], votersOutgoing: [] },
+    progress: [
+      { id: 1, match: 100, next: 101, state: 'replicate', recentActive: true },
+      { id: 2, match: 95, next: 96, state: 'replicate', recentActive: true },
+      { id: 3, match: 10, next: 11, state: 'probe', recentActive: false },
+    ],
+    ...overrides,
+  };
+}
+
+const record = (id: number, learner: boolean, name = ''): MemberRecord => ({ id, name, peerUrls: [`http://h${id}:2380`], clientUrls: name === '' ? [] : [`http://h${id}:2379`], learner });
+
+test('member views: records win over Raft addresses, by id; a voter being added is no learner to the user', () => {
+  const records = new Map([
+    [1, record(1, false, 'one')],
+    [2, record(2, false)],
+  ]);
+  expect(memberViews(status(), records)).toEqual([
+    { id: 1, name: 'one', peerUrls: ['http://h1:2380'], clientUrls: ['http://h1:2379'], isLearner: false },
+    { id: 2, name: '', peerUrls: ['http://h2:2380'], clientUrls: [], isLearner: false },
+    { id: 3, name: '', peerUrls: ['http://127.0.0.1:2382'], clientUrls: [], isLearner: false },
+  ]);
+  expect(memberViews(status(), new Map([[2, record(2, true)]]))[1]).toMatchObject({ id: 2, isLearner: true });
+});
+
+test('peer URLs must be http://host:port', () => {
+  expect(checkPeerUrls(['http://127.0.0.1:2380', 'http://[::1]:2380'])).toEqual(['http://127.0.0.1:2380', 'http://[::1]:2380']);
+  for (const bad of [[], ['127.0.0.1:2380'], ['https://a:1'], ['http://a'], ['http://a:1/path'], ['not a url']]) {
+    expect(() => checkPeerUrls(bad)).toThrow('etcdserver: given member URLs are invalid');
+  }
+});
+
+test('a learner is ready once its match index is at least 90% of the leader’s', () => {
+  expect(isLearnerReady(status(), 2)).toBe(true);
+  expect(isLearnerReady(status(), 3)).toBe(false);
+  expect(isLearnerReady(status({ progress: null }), 2)).toBe(false);
+  expect(isLearnerReady(status(), 4)).toBe(false);
+});
+
+test('member ids are 52-bit, stable, and differ with the peer address or the token', () => {
+  const id = memberIdOf('127.0.0.1:2380', 'token');
+  expect(Number.isSafeInteger(id) && id > 0 && id < 2 ** 52).toBe(true);
+  expect(memberIdOf('127.0.0.1:2380', 'token')).toBe(id);
+  expect(memberIdOf('127.0.0.1:2381', 'token')).not.toBe(id);
+  expect(memberIdOf('127.0.0.1:2380', 'other')).not.toBe(id);
+});
+
+test('quota costs are etcd’s: 256 bytes per key besides its bytes; a transaction costs its dearer branch', () => {
+  const put = (key: string, value: string) => ({ op: 'put' as const, key: Buffer.from(key), value: Buffer.from(value) });
+  expect(putCost(put('k', 'vv'))).toBe(259);
+  expect(txnCost({ compare: [], success: [put('a', 'b'), { op: 'txn', compare: [], success: [put('c', 'd')], failure: [] }], failure: [put('e', 'ffff')] })).toBe(516);
+  expect(fitsQuota(1000, 259, 1260)).toBe(true);
+  expect(fitsQuota(1001, 259, 1260)).toBe(false);
+  expect(fitsQuota(5000, 0, 1260)).toBe(true);
+});
