@@ -20,6 +20,7 @@ import {
   LeadershipLostError,
   NodeStoppedError,
   NotLeaderError,
+  ProposalDroppedError,
   RaftError,
   RequestTimeoutError,
   TooManyRequestsError,
@@ -334,7 +335,10 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     });
   }
 
-  /** Add a non-voting member that receives the log (call on the leader). */
+  /**
+   * Add a non-voting member that receives the log (call on the leader). Membership calls
+   * wait for an earlier change to be applied (one at a time), up to the request timeout.
+   */
   addLearner(id: NodeId, address: string): Promise<void> {
     return this.changeMembership({ type: 'add-learner', node: id }, address);
   }
@@ -428,10 +432,29 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       return Promise.reject(new InvalidArgumentError(`member id ${change.node} must be a positive integer`));
     }
     if (change.type === 'add-learner' && address === '') return Promise.reject(new InvalidArgumentError('a new member needs an address'));
-    if (this.raw !== null && this.role !== 'leader') return Promise.reject(new NotLeaderError(this.leader));
-    return this.request('conf-change', (id) =>
-      this.core().proposeConfChange({ changes: [change], context: encodeConfContext({ address, id }) }),
-    ) as Promise<void>;
+    return this.proposeConfChangeWhenFree(change, address, Date.now() + this.requestTimeoutMs);
+  }
+
+  /**
+   * One membership change at a time (thesis §4.1), and none before a new leader has
+   * applied an entry of its term: while the core refuses for that reason, wait a tick and
+   * try again, until the request timeout. Any other refusal is the caller's.
+   */
+  private async proposeConfChangeWhenFree(change: ConfChangeSingle, address: string, deadline: number): Promise<void> {
+    for (;;) {
+      if (this.raw !== null && this.role !== 'leader') throw new NotLeaderError(this.leader);
+      try {
+        await this.request('conf-change', (id) =>
+          this.core().proposeConfChange({ changes: [change], context: encodeConfContext({ address, id }) }),
+        );
+        return;
+      } catch (error) {
+        const pending = error instanceof ProposalDroppedError && error.reason === 'conf-change-pending';
+        if (!pending) throw error;
+        if (Date.now() >= deadline) throw new RequestTimeoutError(this.requestTimeoutMs);
+        await new Promise((resolve) => setTimeout(resolve, this.tickMs));
+      }
+    }
   }
 
   /** Settle a pending request: with a result, or an error. */

@@ -127,3 +127,15 @@ describe('RaftNode: leadership', () => {
     await sleep(10);
   });
 });
+
+describe('RaftNode: one membership change at a time', () => {
+  test('a change made while another is still being applied waits for it instead of failing', async () => {
+    cluster = await new NodeCluster([1, 2, 3]).start();
+    const leader = await cluster.leader();
+    await cluster.startNode(4, joining());
+    await cluster.startNode(5, joining());
+    // Not awaited one by one: the second finds the first pending in the core.
+    await Promise.all([leader.addLearner(4, MemoryNetwork.addressOf(4)), leader.addLearner(5, MemoryNetwork.addressOf(5))]);
+    expect(leader.status().members.learners.map((m) => m.id)).toEqual([4, 5]);
+  });
+});
