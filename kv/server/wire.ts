@@ -144,7 +144,8 @@ export function wireOpResponse(response: OpResponse, header: (revision: number) 
         responseTxn: {
           header: header(response.revision),
           succeeded: response.succeeded,
-          responses: response.responses.map((r) => wireOpResponse(r, header)),
+          // etcd fills only the revision in the headers of a transaction's inner responses.
+          responses: response.responses.map((r) => wireOpResponse(r, (revision) => ({ revision }))),
         },
       };
     default: {
