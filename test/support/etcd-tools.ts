@@ -532,3 +532,25 @@ if (typeof afterAll === 'function') {
     for (const child of liveChildren) child.kill('SIGKILL');
   });
 }
+
+/** etcdctl against one member (or several): the raw result, stdout of a success, or a checked failure. */
+export function etcdctlAt(etcdctl: string) {
+  const endpointsOf = (target: string | readonly string[]) => (typeof target === 'string' ? [target] : target);
+  const ctl = (target: string | readonly string[], ...args: string[]) => runEtcdctl(etcdctl, args, { endpoints: endpointsOf(target) });
+  return {
+    ctl,
+    /** stdout of a command that must succeed. */
+    async out(target: string | readonly string[], ...args: string[]): Promise<string> {
+      const result = await ctl(target, ...args);
+      if (result.code !== 0) throw new Error(`etcdctl ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
+      return result.stdout;
+    },
+    /** A command that must fail, saying `message` on stderr. */
+    async fails(target: string | readonly string[], args: string[], message: string | RegExp): Promise<void> {
+      const result = await ctl(target, ...args);
+      expect(result.code).not.toBe(0);
+      if (typeof message === 'string') expect(result.stderr).toContain(message);
+      else expect(result.stderr).toMatch(message);
+    },
+  };
+}

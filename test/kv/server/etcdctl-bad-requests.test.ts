@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeWithTools, requireTool, runEtcdctl } from '../../support/etcd-tools.js';
+import { describeWithTools, requireTool, etcdctlAt } from '../../support/etcd-tools.js';
 import { startKvCluster } from '../../support/kv-cluster.js';
 import type { KvCluster } from '../../support/kv-cluster.js';
 
@@ -18,18 +18,7 @@ interface EndpointStatus {
 describeWithTools(requireTool('etcdctl'), 'bad requests get etcd’s errors and change nothing', (etcdctl) => {
   let dir: string;
   let cluster: KvCluster;
-  const ctl = (endpoint: string, ...args: string[]) => runEtcdctl(etcdctl, args, { endpoints: [endpoint] });
-  const out = async (endpoint: string, ...args: string[]) => {
-    const result = await ctl(endpoint, ...args);
-    if (result.code !== 0) throw new Error(`etcdctl ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-    return result.stdout;
-  };
-  const fails = async (endpoint: string, args: string[], message: string | RegExp) => {
-    const result = await ctl(endpoint, ...args);
-    expect(result.code).not.toBe(0);
-    if (typeof message === 'string') expect(result.stderr).toContain(message);
-    else expect(result.stderr).toMatch(message);
-  };
+  const { ctl, out, fails } = etcdctlAt(etcdctl);
   const status = async (endpoint: string) => (JSON.parse(await out(endpoint, 'endpoint', 'status', '-w', 'json')) as EndpointStatus[])[0]!.Status;
   /** The revision as this member sees it, without needing a leader. */
   const localRevision = async (endpoint: string) =>

@@ -11,7 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../../raft/testing/process-cluster.js';
-import { describeWithTools, requireTool, runEtcdctl } from '../../support/etcd-tools.js';
+import { describeWithTools, requireTool, etcdctlAt } from '../../support/etcd-tools.js';
 import { startKvCluster } from '../../support/kv-cluster.js';
 import type { KvCluster, PlannedMember } from '../../support/kv-cluster.js';
 
@@ -40,17 +40,7 @@ async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000): Promi
 describeWithTools(requireTool('etcdctl'), 'cluster membership through etcdctl', (etcdctl) => {
   let dir: string;
   let cluster: KvCluster;
-  const ctl = (endpoint: string, ...args: string[]) => runEtcdctl(etcdctl, args, { endpoints: [endpoint] });
-  const out = async (endpoint: string, ...args: string[]) => {
-    const result = await ctl(endpoint, ...args);
-    if (result.code !== 0) throw new Error(`etcdctl ${args.join(' ')} exited ${result.code}: ${result.stderr}`);
-    return result.stdout;
-  };
-  const fails = async (endpoint: string, args: string[], message: string) => {
-    const result = await ctl(endpoint, ...args);
-    expect(result.code).not.toBe(0);
-    expect(result.stderr).toContain(message);
-  };
+  const { out, fails } = etcdctlAt(etcdctl);
   const list = async (endpoint: string): Promise<ListedMember[]> =>
     (await out(endpoint, 'member', 'list'))
       .trim()
