@@ -231,6 +231,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private confState: ConfState | null = null;
   private leader: NodeId = NONE;
   private role: Role = 'follower';
+  private term = 0;
   private appliedIndex = 0;
   private snapshotIndex = 0;
   private removed = false;
@@ -272,7 +273,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
         heartbeatTicks: this.options.heartbeatTicks,
         applied: this.snapshotIndex,
       });
-      this.confState = this.raw.status().config;
+      const initial = this.raw.status();
+      this.confState = initial.config;
+      this.term = initial.term;
       await this.transport.start({
         onMessages: (messages) => this.receive(messages),
         onUnreachable: (peer) => this.raw?.reportUnreachable(peer),
@@ -376,6 +379,29 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.core().transferLeadership(to);
     this.schedule();
     await this.waitFor(() => this.leader === to, this.requestTimeoutMs);
+  }
+
+  /**
+   * The leader this node knows of (0: none), as of the last Ready handled. Cheap, for
+   * per-request checks; `status()` builds the whole picture.
+   */
+  currentLeader(): NodeId {
+    return this.leader;
+  }
+
+  /** This node's role, as of the last Ready handled (cheap; see `currentLeader`). */
+  currentRole(): Role {
+    return this.role;
+  }
+
+  /** The current term, as of the last Ready handled (cheap; see `currentLeader`). */
+  currentTerm(): number {
+    return this.term;
+  }
+
+  /** Whether the configuration in force has this node as a learner (cheap; see `currentLeader`). */
+  isLearner(): boolean {
+    return this.confState?.learners.includes(this.id) ?? false;
   }
 
   status(): NodeStatus {
@@ -596,10 +622,11 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (ready.snapshot !== null) await this.installSnapshot(ready.snapshot);
     // 1. Durable before anything that depends on it is sent.
     if (ready.entries.length > 0 || ready.hardState !== null) await this.storage.save(ready.entries, ready.hardState);
+    if (ready.hardState !== null) this.term = ready.hardState.term;
     this.noteOwnEntries(ready.entries);
     // 2. Send.
     if (ready.messages.length > 0) this.transport.send(ready.messages);
-    if (ready.softState !== null) this.onSoftState(ready.softState.leader, ready.softState.role, ready.hardState?.term ?? raw.status().term);
+    if (ready.softState !== null) this.onSoftState(ready.softState.leader, ready.softState.role, this.term);
     // 3. Apply.
     const confEntries = await this.applyEntries(ready.committedEntries);
     // 4. Reads.

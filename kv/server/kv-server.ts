@@ -214,7 +214,7 @@ export class KvServer implements KvServerContext {
       clusterId: this.clusterId().toString(),
       memberId: BigInt(this.memberId).toString(),
       revision,
-      raftTerm: this.node.status().term,
+      raftTerm: this.node.currentTerm(),
     };
   }
 
@@ -257,7 +257,7 @@ export class KvServer implements KvServerContext {
   async waitForLeader(deadlineMs: number): Promise<number> {
     for (;;) {
       if (this.stopping) throw new EtcdServerError('stopped');
-      const leader = this.node.status().leader;
+      const leader = this.node.currentLeader();
       if (leader !== 0) return leader;
       if (Date.now() + this.options.tickMs > deadlineMs) throw new EtcdServerError('timeout');
       await sleep(this.options.tickMs);
@@ -276,11 +276,11 @@ export class KvServer implements KvServerContext {
   }
 
   isLeader(): boolean {
-    return this.node.status().role === 'leader';
+    return this.node.currentRole() === 'leader';
   }
 
   isLearner(): boolean {
-    const raftLearner = this.node.status().members.learners.some((m) => m.id === this.memberId);
+    const raftLearner = this.node.isLearner();
     return raftLearner && (this.machine.members.get(this.memberId)?.learner ?? true);
   }
 

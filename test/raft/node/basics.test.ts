@@ -22,6 +22,11 @@ describe('RaftNode: proposals', () => {
     expect(second).toEqual({ index: first.index + 1, previous: '1' });
     await cluster.appliedEverywhere(second.index);
     for (const machine of cluster.machines.values()) expect(machine.values.get('x')).toBe('2');
+    // The cheap accessors agree with the full status.
+    for (const node of cluster.nodes.values()) {
+      const status = node.status();
+      expect([node.currentLeader(), node.currentRole(), node.currentTerm(), node.isLearner()]).toEqual([status.leader, status.role, status.term, false]);
+    }
   });
 
   test('a proposal on a follower is forwarded to the leader and resolves on the follower with its own result', async () => {
