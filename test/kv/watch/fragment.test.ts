@@ -1,39 +1,23 @@
 /**
- * Sizes and fragments. Event sizes are checked against protobufjs encoding the same
- * messages (a schema written here, after etcd's mvccpb/etcdserverpb field numbers);
+ * Sizes and fragments. Event sizes are checked against the server's own encoding of a
+ * WatchResponse (etcd's schema from proto/etcd, events converted by kv/server/wire.ts);
  * splitting follows etcd's rule (whole below the limit or with one event; otherwise
  * fragments under the limit, at least one event each, `fragment` on all but the last);
  * only watchers that asked get fragments.
  */
-import protobuf from 'protobufjs';
-
 import type { KvEvent } from '../../../kv/mvcc/types.js';
 import { splitIntoFragments } from '../../../kv/watch/fragment.js';
 import { eventFieldBytes, RESPONSE_OVERHEAD_BYTES, responseBytes, WatchHub } from '../../../kv/watch/index.js';
 import { varintBytes } from '../../../kv/watch/wire-size.js';
+import { loadEtcdProto } from '../../../kv/server/etcd-proto.js';
+import { wireEvent } from '../../../kv/server/wire.js';
 import { bytes, drain, FakeStore } from './fake-store.js';
 
-const schema = protobuf.parse(`
-  syntax = "proto3";
-  message KeyValue { bytes key = 1; int64 create_revision = 2; int64 mod_revision = 3; int64 version = 4; bytes value = 5; int64 lease = 6; }
-  message Event { enum EventType { PUT = 0; DELETE = 1; } EventType type = 1; KeyValue kv = 2; KeyValue prev_kv = 3; }
-  message Events { repeated Event events = 11; }
-`).root;
-const Events = schema.lookupType('Events');
+const etcd = loadEtcdProto();
 
+/** Bytes of a WatchResponse carrying only these events, as the server encodes them (its field 11). */
 function encodedEventsBytes(events: readonly KvEvent[]): number {
-  const toMessage = (kv: KvEvent['kv']) => ({
-    key: kv.key,
-    createRevision: kv.createRevision,
-    modRevision: kv.modRevision,
-    version: kv.version,
-    value: kv.value,
-    lease: kv.lease.toString(),
-  });
-  const message = Events.fromObject({
-    events: events.map((e) => ({ type: e.type === 'put' ? 0 : 1, kv: toMessage(e.kv), ...(e.prevKv === null ? {} : { prevKv: toMessage(e.prevKv) }) })),
-  });
-  return Events.encode(message).finish().length;
+  return etcd.encode('etcdserverpb.WatchResponse', { events: events.map(wireEvent) }).length;
 }
 
 function event(key: string, valueBytes: number, revision: number, options: { lease?: bigint; delete?: boolean; prev?: boolean } = {}): KvEvent {

@@ -133,6 +133,9 @@ describe('snapshot transfer flow control (§7)', () => {
     for (let i = 0; i < 3; i++) transfer.tick(3);
     expect(transfer.takeChunks().map((c) => c.offset)).toEqual([4, 8]);
     expect(transfer.onAck(8)).toBe(true);
+    // Progress starts the count of idle timeouts afresh: one more stale refusal, then a
+    // single timeout, resends from the acknowledged offset again, not from the refusal.
+    expect(transfer.onGap(0)).toBe(false);
     for (let i = 0; i < 3; i++) transfer.tick(3);
     expect(transfer.takeChunks().map((c) => c.offset)).toEqual([8, 12]);
   });
