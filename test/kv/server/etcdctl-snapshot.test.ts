@@ -9,7 +9,9 @@
  *   versions, create and mod revisions at every revision from the compaction point on,
  *   refuses older ones as compacted, is at the same revision, holds the same history
  *   (its HashKV is the hash of the file's `key` bucket), and has the same leases with
- *   the same keys attached.
+ *   the same keys attached;
+ * - and the reverse: a snapshot etcd saves of that data reads with Balsa's bbolt reader,
+ *   its records and leases byte for byte those Balsa wrote.
  *
  * And the bbolt writer's files in general — overflow pages, a tall tree, inline and empty
  * buckets — pass real bbolt's check, with the hash etcdctl computes.
@@ -168,6 +170,16 @@ describeWithTools(etcdTools(), 'snapshot save from a Balsa member, read by etcd�
         expect(await lease(real)).toEqual(await lease(endpoint));
       }
       expect((JSON.parse(await out(real, 'lease', 'timetolive', withKeys, '--keys', '-w', 'json')) as { keys: string[] }).keys).toHaveLength(2);
+
+      // The reverse: etcd's own snapshot of the restored data reads with Balsa's reader
+      // (free pages, no freelist written), and holds the records and leases Balsa wrote.
+      const etcdFile = join(dir, 'from-etcd.db');
+      await out(real, 'snapshot', 'save', etcdFile);
+      const etcdDb = readBoltFile(await readFile(etcdFile));
+      expect(etcdDb.problems).toEqual([]);
+      const contents = (of: BoltDatabase, name: string) => of.buckets.find((b) => b.name.toString() === name)!.entries.map((e) => [e.key.toString('hex'), e.value.toString('hex')]);
+      expect(contents(etcdDb, 'key')).toEqual(contents(db, 'key'));
+      expect(contents(etcdDb, 'lease')).toEqual(contents(db, 'lease'));
     } finally {
       await restored.stop();
     }
