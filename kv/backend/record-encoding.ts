@@ -17,15 +17,23 @@ type Field =
   | { readonly number: number; readonly varint: number | bigint }
   | { readonly number: number; readonly bytes: Uint8Array };
 
+/** One per record kept, so written out field by field (no field list to build and filter). */
 export function encodeKeyValue(kv: KeyValue): Buffer {
-  return encodeMessage([
-    { number: 1, bytes: kv.key },
-    { number: 2, varint: kv.createRevision },
-    { number: 3, varint: kv.modRevision },
-    { number: 4, varint: kv.version },
-    { number: 5, bytes: kv.value },
-    { number: 6, varint: kv.lease },
-  ]);
+  const size =
+    bytesFieldSize(kv.key) +
+    varintFieldSize(kv.createRevision) +
+    varintFieldSize(kv.modRevision) +
+    varintFieldSize(kv.version) +
+    bytesFieldSize(kv.value) +
+    varintFieldSize(kv.lease);
+  const out = Buffer.allocUnsafe(size);
+  let at = writeBytesField(out, 0, 1, kv.key);
+  at = writeVarintField(out, at, 2, kv.createRevision);
+  at = writeVarintField(out, at, 3, kv.modRevision);
+  at = writeVarintField(out, at, 4, kv.version);
+  at = writeBytesField(out, at, 5, kv.value);
+  writeVarintField(out, at, 6, kv.lease);
+  return out;
 }
 
 /** What a delete writes: a KeyValue with only the key. */
@@ -50,29 +58,39 @@ export function encodeAlarmMember(memberId: bigint, alarm: number): Buffer {
 }
 
 function encodeMessage(fields: readonly Field[]): Buffer {
-  const present = fields.filter((f) => ('bytes' in f ? f.bytes.byteLength > 0 : f.varint !== 0 && f.varint !== 0n));
   let size = 0;
-  for (const field of present) {
-    size += varintBytes(tag(field));
-    size += 'bytes' in field ? varintBytes(field.bytes.byteLength) + field.bytes.byteLength : varintBytes(field.varint);
-  }
+  for (const field of fields) size += 'bytes' in field ? bytesFieldSize(field.bytes) : varintFieldSize(field.varint);
   const out = Buffer.allocUnsafe(size);
   let at = 0;
-  for (const field of present) {
-    at = writeVarint(out, at, tag(field));
-    if ('bytes' in field) {
-      at = writeVarint(out, at, field.bytes.byteLength);
-      out.set(field.bytes, at);
-      at += field.bytes.byteLength;
-    } else {
-      at = writeVarint(out, at, field.varint);
-    }
-  }
+  for (const field of fields) at = 'bytes' in field ? writeBytesField(out, at, field.number, field.bytes) : writeVarintField(out, at, field.number, field.varint);
   return out;
 }
 
-function tag(field: Field): number {
-  return field.number * 8 + ('bytes' in field ? WIRE_BYTES : WIRE_VARINT);
+/** Field numbers here are below 16: every tag is one byte. Zero values take no bytes. */
+function bytesFieldSize(bytes: Uint8Array): number {
+  return bytes.byteLength === 0 ? 0 : 1 + varintBytes(bytes.byteLength) + bytes.byteLength;
+}
+
+function varintFieldSize(value: number | bigint): number {
+  return isZero(value) ? 0 : 1 + varintBytes(value);
+}
+
+function writeBytesField(out: Buffer, at: number, number: number, bytes: Uint8Array): number {
+  if (bytes.byteLength === 0) return at;
+  at = writeVarint(out, at, number * 8 + WIRE_BYTES);
+  at = writeVarint(out, at, bytes.byteLength);
+  out.set(bytes, at);
+  return at + bytes.byteLength;
+}
+
+function writeVarintField(out: Buffer, at: number, number: number, value: number | bigint): number {
+  if (isZero(value)) return at;
+  at = writeVarint(out, at, number * 8 + WIRE_VARINT);
+  return writeVarint(out, at, value);
+}
+
+function isZero(value: number | bigint): boolean {
+  return value === 0 || value === 0n;
 }
 
 /** A negative number is its 64-bit two's complement (ten bytes), as Go encodes an int64. */

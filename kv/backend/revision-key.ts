@@ -16,13 +16,21 @@ export interface RevisionKey {
   readonly tombstone: boolean;
 }
 
+/** `main` and `sub` are safe integers ≥ 0 (written as two 32-bit halves each: no BigInt per record). */
 export function encodeRevisionKey(main: number, sub: number, tombstone = false): Buffer {
-  const key = Buffer.alloc(REVISION_KEY_BYTES + (tombstone ? 1 : 0));
-  key.writeBigUInt64BE(BigInt(main), 0);
+  const key = Buffer.allocUnsafe(REVISION_KEY_BYTES + (tombstone ? 1 : 0));
+  writeUint64(key, 0, main);
   key[8] = SEPARATOR;
-  key.writeBigUInt64BE(BigInt(sub), 9);
+  writeUint64(key, 9, sub);
   if (tombstone) key[REVISION_KEY_BYTES] = TOMBSTONE_MARK;
   return key;
+}
+
+const TWO_TO_32 = 2 ** 32;
+
+function writeUint64(out: Buffer, at: number, value: number): void {
+  out.writeUInt32BE(Math.floor(value / TWO_TO_32), at);
+  out.writeUInt32BE(value % TWO_TO_32, at + 4);
 }
 
 /** Throws `EtcdBackendError` for anything that is not a revision key. */

@@ -164,10 +164,16 @@ class TreeReader {
     const header = this.header(pageId, what);
     if (header === null) return;
     if (header.id !== pageId) this.problems.push(`page ${pageId}: its header says page ${header.id}`);
+    let seen = false;
     for (let i = 0; i <= header.overflow; i++) {
-      if (this.reachable.has(pageId + i)) this.problems.push(`page ${pageId + i}: multiple references`);
+      if (this.reachable.has(pageId + i)) {
+        this.problems.push(`page ${pageId + i}: multiple references`);
+        seen = true;
+      }
       this.reachable.add(pageId + i);
     }
+    // A page met twice is not read twice: a branch that points back up would never end.
+    if (seen) return;
     if (this.freed.has(pageId)) this.problems.push(`page ${pageId}: reachable freed`);
     if ((pageId + header.overflow + 1) * this.meta.pageSizeBytes > this.file.byteLength || pageId + header.overflow >= this.meta.pageCount) {
       this.problems.push(`page ${pageId}: out of bounds: ${this.meta.pageCount}`);

@@ -220,6 +220,15 @@ describe('the reader finds what bbolt’s check finds', () => {
     expect(readBoltFile(grown).problems).toEqual([`page ${db.meta.pageCount}: unreachable unfreed`]);
   });
 
+  test('a branch that points back at itself is reported, not followed forever', () => {
+    const bytes = sound();
+    const [branch] = nodes(bytes).filter((n) => !n.leaf);
+    bytes.writeBigUInt64LE(BigInt(branch!.id), branch!.id * 4096 + 16 + 8); // its first child: itself
+    const problems = readBoltFile(bytes).problems;
+    expect(problems).toContain(`page ${branch!.id}: multiple references`);
+    expect(problems.some((p) => p.endsWith('unreachable unfreed'))).toBe(true); // the leaf it no longer reaches
+  });
+
   test('a leaf with its keys swapped, and a page of the wrong type', () => {
     const bytes = sound();
     const [first] = nodes(bytes).filter((n) => n.leaf && n.header.count > 2);
