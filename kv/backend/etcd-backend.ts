@@ -23,6 +23,7 @@
  */
 import { planBoltFile } from './bolt/index.js';
 import type { BoltBucketSource, BoltEntry, BoltFile, BoltFileOptions } from './bolt/index.js';
+import type { LessorSnapshotLease } from '../lease/index.js';
 import type { RevisionRecord } from '../mvcc/index.js';
 import { encodeRevisionKey } from './revision-key.js';
 import { encodeAlarmMember, encodeKeyValue, encodeLease, encodeTombstone } from './record-encoding.js';
@@ -53,13 +54,6 @@ export const ETCD_META_KEYS = {
 /** etcdserverpb.AlarmType's numbers. */
 const ALARM_NUMBERS = { NOSPACE: 1, CORRUPT: 2 } as const;
 
-export interface EtcdBackendLease {
-  readonly id: bigint;
-  readonly ttlSeconds: number;
-  /** The checkpointed remaining TTL; 0 for none. */
-  readonly remainingTtlSeconds: number;
-}
-
 export interface EtcdBackendMember {
   readonly id: number;
   readonly name: string;
@@ -76,7 +70,8 @@ export interface EtcdBackendState {
   readonly compactRevision: number;
   /** Every kept MVCC record in revision order (iterated more than once: a `RecordView`). */
   readonly records: Iterable<RevisionRecord>;
-  readonly leases: readonly EtcdBackendLease[];
+  /** With the checkpointed remaining TTL (0 for none), as the lessor's snapshot has them. */
+  readonly leases: readonly LessorSnapshotLease[];
   readonly alarms: readonly { readonly memberId: bigint; readonly alarm: keyof typeof ALARM_NUMBERS }[];
   readonly members: readonly EtcdBackendMember[];
   readonly removedMemberIds: readonly number[];

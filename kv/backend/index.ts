@@ -3,7 +3,7 @@
  * (`bolt/`) in etcd's bucket layout (`etcd-backend.ts`). Named exports only.
  */
 export { planEtcdBackendFile, etcdBackendBuckets, memberJson, ETCD_BUCKETS, ETCD_META_KEYS } from './etcd-backend.js';
-export type { EtcdBackendState, EtcdBackendLease, EtcdBackendMember } from './etcd-backend.js';
+export type { EtcdBackendState, EtcdBackendMember } from './etcd-backend.js';
 export { encodeRevisionKey, decodeRevisionKey, REVISION_KEY_BYTES } from './revision-key.js';
 export type { RevisionKey } from './revision-key.js';
 export { encodeKeyValue, encodeTombstone, encodeLease, encodeAlarmMember } from './record-encoding.js';
