@@ -117,6 +117,12 @@ describeWithTools(etcdTools(), 'snapshot save from a Balsa member, read by etcdâ
     const status = JSON.parse(await out(endpoint, 'snapshot', 'status', file, '-w', 'json')) as SnapshotStatus;
     expect(status).toEqual({ ...statusOf(db), revision });
     expect(status.totalSize).toBe(body.byteLength);
+    // Every key alive at the compaction point (its version then), the 103 changes since
+    // (a put, a delete, a hundred deletes, a put); then consistent_index and the two
+    // compaction revisions, the two leases, the cluster version, the member, authRevision.
+    const aliveAtCompaction = (JSON.parse(await out(endpoint, 'get', '', '--from-key', `--rev=${compactAt}`, '--keys-only', '-w', 'json')) as GetJson).count!;
+    expect(aliveAtCompaction).toBe(106);
+    expect(status.totalKey).toBe(aliveAtCompaction + 103 + 3 + 2 + 1 + 1 + 1);
 
     // Restore, and start a real etcd on the result.
     const restored: RealEtcd = await startRealEtcd({
