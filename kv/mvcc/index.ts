@@ -5,6 +5,8 @@
 export { MvccStore, INITIAL_REVISION } from './store.js';
 export type { MvccStoreOptions, ChangesListener, HashKvResult } from './store.js';
 export { DEFAULT_MAX_TXN_OPS } from './request-checks.js';
+export { RecordView } from './record-view.js';
+export type { RevisionRecord } from './record-view.js';
 export { keyInterval, intervalContains, keyString } from './key-bytes.js';
 export type { KeyInterval, KeyString } from './key-bytes.js';
 export {

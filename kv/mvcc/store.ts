@@ -28,6 +28,7 @@ import type { KeyString } from './key-bytes.js';
 import { KeyIndex } from './key-index.js';
 import { LeaseAttachments } from './lease-attachments.js';
 import { shapeRange } from './range.js';
+import { RecordView } from './record-view.js';
 import {
   checkDeleteRequest,
   checkPutRequest,
@@ -227,6 +228,15 @@ export class MvccStore {
   /** Approximate memory held by keys, values and their versions, in bytes (for quota and status). */
   sizeBytes(): number {
     return this.index.sizeBytes;
+  }
+
+  /**
+   * Every record kept (versions and tombstones not compacted away) in revision order, as
+   * of now: what etcd's backend holds in its `key` bucket. Cheap to take; later writes and
+   * compactions do not change it.
+   */
+  records(): RecordView {
+    return RecordView.take(this.index, this.history, this.compacted);
   }
 
   /** Everything, deterministically encoded: equal stores give equal bytes. */

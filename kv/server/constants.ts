@@ -2,6 +2,10 @@
  * The KV server's limits and etcd's numbers, in one place (units in the names). The
  * relationships between them are checked at load.
  */
+import { DEFAULT_PAGE_SIZE_BYTES } from '../backend/bolt/index.js';
+
+/** The etcd API version Balsa speaks (what Status reports, and the cluster version a snapshot records). */
+export const ETCD_API_VERSION = '3.4.0';
 
 /** Room above `--max-request-bytes` for gRPC framing (etcd's grpcOverheadBytes). */
 export const GRPC_OVERHEAD_BYTES = 512 * 1024;
@@ -44,7 +48,7 @@ function check(condition: boolean, what: string): void {
   if (!condition) throw new Error(`kv/server constants: ${what}`);
 }
 
-check(SNAPSHOT_CHUNK_BYTES % SNAPSHOT_ALIGNMENT_BYTES === 0, 'snapshot chunks must be whole alignment blocks');
+check(DEFAULT_PAGE_SIZE_BYTES % SNAPSHOT_ALIGNMENT_BYTES === 0, 'a snapshot file of whole pages must be recognisable by its size');
 check(LEARNER_READY_FRACTION > 0 && LEARNER_READY_FRACTION <= 1, 'the learner ready fraction is a share');
 check(PROMOTE_CHECK_INTERVAL_MS < BASE_REQUEST_TIMEOUT_MS, 'promotion checks must run well within a request timeout');
 check(CONF_CHANGE_RETRY_MS < BASE_REQUEST_TIMEOUT_MS, 'conf change retries must fit in a request timeout');

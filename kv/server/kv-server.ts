@@ -42,7 +42,7 @@ import { leaseService } from './services/lease-service.js';
 import { maintenanceService } from './services/maintenance-service.js';
 import { watchService } from './services/watch-service.js';
 
-export { ETCD_API_VERSION } from './services/maintenance-service.js';
+export { ETCD_API_VERSION } from './constants.js';
 export { clusterIdOf, memberIdOf } from './members.js';
 export type { KvPeer, KvServerOptions } from './server-options.js';
 

@@ -12,7 +12,8 @@
  * - `startRealEtcd({ members })` starts a real etcd of 1 or 3 members on free 127.0.0.1
  *   ports in a temporary directory, waits until every member is healthy, and `stop()` kills
  *   every process and removes the directory. Whatever a test leaves running is killed when
- *   its file ends (and on process exit).
+ *   its file ends (and on process exit). `prepareDataDir` fills a member's data directory
+ *   before it starts (`etcdctl snapshot restore`).
  *
  * `BALSA_KEEP_ETCD_DIRS=1` keeps the directories (data and logs) for a post-mortem.
  */
@@ -303,6 +304,22 @@ export interface RealEtcdOptions {
   readonly dir?: string;
   /** Extra flags given to every member (e.g. `--quota-backend-bytes=...`). */
   readonly extraArgs?: readonly string[];
+  /**
+   * Runs before each member starts, with its (not yet existing) data directory and the
+   * cluster's bootstrap flags: e.g. `etcdctl snapshot restore` into it, so that the member
+   * starts on restored data.
+   */
+  readonly prepareDataDir?: (member: MemberBootstrap) => Promise<void>;
+}
+
+/** What `etcdctl snapshot restore` must be told for a member to start on its output. */
+export interface MemberBootstrap {
+  readonly name: string;
+  readonly dataDir: string;
+  readonly peerUrl: string;
+  /** `name=peerUrl,...` of every member. */
+  readonly initialCluster: string;
+  readonly clusterToken: string;
 }
 
 export interface RealEtcdMember {
@@ -381,6 +398,7 @@ export class RealEtcd {
       const peerUrl = peerUrls[i]!;
       const dataDir = join(this.rootDir, `${name}-${attempt}.etcd`);
       const logFile = join(this.rootDir, `${name}-${attempt}.log`);
+      await options.prepareDataDir?.({ name, dataDir, peerUrl, initialCluster, clusterToken: token });
       const args = [
         `--name=${name}`,
         `--data-dir=${dataDir}`,

@@ -1,8 +1,8 @@
 /**
  * etcd's Maintenance service: Status, Alarm (list, activate, deactivate, through Raft),
  * Defragment (nothing to do for an in-memory store: it answers OK), Hash and HashKV,
- * Snapshot (the state machine's snapshot, in the stream etcdctl's `snapshot save`
- * expects: see `snapshot-file.ts`) and MoveLeader (on the leader, as etcd requires).
+ * Snapshot (the state as etcd's backend database, streamed as etcd streams it: see
+ * `etcd-snapshot.ts`) and MoveLeader (on the leader, as etcd requires).
  */
 import * as grpc from '@grpc/grpc-js';
 import { RaftError, RequestTimeoutError } from '../../../raft/index.js';
@@ -11,13 +11,11 @@ import { int64ToBigInt, int64ToNumber } from '../etcd-proto.js';
 import type { Int64Value, WireObject } from '../etcd-proto.js';
 import { etcdStatus, EtcdServerError, fromRaftError } from '../etcd-errors.js';
 import type { ActiveAlarm } from '../kv-state-machine.js';
-import { encodeSnapshotFile, snapshotResponses } from '../snapshot-file.js';
+import { ETCD_API_VERSION } from '../constants.js';
+import { snapshotFileOf, snapshotResponses } from '../etcd-snapshot.js';
 import { revisionAfter } from '../server-context.js';
 import type { KvServerContext } from '../server-context.js';
 import { unary } from './handlers.js';
-
-/** The etcd API version Balsa speaks (what Status reports). */
-export const ETCD_API_VERSION = '3.4.0';
 
 const ALARM_TYPES: readonly AlarmType[] = ['NONE', 'NOSPACE', 'CORRUPT'];
 
@@ -78,13 +76,20 @@ function snapshot(context: KvServerContext, call: grpc.ServerWritableStream<Wire
     return;
   }
   const header = context.header();
-  const responses = snapshotResponses(encodeSnapshotFile(context.machine.snapshot()));
+  let responses: Generator<WireObject>;
+  // Pages are made as the client drains the stream (at most a chunk, or one large node, at a time).
   const send = (): void => {
-    for (let next = responses.next(); !next.done; next = responses.next()) {
-      if (!call.write({ header, ...next.value })) {
-        call.once('drain', send);
-        return;
+    try {
+      responses ??= snapshotResponses(snapshotFileOf(context.machine, context.node.status().appliedIndex));
+      for (let next = responses.next(); !next.done; next = responses.next()) {
+        if (!call.write({ header, ...next.value })) {
+          call.once('drain', send);
+          return;
+        }
       }
+    } catch (error) {
+      call.destroy(etcdStatus(error) as unknown as Error);
+      return;
     }
     call.end();
   };
