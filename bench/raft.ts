@@ -22,6 +22,7 @@ import { parseArgs } from 'node:util';
 import type { RaftCell, RaftCellResult, RaftRunSettings } from './raft-cell.js';
 import { runInProcessCell } from './raft-in-process.js';
 import { runProcessesCell } from './raft-processes.js';
+import { roundedSummary } from './support/latency-histogram.js';
 import { UsageError, integerFlag, integerListFlag, numberFlag } from './support/cli-args.js';
 import { commandLine, defaultResultsDir, describeMachine, machineLine, resultStem, round2, writeResultFile } from './support/results-file.js';
 import type { MachineDescription } from './support/results-file.js';
@@ -161,15 +162,7 @@ async function run(options: RaftBenchOptions, command: string): Promise<RaftBenc
       ...cell,
       commitsPerS: round2(cell.commitsPerS),
       measuredS: round2(cell.measuredS),
-      latencyMs: {
-        count: cell.latencyMs.count,
-        p50: round3(cell.latencyMs.p50),
-        p99: round3(cell.latencyMs.p99),
-        p999: round3(cell.latencyMs.p999),
-        min: round3(cell.latencyMs.min),
-        max: round3(cell.latencyMs.max),
-        mean: round3(cell.latencyMs.mean),
-      },
+      latencyMs: roundedSummary(cell.latencyMs),
     })),
     goal:
       options.mode === 'in-process' && atGoal.length > 0
@@ -177,8 +170,6 @@ async function run(options: RaftBenchOptions, command: string): Promise<RaftBenc
         : null,
   };
 }
-
-const round3 = (value: number) => Math.round(value * 1000) / 1000;
 
 async function main(argv: readonly string[]): Promise<number> {
   let options: RaftBenchOptions;

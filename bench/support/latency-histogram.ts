@@ -55,18 +55,22 @@ export class LatencyHistogram {
   }
 
   /**
-   * The latency at quantile `q` (0 < q ≤ 1) by nearest rank: the bucket holding the
-   * ⌈q·count⌉-th smallest latency, as its geometric middle clamped to [min, max].
+   * The latency at quantile `q` (0 < q ≤ 1) by nearest rank: the ⌈q·count⌉-th smallest
+   * latency. The smallest and the largest are known exactly; any other is the geometric
+   * middle of its bucket, clamped to [min, max].
    */
   quantile(q: number): number {
     if (!(q > 0 && q <= 1)) throw new RangeError(`quantile ${q} is not in (0, 1]`);
     if (this.total === 0) return 0;
     const rank = Math.ceil(q * this.total);
+    if (rank <= 1) return this.minMs;
+    if (rank >= this.total) return this.maxMs;
     let seen = 0;
-    for (let i = 0; i < BUCKET_COUNT; i++) {
+    for (let i = 0; i < BUCKET_COUNT - 1; i++) {
       seen += this.counts[i]!;
       if (seen >= rank) return Math.min(this.maxMs, Math.max(this.minMs, middleOf(i)));
     }
+    // The last bucket has no upper bound: what lands there is beyond the range, shown as the maximum.
     return this.maxMs;
   }
 
@@ -94,4 +98,10 @@ function bucketOf(latencyMs: number): number {
 function middleOf(i: number): number {
   if (i === 0) return 0.0005;
   return 2 ** ((i - 0.5) / BUCKETS_PER_DOUBLING) / 1000;
+}
+
+/** `summary` with every latency rounded to microseconds (for JSON and reports). */
+export function roundedSummary(summary: LatencySummary): LatencySummary {
+  const us = (ms: number) => Math.round(ms * 1000) / 1000;
+  return { count: summary.count, p50: us(summary.p50), p99: us(summary.p99), p999: us(summary.p999), min: us(summary.min), max: us(summary.max), mean: us(summary.mean) };
 }

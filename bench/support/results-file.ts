@@ -36,11 +36,15 @@ export function machineLine(machine: MachineDescription): string {
   return `${machine.cpuModel}, ${machine.cores} cores, ${gib} GiB, node ${machine.node}, ${machine.platform}, load ${machine.loadAverage.join(' ')}`;
 }
 
-/** `bench/results/` of this checkout (from `dist/bench/support/` or `bench/support/`). */
-export function defaultResultsDir(): string {
+/** The checkout this module belongs to (from `dist/bench/support/` or `bench/support/`). */
+export function repositoryRoot(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const root = here.split(/[\\/]/).includes('dist') ? resolve(here, '..', '..', '..') : resolve(here, '..', '..');
-  return join(root, 'bench', 'results');
+  return here.split(/[\\/]/).includes('dist') ? resolve(here, '..', '..', '..') : resolve(here, '..', '..');
+}
+
+/** `bench/results/` of this checkout. */
+export function defaultResultsDir(): string {
+  return join(repositoryRoot(), 'bench', 'results');
 }
 
 /** The file name stem of a run started at `startedAt` (an ISO time). */

@@ -244,3 +244,16 @@ export function trackChild(child: ChildProcess): void {
 export function killTrackedChildren(): void {
   for (const live of liveChildren) live.kill('SIGKILL');
 }
+
+/** SIGTERM every tracked child still running, then SIGKILL those still there after `graceMs`. */
+export async function stopTrackedChildren(graceMs: number): Promise<void> {
+  const children = [...liveChildren];
+  const exits = children.map((child) => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve()))));
+  for (const child of children) child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const graceOver = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+  await Promise.race([Promise.all(exits), graceOver]);
+  clearTimeout(timer);
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await Promise.all(exits);
+}

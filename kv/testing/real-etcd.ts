@@ -243,7 +243,7 @@ function isHealthy(clientUrl: string): Promise<boolean> {
 
 const openClusters = new Set<RealEtcd>();
 
-/** Stop every cluster started here and not stopped yet. */
-export async function stopOpenRealEtcds(): Promise<void> {
-  await Promise.all([...openClusters].map((cluster) => cluster.stop()));
+/** Stop every cluster started here and not stopped yet (see `RealEtcd.stop` for `signal`). */
+export async function stopOpenRealEtcds(signal: 'SIGTERM' | 'SIGKILL' = 'SIGKILL'): Promise<void> {
+  await Promise.all([...openClusters].map((cluster) => cluster.stop(signal)));
 }
