@@ -37,12 +37,13 @@ import { WORKLOADS, kvChartSvg, kvMarkdownReport, kvTextReport, ratiosOf } from 
 import type { KvBenchResult, KvCellResult, KvTargetRun, Workload } from './kv-report.js';
 import { TARGET_LABELS, TARGET_NAMES, startBalsaTarget, startEtcdTarget } from './kv-targets.js';
 import type { KvTarget, TargetName } from './kv-targets.js';
-import { UsageError, choiceListFlag, integerFlag, integerListFlag, numberFlag } from './support/cli-args.js';
+import { COMMON_FLAGS, UsageError, choiceListFlag, commonSettings, integerFlag, integerListFlag, parseOrExplain } from './support/cli-args.js';
+import type { CommonSettings } from './support/cli-args.js';
 import { runClosedLoop } from './support/closed-loop.js';
 import { onInterrupt, withCleanup } from './support/interrupts.js';
 import { roundedSummary } from './support/latency-histogram.js';
 import { maxPeakRssBytes, resetPeakRss, totalCpuSeconds } from './support/proc-stats.js';
-import { commandLine, defaultResultsDir, describeMachine, machineLine, repositoryRoot, resultStem, round2, writeResultFile } from './support/results-file.js';
+import { commandLine, describeMachine, machineLine, repositoryRoot, resultStem, round2, writeResultFile } from './support/results-file.js';
 
 const USAGE =
   'usage: npm run bench:kv -- [--concurrency 1,16,64,256,1024] [--connections N] [--workloads put,get] [--targets balsa,etcd] ' +
@@ -56,61 +57,51 @@ const FILL_ATTEMPTS = 3;
 /** After an interrupt, etcdctl and other children get this long after SIGTERM. */
 const CHILD_STOP_GRACE_MS = 5_000;
 
-interface KvBenchOptions {
+interface KvBenchOptions extends CommonSettings {
   readonly concurrency: readonly number[];
   readonly connections: number;
   readonly workloads: readonly Workload[];
   readonly targets: readonly TargetName[];
-  readonly warmupMs: number;
-  readonly durationMs: number;
   readonly keys: number;
   readonly valueBytes: number;
   readonly checkPerf: readonly CheckPerfLoad[];
   readonly etcd: string | undefined;
   readonly etcdctl: string | undefined;
-  readonly resultsDir: string;
 }
 
 function parseCli(argv: readonly string[]): KvBenchOptions {
   const { values } = parseArgs({
     args: [...argv],
     options: {
+      ...COMMON_FLAGS,
       concurrency: { type: 'string' },
       connections: { type: 'string' },
       workloads: { type: 'string' },
       targets: { type: 'string' },
-      'duration-s': { type: 'string' },
-      'warmup-s': { type: 'string' },
       keys: { type: 'string' },
       'value-bytes': { type: 'string' },
       'check-perf': { type: 'string' },
       etcd: { type: 'string' },
       etcdctl: { type: 'string' },
-      quick: { type: 'boolean' },
-      'results-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
-  if (values.help) throw new UsageError('');
-  const quick = values.quick ?? false;
+  const common = commonSettings(values);
   const workloads = choiceListFlag('workloads', values.workloads, WORKLOADS, WORKLOADS);
   const targets = choiceListFlag('targets', values.targets, TARGET_NAMES, TARGET_NAMES);
   if (workloads.length === 0) throw new UsageError('--workloads must name at least one workload');
   if (targets.length === 0) throw new UsageError('--targets must name at least one system');
   return {
+    ...common,
     concurrency: integerListFlag('concurrency', values.concurrency, [1, 16, 64, 256, 1024], 1),
     connections: integerFlag('connections', values.connections, 16, 1),
     workloads,
     targets,
-    durationMs: numberFlag('duration-s', values['duration-s'], quick ? 1 : 5, 0.1) * 1000,
-    warmupMs: numberFlag('warmup-s', values['warmup-s'], quick ? 0.25 : 1, 0) * 1000,
-    keys: integerFlag('keys', values.keys, quick ? 1000 : 10_000, 1),
+    keys: integerFlag('keys', values.keys, common.quick ? 1000 : 10_000, 1),
     valueBytes: integerFlag('value-bytes', values['value-bytes'], 256, 0),
-    checkPerf: choiceListFlag('check-perf', values['check-perf'], quick ? [] : ['s', 'm', 'l'], CHECK_PERF_LOADS),
+    checkPerf: choiceListFlag('check-perf', values['check-perf'], common.quick ? [] : ['s', 'm', 'l'], CHECK_PERF_LOADS),
     etcd: values.etcd,
     etcdctl: values.etcdctl,
-    resultsDir: values['results-dir'] ?? defaultResultsDir(),
   };
 }
 
@@ -292,15 +283,8 @@ async function run(options: KvBenchOptions, command: string): Promise<KvBenchRes
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  let options: KvBenchOptions;
-  try {
-    options = parseCli(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError) && !(error instanceof TypeError)) throw error;
-    if (error.message !== '') console.error(error.message);
-    console.error(USAGE);
-    return 2;
-  }
+  const options = parseOrExplain(argv, parseCli, USAGE);
+  if (options === null) return 2;
   const result = await run(options, commandLine('bench:kv', 'dist/bench/kv.js', argv));
   const stem = resultStem('kv', result.startedAt);
   const machine = machineLine(result.machine);

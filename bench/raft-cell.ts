@@ -3,6 +3,7 @@
  * many bytes) and what was measured in it; shared by the in-process and the multi-process
  * runners and by `raft.ts`, which sweeps the matrix.
  */
+import type { ClosedLoopResult } from './support/closed-loop.js';
 import type { LatencySummary } from './support/latency-histogram.js';
 
 export interface RaftCell {
@@ -35,4 +36,19 @@ export interface RaftCellResult extends RaftCell {
    * of the harness: the commits counted were replicated, not merely acknowledged).
    */
   readonly convergedAtIndex: number;
+}
+
+/** A cell's result from its load and what the runner observed around it. */
+export function cellResult(cell: RaftCell, load: ClosedLoopResult, leaderChanges: number, convergedAtIndex: number): RaftCellResult {
+  return {
+    ...cell,
+    commits: load.ops,
+    commitsPerS: load.opsPerS,
+    errors: load.errors,
+    errorKinds: load.errorKinds,
+    measuredS: load.measuredS,
+    latencyMs: load.latencyMs,
+    leaderChanges,
+    convergedAtIndex,
+  };
 }

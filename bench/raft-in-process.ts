@@ -11,6 +11,7 @@ import type { AppliedEntry, StateMachine } from '../raft/node.js';
 import { RaftNode } from '../raft/node.js';
 import { MemoryStorage } from '../raft/storage/memory-storage.js';
 import { MemoryNetwork } from '../raft/transport/memory-transport.js';
+import { cellResult } from './raft-cell.js';
 import type { RaftCell, RaftCellResult, RaftRunSettings } from './raft-cell.js';
 import { runClosedLoop } from './support/closed-loop.js';
 
@@ -116,17 +117,7 @@ export async function runInProcessCell(cell: RaftCell, settings: RaftRunSettings
     });
     const convergedAtIndex = await converged(nodes, machines);
     if (failures.length > 0) throw failures[0]!;
-    return {
-      ...cell,
-      commits: load.ops,
-      commitsPerS: load.opsPerS,
-      errors: load.errors,
-      errorKinds: load.errorKinds,
-      measuredS: load.measuredS,
-      latencyMs: load.latencyMs,
-      leaderChanges,
-      convergedAtIndex,
-    };
+    return cellResult(cell, load, leaderChanges, convergedAtIndex);
   } finally {
     await Promise.all(nodes.map((node) => node.stop()));
   }

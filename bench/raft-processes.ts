@@ -9,6 +9,7 @@
 import { ClusterClient } from '../raft/testing/cluster-client.js';
 import { JsonHttpClient } from '../raft/testing/http-json.js';
 import { ProcessCluster } from '../raft/testing/process-cluster.js';
+import { cellResult } from './raft-cell.js';
 import type { RaftCell, RaftCellResult, RaftRunSettings } from './raft-cell.js';
 import { runClosedLoop } from './support/closed-loop.js';
 import { withCleanup } from './support/interrupts.js';
@@ -70,16 +71,6 @@ export async function runProcessesCell(cell: RaftCell, settings: RaftRunSettings
       },
     });
     const convergence = await client.waitConverged(cluster.runningIds(), CONVERGE_TIMEOUT_MS);
-    return {
-      ...cell,
-      commits: load.ops,
-      commitsPerS: load.opsPerS,
-      errors: load.errors,
-      errorKinds: load.errorKinds,
-      measuredS: load.measuredS,
-      latencyMs: load.latencyMs,
-      leaderChanges,
-      convergedAtIndex: convergence.appliedIndex,
-    };
+    return cellResult(cell, load, leaderChanges, convergence.appliedIndex);
   });
 }

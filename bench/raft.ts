@@ -23,8 +23,9 @@ import type { RaftCell, RaftCellResult, RaftRunSettings } from './raft-cell.js';
 import { runInProcessCell } from './raft-in-process.js';
 import { runProcessesCell } from './raft-processes.js';
 import { roundedSummary } from './support/latency-histogram.js';
-import { UsageError, integerFlag, integerListFlag, numberFlag } from './support/cli-args.js';
-import { commandLine, defaultResultsDir, describeMachine, machineLine, resultStem, round2, writeResultFile } from './support/results-file.js';
+import { COMMON_FLAGS, commonSettings, integerFlag, integerListFlag, parseOrExplain } from './support/cli-args.js';
+import { commandLine, describeMachine, machineLine, resultStem, round2, writeResultFile } from './support/results-file.js';
+import type { CommonSettings } from './support/cli-args.js';
 import type { MachineDescription } from './support/results-file.js';
 import { formatFigure, textTable } from './support/text-table.js';
 
@@ -37,11 +38,10 @@ export const RAFT_GOAL = { proposers: 256, commitsPerS: 1_000_000 } as const;
 
 export type RaftMode = 'in-process' | 'processes';
 
-interface RaftBenchOptions extends RaftRunSettings {
+interface RaftBenchOptions extends RaftRunSettings, CommonSettings {
   readonly mode: RaftMode;
   readonly proposers: readonly number[];
   readonly payloadBytes: readonly number[];
-  readonly resultsDir: string;
 }
 
 export interface RaftBenchResult {
@@ -69,30 +69,23 @@ function parseCli(argv: readonly string[]): RaftBenchOptions {
   const { values } = parseArgs({
     args: [...argv],
     options: {
+      ...COMMON_FLAGS,
       processes: { type: 'boolean' },
       proposers: { type: 'string' },
       'payload-bytes': { type: 'string' },
-      'duration-s': { type: 'string' },
-      'warmup-s': { type: 'string' },
       size: { type: 'string' },
       'tick-ms': { type: 'string' },
-      quick: { type: 'boolean' },
-      'results-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
-  if (values.help) throw new UsageError('');
-  const quick = values.quick ?? false;
+  const common = commonSettings(values);
   return {
+    ...common,
     mode: values.processes ? 'processes' : 'in-process',
     proposers: integerListFlag('proposers', values.proposers, [1, 16, 256, 1024], 1),
     payloadBytes: integerListFlag('payload-bytes', values['payload-bytes'], [128, 1024], 0),
-    durationMs: numberFlag('duration-s', values['duration-s'], quick ? 1 : 5, 0.1) * 1000,
-    warmupMs: numberFlag('warmup-s', values['warmup-s'], quick ? 0.25 : 1, 0) * 1000,
     size: integerFlag('size', values.size, 3, 1),
     tickMs: values['tick-ms'] === undefined ? undefined : integerFlag('tick-ms', values['tick-ms'], 100, 1),
-    resultsDir: values['results-dir'] ?? defaultResultsDir(),
   };
 }
 
@@ -172,15 +165,8 @@ async function run(options: RaftBenchOptions, command: string): Promise<RaftBenc
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  let options: RaftBenchOptions;
-  try {
-    options = parseCli(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError) && !(error instanceof TypeError)) throw error;
-    if (error.message !== '') console.error(error.message);
-    console.error(USAGE);
-    return 2;
-  }
+  const options = parseOrExplain(argv, parseCli, USAGE);
+  if (options === null) return 2;
   const result = await run(options, commandLine('bench:raft', 'dist/bench/raft.js', argv));
   const file = writeResultFile(options.resultsDir, resultStem(`raft-${result.mode}`, result.startedAt), 'json', `${JSON.stringify(result, null, 2)}\n`);
   console.log(report(result, file));

@@ -1,8 +1,10 @@
 /**
- * The command-line pieces every benchmark shares: numbers and lists of numbers checked
+ * The command-line pieces every benchmark shares: the flags of every run (`--duration-s`,
+ * `--warmup-s`, `--quick`, `--results-dir`, `--help`), and numbers and lists checked
  * against a minimum, refused with a `UsageError` that names the flag (the benchmark then
  * prints its usage and exits 2).
  */
+import { defaultResultsDir } from './results-file.js';
 
 export class UsageError extends Error {}
 
@@ -37,4 +39,52 @@ export function choiceListFlag<T extends string>(name: string, text: string | un
     if (!(allowed as readonly string[]).includes(value)) throw new UsageError(`--${name} takes ${allowed.join(', ')} (comma-separated) or none, got ${value}`);
   }
   return [...new Set(values as T[])];
+}
+
+/**
+ * `parse(argv)`, or null once a bad command line (a `UsageError`, or `parseArgs`'s
+ * `TypeError` for an unknown flag) has been explained on stderr with `usage`: the
+ * benchmark then exits 2. `--help` is a `UsageError` without a message: the usage alone.
+ */
+export function parseOrExplain<T>(argv: readonly string[], parse: (argv: readonly string[]) => T, usage: string): T | null {
+  try {
+    return parse(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError) && !(error instanceof TypeError)) throw error;
+    if (error.message !== '') console.error(error.message);
+    console.error(usage);
+    return null;
+  }
+}
+
+/** `parseArgs` options of the flags every benchmark takes; spread them into its own. */
+export const COMMON_FLAGS = {
+  'duration-s': { type: 'string' },
+  'warmup-s': { type: 'string' },
+  quick: { type: 'boolean' },
+  'results-dir': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** What the common flags say: the window of each cell and where results go. */
+export interface CommonSettings {
+  /** `--quick`: a short run for smoke tests and trying a change. */
+  readonly quick: boolean;
+  /** Measured window per cell: `--duration-s` (default 5 s, 1 s with `--quick`). */
+  readonly durationMs: number;
+  /** Warm-up per cell: `--warmup-s` (default 1 s, 0.25 s with `--quick`). */
+  readonly warmupMs: number;
+  readonly resultsDir: string;
+}
+
+/** The common flags' values (throws the `--help` `UsageError`). */
+export function commonSettings(values: { 'duration-s'?: string; 'warmup-s'?: string; quick?: boolean; 'results-dir'?: string; help?: boolean }): CommonSettings {
+  if (values.help) throw new UsageError('');
+  const quick = values.quick ?? false;
+  return {
+    quick,
+    durationMs: numberFlag('duration-s', values['duration-s'], quick ? 1 : 5, 0.1) * 1000,
+    warmupMs: numberFlag('warmup-s', values['warmup-s'], quick ? 0.25 : 1, 0) * 1000,
+    resultsDir: values['results-dir'] ?? defaultResultsDir(),
+  };
 }

@@ -1,9 +1,11 @@
 /**
  * A closed-loop load: `workers` concurrent loops, each issuing one operation, waiting for
- * it, and issuing the next, for a warm-up and then a measured window. Only operations that
- * complete inside the window count, and the throughput is their number over the window's
- * measured length; workers stop issuing when the window closes and the run ends once the
- * operations still in flight have finished (they are not counted).
+ * it, and issuing the next, for a warm-up and then a measured window. The window opens
+ * when the warm-up time is over and every worker has finished at least one operation
+ * (under a heavy load the first answers can take longer than the warm-up). Only
+ * operations that complete inside the window count, and the throughput is their number
+ * over the window's measured length; workers stop issuing when the window closes and the
+ * run ends once the operations still in flight have finished (they are not counted).
  *
  * Latency is taken per operation with `process.hrtime.bigint()`. A failed operation is
  * counted by its error's name and message (the first few kinds are kept) and its worker
@@ -53,19 +55,28 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
   let openedAt = 0n;
   let closedAt = 0n;
 
-  const windowClosed = new Promise<void>((resolve) => {
+  let warmupOver = false;
+  let warmedWorkers = 0;
+  let closeWindow!: () => void;
+  const windowClosed = new Promise<void>((resolve) => (closeWindow = resolve));
+  // The window opens once the warm-up time is over and every worker has finished its first
+  // operation (its connection is up, its first request served): a steady state, not a ramp.
+  const maybeOpenWindow = () => {
+    if (phase !== 'warmup' || !warmupOver || warmedWorkers < options.workers) return;
+    options.onWindowOpen?.();
+    openedAt = process.hrtime.bigint();
+    phase = 'measuring';
     setTimeout(() => {
-      options.onWindowOpen?.();
-      openedAt = process.hrtime.bigint();
-      phase = 'measuring';
-      setTimeout(() => {
-        closedAt = process.hrtime.bigint();
-        phase = 'done';
-        options.onWindowClose?.();
-        resolve();
-      }, options.durationMs);
-    }, options.warmupMs);
-  });
+      closedAt = process.hrtime.bigint();
+      phase = 'done';
+      options.onWindowClose?.();
+      closeWindow();
+    }, options.durationMs);
+  };
+  setTimeout(() => {
+    warmupOver = true;
+    maybeOpenWindow();
+  }, options.warmupMs);
 
   const countError = (error: unknown) => {
     errors++;
@@ -77,13 +88,19 @@ export async function runClosedLoop(options: ClosedLoopOptions): Promise<ClosedL
   const worker = async (index: number): Promise<void> => {
     for (let seq = 0; phase !== 'done'; seq++) {
       const began = process.hrtime.bigint();
+      let failed = false;
       try {
         await options.operation(index, seq);
         if (phase === 'measuring') histogram.record(Number(process.hrtime.bigint() - began) / 1e6);
       } catch (error) {
         if (phase === 'measuring') countError(error);
-        await sleep(ERROR_PAUSE_MS);
+        failed = true;
       }
+      if (seq === 0) {
+        warmedWorkers++;
+        maybeOpenWindow();
+      }
+      if (failed) await sleep(ERROR_PAUSE_MS);
     }
   };
 

@@ -19,9 +19,10 @@ export function textTable(headers: readonly string[], rows: readonly (readonly s
   return [line(headers, true), ...rows.map((row) => line(row, false))].join('\n');
 }
 
-/** A Markdown table; a column whose cells are all figures is right-aligned. */
+/** A Markdown table; a column whose cells are all figures (or empty) is right-aligned. */
 export function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
-  const align = headers.map((_, i) => (rows.length > 0 && rows.every((row) => isFigure(row[i] ?? '')) ? '---:' : '---'));
+  const figures = (i: number) => rows.some((row) => (row[i] ?? '') !== '') && rows.every((row) => (row[i] ?? '') === '' || isFigure(row[i]!));
+  const align = headers.map((_, i) => (figures(i) ? '---:' : '---'));
   const line = (cells: readonly string[]) => `| ${cells.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`;
   return [line(headers), line(align), ...rows.map(line)].join('\n');
 }

@@ -15,7 +15,7 @@ describe('runClosedLoop', () => {
     const result = await runClosedLoop({
       workers: 4,
       warmupMs: 20,
-      durationMs: 100,
+      durationMs: 300,
       operation: async () => {
         started++;
         await tick();
@@ -39,7 +39,7 @@ describe('runClosedLoop', () => {
     const result = await runClosedLoop({
       workers: 2,
       warmupMs: 0,
-      durationMs: 60,
+      durationMs: 500,
       operation: async (worker, seq) => {
         await tick();
         if (worker === 1) throw new TypeError(`bad ${seq % 2 === 0 ? 'even' : 'odd'}\nsecond line`);
@@ -52,18 +52,45 @@ describe('runClosedLoop', () => {
   });
 
   it('keeps at most 8 error kinds, the rest as "other"', async () => {
+    // 12 workers failing with messages of their own, for a second: far more than 8 kinds.
     const result = await runClosedLoop({
-      workers: 1,
+      workers: 12,
       warmupMs: 0,
-      durationMs: 150,
-      operation: async (_worker, seq) => {
+      durationMs: 1000,
+      operation: async (worker, seq) => {
         await tick();
-        throw new Error(`failure ${seq}`);
+        throw new Error(`failure ${worker}-${seq}`);
       },
     });
     expect(result.errors).toBeGreaterThan(8);
     expect(Object.keys(result.errorKinds)).toHaveLength(9);
     expect(result.errorKinds.other).toBe(result.errors - 8);
+    expect(result.ops).toBe(0);
+  });
+
+  it('opens the window only once every worker has finished its first operation, however long the warm-up', async () => {
+    const events: string[] = [];
+    let releaseSlow!: () => void;
+    const slow = new Promise<void>((resolve) => (releaseSlow = resolve));
+    // Worker 2's first operation lasts until well after the warm-up time.
+    setTimeout(() => releaseSlow(), 80);
+    const result = await runClosedLoop({
+      workers: 3,
+      warmupMs: 5,
+      durationMs: 30,
+      operation: async (worker, seq) => {
+        if (worker === 2 && seq === 0) {
+          await slow;
+          events.push('slow first done');
+          return;
+        }
+        await tick();
+      },
+      onWindowOpen: () => events.push('open'),
+      onWindowClose: () => events.push('close'),
+    });
+    expect(events).toEqual(['slow first done', 'open', 'close']);
+    expect(result.ops).toBeGreaterThan(0);
   });
 
   it('refuses a worker count that is not a positive integer', async () => {

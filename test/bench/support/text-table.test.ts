@@ -10,6 +10,8 @@ describe('text tables', () => {
 
   it('writes Markdown, right-aligning columns of figures and escaping pipes', () => {
     expect(markdownTable(['system', 'ops/s'], [['a|b', '12'], ['c', '3.5']])).toBe(['| system | ops/s |', '| --- | ---: |', '| a\\|b | 12 |', '| c | 3.5 |'].join('\n'));
+    // Empty cells do not stop a column of figures from being one; a column of nothing is text.
+    expect(markdownTable(['errors', 'note'], [['0', ''], ['', '']]).split('\n')[1]).toBe('| ---: | --- |');
   });
 
   it('formats figures: thousands separated, small ones to four significant digits, missing as a dash', () => {
