@@ -17,11 +17,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import { loadEtcdProto } from '../../../kv/server/etcd-proto.js';
 import type { WireObject } from '../../../kv/server/etcd-proto.js';
 import { describeWithTools, etcdctlAt, requireTool, spawnEtcdctl } from '../../support/etcd-tools.js';
 import type { BackgroundEtcdctl } from '../../support/etcd-tools.js';
+import { etcdGrpcClients } from '../../support/etcd-grpc.js';
+import type { EtcdGrpcClients, Unary } from '../../support/etcd-grpc.js';
 import { startKvCluster } from '../../support/kv-cluster.js';
 import type { KvCluster } from '../../support/kv-cluster.js';
 import { ResumingWatch } from '../../support/resuming-watch.js';
@@ -36,7 +36,6 @@ const REVISIONS_PER_PHASE = 30;
 /** Generous: the machine is shared. */
 const PROGRESS_TIMEOUT_MS = 60_000;
 const CONVERGE_TIMEOUT_MS = 90_000;
-const CALL_TIMEOUT_MS = 5_000;
 
 /** An event of the history, as a watcher with prev_kv receives it. */
 interface HistoryEvent {
@@ -45,28 +44,6 @@ interface HistoryEvent {
   readonly key: string;
   readonly value: string;
   readonly prevValue: string | null;
-}
-
-type Unary = (method: string, request: WireObject) => Promise<WireObject>;
-
-/** A unary caller per endpoint, for the KV and Maintenance services. */
-function unaryClients(endpoints: readonly string[]): { kv: Unary[]; maintenance: Unary[]; close(): void } {
-  const { services } = loadEtcdProto();
-  const KV = grpc.makeGenericClientConstructor(services.KV, 'KV');
-  const Maintenance = grpc.makeGenericClientConstructor(services.Maintenance, 'Maintenance');
-  const all: grpc.Client[] = [];
-  const caller = (client: grpc.Client): Unary => (method, request) =>
-    new Promise((resolve, reject) => {
-      const call = (client as unknown as Record<string, (r: WireObject, o: grpc.CallOptions, cb: (e: Error | null, r?: WireObject) => void) => void>)[method]!;
-      call.call(client, request, { deadline: Date.now() + CALL_TIMEOUT_MS }, (error, response) => (error ? reject(error) : resolve(response!)));
-    });
-  const make = (Constructor: grpc.ServiceClientConstructor) =>
-    endpoints.map((endpoint) => {
-      const client = new Constructor(endpoint, grpc.credentials.createInsecure());
-      all.push(client);
-      return caller(client);
-    });
-  return { kv: make(KV), maintenance: make(Maintenance), close: () => all.forEach((client) => client.close()) };
 }
 
 /** A deterministic pseudo-random sequence (mulberry32), so a failing run's writes can be replayed. */
@@ -171,14 +148,14 @@ function expectSameEvents(name: string, received: readonly HistoryEvent[], expec
 describeWithTools(requireTool('etcdctl'), 'watches across leader changes', (etcdctl) => {
   let dir: string;
   let cluster: KvCluster;
-  let rpc: ReturnType<typeof unaryClients>;
+  let rpc: EtcdGrpcClients;
   const ctl = () => etcdctlAt(etcdctl);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'balsa-kv-watch-leaders-'));
     // Frequent snapshots: a killed member restarts from one, then replays the log after it.
     cluster = await startKvCluster({ members: 3, dir, flags: ['--snapshot-count=40'] });
-    rpc = unaryClients(cluster.clientEndpoints);
+    rpc = etcdGrpcClients(cluster.clientEndpoints);
   });
   afterAll(async () => {
     rpc?.close();
