@@ -6,9 +6,10 @@
  * the leadership moves: `etcdctl move-leader` to a follower, and SIGKILL of the leader
  * followed by its restart, twice each. Watchers on every member, followers and leader
  * alike: etcdctl (`watch --prefix --rev=N --prev-kv -w json`, pointed at its member only,
- * so it waits for it to come back after a kill), and raw gRPC watch streams over a prefix
- * and over a narrower range that, as clients do, reconnect to the next member from the
- * last revision received + 1 when their stream fails. At the end each watcher must have
+ * so it waits for it to come back after a kill), the `etcd3` npm client's watch (one
+ * member as its only host: it re-creates the watch there after a kill), and raw gRPC
+ * watch streams over a prefix and over a narrower range that, as clients do, reconnect to
+ * the next member from the last revision received + 1 when their stream fails. At the end each watcher must have
  * received exactly the events of its range in the history that ranges at each revision
  * (`get --rev`) reconstruct: every revision, in order, none twice, with the same values
  * and previous values.
@@ -17,6 +18,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
 import type { WireObject } from '../../../kv/server/etcd-proto.js';
 import { describeWithTools, etcdctlAt, requireTool, spawnEtcdctl } from '../../support/etcd-tools.js';
 import type { BackgroundEtcdctl } from '../../support/etcd-tools.js';
@@ -132,6 +134,43 @@ function parseEtcdctlWatch(stdout: string): HistoryEvent[] {
   return events;
 }
 
+/**
+ * The `etcd3` npm client's watch on one member (the client's only host), from `start`
+ * with prev_kv. The client re-creates it after a broken stream from the revision after
+ * the last response's header, as it does for its users.
+ */
+async function startNpmWatch(endpoint: string, start: number) {
+  const client = new Etcd3({ hosts: [endpoint] });
+  const events: HistoryEvent[] = [];
+  const errors: string[] = [];
+  let reconnections = 0;
+  const watcher = await client.watch().prefix(PREFIX).startRevision(String(start)).withPreviousKV().create();
+  watcher.on('data', (response) => {
+    for (const event of response.events) {
+      events.push({
+        revision: Number(event.kv.mod_revision),
+        type: event.type === 'Delete' ? 'DELETE' : 'PUT',
+        key: event.kv.key.toString(),
+        value: event.kv.value.toString(),
+        prevValue: event.prev_kv ? event.prev_kv.value.toString() : null,
+      });
+    }
+  });
+  watcher.on('disconnected', () => reconnections++);
+  watcher.on('error', (error) => errors.push(String(error)));
+  return {
+    events,
+    errors,
+    get reconnections() {
+      return reconnections;
+    },
+    async stop() {
+      await watcher.cancel().catch(() => undefined);
+      client.close();
+    },
+  };
+}
+
 const inRange = (key: string, range: { key: string; rangeEnd: string }) => key >= range.key && key < range.rangeEnd;
 
 /** Revision order as received, then the same events as the history (ties within a revision in a fixed order). */
@@ -245,6 +284,7 @@ describeWithTools(requireTool('etcdctl'), 'watches across leader changes', (etcd
     );
     const prefixWatches = endpoints.map((_, i) => new ResumingWatch({ endpoints: rotated(i), key: PREFIX, rangeEnd: PREFIX_END, startRevision: start }));
     const narrowWatches = endpoints.map((_, i) => new ResumingWatch({ endpoints: rotated(i), ...NARROW, startRevision: start }));
+    const npmWatches = await Promise.all(endpoints.map((endpoint) => startNpmWatch(endpoint, start)));
     const stats = { ok: 0, failed: 0 };
     let writing = true;
     const writers = [0, 1].map((id) => writer(id, rpc.kv, () => writing, stats));
@@ -273,7 +313,8 @@ describeWithTools(requireTool('etcdctl'), 'watches across leader changes', (etcd
       const converged = () =>
         etcdctlWatches.every((w) => lastOf(parseEtcdctlWatch(w.stdout)) >= lastOf(history)) &&
         prefixWatches.every((w) => w.fatal !== null || w.lastRevision >= lastOf(history)) &&
-        narrowWatches.every((w) => w.fatal !== null || w.lastRevision >= lastOf(narrowHistory));
+        narrowWatches.every((w) => w.fatal !== null || w.lastRevision >= lastOf(narrowHistory)) &&
+        npmWatches.every((w) => w.errors.length > 0 || lastOf(w.events) >= lastOf(history));
       while (!converged() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
 
       for (const [i, w] of etcdctlWatches.entries()) expectSameEvents(`etcdctl watch on m${i + 1}`, parseEtcdctlWatch(w.stdout), history);
@@ -285,9 +326,15 @@ describeWithTools(requireTool('etcdctl'), 'watches across leader changes', (etcd
         expect({ watcher: i, fatal: w.fatal }).toEqual({ watcher: i, fatal: null });
         expectSameEvents(`range watch from m${i + 1}`, w.events, narrowHistory);
       }
+      for (const [i, w] of npmWatches.entries()) {
+        expect({ watcher: i, errors: w.errors }).toEqual({ watcher: i, errors: [] });
+        expectSameEvents(`etcd3 watch on m${i + 1}`, w.events, history);
+      }
       // The faults did reach the watchers: some streams were broken and reopened.
       expect(prefixWatches.reduce((sum, w) => sum + w.streams, 0)).toBeGreaterThan(prefixWatches.length);
+      expect(npmWatches.reduce((sum, w) => sum + w.reconnections, 0)).toBeGreaterThan(0);
     } finally {
+      for (const w of npmWatches) await w.stop();
       for (const w of [...prefixWatches, ...narrowWatches]) w.stop();
       await Promise.all(etcdctlWatches.map((w) => w.stop()));
     }
