@@ -13,6 +13,13 @@ import type { RevisionChanges } from './types.js';
 /** The first revision that can have changes: 1 is the initial, empty store. */
 export const FIRST_CHANGE_REVISION = 2;
 
+/**
+ * The compaction point of a store never compacted, as etcd reports it (HashKV's
+ * compact_revision). Below every revision, so it refuses no read; etcd can then compact
+ * at revision 0, after which the point is 0.
+ */
+export const NEVER_COMPACTED = -1;
+
 export class History {
   private entries: RevisionChanges[];
   /** The revision of `entries[0]` (or of the next entry, while there is none). */

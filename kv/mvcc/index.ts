@@ -3,6 +3,7 @@
  * here is internal.
  */
 export { MvccStore, INITIAL_REVISION } from './store.js';
+export { NEVER_COMPACTED } from './history.js';
 export type { MvccStoreOptions, ChangesListener, HashKvResult } from './store.js';
 export { DEFAULT_MAX_TXN_OPS } from './request-checks.js';
 export { RecordView } from './record-view.js';

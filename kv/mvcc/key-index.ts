@@ -6,9 +6,10 @@
  * at or before r is a version (etcd's generations, flattened: a tombstone ends one).
  * Keys are kept in a sorted array beside the map, for range scans in key order.
  *
- * A key changes at most once per revision (the transaction checks refuse anything else),
- * so `main` alone orders a key's records; `sub` is the change's place within its revision,
- * kept for the history and the hash.
+ * Records are ordered by revision, then by `sub`, the change's place within its
+ * revision. A key usually changes at most once per revision, but a transaction may change
+ * it more than once (etcd lets a put and a from-key delete of one key share a branch):
+ * what is visible at a revision is then the last of its records there.
  */
 import { assert } from './errors.js';
 import type { KeyInterval, KeyString } from './key-bytes.js';
@@ -71,8 +72,9 @@ export class KeyIndex {
   }
 
   /**
-   * Adds a record as `key`'s newest. Its revision must be above every record the key
-   * has: history is only ever appended to.
+   * Adds a record as `key`'s newest. It must come after every record the key has (a
+   * higher revision, or a higher sub-revision in the same one): history is only ever
+   * appended to.
    */
   append(key: KeyString, keyBytes: Uint8Array, record: KeyRecord): void {
     let history = this.histories.get(key);
@@ -82,7 +84,10 @@ export class KeyIndex {
       this.sortedKeys.splice(this.lowerBound(key), 0, key);
     }
     const last = history.records.at(-1);
-    assert(last === undefined || last.main < record.main, () => `record at ${record.main} after one at ${last!.main}`);
+    assert(
+      last === undefined || last.main < record.main || (last.main === record.main && last.sub < record.sub),
+      () => `record at ${record.main}.${record.sub} after one at ${last!.main}.${last!.sub}`,
+    );
     assert(record.kv !== null || (last !== undefined && last.kv !== null), 'a tombstone must follow a version');
     history.records.push(record);
     this.recordBytes += recordSize(history.key, record);

@@ -1,9 +1,21 @@
 /**
- * A range read's result, by etcd's rules (its server's Range): take every key visible
- * in the range at the read revision (that number is `count`), drop those outside the
- * min/max revision filters, sort, cut at the limit (`more` says whether anything was
- * cut), and blank the values for keys_only.
+ * A range read's result, by etcd's rules (its server's Range), step for step, since each
+ * step shows in what clients get:
+ *
+ * 1. Every key visible in the range at the read revision, in key order: their number is
+ *    `count` (before the filters and the limit).
+ * 2. Which of them are looked at: all of them when the request asks for an order or has a
+ *    min/max revision filter; otherwise, with a limit, only the first limit + 1 in key
+ *    order. So order NONE with a target other than the key — which still sorts, see 4 —
+ *    sorts only those first keys, and the limit keeps the lowest of *them*.
+ * 3. The min/max revision filters.
+ * 4. The sort, in etcd's effective order (NONE with a target other than the key is
+ *    ASCEND; ASCEND by key needs nothing), by Go's `sort.Sort` (`go-sort.ts`), whose
+ *    order for keys that tie on the target is etcd's; DESCEND sorts with the comparison
+ *    reversed, as Go's `sort.Reverse` does, not by reversing the ascending result.
+ * 5. The limit: `more` says whether it cut anything. Then keys_only blanks the values.
  */
+import { goSort, goSortReverse } from './go-sort.js';
 import { compareBytes, EMPTY_BYTES } from './key-bytes.js';
 import type { RangeOptions, SortOrder, SortTarget } from './requests.js';
 import type { KeyValue } from './types.js';
@@ -19,9 +31,11 @@ export function shapeRange(visible: readonly KeyValue[], options: RangeOptions):
   const count = visible.length;
   if (options.countOnly === true) return { kvs: [], more: false, count };
 
-  let kvs = visible.filter(passesFilters(options));
-  kvs = sortKvs(kvs, effectiveSortOrder(options), options.sortTarget ?? 'key');
-  const limit = options.limit ?? 0;
+  const limit = Math.max(0, options.limit ?? 0);
+  const readsAll = (options.sortOrder ?? 'none') !== 'none' || hasFilters(options);
+  let kvs = !readsAll && limit > 0 ? visible.slice(0, limit + 1) : [...visible];
+  kvs = kvs.filter(passesFilters(options));
+  sortKvs(kvs, effectiveSortOrder(options), options.sortTarget ?? 'key');
   const more = limit > 0 && kvs.length > limit;
   if (more) kvs = kvs.slice(0, limit);
   if (options.keysOnly === true) kvs = kvs.map((kv) => ({ ...kv, value: EMPTY_BYTES }));
@@ -37,6 +51,10 @@ export function effectiveSortOrder(options: RangeOptions): SortOrder {
   return order === 'none' && (options.sortTarget ?? 'key') !== 'key' ? 'ascend' : order;
 }
 
+function hasFilters(options: RangeOptions): boolean {
+  return [options.minModRevision, options.maxModRevision, options.minCreateRevision, options.maxCreateRevision].some((bound) => (bound ?? 0) !== 0);
+}
+
 function passesFilters(options: RangeOptions): (kv: KeyValue) => boolean {
   // 0 (or absent) is "no bound", as on the wire.
   const minMod = options.minModRevision ?? 0;
@@ -50,38 +68,34 @@ function passesFilters(options: RangeOptions): (kv: KeyValue) => boolean {
     (minCreate === 0 || kv.createRevision >= minCreate);
 }
 
-/**
- * Sorted copies, stable: keys that tie on the target stay in key order, in both
- * directions (etcd's sort is not stable, so it leaves ties in no particular order; a
- * replicated store must pick one).
- */
-function sortKvs(kvs: KeyValue[], order: SortOrder, target: SortTarget): KeyValue[] {
+/** Sorts `kvs` (in key order) in place, as etcd does. */
+function sortKvs(kvs: KeyValue[], order: SortOrder, target: SortTarget): void {
   switch (order) {
     case 'none':
-      return kvs;
+      return;
     case 'ascend':
-      return target === 'key' ? kvs : [...kvs].sort(byTarget(target));
-    case 'descend': {
-      const ascending = byTarget(target);
-      return [...kvs].sort((a, b) => ascending(b, a) || compareBytes(a.key, b.key));
-    }
+      if (target !== 'key') goSort(kvs, lessBy(target));
+      return;
+    case 'descend':
+      goSortReverse(kvs, lessBy(target));
+      return;
     default:
       return unreachable(order);
   }
 }
 
-function byTarget(target: SortTarget): (a: KeyValue, b: KeyValue) => number {
+function lessBy(target: SortTarget): (a: KeyValue, b: KeyValue) => boolean {
   switch (target) {
     case 'key':
-      return (a, b) => compareBytes(a.key, b.key);
+      return (a, b) => compareBytes(a.key, b.key) < 0;
     case 'version':
-      return (a, b) => a.version - b.version;
+      return (a, b) => a.version < b.version;
     case 'create':
-      return (a, b) => a.createRevision - b.createRevision;
+      return (a, b) => a.createRevision < b.createRevision;
     case 'mod':
-      return (a, b) => a.modRevision - b.modRevision;
+      return (a, b) => a.modRevision < b.modRevision;
     case 'value':
-      return (a, b) => compareBytes(a.value, b.value);
+      return (a, b) => compareBytes(a.value, b.value) < 0;
     default:
       return unreachable(target);
   }

@@ -10,7 +10,7 @@ import {
   TooManyOpsError,
   ValueProvidedError,
 } from './errors.js';
-import { intervalContains, keyInterval, keyString } from './key-bytes.js';
+import { intervalContains, keyString } from './key-bytes.js';
 import type { KeyInterval, KeyString } from './key-bytes.js';
 import type { DeleteRangeRequest, Op, PutRequest, TxnRequest } from './requests.js';
 import type { KeyRange } from './types.js';
@@ -80,11 +80,19 @@ interface BranchWrites {
  * allowed (the second finds nothing left to delete). The same key may be put in both
  * branches of a nested transaction, since only one runs. Nested transactions are checked
  * first, then this level's puts against everything collected — etcd's order, kept so
- * that the same requests pass and fail.
+ * that the same requests pass and fail: a nested transaction's put is checked against
+ * the deletes of this level and of the nested transactions before it, not after it, so
+ * `txn{put k}; txn{delete k}` passes where `txn{delete k}; txn{put k}` is refused.
+ *
+ * "Covers" is etcd's interval check (`deleteInterval`), which reads a delete's range
+ * end literally: a from-key delete (end "\0") or a delete of everything covers no key
+ * here, although it deletes them. A branch may therefore change a key more than once in
+ * its revision (a put, then a from-key delete of it; a delete, then a put), which the
+ * store applies in order, as etcd does.
  */
 function checkWrites(ops: readonly Op[]): BranchWrites {
   const deletes: KeyInterval[] = [];
-  for (const op of ops) if (op.op === 'deleteRange') deletes.push(keyInterval(op.range));
+  for (const op of ops) if (op.op === 'deleteRange') deletes.push(deleteInterval(op.range));
 
   const puts = new Set<KeyString>();
   for (const op of ops) {
@@ -109,6 +117,15 @@ function checkWrites(ops: readonly Op[]): BranchWrites {
     puts.add(key);
   }
   return { puts, deletes };
+}
+
+/**
+ * A delete's keys as etcd's duplicate check sees them: the single key for an empty end,
+ * else [key, end) with the end taken as a key — "\0" included, below every non-empty key.
+ */
+function deleteInterval(range: KeyRange): KeyInterval {
+  const start = keyString(range.key);
+  return { start, end: range.end.byteLength === 0 ? `${start}\0` : keyString(range.end) };
 }
 
 function covered(deletes: readonly KeyInterval[], key: KeyString): boolean {

@@ -3,6 +3,7 @@
  * written in one fixed order, so that equal stores give equal bytes.
  *
  *   [magic, format, revision, compactRevision, keys, compactRevisionEvents]
+ *   compactRevision: -1 if never compacted
  *   keys:   [[key, [record, ...]], ...]               in key order
  *   record: [main, sub]                                a tombstone
  *         | [main, sub, createRevision, version, value, lease]   a version (mod = main)
@@ -19,13 +20,19 @@
 import { Packr } from 'msgpackr';
 
 import { SnapshotCorruptError } from './errors.js';
+import { NEVER_COMPACTED } from './history.js';
 import { ownBytes } from './key-bytes.js';
 import type { KeyRecord } from './key-index.js';
 import type { KeyValue, KvEvent } from './types.js';
 
 const MAGIC = 'balsa-mvcc';
 /** Bumped on any incompatible change of the layout. */
-export const SNAPSHOT_FORMAT = 1;
+export const SNAPSHOT_FORMAT = 2;
+/**
+ * Format 1 wrote 0 for a store never compacted (it could not compact at 0); format 2
+ * writes -1 (`NEVER_COMPACTED`), and 0 means compacted at 0. Both are read.
+ */
+const FIRST_FORMAT = 1;
 
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
@@ -59,10 +66,11 @@ export function decodeSnapshot(encoded: Uint8Array): SnapshotState {
   }
   const [magic, format, revision, compactRevision, keys, events] = tuple(decoded, 6, 'snapshot');
   if (magic !== MAGIC) throw new SnapshotCorruptError('not an mvcc snapshot');
-  if (format !== SNAPSHOT_FORMAT) throw new SnapshotCorruptError(`format ${String(format)}, expected ${SNAPSHOT_FORMAT}`);
+  if (format !== SNAPSHOT_FORMAT && format !== FIRST_FORMAT) throw new SnapshotCorruptError(`format ${String(format)}, expected ${SNAPSHOT_FORMAT}`);
+  const compacted = compactRevision === NEVER_COMPACTED ? NEVER_COMPACTED : count(compactRevision, 'compactRevision');
   return {
     revision: count(revision, 'revision'),
-    compactRevision: count(compactRevision, 'compactRevision'),
+    compactRevision: format === FIRST_FORMAT && compacted === 0 ? NEVER_COMPACTED : compacted,
     keys: list(keys, 'keys').map((entry) => {
       const [key, records] = tuple(entry, 2, 'key entry');
       const keyBytes = bytes(key, 'key');

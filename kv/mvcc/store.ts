@@ -22,10 +22,10 @@ import { crc32 } from 'node:zlib';
 
 import { assert, CompactedError, FutureRevisionError, MvccAssertionError, SnapshotCorruptError } from './errors.js';
 import { hashKeyValues } from './hash.js';
-import { FIRST_CHANGE_REVISION, History } from './history.js';
+import { FIRST_CHANGE_REVISION, History, NEVER_COMPACTED } from './history.js';
 import { keyBytes, keyInterval, keyString } from './key-bytes.js';
 import type { KeyString } from './key-bytes.js';
-import { KeyIndex } from './key-index.js';
+import { KeyIndex, lastAtOrBefore } from './key-index.js';
 import { LeaseAttachments } from './lease-attachments.js';
 import { shapeRange } from './range.js';
 import { RecordView } from './record-view.js';
@@ -78,7 +78,7 @@ export interface HashKvResult {
   readonly hash: number;
   /** The store's current revision (not the hashed one). */
   readonly revision: number;
-  /** The compaction point (0: never compacted; etcd says -1). */
+  /** The compaction point (`NEVER_COMPACTED`, -1, as etcd says, if there was none). */
   readonly compactRevision: number;
 }
 
@@ -87,7 +87,7 @@ export class MvccStore {
   private history = new History();
   private leases = new LeaseAttachments();
   private current = INITIAL_REVISION;
-  private compacted = 0;
+  private compacted = NEVER_COMPACTED;
   private readonly listeners = new Set<ChangesListener>();
   private readonly leaseExists: (lease: bigint) => boolean;
   private readonly maxTxnOps: number;
@@ -108,7 +108,7 @@ export class MvccStore {
     return this.current;
   }
 
-  /** The compaction point: reads below it fail. 0 until the first compaction. */
+  /** The compaction point: reads below it fail. `NEVER_COMPACTED` (-1) until the first compaction. */
   compactRevision(): number {
     return this.compacted;
   }
@@ -153,7 +153,8 @@ export class MvccStore {
   /**
    * Forgets the history before `revision`: reads below it fail from now on, and each key
    * keeps only its versions from its newest one at or before `revision` on (none, if that
-   * was a delete). O(versions kept).
+   * was a delete). O(versions kept). Refused at or below the compaction point (as etcd
+   * does, so revision 0 is accepted once, by a store never compacted).
    */
   compact(revision: number): void {
     if (revision <= this.compacted) throw new CompactedError(this.compacted);
@@ -319,7 +320,8 @@ export class MvccStore {
 
 /**
  * The history from the index: every record after the compaction point is one change, in
- * its revision at its sub-revision, its previous version the record before it. The
+ * its revision at its sub-revision, its previous version the key's version before that
+ * revision (none for a put that creates the key), as the live events have it. The
  * changes at the compaction point itself come from the snapshot.
  */
 function rebuildHistory(index: KeyIndex, state: SnapshotState): History {
@@ -330,17 +332,18 @@ function rebuildHistory(index: KeyIndex, state: SnapshotState): History {
     byRevision[0] = [...state.compactRevisionEvents];
   }
   for (const [, history] of index.entries()) {
-    history.records.forEach((record, i) => {
-      if (record.main <= state.compactRevision) return;
+    for (const record of history.records) {
+      if (record.main <= state.compactRevision) continue;
       assert(record.main >= FIRST_CHANGE_REVISION, () => `record at revision ${record.main}`);
-      const previous = i > 0 ? history.records[i - 1]!.kv : null;
+      const before = lastAtOrBefore(history.records, record.main - 1);
+      const previous = before < 0 ? null : history.records[before]!.kv;
       const event: KvEvent = record.kv === null
         ? { type: 'delete', kv: tombstoneKv(history.key, record.main), prevKv: previous }
-        : { type: 'put', kv: record.kv, prevKv: previous };
+        : { type: 'put', kv: record.kv, prevKv: record.kv.version === 1 ? null : previous };
       const events = byRevision[record.main - first]!;
       assert(events[record.sub] === undefined, () => `two changes at ${record.main}.${record.sub}`);
       events[record.sub] = event;
-    });
+    }
   }
   const entries = byRevision.map((events, i) => {
     const revision = first + i;

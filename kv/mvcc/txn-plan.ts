@@ -7,7 +7,7 @@
  */
 import { compareHolds } from './compare.js';
 import { CompactedError, FutureRevisionError, KeyNotFoundError, LeaseNotFoundError } from './errors.js';
-import { keyInterval, keyString } from './key-bytes.js';
+import { intervalContains, keyInterval, keyString } from './key-bytes.js';
 import type { KeyInterval, KeyString } from './key-bytes.js';
 import { NO_LEASE } from './lease-attachments.js';
 import type { Op, PutOp, RangeOp, TxnRequest } from './requests.js';
@@ -47,6 +47,25 @@ export function checkPlan(plan: TxnPlan, view: PlanView): void {
   });
   forEachPlannedOp(plan, (op) => {
     if (op.op === 'range') checkRangeRevision(op, view);
+  });
+  checkKeptFieldsAfterDeletes(plan);
+}
+
+/**
+ * A put with ignore_value or ignore_lease needs its key to exist when it runs, but a
+ * delete earlier on the path (a from-key delete may share a branch with it) removes it.
+ * etcd checks such puts only against the store before the transaction, then meets the
+ * missing key while applying and panics, on every member; Balsa refuses the transaction
+ * with the error etcd's apply met, before anything changes. (The put is the only one of
+ * its key on the path, so nothing between the delete and it brings the key back.)
+ */
+function checkKeptFieldsAfterDeletes(plan: TxnPlan): void {
+  const deleted: KeyInterval[] = [];
+  forEachPlannedOp(plan, (op) => {
+    if (op.op === 'deleteRange') deleted.push(keyInterval(op.range));
+    if (op.op !== 'put' || (op.ignoreValue !== true && op.ignoreLease !== true)) return;
+    const key = keyString(op.key);
+    if (deleted.some((interval) => intervalContains(interval, key))) throw new KeyNotFoundError();
   });
 }
 

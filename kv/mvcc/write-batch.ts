@@ -4,6 +4,11 @@
  * transaction see its earlier writes, because they read at that revision once something
  * has been written (etcd's write transaction does the same).
  *
+ * A transaction may change one key more than once (a put, then a from-key delete that
+ * covers it): the changes follow each other at increasing sub-revisions. An event's
+ * previous version is what etcd's watchers get as prev_kv: the key's version before the
+ * revision (none for a put that creates the key), never one the same transaction wrote.
+ *
  * Nothing here may fail on a request: everything that can be refused was checked by
  * `checkTxn` and `checkPlan` before the batch began. The store commits the batch (bumps
  * its revision, records the history) only if it changed something.
@@ -93,6 +98,8 @@ export class WriteBatch {
     this.index.append(key, kv.key, { main: revision, sub: this.events.length, kv });
     if (previous !== null && previous.lease !== kv.lease) this.leases.detach(previous.lease, key);
     this.leases.attach(kv.lease, key);
+    // `previous` is the version before this revision: only a delete can precede a put of
+    // its key in one transaction, and then there is none (the put creates the key).
     this.events.push({ type: 'put', kv, prevKv: previous });
     return { op: 'put', revision, prevKv: op.prevKv === true ? previous : null };
   }
@@ -103,12 +110,12 @@ export class WriteBatch {
     return { op: 'deleteRange', revision: this.currentRevision, deleted: deleted.length, prevKvs: op.prevKv === true ? deleted : [] };
   }
 
-  /** Deletes one key known to exist (`previous` is its current version). */
+  /** Deletes one key known to exist (`previous` is its current version, maybe written by this batch). */
   deleteKey(key: KeyString, previous: KeyValue): void {
     const revision = this.writeRevision;
     this.index.append(key, previous.key, { main: revision, sub: this.events.length, kv: null });
     this.leases.detach(previous.lease, key);
-    this.events.push({ type: 'delete', kv: tombstoneKv(previous.key, revision), prevKv: previous });
+    this.events.push({ type: 'delete', kv: tombstoneKv(previous.key, revision), prevKv: this.index.get(key, this.beginRevision) });
   }
 }
 

@@ -128,8 +128,13 @@ export function wireRangeResponse(response: RangeResponse, header: WireObject): 
   return { header, kvs: response.kvs.map(wireKeyValue), more: response.more, count: response.count };
 }
 
-/** A transaction's per-operation answers (etcdserverpb.ResponseOp), headers included. */
-export function wireOpResponse(response: OpResponse, header: (revision: number) => WireObject): WireObject {
+/**
+ * A transaction's per-operation answers (etcdserverpb.ResponseOp), headers included. Only
+ * the outermost transaction's header is whole: the headers of the answers inside it carry
+ * only the revision (a read's, a write's), and a nested transaction's header is empty, as
+ * etcd leaves them.
+ */
+export function wireOpResponse(response: OpResponse, header: (revision: number) => WireObject, nested = false): WireObject {
   switch (response.op) {
     case 'range':
       return { responseRange: wireRangeResponse(response, header(response.revision)) };
@@ -142,10 +147,9 @@ export function wireOpResponse(response: OpResponse, header: (revision: number) 
     case 'txn':
       return {
         responseTxn: {
-          header: header(response.revision),
+          header: nested ? {} : header(response.revision),
           succeeded: response.succeeded,
-          // etcd fills only the revision in the headers of a transaction's inner responses.
-          responses: response.responses.map((r) => wireOpResponse(r, (revision) => ({ revision }))),
+          responses: response.responses.map((r) => wireOpResponse(r, (revision) => ({ revision }), true)),
         },
       };
     default: {

@@ -70,8 +70,11 @@ export interface KvCluster {
    * given (after `member update`); resolves once it serves clients.
    */
   restartMember(index: number, peerUrl?: string): Promise<void>;
-  /** Stop one member (SIGTERM, then SIGKILL). Its index stays; its endpoint no longer answers. */
-  stopMember(index: number): Promise<void>;
+  /**
+   * Stop one member: SIGTERM, then SIGKILL after a grace period; or SIGKILL at once (a
+   * crash). Its index stays; its endpoint no longer answers.
+   */
+  stopMember(index: number, signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
   /** The process id of each running member, in member order (for its CPU time and memory in /proc). */
   pids(): number[];
   /** Whether member `index`'s process has exited (by itself or stopped). */
@@ -132,9 +135,9 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
     logs[index] = logPath;
   };
 
-  const stopProcess = async (running: RunningMember | null): Promise<void> => {
+  const stopProcess = async (running: RunningMember | null, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
     if (running === null) return;
-    if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGTERM');
+    if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill(signal);
     const killer = setTimeout(() => running.child.kill('SIGKILL'), STOP_GRACE_MS);
     await running.exit;
     clearTimeout(killer);
@@ -166,8 +169,8 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
       launch(member, cluster.initialCluster(members.filter((_, i) => processes[i] !== null)), 'existing', []);
       await waitForStatus([member.clientEndpoint], () => true);
     },
-    async stopMember(index) {
-      await stopProcess(processes[index] ?? null);
+    async stopMember(index, signal) {
+      await stopProcess(processes[index] ?? null, signal);
     },
     pids() {
       return processes

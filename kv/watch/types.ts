@@ -9,7 +9,7 @@ import type { KvEvent, RevisionChanges } from '../mvcc/types.js';
  * What the hub needs from the MVCC store.
  *
  * - `currentRevision()`: the revision of the last committed write (0 before any).
- * - `compactRevision()`: the revision of the last compaction (0 if none). Changes of
+ * - `compactRevision()`: the revision of the last compaction (-1 if none). Changes of
  *   revisions below it are gone; those of the compaction revision itself stay readable,
  *   as in etcd, where a watch may start at the compaction revision but not below it.
  * - `changesSince(start)`: every revision's changes from `start` (≥ `compactRevision()`

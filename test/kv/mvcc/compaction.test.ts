@@ -2,14 +2,29 @@
  * Compaction with etcd's semantics: it keeps, for each key, the newest version at or
  * before the compaction revision (none if that is a delete) and everything after; reads
  * and history below it fail, at it they work; compacting twice at the same revision, or
- * past the current one, is refused. And etcd's HashKV: equal on stores with the same
+ * past the current one, is refused; a store never compacted says -1, and can compact at 0. And etcd's HashKV: equal on stores with the same
  * history, different when any kept version differs, refused at or below the compaction
  * point and above the current revision.
  */
-import { CompactedError, FutureRevisionError, MvccStore } from '../../../kv/mvcc/index.js';
+import { CompactedError, FutureRevisionError, MvccStore, NEVER_COMPACTED } from '../../../kv/mvcc/index.js';
 import { allKeys, bytes, del, describeChanges, key, plain, put, thrown, valueAt } from './helpers.js';
 
 describe('compact', () => {
+  it('starts never compacted (-1, as etcd reports it), so revision 0 can be compacted once', () => {
+    const store = new MvccStore();
+    put(store, 'k', 'v'); // 2
+    expect(store.compactRevision()).toBe(-1);
+    expect(store.hashKv().compactRevision).toBe(-1);
+    expect(thrown(() => store.compact(-1))).toBeInstanceOf(CompactedError);
+    store.compact(0);
+    expect(store.compactRevision()).toBe(0);
+    expect(store.hashKv().compactRevision).toBe(0);
+    expect(valueAt(store, 'k')).toBe('v');
+    expect(thrown(() => store.compact(0))).toBeInstanceOf(CompactedError);
+    store.compact(1);
+    expect(store.compactRevision()).toBe(1);
+  });
+
   it('keeps the newest version at or before the compaction point, and all later ones', () => {
     const store = new MvccStore();
     put(store, 'k', 'v1'); // 2
@@ -127,7 +142,7 @@ describe('hashKv', () => {
     expect(one.hashKv()).toEqual(two.hashKv());
     expect(one.hashKv().hash).not.toBe(three.hashKv().hash);
     expect(one.hashKv(4)).toEqual(three.hashKv(4)); // they differ only after revision 4
-    expect(one.hashKv()).toEqual({ hash: expect.any(Number), revision: 5, compactRevision: 0 });
+    expect(one.hashKv()).toEqual({ hash: expect.any(Number), revision: 5, compactRevision: NEVER_COMPACTED });
   });
 
   it('covers the history up to the revision asked for', () => {

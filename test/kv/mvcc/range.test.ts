@@ -2,7 +2,8 @@
  * Range reads with etcd's semantics: the key-range encodings (single key, [key, end),
  * prefix, "\0" for "from key" and "all"), limit with `more` and `count` (count is every
  * key in the range at the read revision, before limit and filters), the sort orders and
- * targets with etcd's quirk (order NONE with a non-key target sorts ascending),
+ * targets with etcd's quirks (order NONE with a non-key target sorts ascending, but only
+ * the first limit + 1 keys), ties in etcd's order (Go's unstable sort, reproduced),
  * keys_only, count_only, the min/max revision filters, reads at past revisions, and the
  * compacted / future revision errors with etcd's exact texts.
  */
@@ -143,6 +144,53 @@ describe('sorting', () => {
     const newest = store.range(allKeys(), { sortOrder: 'descend', sortTarget: 'mod', limit: 1 });
     expect(keysOf(newest.kvs)).toEqual(['a']);
     expect(newest).toMatchObject({ more: true, count: 4 });
+  });
+});
+
+describe('sort ties, in etcd’s order', () => {
+  /** Keys 000, 001, ...: key i has value (7i mod 3) and version (i mod 4) + 1. */
+  function tiedStore(count: number): MvccStore {
+    const store = new MvccStore();
+    for (let i = 0; i < count; i++) {
+      for (let version = 0; version <= i % 4; version++) put(store, String(i).padStart(3, '0'), String((i * 7) % 3));
+    }
+    return store;
+  }
+  const sorted = (store: MvccStore, options: RangeOptions) => keysOf(store.range(allKeys(), options).kvs).join(' ');
+
+  it('keeps key order among ties up to 12 keys, ascending and descending (Go’s sort is an insertion sort there)', () => {
+    const store = tiedStore(5);
+    expect(sorted(store, { sortOrder: 'ascend', sortTarget: 'value' })).toBe('000 003 001 004 002');
+    expect(sorted(store, { sortOrder: 'descend', sortTarget: 'value' })).toBe('002 001 004 000 003');
+    expect(sorted(store, { sortOrder: 'descend', sortTarget: 'version' })).toBe('003 002 001 000 004');
+  });
+
+  it('orders ties above 12 keys as etcd 3.4 does (its answers, recorded from etcd 3.4.23)', () => {
+    const store = tiedStore(40);
+    expect(sorted(store, { sortOrder: 'ascend', sortTarget: 'value' })).toBe(
+      '015 039 036 003 033 030 006 027 024 009 000 021 012 018 010 004 016 001 013 019 037 034 022 031 028 025 007 014 008 029 005 023 032 026 011 035 002 020 038 017',
+    );
+    expect(sorted(store, { sortOrder: 'descend', sortTarget: 'value' })).toBe(
+      '014 038 002 035 032 005 029 026 008 023 020 011 017 010 004 001 016 037 034 019 013 031 022 028 007 025 000 024 009 006 030 021 027 033 036 003 018 012 015 039',
+    );
+    expect(sorted(store, { sortOrder: 'ascend', sortTarget: 'version' })).toBe(
+      '000 024 016 036 004 020 028 032 008 012 005 029 009 013 033 025 037 017 001 021 010 030 022 038 018 002 026 034 014 006 015 031 007 011 027 035 003 019 023 039',
+    );
+    expect(sorted(store, { sortOrder: 'descend', sortTarget: 'version' })).toBe(
+      '011 039 035 003 031 027 023 007 019 015 030 022 038 002 014 034 026 010 018 006 025 029 001 037 013 017 009 005 033 021 000 004 032 028 016 024 036 008 012 020',
+    );
+    // Order NONE with a target is ASCEND, tie order included.
+    expect(sorted(store, { sortTarget: 'value' })).toBe(sorted(store, { sortOrder: 'ascend', sortTarget: 'value' }));
+  });
+
+  it('with order NONE and a target other than the key, sorts only the first limit + 1 keys (etcd reads no more)', () => {
+    const store = new MvccStore();
+    for (const [k, value] of [['a', '9'], ['b', '8'], ['c', '7'], ['d', '1'], ['e', '0']]) put(store, k!, value!);
+    const none = store.range(allKeys(), { sortTarget: 'value', limit: 2 });
+    expect(keysOf(none.kvs)).toEqual(['c', 'b']);
+    expect(none).toMatchObject({ more: true, count: 5 });
+    expect(keysOf(store.range(allKeys(), { sortOrder: 'ascend', sortTarget: 'value', limit: 2 }).kvs)).toEqual(['e', 'd']);
+    expect(keysOf(store.range(allKeys(), { sortOrder: 'descend', sortTarget: 'value', limit: 2 }).kvs)).toEqual(['a', 'b']);
   });
 });
 

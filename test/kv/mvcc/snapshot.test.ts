@@ -6,8 +6,9 @@
  */
 import { Packr } from 'msgpackr';
 
-import { MvccStore, SnapshotCorruptError } from '../../../kv/mvcc/index.js';
-import { allKeys, bytes, del, key, prefix, put, storeWithLeases, text } from './helpers.js';
+import { MvccStore, NEVER_COMPACTED, SnapshotCorruptError } from '../../../kv/mvcc/index.js';
+import type { KvEvent } from '../../../kv/mvcc/index.js';
+import { allKeys, bytes, del, fromKey, key, prefix, put, storeWithLeases, text } from './helpers.js';
 
 const LEASES = [5n, 2n ** 62n];
 
@@ -33,6 +34,21 @@ function busyStore(): MvccStore {
   put(store, 'b', '2', 5n); // 10
   del(store, prefix('d')); // 11
   put(store, 'f', '1'); // 12
+  return store;
+}
+
+/**
+ * Keys changed more than once in one revision: 2 k=old, 3 put k and n then delete from
+ * "k" (both gone), 4 k=back, 5 delete everything then put k anew, 6 put m.
+ */
+function sameRevisionStore(): MvccStore {
+  const store = new MvccStore();
+  put(store, 'k', 'old');
+  const putOp = (k: string, value: string) => ({ op: 'put', key: bytes(k), value: bytes(value) }) as const;
+  store.txn({ compare: [], success: [putOp('k', 'new'), putOp('n', '1'), { op: 'deleteRange', range: fromKey('k') }], failure: [] });
+  put(store, 'k', 'back');
+  store.txn({ compare: [], success: [{ op: 'deleteRange', range: allKeys() }, putOp('k', 'anew')], failure: [] });
+  put(store, 'm', '1');
   return store;
 }
 
@@ -82,6 +98,35 @@ describe('snapshot and restore', () => {
       expect(observe(restored)).toEqual(observe(original));
       expect(restored.changesSince(compactAt)[0]!.revision).toBe(compactAt);
     }
+  });
+
+  it('restores keys changed more than once in a revision, compacted at each revision or not, with the same history', () => {
+    for (const compactAt of [0, 2, 3, 4, 5, 6]) {
+      const original = sameRevisionStore();
+      if (compactAt > 0) original.compact(compactAt);
+      const restored = restore(original);
+      expect(restored.snapshot()).toEqual(original.snapshot());
+      expect(observe(restored)).toEqual(observe(original));
+    }
+    // The rebuilt history has the live one's previous versions: from before the revision.
+    const history = restore(sameRevisionStore()).changesSince(3);
+    const describe = (e: KvEvent) => `${e.type} ${text(e.kv.key)} prev ${e.prevKv ? text(e.prevKv.value) : '-'}`;
+    expect(history.map((c) => c.events.map(describe))).toEqual([
+      ['put k prev old', 'put n prev -', 'delete k prev old', 'delete n prev -'],
+      ['put k prev -'],
+      ['delete k prev back', 'put k prev -'],
+      ['put m prev -'],
+    ]);
+  });
+
+  it('reads a format-1 snapshot’s compaction point 0 as never compacted', () => {
+    const packr = new Packr({ useRecords: false });
+    const record = [2, 0, 2, 1, Uint8Array.of(1), '0'];
+    const format1 = MvccStore.restore(packr.pack(['balsa-mvcc', 1, 2, 0, [[Uint8Array.of(97), [record]]], []]));
+    expect(format1.compactRevision()).toBe(NEVER_COMPACTED);
+    const format2 = MvccStore.restore(packr.pack(['balsa-mvcc', 2, 2, 0, [[Uint8Array.of(97), [record]]], []]));
+    expect(format2.compactRevision()).toBe(0);
+    expect(restore(new MvccStore()).compactRevision()).toBe(NEVER_COMPACTED);
   });
 
   it('stays identical under the same further writes, compactions and revocations', () => {

@@ -215,7 +215,23 @@ describe('keys written twice', () => {
     expect(refuse([delOp(prefix('p/')), putOp('p/x', '1')])).toBeInstanceOf(DuplicateKeyError);
     expect(refuse([putOp('p/x', '1'), delOp(prefix('p/'))])).toBeInstanceOf(DuplicateKeyError);
     expect(refuse([putOp('k', '1'), delOp(key('k'))])).toBeInstanceOf(DuplicateKeyError);
-    expect(refuse([putOp('zz', '1'), delOp(fromKey('m'))])).toBeInstanceOf(DuplicateKeyError);
+    expect(refuse([putOp('k', '1'), delOp(between('a', 'k\0'))])).toBeInstanceOf(DuplicateKeyError);
+    // An inverted range, or one ending at the key, deletes nothing of it.
+    accept([putOp('k', '1'), delOp(between('z', 'a')), delOp(between('a', 'k'))]);
+  });
+
+  it('accepts a put beside a from-key or whole-keyspace delete, as etcd does (its check reads the end "\\0" as a key)', () => {
+    accept([putOp('zz', '1'), delOp(fromKey('m'))]);
+    accept([delOp(allKeys()), putOp('k', '1')]);
+    accept([txnOp({ compare: [], success: [delOp(fromKey('a'))], failure: [] }), putOp('k', '1')]);
+  });
+
+  it('checks a nested put against the deletes before it only: txn{put}; txn{delete} passes, the reverse does not', () => {
+    const nestedPut = txnOp({ compare: [], success: [putOp('k', '1')], failure: [] });
+    const nestedDelete = txnOp({ compare: [], success: [delOp(key('k'))], failure: [] });
+    accept([nestedPut, nestedDelete]);
+    expect(refuse([nestedDelete, nestedPut])).toBeInstanceOf(DuplicateKeyError);
+    expect(refuse([nestedPut, delOp(key('k'))])).toBeInstanceOf(DuplicateKeyError);
   });
 
   it('accepts overlapping deletes, puts next to a deleted range, and the same key in both branches', () => {
@@ -233,6 +249,58 @@ describe('keys written twice', () => {
 
   it('accepts the same key in both branches of a nested transaction', () => {
     accept([txnOp({ compare: [], success: [putOp('n', '1')], failure: [putOp('n', '2')] })]);
+  });
+});
+
+describe('a key changed more than once in one transaction', () => {
+  const events = (store: MvccStore, revision: number) =>
+    store.changesSince(revision)[0]!.events.map((e) => `${e.type} ${text(e.kv.key)}=${text(e.kv.value)} v${e.kv.version} prev ${e.prevKv ? text(e.prevKv.value) : '-'}`);
+
+  it('applies a put then a from-key delete of its key in order: gone at the revision, prev_kv from before it', () => {
+    const store = new MvccStore();
+    put(store, 'k', 'old'); // 2
+    const response = store.txn({ compare: [], success: [putOp('k', 'new'), putOp('n', '1'), delOp(fromKey('k'))], failure: [] });
+    expect(response.revision).toBe(3);
+    expect(valueAt(store, 'k')).toBeNull();
+    expect(valueAt(store, 'k', 2)).toBe('old');
+    // The delete's own answer sees the transaction's writes; the events' prev_kv does not.
+    const deleted = response.responses[2] as { deleted: number };
+    expect(deleted.deleted).toBe(2);
+    expect(events(store, 3)).toEqual(['put k=new v2 prev old', 'put n=1 v1 prev -', 'delete k= v0 prev old', 'delete n= v0 prev -']);
+    put(store, 'k', 'again'); // 4: a new key again
+    expect(plain(store.range(key('k')).kvs[0]!)).toMatchObject({ create: 4, mod: 4, version: 1 });
+  });
+
+  it('applies a delete then a put of the key: the put creates it anew', () => {
+    const store = new MvccStore();
+    put(store, 'k', 'old'); // 2
+    store.txn({ compare: [], success: [delOp(allKeys()), putOp('k', 'new', { prevKv: true })], failure: [] });
+    expect(plain(store.range(key('k')).kvs[0]!)).toMatchObject({ value: 'new', create: 3, mod: 3, version: 1 });
+    expect(events(store, 3)).toEqual(['delete k= v0 prev old', 'put k=new v1 prev -']);
+  });
+
+  it('applies txn{put}; txn{delete} of one key, then reads and compacts across that revision', () => {
+    const store = new MvccStore();
+    put(store, 'k', 'old'); // 2
+    const nested = (op: Op) => txnOp({ compare: [], success: [op], failure: [] });
+    store.txn({ compare: [], success: [nested(putOp('k', 'new')), nested(delOp(key('k')))], failure: [] }); // 3
+    expect(events(store, 3)).toEqual(['put k=new v2 prev old', 'delete k= v0 prev old']);
+    put(store, 'k', 'later'); // 4
+    store.compact(3);
+    expect(valueAt(store, 'k', 3)).toBeNull();
+    expect(plain(store.range(key('k')).kvs[0]!)).toMatchObject({ value: 'later', create: 4, version: 1 });
+  });
+
+  it('refuses an ignore_value or ignore_lease put after a delete of its key, where etcd would crash applying it', () => {
+    const { store } = storeWithLeases([7n]);
+    put(store, 'k', 'v', 7n);
+    for (const extra of [{ ignoreValue: true }, { ignoreLease: true }]) {
+      const error = refusal(store, { compare: [], success: [delOp(fromKey('a')), putOp('k', '', extra)], failure: [] });
+      expect(error).toBeInstanceOf(KeyNotFoundError);
+      expect(error).toMatchObject({ message: 'etcdserver: key not found', grpcCode: grpc.status.INVALID_ARGUMENT });
+      // Before the delete, it runs.
+      expect(store.txn({ compare: [], success: [putOp('k', '', extra), delOp(key('other'))], failure: [] }).succeeded).toBe(true);
+    }
   });
 });
 

@@ -73,3 +73,27 @@ test('a snapshot restores the store, the leases and the alarms, and tells the wa
   const next = entries({ kind: 'put', request: { key: text('z'), value: text('9') } });
   expect(restored.apply(next)).toEqual(m.apply(next));
 });
+
+test('transactions that change one key twice in a revision apply, or are refused, on every member alike: none stops the member', () => {
+  const nested = (op: Extract<KvCommand, { kind: 'txn' }>['request']['success'][number]) => ({ op: 'txn', compare: [], success: [op], failure: [] }) as const;
+  const fromK = { key: text('k'), end: Uint8Array.of(0) };
+  const commands: KvCommand[] = [
+    { kind: 'put', request: { key: text('k'), value: text('old') } },
+    // etcd accepts both: a put and a later delete of the key share the revision.
+    { kind: 'txn', request: { compare: [], success: [nested({ op: 'put', key: text('k'), value: text('1') }), nested({ op: 'deleteRange', range: { key: text('k'), end: new Uint8Array(0) } })], failure: [] } },
+    { kind: 'txn', request: { compare: [], success: [{ op: 'put', key: text('k'), value: text('2') }, { op: 'deleteRange', range: fromK }], failure: [] } },
+    { kind: 'put', request: { key: text('k'), value: text('3') } },
+    // etcd 3.4 accepts this one, then panics applying it: Balsa refuses it.
+    { kind: 'txn', request: { compare: [], success: [{ op: 'deleteRange', range: fromK }, { op: 'put', key: text('k'), value: new Uint8Array(0), ignoreValue: true }], failure: [] } },
+  ];
+  const one = machine();
+  const two = machine();
+  const results = one.apply(entries(...commands));
+  expect(two.apply(entries(...commands))).toEqual(results);
+  expect(results.map((r) => (r.ok ? `ok ${r.kind}` : r.failure.message))).toEqual(['ok put', 'ok txn', 'ok txn', 'ok put', 'etcdserver: key not found']);
+  expect(one.store.revision).toBe(5);
+  expect(one.store.hash()).toBe(two.store.hash());
+  const restored = machine();
+  restored.restore(one.snapshot());
+  expect(restored.store.changesSince(2)).toEqual(one.store.changesSince(2));
+});
