@@ -90,7 +90,7 @@ export class KvServer implements KvServerContext {
     this.requestTimeoutMs = BASE_REQUEST_TIMEOUT_MS + 2 * options.electionTicks * options.tickMs;
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     const minLeaseTtlSeconds = minimumLeaseTtlSeconds(options.electionTicks, options.tickMs);
-    this.machine = new KvStateMachine({ now: () => Date.now(), minLeaseTtlSeconds });
+    this.machine = new KvStateMachine({ now: () => Date.now(), minLeaseTtlSeconds, leaseCheckpointIntervalMs: options.leaseCheckpointIntervalMs ?? 0 });
     this.leaseIds = new LeaseIdGenerator(this.memberId, Date.now());
     const joining = options.initialClusterState === 'existing';
     const members: Member[] = options.initialCluster
@@ -124,6 +124,7 @@ export class KvServer implements KvServerContext {
       revoke: (ids) => {
         for (const id of ids) void this.propose({ kind: 'leaseRevoke', id }).catch(() => undefined);
       },
+      checkpoint: (checkpoints) => void this.propose({ kind: 'leaseCheckpoint', checkpoints }).catch(() => undefined),
     });
     this.forwarder = new LeaderForwarder(this.memberId);
     this.membership = new Membership(this);
@@ -153,8 +154,8 @@ export class KvServer implements KvServerContext {
     const memberId = memberIdOfDataDir(options);
     const storage = await LevelStorage.open({ dir: join(options.dataDir, 'member') });
     const server = new KvServer(options, storage, memberId);
-    server.node.on('leader-change', ({ leader }) => {
-      if (leader === server.memberId) server.machine.lessor.promote(options.electionTicks * options.tickMs);
+    server.node.on('leader-change', ({ leader, term }) => {
+      if (leader === server.memberId) void server.promoteLessor(term);
       else server.machine.lessor.demote();
     });
     server.node.on('error', (error) => {
@@ -297,6 +298,28 @@ export class KvServer implements KvServerContext {
   }
 
   // ---- Plumbing ----
+
+  /**
+   * This member leads `term`: its lessor decides expiry from now on, once this member has
+   * applied everything committed before its term (a read barrier on a new leader waits for
+   * its first entry to commit). Earlier, the leases' deadlines would come from a state
+   * missing the latest grants and checkpoints: after a restart, replaying the log lags
+   * behind the election, and a lease promoted from its snapshot's remaining TTL would not
+   * see the checkpoints after it.
+   */
+  private async promoteLessor(term: number): Promise<void> {
+    const stillLeading = () => !this.stopping && this.node.currentLeader() === this.memberId && this.node.currentTerm() === term;
+    while (stillLeading()) {
+      try {
+        await this.node.read();
+      } catch {
+        await sleep(this.options.tickMs);
+        continue;
+      }
+      if (stillLeading() && !this.machine.lessor.isPrimary()) this.machine.lessor.promote(this.options.electionTicks * this.options.tickMs);
+      return;
+    }
+  }
 
   /**
    * Our removal was recorded: Raft removes us next. A removed follower may never hear that

@@ -55,6 +55,8 @@ export interface KvStateMachineOptions {
   /** The leader's clock for lease deadlines, in ms. */
   readonly now: () => number;
   readonly minLeaseTtlSeconds: number;
+  /** How often the leader checkpoints leases' remaining TTLs, in ms; 0 or absent: never (etcd's default). */
+  readonly leaseCheckpointIntervalMs?: number;
 }
 
 /** Something an error thrown by the store or the lessor carries when it is etcd's. */
@@ -79,7 +81,11 @@ export class KvStateMachine implements StateMachine<CommandResult> {
   private unsubscribe: () => void;
 
   constructor(options: KvStateMachineOptions) {
-    this.lessor = new Lessor({ now: options.now, minTtlSeconds: options.minLeaseTtlSeconds });
+    this.lessor = new Lessor({
+      now: options.now,
+      minTtlSeconds: options.minLeaseTtlSeconds,
+      checkpointIntervalMs: options.leaseCheckpointIntervalMs ?? 0,
+    });
     this.store = this.newStore();
     this.unsubscribe = this.store.onChanges((changes) => this.emitChanges(changes));
   }

@@ -2,6 +2,7 @@
  * What a KV member runs with (`KvServerOptions`), and how `balsa kv serve`'s etcd flags
  * (`KvServerConfig`) become it.
  */
+import { DEFAULT_CHECKPOINT_INTERVAL_MS } from '../lease/index.js';
 import type { AutoCompaction, KvServerConfig } from './config.js';
 import { hostPort } from './members.js';
 
@@ -41,6 +42,11 @@ export interface KvServerOptions {
    * revision mode, a tenth of the interval in periodic mode. For tests.
    */
   readonly autoCompactionCheckIntervalMs?: number;
+  /**
+   * How often the leader checkpoints leases' remaining TTLs through Raft, in ms; 0 (the
+   * default) never. `--experimental-enable-lease-checkpoint` sets etcd's 5 minutes.
+   */
+  readonly leaseCheckpointIntervalMs?: number;
 }
 
 /**
@@ -49,10 +55,17 @@ export interface KvServerOptions {
  */
 export const AUTO_COMPACTION_CHECK_INTERVAL_ENV = 'BALSA_KV_AUTO_COMPACTION_CHECK_INTERVAL_MS';
 
+/**
+ * A test knob, not an etcd flag: the lease checkpoint interval in ms when
+ * `--experimental-enable-lease-checkpoint` is on (etcd's is 5 minutes, too long to wait for).
+ */
+export const LEASE_CHECKPOINT_INTERVAL_ENV = 'BALSA_KV_LEASE_CHECKPOINT_INTERVAL_MS';
+
 /** The options `balsa kv serve` runs a member with, from its parsed flags (and `env` for the test knob). */
 export function serverOptionsFromConfig(config: KvServerConfig, env: Readonly<Record<string, string | undefined>> = {}): KvServerOptions {
   const ticks = Math.max(2, Math.round(config.electionTimeoutMs / config.heartbeatIntervalMs));
-  const checkInterval = Number(env[AUTO_COMPACTION_CHECK_INTERVAL_ENV] ?? '');
+  const checkInterval = positiveNumber(env[AUTO_COMPACTION_CHECK_INTERVAL_ENV]);
+  const checkpointInterval = positiveNumber(env[LEASE_CHECKPOINT_INTERVAL_ENV]) ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
   return {
     name: config.name,
     dataDir: config.dataDir,
@@ -70,6 +83,13 @@ export function serverOptionsFromConfig(config: KvServerConfig, env: Readonly<Re
     tickMs: config.heartbeatIntervalMs,
     electionTicks: ticks,
     autoCompaction: config.autoCompaction,
-    ...(Number.isFinite(checkInterval) && checkInterval > 0 ? { autoCompactionCheckIntervalMs: checkInterval } : {}),
+    ...(checkInterval === undefined ? {} : { autoCompactionCheckIntervalMs: checkInterval }),
+    leaseCheckpointIntervalMs: config.experimentalEnableLeaseCheckpoint ? checkpointInterval : 0,
   };
+}
+
+/** A test knob's value: a finite number above 0, else undefined (unset or unusable). */
+function positiveNumber(text: string | undefined): number | undefined {
+  const value = Number(text ?? '');
+  return Number.isFinite(value) && value > 0 ? value : undefined;
 }

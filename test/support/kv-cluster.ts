@@ -2,17 +2,17 @@
  * A Balsa KV cluster of real `balsa kv serve` processes on 127.0.0.1 (the compiled CLI,
  * with etcd's flags), for tests that drive it with etcdctl or etcd clients. Members can
  * be stopped one by one, and new ones planned (ports picked) and started to join the
- * running cluster (`--initial-cluster-state existing`). `stop()` sends SIGTERM, then
- * SIGKILL to whatever has not exited, and never leaves a process.
+ * running cluster (`--initial-cluster-state existing`); stopped or killed members can be
+ * started again on their data directories. `stop()` sends SIGTERM, then SIGKILL to
+ * whatever has not exited, and never leaves a process.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import { loadEtcdProto } from '../../kv/server/etcd-proto.js';
 import type { WireObject } from '../../kv/server/etcd-proto.js';
 import { freePort } from '../../raft/testing/process-cluster.js';
+import { EtcdGrpcClient } from './etcd-grpc.js';
 
 const BALSA = join(process.cwd(), 'dist/control-plane/cli/balsa.js');
 const START_TIMEOUT_MS = 20_000;
@@ -59,6 +59,8 @@ export interface KvCluster {
   restartMember(index: number, peerUrl?: string): Promise<void>;
   /** Stop one member (SIGTERM, then SIGKILL). Its index stays; its endpoint no longer answers. */
   stopMember(index: number): Promise<void>;
+  /** Kill one member with SIGKILL (a crash: nothing flushed, nothing closed); resolves once it has exited. */
+  killMember(index: number): Promise<void>;
   /** Whether member `index`'s process has exited (by itself or stopped). */
   exited(index: number): boolean;
   /** Until member `index`'s process exits by itself; false after `timeoutMs`. */
@@ -144,6 +146,12 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
     async stopMember(index) {
       await stopProcess(processes[index] ?? null);
     },
+    async killMember(index) {
+      const running = processes[index];
+      if (running === null || running === undefined) return;
+      running.child.kill('SIGKILL');
+      await running.exit;
+    },
     exited(index) {
       const running = processes[index];
       return running === null || running === undefined || running.child.exitCode !== null || running.child.signalCode !== null;
@@ -176,13 +184,13 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
 
 /** Until every endpoint answers Maintenance.Status and `done` holds for the leaders they name. */
 async function waitForStatus(endpoints: readonly string[], done: (leaders: string[]) => boolean): Promise<void> {
-  const { services } = loadEtcdProto();
-  const Maintenance = grpc.makeGenericClientConstructor(services.Maintenance, 'Maintenance');
-  const clients = endpoints.map((endpoint) => new Maintenance(endpoint, grpc.credentials.createInsecure()));
+  const clients = endpoints.map((endpoint) => new EtcdGrpcClient(endpoint));
   const deadline = Date.now() + START_TIMEOUT_MS;
   try {
     for (;;) {
-      const leaders = await Promise.all(clients.map((client) => statusLeader(client)));
+      const leaders = await Promise.all(
+        clients.map((client) => client.call('Maintenance', 'Status', {}, 1000).then((r) => String(r.leader ?? '0'), () => undefined)),
+      );
       if (leaders.every((leader) => leader !== undefined) && done(leaders as string[])) return;
       if (Date.now() > deadline) throw new Error(`KV members not ready within ${START_TIMEOUT_MS} ms (leaders: ${leaders.join(', ')})`);
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -194,21 +202,11 @@ async function waitForStatus(endpoints: readonly string[], done: (leaders: strin
 
 /** Until `endpoint` lists `count` members, each with its name (all have published: etcd's "started"). */
 async function waitForPublished(endpoint: string, count: number): Promise<void> {
-  const { services } = loadEtcdProto();
-  const Cluster = grpc.makeGenericClientConstructor(services.Cluster, 'Cluster');
-  const client = new Cluster(endpoint, grpc.credentials.createInsecure());
+  const client = new EtcdGrpcClient(endpoint);
   const deadline = Date.now() + START_TIMEOUT_MS;
-  const list = () =>
-    new Promise<WireObject[]>((resolve) => {
-      (client as unknown as { MemberList: (req: WireObject, opts: grpc.CallOptions, cb: (e: Error | null, r?: WireObject) => void) => void }).MemberList(
-        {},
-        { deadline: Date.now() + 1000 },
-        (error, response) => resolve(error ? [] : ((response?.members as WireObject[] | undefined) ?? [])),
-      );
-    });
   try {
     for (;;) {
-      const members = await list();
+      const members = await client.call('Cluster', 'MemberList', {}, 1000).then((r) => (r.members as WireObject[] | undefined) ?? [], () => []);
       if (members.length === count && members.every((m) => m.name !== '')) return;
       if (Date.now() > deadline) throw new Error(`KV members not all started within ${START_TIMEOUT_MS} ms`);
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -216,14 +214,4 @@ async function waitForPublished(endpoint: string, count: number): Promise<void> 
   } finally {
     client.close();
   }
-}
-
-function statusLeader(client: grpc.Client): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    (client as unknown as { Status: (req: WireObject, opts: grpc.CallOptions, cb: (e: Error | null, r?: WireObject) => void) => void }).Status(
-      {},
-      { deadline: Date.now() + 1000 },
-      (error, response) => resolve(error ? undefined : String(response?.leader ?? '0')),
-    );
-  });
 }

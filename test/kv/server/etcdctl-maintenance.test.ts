@@ -8,10 +8,10 @@ import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadEtcdProto } from '../../../kv/server/etcd-proto.js';
 import type { WireObject } from '../../../kv/server/etcd-proto.js';
 import { KvStateMachine } from '../../../kv/server/kv-state-machine.js';
 import { decodeSnapshotFile } from '../../../kv/server/snapshot-file.js';
+import { etcdCall } from '../../support/etcd-grpc.js';
 import { describeWithTools, requireTool, runEtcdctl } from '../../support/etcd-tools.js';
 import { startKvCluster } from '../../support/kv-cluster.js';
 import type { KvCluster } from '../../support/kv-cluster.js';
@@ -147,14 +147,5 @@ describeWithTools(requireTool('etcdctl'), 'maintenance through etcdctl', (etcdct
 });
 
 function moveLeaderRpc(endpoint: string, target: number): Promise<WireObject> {
-  const { services } = loadEtcdProto();
-  const Maintenance = grpc.makeGenericClientConstructor(services.Maintenance, 'Maintenance');
-  const client = new Maintenance(endpoint, grpc.credentials.createInsecure());
-  return new Promise<WireObject>((resolve, reject) => {
-    (client as unknown as { MoveLeader: (r: WireObject, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: WireObject) => void) => void }).MoveLeader(
-      { targetID: String(target) },
-      { deadline: Date.now() + 5_000 },
-      (error, response) => (error ? reject(error) : resolve(response!)),
-    );
-  }).finally(() => client.close());
+  return etcdCall(endpoint, 'Maintenance', 'MoveLeader', { targetID: String(target) }, 5_000);
 }
