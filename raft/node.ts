@@ -276,6 +276,10 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       const initial = this.raw.status();
       this.confState = initial.config;
       this.term = initial.term;
+      // A restarted member reaches the members of its configuration only: `members` may
+      // name others (say, an initial cluster changed since), which are not its peers.
+      const configured = membersOf(initial.config);
+      if (configured.length > 0) for (const id of [...this.addresses.keys()]) if (!configured.includes(id)) this.addresses.delete(id);
       await this.transport.start({
         onMessages: (messages) => this.receive(messages),
         onUnreachable: (peer) => this.raw?.reportUnreachable(peer),

@@ -37,6 +37,9 @@ export const MAX_PERIODIC_COMPACTION_INTERVAL_MS = 60 * 60 * 1000;
 /** Periodic auto-compaction samples the revision this many times per interval (etcd's retryDivisor). */
 export const PERIODIC_COMPACTION_SAMPLES_PER_INTERVAL = 10;
 
+/** How long a member joining an existing cluster waits for each peer's member list (etcd: 10 s per peer). */
+export const REMOTE_MEMBER_LIST_TIMEOUT_MS = 10_000;
+
 /** Open gRPC clients to other members' client URLs (one per leader seen; old ones are closed). */
 export const MAX_FORWARDING_CLIENTS = 8;
 

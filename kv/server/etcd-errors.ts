@@ -56,6 +56,27 @@ export class EtcdServerError extends Error {
   }
 }
 
+/** Why a member refuses to start (etcd refuses the same, with the same words). */
+export type KvStartErrorCode =
+  /** No member named in `--initial-cluster` answered with the cluster's member list. */
+  | 'CLUSTER_UNREACHABLE'
+  /** `--initial-cluster` does not list the cluster's members (say, this one was never added with `member add`). */
+  | 'CLUSTER_MISMATCH';
+
+/** A member that cannot start: it stops before it has started anything or written to its data directory. */
+export class KvStartError extends Error {
+  /** Only an unreachable cluster may answer later; a mismatch needs the operator. */
+  readonly retryable: boolean;
+  constructor(
+    readonly code: KvStartErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KvStartError';
+    this.retryable = code === 'CLUSTER_UNREACHABLE';
+  }
+}
+
 /** What a Raft refusal means to an etcd client. */
 export function fromRaftError(error: RaftError): EtcdServerError {
   switch (error.code) {

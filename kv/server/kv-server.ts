@@ -11,7 +11,7 @@
  * publish). The leader also promotes voters being added once they catch up, runs
  * auto-compaction if configured, and expires leases.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { GrpcTransport, LevelStorage, ProposalDroppedError, RaftError, RaftNode } from '../../raft/index.js';
@@ -32,14 +32,19 @@ import { LeaderForwarder } from './leader-forwarder.js';
 import { MemberPublisher } from './member-publisher.js';
 import { clusterIdOf, hostPort, memberIdOf, memberViews } from './members.js';
 import type { MemberView } from './members.js';
+import { readMemberIdentity, writeMemberIdentity } from './member-identity.js';
+import type { MemberIdentity } from './member-identity.js';
 import { Membership } from './membership.js';
 import { fitsQuota } from './quota.js';
+import { fetchRemoteCluster, planJoin } from './remote-cluster.js';
+import type { JoinPlan } from './remote-cluster.js';
 import type { CommandSuccess, KvServerContext } from './server-context.js';
 import type { KvServerOptions } from './server-options.js';
 import { clusterService } from './services/cluster-service.js';
 import { kvService } from './services/kv-service.js';
 import { leaseService } from './services/lease-service.js';
 import { maintenanceService } from './services/maintenance-service.js';
+import { peerServices } from './services/peer-service.js';
 import { watchService } from './services/watch-service.js';
 
 export { ETCD_API_VERSION } from './services/maintenance-service.js';
@@ -79,32 +84,33 @@ export class KvServer implements KvServerContext {
   private constructor(
     readonly options: KvServerOptions,
     storage: LevelStorage,
-    memberId: number,
+    identity: MemberIdentity,
+    join: JoinPlan | null,
   ) {
-    const token = options.initialClusterToken;
-    this.memberId = memberId;
-    this.initialClusterId = clusterIdOf(
-      options.initialCluster.map((p) => p.peerAddress),
-      token,
-    );
+    this.memberId = identity.id;
+    this.initialClusterId = identity.clusterId;
     this.requestTimeoutMs = BASE_REQUEST_TIMEOUT_MS + 2 * options.electionTicks * options.tickMs;
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     const minLeaseTtlSeconds = minimumLeaseTtlSeconds(options.electionTicks, options.tickMs);
     this.machine = new KvStateMachine({ now: () => Date.now(), minLeaseTtlSeconds, leaseCheckpointIntervalMs: options.leaseCheckpointIntervalMs ?? 0 });
     this.leaseIds = new LeaseIdGenerator(this.memberId, Date.now());
-    const joining = options.initialClusterState === 'existing';
-    const members: Member[] = options.initialCluster
-      .map((peer) => ({ id: memberIdOf(peer.peerAddress, token), address: peer.peerAddress }))
-      // A joining member reaches the others until the log tells it the membership.
-      .filter((member) => !joining || member.id !== this.memberId);
-    this.transport = new GrpcTransport({ id: this.memberId, listen: options.peerListenAddress ?? options.peerAddress, cluster: token });
+    // A joining member reaches the others until the log tells it the membership. (A new
+    // cluster's members are bootstrapped from this list; a restarted member ignores it.)
+    const members: readonly Member[] =
+      join?.peers ?? options.initialCluster.map((peer) => ({ id: memberIdOf(peer.peerAddress, identity.clusterToken), address: peer.peerAddress }));
+    this.transport = new GrpcTransport({
+      id: this.memberId,
+      listen: options.peerListenAddress ?? options.peerAddress,
+      cluster: identity.clusterId.toString(16),
+      services: peerServices(this),
+    });
     this.node = new RaftNode<CommandResult>({
       id: this.memberId,
       storage,
       transport: this.transport,
       stateMachine: this.machine,
       members,
-      join: joining,
+      join: join !== null,
       tickMs: options.tickMs,
       electionTicks: options.electionTicks,
       snapshotEveryEntries: options.snapshotCount,
@@ -149,11 +155,24 @@ export class KvServer implements KvServerContext {
     });
   }
 
-  static async start(options: KvServerOptions): Promise<KvServer> {
+  /**
+   * Start a member on its data directory: the member it holds (whatever the initial
+   * cluster flags say, as etcd ignores them then), else a new member of a new cluster, or
+   * one joining an existing cluster, which must have been added with `member add`: else
+   * this throws `KvStartError` with etcd's complaint, having written nothing.
+   */
+  static async start(options: KvServerOptions, warn: (line: string) => void = (line) => console.error(line)): Promise<KvServer> {
+    const fresh = !existsSync(join(options.dataDir, MEMBER_DIR));
+    let plan: JoinPlan | null = null;
+    if (fresh && options.initialClusterState === 'existing') {
+      const remote = await fetchRemoteCluster(options.initialCluster, options.name, (line) => warn(`balsa kv ${options.name}: ${line}`));
+      plan = planJoin(options.initialCluster, options.name, remote);
+    }
     mkdirSync(options.dataDir, { recursive: true });
-    const memberId = memberIdOfDataDir(options);
-    const storage = await LevelStorage.open({ dir: join(options.dataDir, 'member') });
-    const server = new KvServer(options, storage, memberId);
+    const identity = identityOf(options, fresh, plan);
+    const storage = await LevelStorage.open({ dir: join(options.dataDir, MEMBER_DIR) });
+    // The member's own token, whatever the flag says now: new members' ids are computed with it.
+    const server = new KvServer({ ...options, initialClusterToken: identity.clusterToken }, storage, identity, plan);
     server.node.on('leader-change', ({ leader, term }) => {
       if (leader === server.memberId) void server.promoteLessor(term);
       else server.machine.lessor.demote();
@@ -391,26 +410,25 @@ export class KvServer implements KvServerContext {
   }
 }
 
-/** Where a member keeps its id, beside the Raft storage. */
-const MEMBER_ID_FILE = 'balsa-member.json';
+/** The Raft storage, in the data directory: once it exists, the directory holds a member. */
+const MEMBER_DIR = 'member';
 
 /**
- * This member's id: the one its data directory was created with (its peer URL may have
- * changed since, with `member update`), else the one its peer address gives, recorded.
+ * Who this member is: a new one is who its flags (or, joining, the cluster) say, recorded
+ * in the data directory; an existing one is who the data directory says.
  */
-function memberIdOfDataDir(options: KvServerOptions): number {
-  const path = join(options.dataDir, MEMBER_ID_FILE);
-  if (existsSync(path)) {
-    const recorded = JSON.parse(readFileSync(path, 'utf8')) as { id?: unknown };
-    if (typeof recorded.id !== 'number' || !Number.isSafeInteger(recorded.id) || recorded.id <= 0) {
-      throw new Error(`${path}: no valid member id in it`);
-    }
-    return recorded.id;
-  }
-  const id = memberIdOf(options.peerAddress, options.initialClusterToken);
-  writeFileSync(`${path}.tmp`, JSON.stringify({ id }) + '\n');
-  renameSync(`${path}.tmp`, path);
-  return id;
+function identityOf(options: KvServerOptions, fresh: boolean, plan: JoinPlan | null): MemberIdentity {
+  const token = options.initialClusterToken;
+  const fromFlags = {
+    id: memberIdOf(options.peerAddress, token),
+    clusterId: clusterIdOf(
+      options.initialCluster.map((p) => p.peerAddress),
+      token,
+    ),
+    clusterToken: token,
+  };
+  if (fresh) return writeMemberIdentity(options.dataDir, plan === null ? fromFlags : { id: plan.memberId, clusterId: plan.clusterId, clusterToken: token });
+  return readMemberIdentity(options.dataDir, fromFlags) ?? writeMemberIdentity(options.dataDir, fromFlags);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -10,6 +10,8 @@ export interface KvPeer {
   readonly name: string;
   /** host:port of its Raft (peer) listener. */
   readonly peerAddress: string;
+  /** Its peer URLs as `--initial-cluster` lists them (default: http:// + `peerAddress`). */
+  readonly peerUrls?: readonly string[];
 }
 
 export interface KvServerOptions {
@@ -74,7 +76,7 @@ export function serverOptionsFromConfig(config: KvServerConfig, env: Readonly<Re
     peerAddress: hostPort(config.initialAdvertisePeerUrls[0]!),
     peerUrls: config.initialAdvertisePeerUrls,
     peerListenAddress: hostPort(config.listenPeerUrls[0]!),
-    initialCluster: config.initialCluster.map((member) => ({ name: member.name, peerAddress: hostPort(member.peerUrls[0]!) })),
+    initialCluster: config.initialCluster.map((member) => ({ name: member.name, peerAddress: hostPort(member.peerUrls[0]!), peerUrls: member.peerUrls })),
     initialClusterState: config.initialClusterState,
     initialClusterToken: config.initialClusterToken,
     maxRequestBytes: config.maxRequestBytes,

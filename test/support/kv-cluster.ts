@@ -14,7 +14,8 @@ import type { WireObject } from '../../kv/server/etcd-proto.js';
 import { freePort } from '../../raft/testing/process-cluster.js';
 import { EtcdGrpcClient } from './etcd-grpc.js';
 
-const BALSA = join(process.cwd(), 'dist/control-plane/cli/balsa.js');
+/** The compiled `balsa` CLI (`npm run build`), relative to the working directory. */
+export const BALSA_CLI = join(process.cwd(), 'dist/control-plane/cli/balsa.js');
 const START_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 5_000;
 export const CLUSTER_TOKEN = 'balsa-test';
@@ -53,10 +54,11 @@ export interface KvCluster {
   /** Start a planned member that joins with `--initial-cluster-state existing` and this `--initial-cluster`; resolves once it serves clients. */
   startJoining(member: PlannedMember, initialCluster: string, flags?: readonly string[]): Promise<void>;
   /**
-   * Start a stopped member again on its data directory (`existing`), at a new peer URL if
-   * given (after `member update`); resolves once it serves clients.
+   * Start a stopped member again on its data directory (by default `existing`, with the
+   * members started so far as its initial cluster), at a new peer URL if given (after
+   * `member update`); resolves once it serves clients.
    */
-  restartMember(index: number, peerUrl?: string): Promise<void>;
+  restartMember(index: number, options?: RestartOptions): Promise<void>;
   /** Stop one member (SIGTERM, then SIGKILL). Its index stays; its endpoint no longer answers. */
   stopMember(index: number): Promise<void>;
   /** Kill one member with SIGKILL (a crash: nothing flushed, nothing closed); resolves once it has exited. */
@@ -66,6 +68,18 @@ export interface KvCluster {
   /** Until member `index`'s process exits by itself; false after `timeoutMs`. */
   waitForExit(index: number, timeoutMs: number): Promise<boolean>;
   stop(): Promise<void>;
+}
+
+/** How `restartMember` starts a member again. */
+export interface RestartOptions {
+  /** Its new peer URL (after `member update`). */
+  readonly peerUrl?: string;
+  /** `--initial-cluster-state` (default `existing`). */
+  readonly state?: 'new' | 'existing';
+  /** `--initial-cluster` (default: every member started so far, at its current peer URL). */
+  readonly initialCluster?: string;
+  /** Extra flags, after every other (a repeated flag keeps its last value). */
+  readonly flags?: readonly string[];
 }
 
 interface RunningMember {
@@ -92,7 +106,7 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
 
   const launch = (member: PlannedMember, initialCluster: string, state: 'new' | 'existing', flags: readonly string[]): void => {
     const args = [
-      BALSA, 'kv', 'serve', '--name', member.name, '--data-dir', join(options.dir, `${member.name}.etcd`),
+      BALSA_CLI, 'kv', 'serve', '--name', member.name, '--data-dir', join(options.dir, `${member.name}.etcd`),
       '--listen-client-urls', member.clientUrl, '--advertise-client-urls', member.clientUrl,
       '--listen-peer-urls', member.peerUrl, '--initial-advertise-peer-urls', member.peerUrl,
       '--initial-cluster', initialCluster, '--initial-cluster-state', state, '--initial-cluster-token', CLUSTER_TOKEN,
@@ -136,11 +150,12 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
       launch(member, initialCluster, 'existing', flags);
       await waitForStatus([member.clientEndpoint], () => true);
     },
-    async restartMember(index, peerUrl) {
+    async restartMember(index, restart = {}) {
       if (!cluster.exited(index)) throw new Error(`member ${index} is still running`);
-      const member = peerUrl === undefined ? members[index]! : { ...members[index]!, peerUrl };
+      const member = restart.peerUrl === undefined ? members[index]! : { ...members[index]!, peerUrl: restart.peerUrl };
       members[index] = member;
-      launch(member, cluster.initialCluster(members.filter((_, i) => processes[i] !== null)), 'existing', []);
+      const initial = restart.initialCluster ?? cluster.initialCluster(members.filter((_, i) => processes[i] !== null));
+      launch(member, initial, restart.state ?? 'existing', restart.flags ?? []);
       await waitForStatus([member.clientEndpoint], () => true);
     },
     async stopMember(index) {

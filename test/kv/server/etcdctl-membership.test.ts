@@ -122,7 +122,7 @@ describeWithTools(requireTool('etcdctl'), 'cluster membership through etcdctl', 
     );
     expect((await list(m1)).find((m) => m.id === id)).toMatchObject({ peerUrls: moved });
     await cluster.stopMember(2);
-    await cluster.restartMember(2, moved);
+    await cluster.restartMember(2, { peerUrl: moved });
     expect(await out(m1, 'put', 'after', 'move')).toBe('OK\n');
     await eventually(async () => expect(await out(m3.clientEndpoint, 'get', 'after', '--consistency=s')).toBe('after\nmove\n'));
   });
