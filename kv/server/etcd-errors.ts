@@ -26,6 +26,7 @@ const SERVER_ERRORS = {
   tooManyRequests: { grpcCode: GrpcStatus.RESOURCE_EXHAUSTED, message: 'etcdserver: too many requests' },
   requestTooLarge: { grpcCode: GrpcStatus.INVALID_ARGUMENT, message: 'etcdserver: request is too large' },
   noSpace: { grpcCode: GrpcStatus.RESOURCE_EXHAUSTED, message: 'etcdserver: mvcc: database space exceeded' },
+  corrupt: { grpcCode: GrpcStatus.DATA_LOSS, message: 'etcdserver: corrupt cluster' },
   leaseNotFound: { grpcCode: GrpcStatus.NOT_FOUND, message: 'etcdserver: requested lease not found' },
   notSupportedForLearner: { grpcCode: GrpcStatus.UNAVAILABLE, message: 'etcdserver: rpc not supported for learner' },
   badLeaderTransferee: { grpcCode: GrpcStatus.FAILED_PRECONDITION, message: 'etcdserver: bad leader transferee' },
