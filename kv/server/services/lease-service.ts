@@ -56,7 +56,7 @@ async function leaseTimeToLive(context: KvServerContext, r: WireObject): Promise
   await context.linearizable();
   const id = leaseIdOf(r);
   if (!context.machine.lessor.has(id)) return { header: context.header(), ID: id.toString(), TTL: -1, grantedTTL: 0, keys: [] };
-  const ttl = context.machine.lessor.timeToLive(id, false);
+  const ttl = context.machine.lessor.timeToLive(id);
   const keys = r.keys === true ? context.machine.store.keysWithLease(id) : [];
   return { header: context.header(), ID: id.toString(), TTL: ttl.ttlSeconds, grantedTTL: ttl.grantedTtlSeconds, keys };
 }
