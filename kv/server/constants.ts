@@ -12,7 +12,7 @@ export const BASE_REQUEST_TIMEOUT_MS = 5_000;
 /** A member retries publishing its name and client URLs this often until it is applied. */
 export const PUBLISH_RETRY_MS = 1_000;
 
-/** The leader looks for voters being added that have caught up this often. */
+/** The leader looks for voters being added that have caught up, and for addresses Raft has yet to learn, this often. */
 export const PROMOTE_CHECK_INTERVAL_MS = 500;
 
 /** etcd's readiness rule for promoting a learner: its match index is at least this share of the leader's. */

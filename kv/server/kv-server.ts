@@ -9,7 +9,8 @@
  *
  * Once started, a member publishes its name and client URLs through Raft (etcd's
  * publish). The leader also promotes voters being added once they catch up, runs
- * auto-compaction if configured, and expires leases.
+ * auto-compaction if configured, and expires leases. Where members are reached is Raft's
+ * to know (`member update` moves a member there too, through the log).
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -67,7 +68,6 @@ export class KvServer implements KvServerContext {
   readonly requestTimeoutMs: number;
   /** Resolves once the server has stopped (by `stop()`, or after its removal from the cluster). */
   readonly stopped: Promise<void>;
-  private readonly transport: GrpcTransport;
   private readonly grpcServer: grpc.Server;
   private readonly expiry: LeaseExpiryDriver;
   private readonly membership: Membership;
@@ -98,7 +98,7 @@ export class KvServer implements KvServerContext {
     // cluster's members are bootstrapped from this list; a restarted member ignores it.)
     const members: readonly Member[] =
       join?.peers ?? options.initialCluster.map((peer) => ({ id: memberIdOf(peer.peerAddress, identity.clusterToken), address: peer.peerAddress }));
-    this.transport = new GrpcTransport({
+    const transport = new GrpcTransport({
       id: this.memberId,
       listen: options.peerListenAddress ?? options.peerAddress,
       cluster: identity.clusterId.toString(16),
@@ -107,22 +107,19 @@ export class KvServer implements KvServerContext {
     this.node = new RaftNode<CommandResult>({
       id: this.memberId,
       storage,
-      transport: this.transport,
+      transport,
       stateMachine: this.machine,
       members,
       join: join !== null,
       tickMs: options.tickMs,
       electionTicks: options.electionTicks,
       snapshotEveryEntries: options.snapshotCount,
+      ...(options.snapshotCatchUpEntries === undefined ? {} : { raft: { snapshotTrailingEntries: options.snapshotCatchUpEntries } }),
       requestTimeoutMs: this.requestTimeoutMs,
     });
     this.hub = new WatchHub(this.watchableStore(), { maxResponseBytes: options.maxRequestBytes });
-    this.machine.onRestore(() => {
-      this.hub.storeRestored();
-      this.syncPeerAddresses();
-    });
+    this.machine.onRestore(() => this.hub.storeRestored());
     this.machine.onMemberChanged((id) => {
-      this.syncPeerAddresses();
       if (id === this.memberId && this.machine.removedMemberIds.has(id)) this.onRemovalRecorded();
     });
     this.expiry = new LeaseExpiryDriver({
@@ -183,7 +180,6 @@ export class KvServer implements KvServerContext {
     });
     server.node.on('removed', () => server.stopRemoved(REMOVED_STOP_DELAY_MS));
     await server.node.start();
-    server.syncPeerAddresses();
     server.expiry.start();
     server.addServices();
     for (const address of options.clientAddresses) {
@@ -193,7 +189,10 @@ export class KvServer implements KvServerContext {
       server.boundClientAddresses.push(`${address.slice(0, address.lastIndexOf(':'))}:${port}`);
     }
     server.publisher.start();
-    server.promoter = setInterval(() => void server.membership.promoteCaughtUp(), PROMOTE_CHECK_INTERVAL_MS);
+    server.promoter = setInterval(() => {
+      void server.membership.promoteCaughtUp();
+      void server.membership.syncAddresses();
+    }, PROMOTE_CHECK_INTERVAL_MS);
     server.compactor?.start();
     return server;
   }
@@ -367,27 +366,6 @@ export class KvServer implements KvServerContext {
       peerUrls: [...(this.options.peerUrls ?? [`http://${this.options.peerAddress}`])],
       clusterId: this.options.initialClusterState === 'new' ? this.initialClusterId.toString() : null,
     };
-  }
-
-  /**
-   * Reach each member at the peer URL its record names (`member update` changes it; Raft
-   * knows only the address a member was added with). Only members of Raft's
-   * configuration: Raft drops the others' links itself.
-   */
-  private syncPeerAddresses(): void {
-    if (this.stopping) return;
-    let status;
-    try {
-      status = this.node.status();
-    } catch {
-      return; // not started yet: `start()` syncs once it is
-    }
-    for (const member of [...status.members.voters, ...status.members.learners]) {
-      const url = this.machine.members.get(member.id)?.peerUrls[0];
-      if (member.id === this.memberId || url === undefined) continue;
-      const address = hostPort(url);
-      if (address !== member.address) this.transport.setPeer(member.id, address);
-    }
   }
 
   private watchableStore(): WatchableStore {

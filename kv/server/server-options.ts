@@ -49,6 +49,11 @@ export interface KvServerOptions {
    * default) never. `--experimental-enable-lease-checkpoint` sets etcd's 5 minutes.
    */
   readonly leaseCheckpointIntervalMs?: number;
+  /**
+   * Log entries kept behind a Raft snapshot for followers to catch up from (etcd keeps
+   * 5000, Raft's default too); fewer make the log compact sooner. For tests.
+   */
+  readonly snapshotCatchUpEntries?: number;
 }
 
 /**
@@ -63,11 +68,18 @@ export const AUTO_COMPACTION_CHECK_INTERVAL_ENV = 'BALSA_KV_AUTO_COMPACTION_CHEC
  */
 export const LEASE_CHECKPOINT_INTERVAL_ENV = 'BALSA_KV_LEASE_CHECKPOINT_INTERVAL_MS';
 
+/**
+ * A test knob, not an etcd flag (3.4 has none): the log entries kept behind a snapshot, so
+ * that a test's few hundred entries are compacted away (etcd keeps 5000).
+ */
+export const SNAPSHOT_CATCH_UP_ENTRIES_ENV = 'BALSA_KV_SNAPSHOT_CATCH_UP_ENTRIES';
+
 /** The options `balsa kv serve` runs a member with, from its parsed flags (and `env` for the test knob). */
 export function serverOptionsFromConfig(config: KvServerConfig, env: Readonly<Record<string, string | undefined>> = {}): KvServerOptions {
   const ticks = Math.max(2, Math.round(config.electionTimeoutMs / config.heartbeatIntervalMs));
   const checkInterval = positiveNumber(env[AUTO_COMPACTION_CHECK_INTERVAL_ENV]);
   const checkpointInterval = positiveNumber(env[LEASE_CHECKPOINT_INTERVAL_ENV]) ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+  const catchUpEntries = positiveNumber(env[SNAPSHOT_CATCH_UP_ENTRIES_ENV]);
   return {
     name: config.name,
     dataDir: config.dataDir,
@@ -87,6 +99,7 @@ export function serverOptionsFromConfig(config: KvServerConfig, env: Readonly<Re
     autoCompaction: config.autoCompaction,
     ...(checkInterval === undefined ? {} : { autoCompactionCheckIntervalMs: checkInterval }),
     leaseCheckpointIntervalMs: config.experimentalEnableLeaseCheckpoint ? checkpointInterval : 0,
+    ...(catchUpEntries === undefined ? {} : { snapshotCatchUpEntries: Math.floor(catchUpEntries) }),
   };
 }
 

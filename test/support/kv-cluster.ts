@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { WireObject } from '../../kv/server/etcd-proto.js';
 import { freePort } from '../../raft/testing/process-cluster.js';
@@ -192,7 +192,9 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
     await waitForPublished(cluster.clientEndpoints[0]!, members.length);
   } catch (error) {
     await cluster.stop();
-    throw error;
+    // What the members said is usually why: put it in the failure.
+    const said = logs.map((path) => `--- ${path}\n${existsSync(path) ? readFileSync(path, 'utf8').split('\n').slice(-20).join('\n') : '(no log)'}`);
+    throw new Error(`${(error as Error).message}\n${said.join('\n')}`);
   }
   return cluster;
 }

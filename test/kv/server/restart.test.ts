@@ -1,7 +1,7 @@
 /**
  * A Balsa KV member restarted on its data directory loses nothing: three real
- * `balsa kv serve` processes with a small `--snapshot-count` (so that Raft snapshots and
- * log compaction happen) take puts, deletes, transactions, leases (one revoked, one live
+ * `balsa kv serve` processes with a small `--snapshot-count` and few entries kept behind
+ * a snapshot (so that Raft snapshots and log compaction happen) take puts, deletes, transactions, leases (one revoked, one live
  * with keys) and a compaction; then they are (a) all stopped with SIGTERM and restarted,
  * (b) the leader is killed with SIGKILL under write load and restarted, (c) all killed
  * with SIGKILL and restarted. After each, every member holds the same revision and the
@@ -13,7 +13,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LEASE_CHECKPOINT_INTERVAL_ENV } from '../../../kv/server/server-options.js';
+import { LEASE_CHECKPOINT_INTERVAL_ENV, SNAPSHOT_CATCH_UP_ENTRIES_ENV } from '../../../kv/server/server-options.js';
 import type { WireObject } from '../../../kv/server/etcd-proto.js';
 import { EtcdGrpcClient } from '../../support/etcd-grpc.js';
 import { describeWithTools, etcdctlAt, requireTool } from '../../support/etcd-tools.js';
@@ -23,6 +23,8 @@ import type { KvCluster } from '../../support/kv-cluster.js';
 
 /** Applied entries between Raft snapshots: small, so that every phase spans several. */
 const SNAPSHOT_COUNT = 20;
+/** Log entries kept behind a snapshot: few, so that the log is compacted (and a member killed under load catches up from a snapshot). */
+const CATCH_UP_ENTRIES = 5;
 const LEASE_TTL_SECONDS = 600;
 /** The live lease's remaining TTL must have dropped this far before the first restart ... */
 const TTL_ELAPSED_BEFORE_RESTART_SECONDS = 10;
@@ -145,8 +147,12 @@ describeWithTools(requireTool('etcdctl'), 'members restarted on their data direc
       members: 3,
       dir,
       flags: [`--snapshot-count=${SNAPSHOT_COUNT}`, '--experimental-enable-lease-checkpoint'],
-      // Over a second: a checkpoint whose remaining TTL rounds up to the full TTL is skipped (etcd's rule).
-      env: { [LEASE_CHECKPOINT_INTERVAL_ENV]: '2000' },
+      env: {
+        // Over a second: a checkpoint whose remaining TTL rounds up to the full TTL is skipped (etcd's rule).
+        [LEASE_CHECKPOINT_INTERVAL_ENV]: '2000',
+        // Compact the log right behind each snapshot: a restart finds only the snapshot and a short log.
+        [SNAPSHOT_CATCH_UP_ENTRIES_ENV]: String(CATCH_UP_ENTRIES),
+      },
     });
     const client = new EtcdGrpcClient(cluster.clientEndpoints[0]!);
     const put = async (key: string, value: string, lease?: string) => {
