@@ -18,22 +18,14 @@ import { int64ToBigInt, loadEtcdProto } from './etcd-proto.js';
 import type { Int64Value, WireObject } from './etcd-proto.js';
 import { KvStartError } from './etcd-errors.js';
 import { hostPort } from './members.js';
+import type { MemberView } from './members.js';
 import type { KvPeer } from './server-options.js';
-
-/** A member as another member's list shows it. */
-export interface RemoteMember {
-  readonly id: number;
-  readonly name: string;
-  readonly peerUrls: readonly string[];
-  readonly clientUrls: readonly string[];
-  readonly isLearner: boolean;
-}
 
 /** The cluster as a member of it answered. */
 export interface RemoteCluster {
   readonly clusterId: bigint;
-  /** By id ascending. */
-  readonly members: readonly RemoteMember[];
+  /** As its `member list` shows them, by id ascending. */
+  readonly members: readonly MemberView[];
 }
 
 /** What a member joining the cluster starts with. */
@@ -145,7 +137,7 @@ function memberList(address: string, timeoutMs: number): Promise<RemoteCluster> 
 
 function remoteClusterOf(response: WireObject): RemoteCluster {
   const header = (response.header ?? {}) as WireObject;
-  const members = ((response.members ?? []) as WireObject[]).map((m): RemoteMember => {
+  const members = ((response.members ?? []) as WireObject[]).map((m): MemberView => {
     const id = int64ToBigInt((m.ID ?? '0') as Int64Value, 'ID');
     if (id <= 0n || id > BigInt(Number.MAX_SAFE_INTEGER)) throw new Error(`a member id out of range: ${id}`);
     const peerUrls = (m.peerURLs ?? []) as string[];

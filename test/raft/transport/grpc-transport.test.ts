@@ -291,26 +291,16 @@ describe('GrpcTransport', () => {
   });
 
   it('serves the application\'s own services beside Raft on the same listener, and Raft still flows', async () => {
-    const echo: grpc.ServiceDefinition = {
-      Echo: {
-        path: '/test.Peer/Echo',
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: (value: Buffer) => value,
-        requestDeserialize: (bytes: Buffer) => bytes,
-        responseSerialize: (value: Buffer) => value,
-        responseDeserialize: (bytes: Buffer) => bytes,
-      },
-      Unanswered: {
-        path: '/test.Peer/Unanswered',
-        requestStream: false,
-        responseStream: false,
-        requestSerialize: (value: Buffer) => value,
-        requestDeserialize: (bytes: Buffer) => bytes,
-        responseSerialize: (value: Buffer) => value,
-        responseDeserialize: (bytes: Buffer) => bytes,
-      },
-    };
+    const unaryOfBytes = (path: string): grpc.MethodDefinition<Buffer, Buffer> => ({
+      path,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (value) => value,
+      requestDeserialize: (bytes) => bytes,
+      responseSerialize: (value) => value,
+      responseDeserialize: (bytes) => bytes,
+    });
+    const echo: grpc.ServiceDefinition = { Echo: unaryOfBytes('/test.Peer/Echo'), Unanswered: unaryOfBytes('/test.Peer/Unanswered') };
     const b = await startTransport({
       id: 2,
       services: [{ definition: echo, implementation: { Echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, done: grpc.sendUnaryData<Buffer>) => done(null, Buffer.concat([Buffer.from('echo:'), call.request])) } }],
