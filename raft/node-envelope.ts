@@ -6,6 +6,10 @@
  *   find the promise to resolve when the entry is applied, on the leader or on a follower
  *   that forwarded it; the nonce is drawn afresh at each start, so that entries proposed
  *   before a restart never resolve promises made after it. Empty data is a leader's no-op.
+ * - An address update (`RaftNode.updateMemberAddress`) is a normal entry of its own kind:
+ *   the same header with another version byte, then the member's id and new address. It
+ *   is the node's, never the application's: every member applies it to its address book
+ *   at the same log index.
  * - A conf change's context carries the member's address (so every member learns where
  *   to reach it by applying the entry) and the same request identity.
  * - A snapshot's data is a header (the address book as of the snapshot) followed by the
@@ -16,6 +20,8 @@ import { assert } from './core/errors.js';
 import type { NodeId } from './core/types.js';
 
 const ENTRY_VERSION = 1;
+/** The version byte of an address update entry. */
+const ADDRESS_UPDATE_VERSION = 2;
 /** Version byte, 8 nonce bytes, 8 sequence bytes. */
 export const ENTRY_HEADER_BYTES = 17;
 
@@ -26,28 +32,46 @@ export interface RequestId {
 }
 
 export function encodeEntryData(id: RequestId, payload: Uint8Array): Uint8Array {
+  return withHeader(ENTRY_VERSION, id, payload);
+}
+
+/** A member's new address, as `RaftNode.updateMemberAddress` replicates it. */
+export interface AddressUpdate {
+  readonly node: NodeId;
+  readonly address: string;
+}
+
+export function encodeAddressUpdate(id: RequestId, update: AddressUpdate): Uint8Array {
+  return withHeader(ADDRESS_UPDATE_VERSION, id, pack({ n: update.node, a: update.address }) as Uint8Array);
+}
+
+export type DecodedEntryData =
+  /** `id` is null for data not written by a `RaftNode` (passed to the application as it is). */
+  | { readonly kind: 'application'; readonly id: RequestId | null; readonly payload: Uint8Array }
+  | { readonly kind: 'address'; readonly id: RequestId; readonly update: AddressUpdate };
+
+export function decodeEntryData(data: Uint8Array): DecodedEntryData {
+  const version = data[0];
+  if (data.byteLength < ENTRY_HEADER_BYTES || (version !== ENTRY_VERSION && version !== ADDRESS_UPDATE_VERSION)) {
+    return { kind: 'application', id: null, payload: data };
+  }
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const id = { nonce: view.getBigUint64(1), seq: Number(view.getBigUint64(9)) };
+  const payload = data.subarray(ENTRY_HEADER_BYTES);
+  if (version === ENTRY_VERSION) return { kind: 'application', id, payload };
+  const raw = unpack(payload) as { n?: unknown; a?: unknown };
+  assert(typeof raw.n === 'number' && Number.isSafeInteger(raw.n) && raw.n > 0 && typeof raw.a === 'string' && raw.a !== '', 'a malformed address update entry');
+  return { kind: 'address', id, update: { node: raw.n, address: raw.a } };
+}
+
+function withHeader(version: number, id: RequestId, payload: Uint8Array): Uint8Array {
   const out = new Uint8Array(ENTRY_HEADER_BYTES + payload.byteLength);
   const view = new DataView(out.buffer);
-  view.setUint8(0, ENTRY_VERSION);
+  view.setUint8(0, version);
   view.setBigUint64(1, id.nonce);
   view.setBigUint64(9, BigInt(id.seq));
   out.set(payload, ENTRY_HEADER_BYTES);
   return out;
-}
-
-export interface DecodedEntryData {
-  /** Null for data not written by a `RaftNode` (passed to the application as it is). */
-  readonly id: RequestId | null;
-  readonly payload: Uint8Array;
-}
-
-export function decodeEntryData(data: Uint8Array): DecodedEntryData {
-  if (data.byteLength < ENTRY_HEADER_BYTES || data[0] !== ENTRY_VERSION) return { id: null, payload: data };
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  return {
-    id: { nonce: view.getBigUint64(1), seq: Number(view.getBigUint64(9)) },
-    payload: data.subarray(ENTRY_HEADER_BYTES),
-  };
 }
 
 export interface ConfChangeContext {

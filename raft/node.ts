@@ -34,6 +34,7 @@ import {
   decodeConfContext,
   decodeEntryData,
   decodeSnapshotData,
+  encodeAddressUpdate,
   encodeConfContext,
   encodeEntryData,
   encodeSnapshotData,
@@ -95,7 +96,9 @@ export interface RaftNodeOptions<Result = unknown> {
   /**
    * For a new cluster: every initial member, this one included, identical on every member
    * (the cluster's first entries are made from it). With `join`: the members to reach
-   * until the log says who they are. Ignored when the storage already holds state.
+   * until the log says who they are. When the storage already holds state, only where to
+   * reach members its snapshot has no address for, until the log says (and never a node
+   * outside its configuration).
    */
   readonly members?: readonly Member[];
   /** This node joins an existing cluster (added there with `addLearner` or `addMember`). Default false. */
@@ -276,6 +279,10 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       const initial = this.raw.status();
       this.confState = initial.config;
       this.term = initial.term;
+      // A restarted member reaches the members of its configuration only: `members` may
+      // name others (say, an initial cluster changed since), which are not its peers.
+      const configured = membersOf(initial.config);
+      if (configured.length > 0) for (const id of [...this.addresses.keys()]) if (!configured.includes(id)) this.addresses.delete(id);
       await this.transport.start({
         onMessages: (messages) => this.receive(messages),
         onUnreachable: (peer) => this.raw?.reportUnreachable(peer),
@@ -364,6 +371,23 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (!members.includes(id)) await this.addLearner(id, address);
     await this.waitForCatchUp(id);
     await this.promote(id);
+  }
+
+  /**
+   * Reach member `id` at `address` from now on (it moved: another host or port). The
+   * change travels through the log, as a member's address does when it is added: every
+   * member applies it at the same index, so their address books agree at every index,
+   * snapshots carry it and a restarted member replays it. Call on any member (a follower
+   * forwards it, as a proposal); resolves once this node has applied it. Refuses, with
+   * `InvalidArgumentError`, an empty address or a node that is not a member of this node's
+   * configuration; otherwise fails as `propose` does.
+   */
+  updateMemberAddress(id: NodeId, address: string): Promise<void> {
+    if (address === '') return Promise.reject(new InvalidArgumentError('a member address must not be empty'));
+    if (this.confState !== null && !membersOf(this.confState).includes(id)) {
+      return Promise.reject(new InvalidArgumentError(`node ${id} is not a member`));
+    }
+    return this.request('proposal', (requestId) => this.core().propose(encodeAddressUpdate(requestId, { node: id, address }))) as Promise<void>;
   }
 
   /** Remove a voter or learner (call on the leader). A removed leader hands over, then steps down. */
@@ -678,13 +702,16 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   /**
    * Apply committed entries: normal ones go to the state machine in one batch; conf
    * changes are the core's (it applies them at `advance`), but their addresses are
-   * recorded here. Returns the conf change entries, whose requests settle after `advance`.
+   * recorded here, as are address updates. Every member's address book (this node's own
+   * address included) is thus a function of the log. Returns the conf change entries,
+   * whose requests settle after `advance`.
    */
   private async applyEntries(entries: readonly Entry[]): Promise<Entry[]> {
     if (entries.length === 0) return [];
     const forApplication: AppliedEntry[] = [];
     const requests: (RequestId | null)[] = [];
     const confEntries: Entry[] = [];
+    let moved = false;
     for (const entry of entries) {
       if (entry.index <= this.appliedIndex) continue;
       this.settleOverwritten(entry);
@@ -693,14 +720,21 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
         const change = decodeConfChange(entry.data);
         const { address } = decodeConfContext(change.context);
         for (const single of change.changes) {
-          if (single.type !== 'remove' && address !== '' && single.node !== this.id) this.addresses.set(single.node, address);
+          if (single.type !== 'remove' && address !== '') this.addresses.set(single.node, address);
         }
       } else if (entry.data.byteLength > 0) {
-        const { id, payload } = decodeEntryData(entry.data);
-        forApplication.push({ index: entry.index, term: entry.term, data: payload });
-        requests.push(id);
+        const decoded = decodeEntryData(entry.data);
+        if (decoded.kind === 'address') {
+          this.addresses.set(decoded.update.node, decoded.update.address);
+          moved = true;
+          if (decoded.id.nonce === this.nonce) this.settle(decoded.id.seq, { result: undefined });
+          continue;
+        }
+        forApplication.push({ index: entry.index, term: entry.term, data: decoded.payload });
+        requests.push(decoded.id);
       }
     }
+    if (moved) this.syncPeers();
     if (forApplication.length > 0) {
       const results = await this.stateMachine.apply(forApplication);
       if (results.length !== forApplication.length) {
@@ -795,9 +829,12 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (this.appliedIndex - this.snapshotIndex < this.snapshotEveryEntries) return;
     const index = this.appliedIndex;
     const appData = await this.stateMachine.snapshot();
+    // The book of the configuration in force at `index`: the same on every member.
+    const members = this.confState === null ? [] : membersOf(this.confState);
+    const addresses = new Map([...this.addresses].filter(([id]) => members.includes(id)));
     let plan;
     try {
-      plan = raw.createSnapshot(index, encodeSnapshotData(this.addresses, appData));
+      plan = raw.createSnapshot(index, encodeSnapshotData(addresses, appData));
     } catch (error) {
       // A snapshot received from the leader is being installed: it supersedes ours.
       if (error instanceof RaftError) return;

@@ -6,6 +6,7 @@
  */
 import { KvConfigError, parseKvServerConfig } from '../../kv/server/config.js';
 import type { KvServerConfig } from '../../kv/server/config.js';
+import { KvStartError } from '../../kv/server/etcd-errors.js';
 import { KvServer } from '../../kv/server/kv-server.js';
 import { serverOptionsFromConfig } from '../../kv/server/server-options.js';
 
@@ -24,7 +25,17 @@ async function kvServe(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  const server = await KvServer.start(serverOptionsFromConfig(config, process.env));
+  let server: KvServer;
+  try {
+    server = await KvServer.start(serverOptionsFromConfig(config, process.env));
+  } catch (error) {
+    // etcd exits 1 with its complaint; nothing was started or written.
+    if (error instanceof KvStartError) {
+      console.error(`balsa kv serve: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
   console.log(`balsa kv ${config.name}: serving clients on ${server.clientAddresses.join(', ')} (member ${server.memberId.toString(16)})`);
   // Until a signal, or until the server stops by itself (removed from the cluster, a fatal error).
   await Promise.race([

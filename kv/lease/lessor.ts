@@ -4,24 +4,21 @@
  *
  * Two kinds of calls, and the difference matters for determinism:
  *
- * - **Applied** (the same on every member, in log order): `grant`, `revoke`, `attach`,
- *   `detachKey`, `checkpoint`, `restore`. Their result depends only on their arguments
- *   and the replicated state (ids, granted TTLs, checkpointed remaining TTLs, attached
- *   keys), never on the clock's value. The chosen lease id travels in the Raft entry
- *   (`LeaseIdGenerator` picks it on the leader before proposing).
+ * - **Applied** (the same on every member, in log order): `grant`, `revoke`,
+ *   `checkpoint`, `restore`. Their result depends only on their arguments and the
+ *   replicated state (ids, granted TTLs, checkpointed remaining TTLs), never on the
+ *   clock's value. The chosen lease id travels in the Raft entry (`LeaseIdGenerator`
+ *   picks it on the leader before proposing).
  * - **Leader-local** (the *primary* lessor only: the member that is Raft leader): `renew`,
  *   `timeToLive`, `expired`, `dueCheckpoints`. They read the clock. `promote` makes this
  *   lessor primary when its node becomes leader, `demote` undoes it. A non-primary keeps
  *   every deadline at infinity: followers never expire leases; only the leader decides,
  *   and it revokes through Raft.
  *
- * **Keys.** The lessor tracks which keys are attached to which lease, so that a revoke
- * can say what to delete. The store calls `attach(lease, key)` when it applies a put with
- * a lease, `detachKey(key)` when it applies a put without one or deletes the key, and on
- * `revoke` deletes every key returned, all at one revision. Attachments are not part of
- * the lessor's snapshot: they are a function of the store's keys (each `KeyValue.lease`),
- * so after `restore` the store re-attaches its keys (restore the lessor first, as etcd
- * does).
+ * **Keys.** Which keys a lease holds is the MVCC store's to know (each key's current
+ * version names its lease: `MvccStore.keysWithLease`), not the lessor's: the server
+ * deletes a revoked lease's keys through the store, in one revision, and lists them for
+ * time-to-live from there. The lessor knows leases and their deadlines only.
  *
  * Units: TTLs in whole seconds (as on the wire), clock and deadlines in ms.
  */
@@ -80,8 +77,6 @@ export interface LeaseTimeToLive {
   /** Seconds left, truncated toward zero as etcd does (`int64(Remaining().Seconds())`). */
   readonly ttlSeconds: number;
   readonly grantedTtlSeconds: number;
-  /** The attached keys in byte order; empty unless asked for. */
-  readonly keys: readonly Uint8Array[];
 }
 
 /** A remaining TTL to record through Raft (etcd's `LeaseCheckpoint`). */
@@ -97,8 +92,6 @@ interface LeaseState {
   remainingTtlSeconds: number;
   /** When the lease expires, ms; Infinity unless this lessor is primary. Leader-local. */
   deadlineMs: number;
-  /** Attached keys by their latin1 rendering (which sorts like the bytes). */
-  readonly keys: Map<string, Uint8Array>;
 }
 
 /** etcd's minimum TTL: 1.5 election timeouts (in whole ticks), rounded up to seconds. */
@@ -108,22 +101,12 @@ export function minimumLeaseTtlSeconds(electionTicks: number, tickMs: number): n
   return Math.ceil((Math.floor((3 * electionTicks) / 2) * tickMs) / 1000);
 }
 
-function keyString(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 export class Lessor {
   private readonly now: () => number;
   private readonly minTtlSeconds: number;
   private readonly expiredRetryMs: number;
   private readonly checkpointIntervalMs: number;
   private readonly leases = new Map<bigint, LeaseState>();
-  /** Which lease each attached key belongs to, by `keyString`. */
-  private readonly keyLeases = new Map<string, bigint>();
   /** Primary only: when each lease is next due to be handed out by `expired()`. */
   private readonly expiryQueue = new DeadlineQueue();
   /** Primary only: when each lease is next due for a checkpoint. */
@@ -156,7 +139,6 @@ export class Lessor {
       ttlSeconds: Math.max(ttlSeconds, this.minTtlSeconds),
       remainingTtlSeconds: 0,
       deadlineMs: Infinity,
-      keys: new Map(),
     };
     this.leases.set(id, lease);
     if (this.primary) this.refresh(lease, 0);
@@ -164,42 +146,14 @@ export class Lessor {
   }
 
   /**
-   * Delete a lease and say which keys were attached to it, in byte order: the store
-   * deletes them all at one revision. Throws `LeaseNotFoundError`.
+   * Delete a lease (the server deletes its keys from the store, in the same revision).
+   * Throws `LeaseNotFoundError`.
    */
-  revoke(id: bigint): { readonly keys: readonly Uint8Array[] } {
-    const lease = this.mustGet(id);
-    const names = [...lease.keys.keys()].sort(compareStrings);
-    const keys = names.map((name) => lease.keys.get(name)!);
-    for (const name of names) this.keyLeases.delete(name);
+  revoke(id: bigint): void {
+    this.mustGet(id);
     this.leases.delete(id);
     this.expiryQueue.delete(id);
     this.checkpointQueue.delete(id);
-    return { keys };
-  }
-
-  /**
-   * Record that `key` now belongs to lease `id` (moving it from any other lease). The
-   * store checks the lease exists before it applies the write; throws
-   * `LeaseNotFoundError` otherwise.
-   */
-  attach(id: bigint, key: Uint8Array): void {
-    const lease = this.mustGet(id);
-    const name = keyString(key);
-    const previous = this.keyLeases.get(name);
-    if (previous === id) return;
-    if (previous !== undefined) this.leases.get(previous)?.keys.delete(name);
-    lease.keys.set(name, key.slice());
-    this.keyLeases.set(name, id);
-  }
-
-  /** Record that `key` belongs to no lease (a put without lease, or a delete). Idempotent. */
-  detachKey(key: Uint8Array): void {
-    const name = keyString(key);
-    const id = this.keyLeases.get(name);
-    if (id === undefined) return;
-    this.keyLeases.delete(name);
-    this.leases.get(id)?.keys.delete(name);
   }
 
   /**
@@ -214,7 +168,7 @@ export class Lessor {
     if (this.primary) this.scheduleCheckpoint(lease);
   }
 
-  /** The replicated state, leases in id order (deterministic: no deadlines, no keys). */
+  /** The replicated state, leases in id order (deterministic: no deadlines). */
   snapshot(): LessorSnapshot {
     const ids = [...this.leases.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     return {
@@ -225,13 +179,9 @@ export class Lessor {
     };
   }
 
-  /**
-   * Replace the whole state with a snapshot's. Attachments are dropped: the store
-   * re-attaches its keys afterwards. TTLs are raised to this member's minimum TTL.
-   */
+  /** Replace the whole state with a snapshot's. TTLs are raised to this member's minimum TTL. */
   restore(snapshot: LessorSnapshot): void {
     this.leases.clear();
-    this.keyLeases.clear();
     this.expiryQueue.clear();
     this.checkpointQueue.clear();
     for (const entry of snapshot.leases) {
@@ -241,7 +191,6 @@ export class Lessor {
         ttlSeconds: Math.max(entry.ttlSeconds, this.minTtlSeconds),
         remainingTtlSeconds: entry.remainingTtlSeconds,
         deadlineMs: Infinity,
-        keys: new Map(),
       };
       this.leases.set(entry.id, lease);
       if (this.primary) this.refresh(lease, 0);
@@ -261,11 +210,6 @@ export class Lessor {
 
   get size(): number {
     return this.leases.size;
-  }
-
-  /** The lease `key` is attached to, or 0n. */
-  leaseOf(key: Uint8Array): bigint {
-    return this.keyLeases.get(keyString(key)) ?? 0n;
   }
 
   // ---- Leader-local. ----
@@ -310,16 +254,15 @@ export class Lessor {
   }
 
   /**
-   * A lease's remaining and granted TTL, and its keys if asked. Throws
+   * A lease's remaining and granted TTL (its keys are the store's to list). Throws
    * `LeaseNotPrimaryError` (only the leader knows deadlines; etcd forwards this call) or
    * `LeaseNotFoundError` (the server answers it as etcd does, with TTL -1).
    */
-  timeToLive(id: bigint, withKeys: boolean): LeaseTimeToLive {
+  timeToLive(id: bigint): LeaseTimeToLive {
     if (!this.primary) throw new LeaseNotPrimaryError();
     const lease = this.mustGet(id);
     const remaining = Math.trunc((lease.deadlineMs - this.now()) / 1000);
-    const keys = withKeys ? [...lease.keys.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, key]) => key) : [];
-    return { id, ttlSeconds: remaining === 0 ? 0 : remaining, grantedTtlSeconds: lease.ttlSeconds, keys };
+    return { id, ttlSeconds: remaining === 0 ? 0 : remaining, grantedTtlSeconds: lease.ttlSeconds };
   }
 
   /**

@@ -69,6 +69,12 @@ export interface KvServerConfig {
   readonly heartbeatIntervalMs: number;
   /** `--election-timeout`, in milliseconds: at least 5 heartbeat intervals, at most 50 s. */
   readonly electionTimeoutMs: number;
+  /**
+   * `--experimental-enable-lease-checkpoint`: the leader records leases' remaining TTLs
+   * through Raft now and then, so that a new leader (or a restarted cluster) does not give
+   * them their full TTL again. Off by default, as in etcd 3.4.
+   */
+  readonly experimentalEnableLeaseCheckpoint: boolean;
   /** This member's id in `initialCluster` (etcd's computation; a member joining an existing cluster learns its id from it). */
   readonly memberId: bigint;
   /** The cluster id etcd computes from the initial members' ids; only for `new` (a joining member learns it from the cluster). */
@@ -138,7 +144,8 @@ type FlagName =
   | 'auto-compaction-retention'
   | 'auto-compaction-mode'
   | 'heartbeat-interval'
-  | 'election-timeout';
+  | 'election-timeout'
+  | 'experimental-enable-lease-checkpoint';
 
 export interface KvServerFlag {
   readonly name: FlagName;
@@ -147,13 +154,16 @@ export interface KvServerFlag {
   /** The default as `etcd --help` prints it. */
   readonly defaultText: string;
   readonly description: string;
+  /** A Go bool flag: `--flag` alone means true, and a value is given only as `--flag=value`. */
+  readonly boolean: boolean;
 }
 
-const flag = (name: FlagName, defaultText: string, description: string): KvServerFlag => ({
+const flag = (name: FlagName, defaultText: string, description: string, boolean = false): KvServerFlag => ({
   name,
   env: envNameOf(name),
   defaultText,
   description,
+  boolean,
 });
 
 /** Every flag `balsa kv serve` takes, with etcd's defaults and descriptions (for `--help`). */
@@ -174,6 +184,12 @@ export const KV_SERVER_FLAGS: readonly KvServerFlag[] = [
   flag('auto-compaction-mode', 'periodic', "Interpret 'auto-compaction-retention' one of: periodic|revision: a duration (hours if no unit, e.g. '5m') or a number of revisions."),
   flag('heartbeat-interval', '100', 'Time (in milliseconds) of a heartbeat interval.'),
   flag('election-timeout', '1000', 'Time (in milliseconds) for an election to timeout.'),
+  flag(
+    'experimental-enable-lease-checkpoint',
+    'false',
+    'ExperimentalEnableLeaseCheckpoint enables primary lessor to persist lease remainingTTL to prevent indefinite auto-renewal of long lived leases.',
+    true,
+  ),
 ];
 
 const FLAGS_BY_NAME: ReadonlyMap<string, KvServerFlag> = new Map(KV_SERVER_FLAGS.map((f) => [f.name, f]));
@@ -264,6 +280,8 @@ export function parseKvServerConfig(argv: readonly string[], env: Readonly<Recor
     throw new KvConfigError('INVALID_VALUE', `--election-timeout[${electionTimeoutMs}ms] is too long, and should be set less than ${MAX_ELECTION_TIMEOUT_MS}ms`);
   }
 
+  const experimentalEnableLeaseCheckpoint = parseBool(raw('experimental-enable-lease-checkpoint') ?? 'false', sourceOf('experimental-enable-lease-checkpoint'));
+
   const config: KvServerConfig = {
     name,
     dataDir,
@@ -280,6 +298,7 @@ export function parseKvServerConfig(argv: readonly string[], env: Readonly<Recor
     autoCompaction,
     heartbeatIntervalMs,
     electionTimeoutMs,
+    experimentalEnableLeaseCheckpoint,
     memberId: self.id,
     clusterId: initialClusterState === 'new' ? clusterIdFor(initialCluster.map((m) => m.id)) : undefined,
   };
@@ -302,6 +321,8 @@ function readFlags(argv: readonly string[]): Map<FlagName, string> {
       throw new KvConfigError('UNKNOWN_FLAG', `flag provided but not defined: --${flagName}`);
     }
     let value = match[2];
+    // Go's bool flags never take the next argument: `--flag` alone is true.
+    if (value === undefined && known.boolean) value = 'true';
     if (value === undefined) {
       const next = argv[i + 1];
       if (next === undefined) throw new KvConfigError('MISSING_VALUE', `flag needs an argument: --${flagName}`);
@@ -343,6 +364,13 @@ function parseChoice<T extends string>(value: string, source: string, choices: r
   const choice = choices.find((c) => c === value);
   if (choice === undefined) throw new KvConfigError('INVALID_VALUE', `invalid value "${value}" for ${source}: one of ${choices.join(', ')}`);
   return choice;
+}
+
+/** Go's `strconv.ParseBool`: what a bool flag accepts. */
+function parseBool(value: string, source: string): boolean {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(value)) return false;
+  throw new KvConfigError('INVALID_VALUE', `invalid boolean value "${value}" for ${source}: parse error`);
 }
 
 /** A decimal unsigned integer that fits a double exactly. */

@@ -16,7 +16,7 @@ export const BASE_REQUEST_TIMEOUT_MS = 5_000;
 /** A member retries publishing its name and client URLs this often until it is applied. */
 export const PUBLISH_RETRY_MS = 1_000;
 
-/** The leader looks for voters being added that have caught up this often. */
+/** The leader looks for voters being added that have caught up, and for addresses Raft has yet to learn, this often. */
 export const PROMOTE_CHECK_INTERVAL_MS = 500;
 
 /** etcd's readiness rule for promoting a learner: its match index is at least this share of the leader's. */
@@ -40,6 +40,9 @@ export const REVISION_COMPACTION_INTERVAL_MS = 5 * 60 * 1000;
 export const MAX_PERIODIC_COMPACTION_INTERVAL_MS = 60 * 60 * 1000;
 /** Periodic auto-compaction samples the revision this many times per interval (etcd's retryDivisor). */
 export const PERIODIC_COMPACTION_SAMPLES_PER_INTERVAL = 10;
+
+/** How long a member joining an existing cluster waits for each peer's member list (etcd: 10 s per peer). */
+export const REMOTE_MEMBER_LIST_TIMEOUT_MS = 10_000;
 
 /** Open gRPC clients to other members' client URLs (one per leader seen; old ones are closed). */
 export const MAX_FORWARDING_CLIENTS = 8;

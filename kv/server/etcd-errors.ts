@@ -26,6 +26,7 @@ const SERVER_ERRORS = {
   tooManyRequests: { grpcCode: GrpcStatus.RESOURCE_EXHAUSTED, message: 'etcdserver: too many requests' },
   requestTooLarge: { grpcCode: GrpcStatus.INVALID_ARGUMENT, message: 'etcdserver: request is too large' },
   noSpace: { grpcCode: GrpcStatus.RESOURCE_EXHAUSTED, message: 'etcdserver: mvcc: database space exceeded' },
+  corrupt: { grpcCode: GrpcStatus.DATA_LOSS, message: 'etcdserver: corrupt cluster' },
   leaseNotFound: { grpcCode: GrpcStatus.NOT_FOUND, message: 'etcdserver: requested lease not found' },
   notSupportedForLearner: { grpcCode: GrpcStatus.UNAVAILABLE, message: 'etcdserver: rpc not supported for learner' },
   badLeaderTransferee: { grpcCode: GrpcStatus.FAILED_PRECONDITION, message: 'etcdserver: bad leader transferee' },
@@ -53,6 +54,27 @@ export class EtcdServerError extends Error {
     super(f.message);
     this.grpcCode = f.grpcCode;
     this.name = 'EtcdServerError';
+  }
+}
+
+/** Why a member refuses to start (etcd refuses the same, with the same words). */
+export type KvStartErrorCode =
+  /** No member named in `--initial-cluster` answered with the cluster's member list. */
+  | 'CLUSTER_UNREACHABLE'
+  /** `--initial-cluster` does not list the cluster's members (say, this one was never added with `member add`). */
+  | 'CLUSTER_MISMATCH';
+
+/** A member that cannot start: it stops before it has started anything or written to its data directory. */
+export class KvStartError extends Error {
+  /** Only an unreachable cluster may answer later; a mismatch needs the operator. */
+  readonly retryable: boolean;
+  constructor(
+    readonly code: KvStartErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'KvStartError';
+    this.retryable = code === 'CLUSTER_UNREACHABLE';
   }
 }
 

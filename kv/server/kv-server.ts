@@ -9,9 +9,10 @@
  *
  * Once started, a member publishes its name and client URLs through Raft (etcd's
  * publish). The leader also promotes voters being added once they catch up, runs
- * auto-compaction if configured, and expires leases.
+ * auto-compaction if configured, and expires leases. Where members are reached is Raft's
+ * to know (`member update` moves a member there too, through the log).
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { GrpcTransport, LevelStorage, ProposalDroppedError, RaftError, RaftNode } from '../../raft/index.js';
@@ -32,14 +33,19 @@ import { LeaderForwarder } from './leader-forwarder.js';
 import { MemberPublisher } from './member-publisher.js';
 import { clusterIdOf, hostPort, memberIdOf, memberViews } from './members.js';
 import type { MemberView } from './members.js';
+import { readMemberIdentity, writeMemberIdentity } from './member-identity.js';
+import type { MemberIdentity } from './member-identity.js';
 import { Membership } from './membership.js';
 import { fitsQuota } from './quota.js';
+import { fetchRemoteCluster, planJoin } from './remote-cluster.js';
+import type { JoinPlan } from './remote-cluster.js';
 import type { CommandSuccess, KvServerContext } from './server-context.js';
 import type { KvServerOptions } from './server-options.js';
 import { clusterService } from './services/cluster-service.js';
 import { kvService } from './services/kv-service.js';
 import { leaseService } from './services/lease-service.js';
 import { maintenanceService } from './services/maintenance-service.js';
+import { peerServices } from './services/peer-service.js';
 import { watchService } from './services/watch-service.js';
 
 export { ETCD_API_VERSION } from './constants.js';
@@ -62,7 +68,6 @@ export class KvServer implements KvServerContext {
   readonly requestTimeoutMs: number;
   /** Resolves once the server has stopped (by `stop()`, or after its removal from the cluster). */
   readonly stopped: Promise<void>;
-  private readonly transport: GrpcTransport;
   private readonly grpcServer: grpc.Server;
   private readonly expiry: LeaseExpiryDriver;
   private readonly membership: Membership;
@@ -79,44 +84,42 @@ export class KvServer implements KvServerContext {
   private constructor(
     readonly options: KvServerOptions,
     storage: LevelStorage,
-    memberId: number,
+    identity: MemberIdentity,
+    join: JoinPlan | null,
   ) {
-    const token = options.initialClusterToken;
-    this.memberId = memberId;
-    this.initialClusterId = clusterIdOf(
-      options.initialCluster.map((p) => p.peerAddress),
-      token,
-    );
+    this.memberId = identity.id;
+    this.initialClusterId = identity.clusterId;
     this.requestTimeoutMs = BASE_REQUEST_TIMEOUT_MS + 2 * options.electionTicks * options.tickMs;
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     const minLeaseTtlSeconds = minimumLeaseTtlSeconds(options.electionTicks, options.tickMs);
-    this.machine = new KvStateMachine({ now: () => Date.now(), minLeaseTtlSeconds });
+    this.machine = new KvStateMachine({ now: () => Date.now(), minLeaseTtlSeconds, leaseCheckpointIntervalMs: options.leaseCheckpointIntervalMs ?? 0 });
     this.leaseIds = new LeaseIdGenerator(this.memberId, Date.now());
-    const joining = options.initialClusterState === 'existing';
-    const members: Member[] = options.initialCluster
-      .map((peer) => ({ id: memberIdOf(peer.peerAddress, token), address: peer.peerAddress }))
-      // A joining member reaches the others until the log tells it the membership.
-      .filter((member) => !joining || member.id !== this.memberId);
-    this.transport = new GrpcTransport({ id: this.memberId, listen: options.peerListenAddress ?? options.peerAddress, cluster: token });
+    // A joining member reaches the others until the log tells it the membership. (A new
+    // cluster's members are bootstrapped from this list; a restarted member ignores it.)
+    const members: readonly Member[] =
+      join?.peers ?? options.initialCluster.map((peer) => ({ id: memberIdOf(peer.peerAddress, identity.clusterToken), address: peer.peerAddress }));
+    const transport = new GrpcTransport({
+      id: this.memberId,
+      listen: options.peerListenAddress ?? options.peerAddress,
+      cluster: identity.clusterId.toString(16),
+      services: peerServices(this),
+    });
     this.node = new RaftNode<CommandResult>({
       id: this.memberId,
       storage,
-      transport: this.transport,
+      transport,
       stateMachine: this.machine,
       members,
-      join: joining,
+      join: join !== null,
       tickMs: options.tickMs,
       electionTicks: options.electionTicks,
       snapshotEveryEntries: options.snapshotCount,
+      ...(options.snapshotCatchUpEntries === undefined ? {} : { raft: { snapshotTrailingEntries: options.snapshotCatchUpEntries } }),
       requestTimeoutMs: this.requestTimeoutMs,
     });
     this.hub = new WatchHub(this.watchableStore(), { maxResponseBytes: options.maxRequestBytes });
-    this.machine.onRestore(() => {
-      this.hub.storeRestored();
-      this.syncPeerAddresses();
-    });
+    this.machine.onRestore(() => this.hub.storeRestored());
     this.machine.onMemberChanged((id) => {
-      this.syncPeerAddresses();
       if (id === this.memberId && this.machine.removedMemberIds.has(id)) this.onRemovalRecorded();
     });
     this.expiry = new LeaseExpiryDriver({
@@ -124,6 +127,7 @@ export class KvServer implements KvServerContext {
       revoke: (ids) => {
         for (const id of ids) void this.propose({ kind: 'leaseRevoke', id }).catch(() => undefined);
       },
+      checkpoint: (checkpoints) => void this.propose({ kind: 'leaseCheckpoint', checkpoints }).catch(() => undefined),
     });
     this.forwarder = new LeaderForwarder(this.memberId);
     this.membership = new Membership(this);
@@ -148,13 +152,26 @@ export class KvServer implements KvServerContext {
     });
   }
 
-  static async start(options: KvServerOptions): Promise<KvServer> {
+  /**
+   * Start a member on its data directory: the member it holds (whatever the initial
+   * cluster flags say, as etcd ignores them then), else a new member of a new cluster, or
+   * one joining an existing cluster, which must have been added with `member add`: else
+   * this throws `KvStartError` with etcd's complaint, having written nothing.
+   */
+  static async start(options: KvServerOptions, warn: (line: string) => void = (line) => console.error(line)): Promise<KvServer> {
+    const fresh = !existsSync(join(options.dataDir, MEMBER_DIR));
+    let plan: JoinPlan | null = null;
+    if (fresh && options.initialClusterState === 'existing') {
+      const remote = await fetchRemoteCluster(options.initialCluster, options.name, (line) => warn(`balsa kv ${options.name}: ${line}`));
+      plan = planJoin(options.initialCluster, options.name, remote);
+    }
     mkdirSync(options.dataDir, { recursive: true });
-    const memberId = memberIdOfDataDir(options);
-    const storage = await LevelStorage.open({ dir: join(options.dataDir, 'member') });
-    const server = new KvServer(options, storage, memberId);
-    server.node.on('leader-change', ({ leader }) => {
-      if (leader === server.memberId) server.machine.lessor.promote(options.electionTicks * options.tickMs);
+    const identity = identityOf(options, fresh, plan);
+    const storage = await LevelStorage.open({ dir: join(options.dataDir, MEMBER_DIR) });
+    // The member's own token, whatever the flag says now: new members' ids are computed with it.
+    const server = new KvServer({ ...options, initialClusterToken: identity.clusterToken }, storage, identity, plan);
+    server.node.on('leader-change', ({ leader, term }) => {
+      if (leader === server.memberId) void server.promoteLessor(term);
       else server.machine.lessor.demote();
     });
     server.node.on('error', (error) => {
@@ -163,7 +180,6 @@ export class KvServer implements KvServerContext {
     });
     server.node.on('removed', () => server.stopRemoved(REMOVED_STOP_DELAY_MS));
     await server.node.start();
-    server.syncPeerAddresses();
     server.expiry.start();
     server.addServices();
     for (const address of options.clientAddresses) {
@@ -173,7 +189,10 @@ export class KvServer implements KvServerContext {
       server.boundClientAddresses.push(`${address.slice(0, address.lastIndexOf(':'))}:${port}`);
     }
     server.publisher.start();
-    server.promoter = setInterval(() => void server.membership.promoteCaughtUp(), PROMOTE_CHECK_INTERVAL_MS);
+    server.promoter = setInterval(() => {
+      void server.membership.promoteCaughtUp();
+      void server.membership.syncAddresses();
+    }, PROMOTE_CHECK_INTERVAL_MS);
     server.compactor?.start();
     return server;
   }
@@ -299,6 +318,28 @@ export class KvServer implements KvServerContext {
   // ---- Plumbing ----
 
   /**
+   * This member leads `term`: its lessor decides expiry from now on, once this member has
+   * applied everything committed before its term (a read barrier on a new leader waits for
+   * its first entry to commit). Earlier, the leases' deadlines would come from a state
+   * missing the latest grants and checkpoints: after a restart, replaying the log lags
+   * behind the election, and a lease promoted from its snapshot's remaining TTL would not
+   * see the checkpoints after it.
+   */
+  private async promoteLessor(term: number): Promise<void> {
+    const stillLeading = () => !this.stopping && this.node.currentLeader() === this.memberId && this.node.currentTerm() === term;
+    while (stillLeading()) {
+      try {
+        await this.node.read();
+      } catch {
+        await sleep(this.options.tickMs);
+        continue;
+      }
+      if (stillLeading() && !this.machine.lessor.isPrimary()) this.machine.lessor.promote(this.options.electionTicks * this.options.tickMs);
+      return;
+    }
+  }
+
+  /**
    * Our removal was recorded: Raft removes us next. A removed follower may never hear that
    * its removal committed (the leader stops talking to it), so it stops after a request
    * timeout; the leader, which proposes the removal, stops when Raft says it is done.
@@ -327,27 +368,6 @@ export class KvServer implements KvServerContext {
     };
   }
 
-  /**
-   * Reach each member at the peer URL its record names (`member update` changes it; Raft
-   * knows only the address a member was added with). Only members of Raft's
-   * configuration: Raft drops the others' links itself.
-   */
-  private syncPeerAddresses(): void {
-    if (this.stopping) return;
-    let status;
-    try {
-      status = this.node.status();
-    } catch {
-      return; // not started yet: `start()` syncs once it is
-    }
-    for (const member of [...status.members.voters, ...status.members.learners]) {
-      const url = this.machine.members.get(member.id)?.peerUrls[0];
-      if (member.id === this.memberId || url === undefined) continue;
-      const address = hostPort(url);
-      if (address !== member.address) this.transport.setPeer(member.id, address);
-    }
-  }
-
   private watchableStore(): WatchableStore {
     const machine = this.machine;
     return {
@@ -368,26 +388,25 @@ export class KvServer implements KvServerContext {
   }
 }
 
-/** Where a member keeps its id, beside the Raft storage. */
-const MEMBER_ID_FILE = 'balsa-member.json';
+/** The Raft storage, in the data directory: once it exists, the directory holds a member. */
+const MEMBER_DIR = 'member';
 
 /**
- * This member's id: the one its data directory was created with (its peer URL may have
- * changed since, with `member update`), else the one its peer address gives, recorded.
+ * Who this member is: a new one is who its flags (or, joining, the cluster) say, recorded
+ * in the data directory; an existing one is who the data directory says.
  */
-function memberIdOfDataDir(options: KvServerOptions): number {
-  const path = join(options.dataDir, MEMBER_ID_FILE);
-  if (existsSync(path)) {
-    const recorded = JSON.parse(readFileSync(path, 'utf8')) as { id?: unknown };
-    if (typeof recorded.id !== 'number' || !Number.isSafeInteger(recorded.id) || recorded.id <= 0) {
-      throw new Error(`${path}: no valid member id in it`);
-    }
-    return recorded.id;
-  }
-  const id = memberIdOf(options.peerAddress, options.initialClusterToken);
-  writeFileSync(`${path}.tmp`, JSON.stringify({ id }) + '\n');
-  renameSync(`${path}.tmp`, path);
-  return id;
+function identityOf(options: KvServerOptions, fresh: boolean, plan: JoinPlan | null): MemberIdentity {
+  const token = options.initialClusterToken;
+  const fromFlags = {
+    id: memberIdOf(options.peerAddress, token),
+    clusterId: clusterIdOf(
+      options.initialCluster.map((p) => p.peerAddress),
+      token,
+    ),
+    clusterToken: token,
+  };
+  if (fresh) return writeMemberIdentity(options.dataDir, plan === null ? fromFlags : { id: plan.memberId, clusterId: plan.clusterId, clusterToken: token });
+  return readMemberIdentity(options.dataDir, fromFlags) ?? writeMemberIdentity(options.dataDir, fromFlags);
 }
 
 function sleep(ms: number): Promise<void> {

@@ -4,10 +4,17 @@
  * (a compacted revision, an unknown lease) is a result carrying etcd's error, the same on
  * every member, not a failure of the node.
  *
- * While a NOSPACE alarm is active, writes that would grow the store (a put, a transaction
- * with a put on either branch, a lease grant) are refused with etcd's "database space
- * exceeded"; deletes, compactions, revokes and alarm changes still apply (etcd's capped
- * applier). The alarm is replicated, so every member refuses the same commands.
+ * Alarms refuse commands, as etcd's appliers do; alarms are replicated, so every member
+ * refuses the same commands:
+ * - While a CORRUPT alarm is active, every command that would change the data — a put, a
+ *   delete, a transaction that is not read-only, a compaction, a lease grant or revoke —
+ *   is refused with etcd's "corrupt cluster" (etcd's corrupt applier; reads, which etcd
+ *   serves without its applier, still answer, and so does a read-only transaction).
+ *   Checkpoints, alarm and member changes still apply, so that the alarm can be disarmed.
+ * - While a NOSPACE alarm is active, writes that would grow the store (a put, a
+ *   transaction with a put on either branch, a lease grant) are refused with etcd's
+ *   "database space exceeded"; deletes, compactions, revokes and alarm changes still
+ *   apply (etcd's capped applier).
  */
 import { pack, unpack } from 'msgpackr';
 import type { AppliedEntry, StateMachine } from '../../raft/index.js';
@@ -55,6 +62,8 @@ export interface KvStateMachineOptions {
   /** The leader's clock for lease deadlines, in ms. */
   readonly now: () => number;
   readonly minLeaseTtlSeconds: number;
+  /** How often the leader checkpoints leases' remaining TTLs, in ms; 0 or absent: never (etcd's default). */
+  readonly leaseCheckpointIntervalMs?: number;
 }
 
 /** Something an error thrown by the store or the lessor carries when it is etcd's. */
@@ -79,7 +88,11 @@ export class KvStateMachine implements StateMachine<CommandResult> {
   private unsubscribe: () => void;
 
   constructor(options: KvStateMachineOptions) {
-    this.lessor = new Lessor({ now: options.now, minTtlSeconds: options.minLeaseTtlSeconds });
+    this.lessor = new Lessor({
+      now: options.now,
+      minTtlSeconds: options.minLeaseTtlSeconds,
+      checkpointIntervalMs: options.leaseCheckpointIntervalMs ?? 0,
+    });
     this.store = this.newStore();
     this.unsubscribe = this.store.onChanges((changes) => this.emitChanges(changes));
   }
@@ -153,7 +166,8 @@ export class KvStateMachine implements StateMachine<CommandResult> {
   }
 
   private execute(command: KvCommand): CommandResult {
-    if (this.isCapped(command)) return { ok: false, failure: etcdFailure('noSpace'), revision: this.store.revision };
+    const refusal = this.alarmRefusal(command);
+    if (refusal !== null) return { ok: false, failure: etcdFailure(refusal), revision: this.store.revision };
     switch (command.kind) {
       case 'put':
         return { ok: true, kind: 'put', response: this.store.put(command.request) };
@@ -193,10 +207,18 @@ export class KvStateMachine implements StateMachine<CommandResult> {
     }
   }
 
-  /** Whether a NOSPACE alarm refuses `command` (etcd refuses what costs quota). */
-  private isCapped(command: KvCommand): boolean {
-    if (!this.hasNoSpaceAlarm()) return false;
-    return command.kind === 'put' || command.kind === 'leaseGrant' || (command.kind === 'txn' && txnWrites(command.request));
+  /** Whether a CORRUPT alarm is active (commands that change the data are refused). */
+  hasCorruptAlarm(): boolean {
+    return this.alarms.some((a) => a.alarm === 'CORRUPT');
+  }
+
+  /** The error an active alarm refuses `command` with, if one does. */
+  private alarmRefusal(command: KvCommand): 'corrupt' | 'noSpace' | null {
+    if (this.hasCorruptAlarm() && changesData(command)) return 'corrupt';
+    // etcd refuses what costs quota.
+    const costs = command.kind === 'put' || command.kind === 'leaseGrant' || (command.kind === 'txn' && txnHas(command.request, ['put']));
+    if (this.hasNoSpaceAlarm() && costs) return 'noSpace';
+    return null;
   }
 
   /** What changed: the alarm activated or deactivated, none if it already was so (or NONE). */
@@ -263,10 +285,37 @@ export class KvStateMachine implements StateMachine<CommandResult> {
   }
 }
 
-/** Whether a transaction holds a put on either branch, nested ones included. */
-function txnWrites(request: TxnRequest): boolean {
-  const writes = (op: Op): boolean => op.op === 'put' || (op.op === 'txn' && txnWrites(op));
-  return request.success.some(writes) || request.failure.some(writes);
+/** Whether a transaction holds an operation of one of `kinds` on either branch, nested ones included. */
+function txnHas(request: TxnRequest, kinds: readonly Op['op'][]): boolean {
+  const has = (op: Op): boolean => kinds.includes(op.op) || (op.op === 'txn' && txnHas(op, kinds));
+  return request.success.some(has) || request.failure.some(has);
+}
+
+/** Whether `command` is one etcd's corrupt applier refuses: anything that changes the keys or the leases. */
+function changesData(command: KvCommand): boolean {
+  switch (command.kind) {
+    case 'put':
+    case 'deleteRange':
+    case 'compact':
+    case 'leaseGrant':
+    case 'leaseRevoke':
+      return true;
+    case 'txn':
+      // etcd serves a read-only transaction without its applier.
+      return txnHas(command.request, ['put', 'deleteRange']);
+    case 'leaseCheckpoint':
+    case 'alarm':
+    case 'memberAdd':
+    case 'memberRemove':
+    case 'memberUpdate':
+    case 'memberPromote':
+    case 'memberAttributes':
+      return false;
+    default: {
+      const unknown: never = command;
+      throw new Error(`unknown KV command ${JSON.stringify(unknown)}`);
+    }
+  }
 }
 
 function isEtcdError(error: unknown): error is EtcdError {

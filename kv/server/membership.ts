@@ -62,7 +62,11 @@ export class Membership {
     });
   }
 
-  /** `member update`: new peer URLs, which every member then uses to reach it. */
+  /**
+   * `member update`: new peer URLs. The record first (what `member list` shows), then Raft's
+   * address for the member (where every member reaches it), each through the log; should
+   * the second step fail, `syncAddresses` finishes it.
+   */
   update(id: number, peerUrls: readonly string[]): Promise<void> {
     return this.exclusive(async () => {
       const urls = checkPeerUrls(peerUrls);
@@ -70,7 +74,24 @@ export class Membership {
       if (!members.some((m) => m.id === id)) throw new EtcdServerError('memberNotFound');
       if (members.some((m) => m.id !== id && m.peerUrls.some((url) => urls.includes(url)))) throw new EtcdServerError('peerUrlExist');
       await this.context.propose({ kind: 'memberUpdate', id, peerUrls: urls });
+      await this.moveInRaft(id, hostPort(urls[0]!));
     });
+  }
+
+  /**
+   * On the leader: give Raft the address the record names for each other member where
+   * they differ (a `member update` whose second step failed). Called now and then.
+   */
+  syncAddresses(): Promise<void> {
+    return this.exclusive(async () => {
+      if (!this.context.isLeader()) return;
+      const status = this.context.node.status();
+      for (const member of [...status.members.voters, ...status.members.learners]) {
+        const url = this.context.machine.members.get(member.id)?.peerUrls[0];
+        if (member.id === this.context.memberId || url === undefined || hostPort(url) === member.address) continue;
+        await this.moveInRaft(member.id, hostPort(url));
+      }
+    }).catch(() => undefined);
   }
 
   /** Promote the voters being added that have caught up (the leader calls it now and then). */
@@ -102,6 +123,14 @@ export class Membership {
       memberId === this.context.memberId || (status.progress?.find((p) => p.id === memberId)?.recentActive ?? false);
     if (!active(id)) return;
     if (voters.filter((v) => active(v.id)).length - 1 < quorum(voters.length - 1)) throw new EtcdServerError('unhealthy');
+  }
+
+  private async moveInRaft(id: number, address: string): Promise<void> {
+    try {
+      await this.context.node.updateMemberAddress(id, address);
+    } catch (error) {
+      throw error instanceof RaftError ? fromRaftError(error) : error;
+    }
   }
 
   /** A Raft membership change, retried while the one before it (or a new leader's first entry) is still to apply. */

@@ -2,6 +2,7 @@
  * What a KV member runs with (`KvServerOptions`), and how `balsa kv serve`'s etcd flags
  * (`KvServerConfig`) become it.
  */
+import { DEFAULT_CHECKPOINT_INTERVAL_MS } from '../lease/index.js';
 import type { AutoCompaction, KvServerConfig } from './config.js';
 import { hostPort } from './members.js';
 
@@ -9,6 +10,8 @@ export interface KvPeer {
   readonly name: string;
   /** host:port of its Raft (peer) listener. */
   readonly peerAddress: string;
+  /** Its peer URLs as `--initial-cluster` lists them (default: http:// + `peerAddress`). */
+  readonly peerUrls?: readonly string[];
 }
 
 export interface KvServerOptions {
@@ -41,6 +44,16 @@ export interface KvServerOptions {
    * revision mode, a tenth of the interval in periodic mode. For tests.
    */
   readonly autoCompactionCheckIntervalMs?: number;
+  /**
+   * How often the leader checkpoints leases' remaining TTLs through Raft, in ms; 0 (the
+   * default) never. `--experimental-enable-lease-checkpoint` sets etcd's 5 minutes.
+   */
+  readonly leaseCheckpointIntervalMs?: number;
+  /**
+   * Log entries kept behind a Raft snapshot for followers to catch up from (etcd keeps
+   * 5000, Raft's default too); fewer make the log compact sooner. For tests.
+   */
+  readonly snapshotCatchUpEntries?: number;
 }
 
 /**
@@ -49,10 +62,24 @@ export interface KvServerOptions {
  */
 export const AUTO_COMPACTION_CHECK_INTERVAL_ENV = 'BALSA_KV_AUTO_COMPACTION_CHECK_INTERVAL_MS';
 
+/**
+ * A test knob, not an etcd flag: the lease checkpoint interval in ms when
+ * `--experimental-enable-lease-checkpoint` is on (etcd's is 5 minutes, too long to wait for).
+ */
+export const LEASE_CHECKPOINT_INTERVAL_ENV = 'BALSA_KV_LEASE_CHECKPOINT_INTERVAL_MS';
+
+/**
+ * A test knob, not an etcd flag (3.4 has none): the log entries kept behind a snapshot, so
+ * that a test's few hundred entries are compacted away (etcd keeps 5000).
+ */
+export const SNAPSHOT_CATCH_UP_ENTRIES_ENV = 'BALSA_KV_SNAPSHOT_CATCH_UP_ENTRIES';
+
 /** The options `balsa kv serve` runs a member with, from its parsed flags (and `env` for the test knob). */
 export function serverOptionsFromConfig(config: KvServerConfig, env: Readonly<Record<string, string | undefined>> = {}): KvServerOptions {
   const ticks = Math.max(2, Math.round(config.electionTimeoutMs / config.heartbeatIntervalMs));
-  const checkInterval = Number(env[AUTO_COMPACTION_CHECK_INTERVAL_ENV] ?? '');
+  const checkInterval = positiveNumber(env[AUTO_COMPACTION_CHECK_INTERVAL_ENV]);
+  const checkpointInterval = positiveNumber(env[LEASE_CHECKPOINT_INTERVAL_ENV]) ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+  const catchUpEntries = positiveNumber(env[SNAPSHOT_CATCH_UP_ENTRIES_ENV]);
   return {
     name: config.name,
     dataDir: config.dataDir,
@@ -61,7 +88,7 @@ export function serverOptionsFromConfig(config: KvServerConfig, env: Readonly<Re
     peerAddress: hostPort(config.initialAdvertisePeerUrls[0]!),
     peerUrls: config.initialAdvertisePeerUrls,
     peerListenAddress: hostPort(config.listenPeerUrls[0]!),
-    initialCluster: config.initialCluster.map((member) => ({ name: member.name, peerAddress: hostPort(member.peerUrls[0]!) })),
+    initialCluster: config.initialCluster.map((member) => ({ name: member.name, peerAddress: hostPort(member.peerUrls[0]!), peerUrls: member.peerUrls })),
     initialClusterState: config.initialClusterState,
     initialClusterToken: config.initialClusterToken,
     maxRequestBytes: config.maxRequestBytes,
@@ -70,6 +97,14 @@ export function serverOptionsFromConfig(config: KvServerConfig, env: Readonly<Re
     tickMs: config.heartbeatIntervalMs,
     electionTicks: ticks,
     autoCompaction: config.autoCompaction,
-    ...(Number.isFinite(checkInterval) && checkInterval > 0 ? { autoCompactionCheckIntervalMs: checkInterval } : {}),
+    ...(checkInterval === undefined ? {} : { autoCompactionCheckIntervalMs: checkInterval }),
+    leaseCheckpointIntervalMs: config.experimentalEnableLeaseCheckpoint ? checkpointInterval : 0,
+    ...(catchUpEntries === undefined ? {} : { snapshotCatchUpEntries: Math.floor(catchUpEntries) }),
   };
+}
+
+/** A test knob's value: a finite number above 0, else undefined (unset or unusable). */
+function positiveNumber(text: string | undefined): number | undefined {
+  const value = Number(text ?? '');
+  return Number.isFinite(value) && value > 0 ? value : undefined;
 }

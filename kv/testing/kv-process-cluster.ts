@@ -9,7 +9,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
@@ -66,15 +66,18 @@ export interface KvCluster {
   /** Start a planned member that joins with `--initial-cluster-state existing` and this `--initial-cluster`; resolves once it serves clients. */
   startJoining(member: PlannedMember, initialCluster: string, flags?: readonly string[]): Promise<void>;
   /**
-   * Start a stopped member again on its data directory (`existing`), at a new peer URL if
-   * given (after `member update`); resolves once it serves clients.
+   * Start a stopped member again on its data directory (by default `existing`, with the
+   * members started so far as its initial cluster), at a new peer URL if given (after
+   * `member update`); resolves once it serves clients.
    */
-  restartMember(index: number, peerUrl?: string): Promise<void>;
+  restartMember(index: number, options?: RestartOptions): Promise<void>;
   /**
    * Stop one member: SIGTERM, then SIGKILL after a grace period; or SIGKILL at once (a
    * crash). Its index stays; its endpoint no longer answers.
    */
   stopMember(index: number, signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Kill one member with SIGKILL (a crash: nothing flushed, nothing closed); resolves once it has exited. */
+  killMember(index: number): Promise<void>;
   /** The process id of each running member, in member order (for its CPU time and memory in /proc). */
   pids(): number[];
   /** Whether member `index`'s process has exited (by itself or stopped). */
@@ -82,6 +85,18 @@ export interface KvCluster {
   /** Until member `index`'s process exits by itself; false after `timeoutMs`. */
   waitForExit(index: number, timeoutMs: number): Promise<boolean>;
   stop(): Promise<void>;
+}
+
+/** How `restartMember` starts a member again. */
+export interface RestartOptions {
+  /** Its new peer URL (after `member update`). */
+  readonly peerUrl?: string;
+  /** `--initial-cluster-state` (default `existing`). */
+  readonly state?: 'new' | 'existing';
+  /** `--initial-cluster` (default: every member started so far, at its current peer URL). */
+  readonly initialCluster?: string;
+  /** Extra flags, after every other (a repeated flag keeps its last value). */
+  readonly flags?: readonly string[];
 }
 
 interface RunningMember {
@@ -162,15 +177,19 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
       launch(member, initialCluster, 'existing', flags);
       await waitForStatus([member.clientEndpoint], () => true);
     },
-    async restartMember(index, peerUrl) {
+    async restartMember(index, restart = {}) {
       if (!cluster.exited(index)) throw new Error(`member ${index} is still running`);
-      const member = peerUrl === undefined ? members[index]! : { ...members[index]!, peerUrl };
+      const member = restart.peerUrl === undefined ? members[index]! : { ...members[index]!, peerUrl: restart.peerUrl };
       members[index] = member;
-      launch(member, cluster.initialCluster(members.filter((_, i) => processes[i] !== null)), 'existing', []);
+      const initial = restart.initialCluster ?? cluster.initialCluster(members.filter((_, i) => processes[i] !== null));
+      launch(member, initial, restart.state ?? 'existing', restart.flags ?? []);
       await waitForStatus([member.clientEndpoint], () => true);
     },
     async stopMember(index, signal) {
       await stopProcess(processes[index] ?? null, signal);
+    },
+    async killMember(index) {
+      await stopProcess(processes[index] ?? null, 'SIGKILL');
     },
     pids() {
       return processes
@@ -204,7 +223,9 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
     await waitForPublished(cluster.clientEndpoints[0]!, members.length);
   } catch (error) {
     await cluster.stop();
-    throw error;
+    // What the members said is usually why: put it in the failure.
+    const said = cluster.logs.map((path) => `--- ${path}\n${existsSync(path) ? readFileSync(path, 'utf8').split('\n').slice(-20).join('\n') : '(no log)'}`);
+    throw new Error(`${(error as Error).message}\n${said.join('\n')}`);
   }
   return cluster;
 }

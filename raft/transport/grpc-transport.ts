@@ -107,6 +107,20 @@ export interface GrpcTransportOptions {
    * milliseconds (covers peers that accept the connection but never answer). Default 5 000.
    */
   readonly helloTimeoutMs?: number;
+  /**
+   * More gRPC services to serve on the same listener as Raft, for the application's
+   * member-to-member calls (as etcd serves its member list on the peer port, for members
+   * joining). The transport only hosts them: it never calls them and they see no Raft
+   * message. Default none.
+   */
+  readonly services?: readonly GrpcPeerService[];
+}
+
+/** A gRPC service an application serves beside Raft on a `GrpcTransport`'s listener. */
+export interface GrpcPeerService {
+  readonly definition: grpc.ServiceDefinition;
+  /** Handlers by method name; a method without one answers UNIMPLEMENTED. */
+  readonly implementation: grpc.UntypedServiceImplementation;
 }
 
 interface Settings {
@@ -143,6 +157,7 @@ type TransportState = 'new' | 'starting' | 'running' | 'stopped';
  */
 export class GrpcTransport implements Transport {
   private readonly settings: Settings;
+  private readonly peerServices: readonly GrpcPeerService[];
   private readonly listenHost: string;
   private readonly listenPort: number;
   private state: TransportState = 'new';
@@ -160,6 +175,7 @@ export class GrpcTransport implements Transport {
 
   constructor(options: GrpcTransportOptions) {
     this.settings = resolveSettings(options);
+    this.peerServices = options.services ?? [];
     const { host, port } = parseListen(options.listen);
     this.listenHost = host;
     this.listenPort = port;
@@ -221,6 +237,7 @@ export class GrpcTransport implements Transport {
       [METHOD_NAMES.messages]: (call: ServerCall) => this.acceptStream(call),
       [METHOD_NAMES.snapshots]: (call: ServerCall) => this.acceptStream(call),
     });
+    for (const service of this.peerServices) server.addService(service.definition, service.implementation);
     this.server = server;
     let port: number;
     try {

@@ -13,9 +13,10 @@
  * lane is full is reported through `onUnreachable` (on the next turn, once per peer),
  * while random loss is silent, as on a real network.
  *
- * Addresses are `memory://<id>`; a transport started on an address that another running
- * transport holds is refused (like a port in use), and one started after the previous
- * holder stopped takes the address over (a restart).
+ * Addresses are `memory://<id>` by default (any string will do: a node that moved has
+ * another); a transport started on an address that another running transport holds is
+ * refused (like a port in use), and one started after the previous holder stopped takes
+ * the address over (a restart).
  */
 import { assert, InvalidArgumentError, InvalidConfigError } from '../core/errors.js';
 import { createSeededRandom } from '../core/random.js';
@@ -82,9 +83,9 @@ export class MemoryNetwork {
     return `${ADDRESS_PREFIX}${id}`;
   }
 
-  /** A new, unstarted transport for node `id` on this network. */
-  transport(id: NodeId): MemoryTransport {
-    return new MemoryTransport(this, id);
+  /** A new, unstarted transport for node `id` on this network, at `address` (default `addressOf(id)`: a node that moved has another). */
+  transport(id: NodeId, address: string = MemoryNetwork.addressOf(id)): MemoryTransport {
+    return new MemoryTransport(this, id, address);
   }
 
   /** Lose each message `from → to` with `probability` (0 restores the link). Loss is silent. */
@@ -186,9 +187,10 @@ export class MemoryTransport implements Transport {
   constructor(
     private readonly network: MemoryNetwork,
     readonly id: NodeId,
+    address: string = MemoryNetwork.addressOf(id),
   ) {
     assert(Number.isSafeInteger(id) && id > 0, () => `node id ${id} is not a positive safe integer`);
-    this.address = MemoryNetwork.addressOf(id);
+    this.address = address;
   }
 
   start(handler: TransportHandler): Promise<void> {

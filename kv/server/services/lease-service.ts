@@ -56,16 +56,26 @@ async function leaseTimeToLive(context: KvServerContext, r: WireObject): Promise
   await context.linearizable();
   const id = leaseIdOf(r);
   if (!context.machine.lessor.has(id)) return { header: context.header(), ID: id.toString(), TTL: -1, grantedTTL: 0, keys: [] };
-  const ttl = context.machine.lessor.timeToLive(id, false);
+  const ttl = context.machine.lessor.timeToLive(id);
   const keys = r.keys === true ? context.machine.store.keysWithLease(id) : [];
   return { header: context.header(), ID: id.toString(), TTL: ttl.ttlSeconds, grantedTTL: ttl.grantedTtlSeconds, keys };
 }
 
-/** On the leader: renew, answering TTL 0 for a lease unknown or expired (etcd's answer, which clients read as gone). */
+/**
+ * On the leader: renew, answering TTL 0 for a lease unknown or expired (etcd's answer,
+ * which clients read as gone). A renewed lease's checkpointed remaining TTL is void: the
+ * other members are told to forget it too (a checkpoint of 0), as etcd does.
+ */
 function renewLocally(context: KvServerContext, id: bigint): WireObject {
   let ttl = 0;
   try {
-    if (context.machine.lessor.has(id)) ttl = context.machine.lessor.renew(id).ttlSeconds;
+    if (context.machine.lessor.has(id)) {
+      const renewed = context.machine.lessor.renew(id);
+      ttl = renewed.ttlSeconds;
+      if (renewed.clearCheckpoint) {
+        void context.propose({ kind: 'leaseCheckpoint', checkpoints: [{ id, remainingTtlSeconds: 0 }] }).catch(() => undefined);
+      }
+    }
   } catch {
     ttl = 0;
   }

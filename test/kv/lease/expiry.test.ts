@@ -106,7 +106,7 @@ describe('leadership', () => {
     lessor.grant(2n, 20);
     clock.advanceSeconds(100); // as a follower: nothing counts down
     lessor.promote(1_000);
-    expect(lessor.timeToLive(1n, false).ttlSeconds).toBe(11);
+    expect(lessor.timeToLive(1n).ttlSeconds).toBe(11);
     clock.advance(10_999);
     expect(lessor.expired()).toEqual([]);
     clock.advance(1);
@@ -162,8 +162,8 @@ describe('checkpoints', () => {
     // The follower takes over: lease 1 keeps its checkpointed 540 s, not the full 600 s.
     oldLeader.demote();
     follower.promote(1_000);
-    expect(follower.timeToLive(1n, false).ttlSeconds).toBe(541);
-    expect(follower.timeToLive(2n, false).ttlSeconds).toBe(31);
+    expect(follower.timeToLive(1n).ttlSeconds).toBe(541);
+    expect(follower.timeToLive(2n).ttlSeconds).toBe(31);
   });
 
   test('renewing a checkpointed lease voids its checkpoint and says to clear it everywhere', () => {
@@ -176,7 +176,7 @@ describe('checkpoints', () => {
     lessor.checkpoint(1n, 0);
     lessor.demote();
     lessor.promote(0);
-    expect(lessor.timeToLive(1n, false).ttlSeconds).toBe(600);
+    expect(lessor.timeToLive(1n).ttlSeconds).toBe(600);
   });
 
   test('checkpoints of revoked leases are ignored; remaining TTLs are capped by the TTL', () => {

@@ -1,8 +1,8 @@
 /**
  * The lessor's applied operations and leader-local reads, against etcd v3.4's rules:
- * grant (minimum and maximum TTL, duplicate and invalid ids), revoke (the attached keys,
- * in byte order), keep-alive, time-to-live (truncated seconds), the lease list, and the
- * key attachments the store maintains.
+ * grant (minimum and maximum TTL, duplicate and invalid ids), revoke, keep-alive,
+ * time-to-live (truncated seconds) and the lease list. (Which keys a lease holds is the
+ * store's: `test/kv/mvcc/lease.test.ts`.)
  */
 import {
   Lessor,
@@ -18,8 +18,6 @@ import {
 } from '../../../kv/lease/index.js';
 import { FakeClock } from './fake-clock.js';
 
-const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
-const text = (keys: readonly Uint8Array[]): string[] => keys.map((k) => new TextDecoder().decode(k));
 
 function newLessor(clock = new FakeClock(), minTtlSeconds = 2): Lessor {
   return new Lessor({ now: clock.now, minTtlSeconds });
@@ -65,7 +63,7 @@ describe('grant', () => {
     expect(() => lessor.grant(7n, 60)).toThrow(LeaseExistsError);
     expect(() => lessor.grant(7n, 60)).toThrow('etcdserver: lease already exists');
     lessor.promote(0);
-    expect(lessor.timeToLive(7n, false).grantedTtlSeconds).toBe(30);
+    expect(lessor.timeToLive(7n).grantedTtlSeconds).toBe(30);
   });
 
   test('refuses negative ids and ids beyond int64; validateGrant does the same before proposing', () => {
@@ -86,47 +84,26 @@ describe('grant', () => {
   });
 });
 
-describe('revoke and keys', () => {
-  test('returns the attached keys in byte order and forgets the lease', () => {
-    const lessor = newLessor();
+describe('revoke', () => {
+  test('forgets the lease: no renew, no time to live, no expiry', () => {
+    const clock = new FakeClock();
+    const lessor = newLessor(clock);
+    lessor.promote(0);
     lessor.grant(1n, 10);
-    for (const key of ['b', 'a', 'c\u00ff', 'c']) lessor.attach(1n, bytes(key));
-    expect(text(lessor.revoke(1n).keys)).toEqual(['a', 'b', 'c', 'c\u00ff']);
+    lessor.grant(2n, 10);
+    lessor.revoke(1n);
     expect(lessor.has(1n)).toBe(false);
-    expect(lessor.leaseOf(bytes('a'))).toBe(0n);
+    expect(lessor.leaseIds()).toEqual([2n]);
+    expect(() => lessor.renew(1n)).toThrow(LeaseNotFoundError);
+    expect(() => lessor.timeToLive(1n)).toThrow(LeaseNotFoundError);
+    clock.advanceSeconds(11);
+    expect(lessor.expired()).toEqual([2n]);
   });
 
   test('an unknown lease is not found', () => {
     const lessor = newLessor();
     expect(() => lessor.revoke(9n)).toThrow(LeaseNotFoundError);
     expect(() => lessor.revoke(9n)).toThrow('etcdserver: requested lease not found');
-  });
-
-  test('attaching to another lease moves the key; detaching is idempotent', () => {
-    const lessor = newLessor();
-    lessor.grant(1n, 10);
-    lessor.grant(2n, 10);
-    lessor.attach(1n, bytes('k'));
-    lessor.attach(1n, bytes('k'));
-    lessor.attach(2n, bytes('k'));
-    expect(lessor.leaseOf(bytes('k'))).toBe(2n);
-    expect(lessor.revoke(1n).keys).toEqual([]);
-    lessor.detachKey(bytes('k'));
-    lessor.detachKey(bytes('k'));
-    expect(lessor.revoke(2n).keys).toEqual([]);
-  });
-
-  test('attaching to an unknown lease is not found', () => {
-    expect(() => newLessor().attach(3n, bytes('k'))).toThrow(LeaseNotFoundError);
-  });
-
-  test('keys are copied: the caller may reuse its buffer', () => {
-    const lessor = newLessor();
-    lessor.grant(1n, 10);
-    const key = bytes('abc');
-    lessor.attach(1n, key);
-    key[0] = 0x7a;
-    expect(text(lessor.revoke(1n).keys)).toEqual(['abc']);
   });
 });
 
@@ -135,7 +112,7 @@ describe('renew and time to live (leader only)', () => {
     const lessor = newLessor();
     lessor.grant(1n, 10);
     expect(() => lessor.renew(1n)).toThrow(LeaseNotPrimaryError);
-    expect(() => lessor.timeToLive(1n, false)).toThrow(LeaseNotPrimaryError);
+    expect(() => lessor.timeToLive(1n)).toThrow(LeaseNotPrimaryError);
     expect(lessor.leaseIds()).toEqual([1n]); // the list is served anywhere
   });
 
@@ -144,16 +121,15 @@ describe('renew and time to live (leader only)', () => {
     const lessor = newLessor(clock);
     lessor.promote(0);
     lessor.grant(1n, 10);
-    lessor.attach(1n, bytes('x'));
-    expect(lessor.timeToLive(1n, true)).toEqual({ id: 1n, ttlSeconds: 10, grantedTtlSeconds: 10, keys: [bytes('x')] });
+    expect(lessor.timeToLive(1n)).toEqual({ id: 1n, ttlSeconds: 10, grantedTtlSeconds: 10 });
     clock.advance(3_400);
-    expect(lessor.timeToLive(1n, false)).toEqual({ id: 1n, ttlSeconds: 6, grantedTtlSeconds: 10, keys: [] });
+    expect(lessor.timeToLive(1n)).toEqual({ id: 1n, ttlSeconds: 6, grantedTtlSeconds: 10 });
     clock.advance(600);
-    expect(lessor.timeToLive(1n, false).ttlSeconds).toBe(6);
+    expect(lessor.timeToLive(1n).ttlSeconds).toBe(6);
     clock.advance(1);
-    expect(lessor.timeToLive(1n, false).ttlSeconds).toBe(5);
+    expect(lessor.timeToLive(1n).ttlSeconds).toBe(5);
     expect(lessor.renew(1n)).toEqual({ ttlSeconds: 10, clearCheckpoint: false });
-    expect(lessor.timeToLive(1n, false).ttlSeconds).toBe(10);
+    expect(lessor.timeToLive(1n).ttlSeconds).toBe(10);
   });
 
   test('a lease past its deadline cannot be renewed: it waits for its revocation', () => {
@@ -163,19 +139,11 @@ describe('renew and time to live (leader only)', () => {
     lessor.grant(1n, 5);
     clock.advanceSeconds(5);
     expect(() => lessor.renew(1n)).toThrow(LeaseExpiredError);
-    expect(lessor.timeToLive(1n, false).ttlSeconds).toBe(0);
+    expect(lessor.timeToLive(1n).ttlSeconds).toBe(0);
     clock.advance(1_500);
-    expect(lessor.timeToLive(1n, false).ttlSeconds).toBe(-1);
+    expect(lessor.timeToLive(1n).ttlSeconds).toBe(-1);
     lessor.revoke(1n);
     expect(() => lessor.renew(1n)).toThrow(LeaseNotFoundError);
-    expect(() => lessor.timeToLive(1n, false)).toThrow(LeaseNotFoundError);
-  });
-
-  test('keys in time-to-live come in byte order', () => {
-    const lessor = newLessor();
-    lessor.promote(0);
-    lessor.grant(1n, 10);
-    for (const key of ['z', 'm', 'a']) lessor.attach(1n, bytes(key));
-    expect(text(lessor.timeToLive(1n, true).keys)).toEqual(['a', 'm', 'z']);
+    expect(() => lessor.timeToLive(1n)).toThrow(LeaseNotFoundError);
   });
 });

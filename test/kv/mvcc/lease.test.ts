@@ -37,6 +37,21 @@ describe('lease attachment', () => {
     expect(store.keysWithLease(1n)).toEqual([]);
   });
 
+  it('lists them in byte order (the order TimeToLive lists them in, and revocation deletes them)', () => {
+    const { store } = storeWithLeases([1n]);
+    const raw = [Uint8Array.of(0x63, 0xff), Uint8Array.of(0x62), Uint8Array.of(0x63), Uint8Array.of(0x61), Uint8Array.of(0xc3, 0xa9)];
+    for (const k of raw) store.put({ key: k, value: bytes('v'), lease: 1n });
+    expect(store.keysWithLease(1n).map((k) => [...k])).toEqual([[0x61], [0x62], [0x63], [0x63, 0xff], [0xc3, 0xa9]]);
+  });
+
+  it('copies keys in: the writer may reuse its buffer', () => {
+    const { store } = storeWithLeases([1n]);
+    const buffer = bytes('abc');
+    store.put({ key: buffer, value: bytes('v'), lease: 1n });
+    buffer[0] = 0x7a;
+    expect(store.keysWithLease(1n).map(text)).toEqual(['abc']);
+  });
+
   it('handles lease ids that use all 64 bits', () => {
     const big = 2n ** 63n - 1n;
     const { store } = storeWithLeases([big]);

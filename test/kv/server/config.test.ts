@@ -1,7 +1,8 @@
 /**
  * `balsa kv serve` takes etcd's flags with etcd's defaults and meanings: both flag forms, the
  * ETCD_* environment, the defaults that follow --name, clear errors for bad input, and
- * etcd's member and cluster ids (checked against ids a real etcd 3.4 printed).
+ * etcd's member and cluster ids (checked against ids a real etcd 3.4 printed), and the
+ * options a member runs with.
  */
 import {
   DEFAULT_MAX_REQUEST_BYTES,
@@ -15,6 +16,7 @@ import {
   parseKvServerConfig,
 } from '../../../kv/server/config.js';
 import type { KvConfigErrorCode } from '../../../kv/server/config.js';
+import { LEASE_CHECKPOINT_INTERVAL_ENV, serverOptionsFromConfig } from '../../../kv/server/server-options.js';
 
 const parse = (argv: string[], env: Record<string, string> = {}) => parseKvServerConfig(argv, env);
 
@@ -50,6 +52,7 @@ describe('defaults', () => {
       autoCompaction: { mode: 'off' },
       heartbeatIntervalMs: 100,
       electionTimeoutMs: 1000,
+      experimentalEnableLeaseCheckpoint: false,
       memberId: 0x8e9e05c52164694dn,
       clusterId: 0xcdf818194e3a8c32n,
     });
@@ -117,6 +120,17 @@ describe('flags', () => {
 
   test('a repeated flag keeps its last value', () => {
     expect(parse(['--snapshot-count', '1', '--snapshot-count=2']).config.snapshotCount).toBe(2);
+  });
+
+  test("a bool flag is true alone, takes a value only after '=' (Go's bool syntax), and never the next argument", () => {
+    const checkpoint = (argv: string[], env: Record<string, string> = {}) => parse(argv, env).config.experimentalEnableLeaseCheckpoint;
+    expect(checkpoint(['--experimental-enable-lease-checkpoint'])).toBe(true);
+    expect(checkpoint(['-experimental-enable-lease-checkpoint=false'])).toBe(false);
+    expect(checkpoint(['--experimental-enable-lease-checkpoint=T'])).toBe(true);
+    expect(checkpoint([], { ETCD_EXPERIMENTAL_ENABLE_LEASE_CHECKPOINT: 'true' })).toBe(true);
+    expect(parse(['--experimental-enable-lease-checkpoint', '--name', 'x']).config).toMatchObject({ name: 'x', experimentalEnableLeaseCheckpoint: true });
+    expectError(['--experimental-enable-lease-checkpoint', 'false'], 'UNEXPECTED_ARGUMENT', /'false' is not a valid flag/);
+    expectError(['--experimental-enable-lease-checkpoint=maybe'], 'INVALID_VALUE', /^invalid boolean value "maybe" for --experimental-enable-lease-checkpoint: parse error$/);
   });
 
   test('a value may contain "=" and start with a dash only when it is not a flag', () => {
@@ -292,5 +306,16 @@ describe("etcd's ids", () => {
     expect(clusterIdFor([3n, 1n, 2n])).toBe(clusterIdFor([1n, 2n, 3n]));
     // A member added later is salted with the time of the addition.
     expect(memberIdFor(['http://a:1'], 't', 1_700_000_000)).not.toBe(memberIdFor(['http://a:1'], 't'));
+  });
+});
+
+describe('the options a member runs with', () => {
+  test("lease checkpoints: off by default; etcd's 5 minutes with the flag, unless the test knob says otherwise", () => {
+    const interval = (argv: string[], env: Record<string, string> = {}) => serverOptionsFromConfig(parse(argv).config, env).leaseCheckpointIntervalMs;
+    expect(interval([])).toBe(0);
+    expect(interval([], { [LEASE_CHECKPOINT_INTERVAL_ENV]: '2000' })).toBe(0);
+    expect(interval(['--experimental-enable-lease-checkpoint'])).toBe(5 * 60_000);
+    expect(interval(['--experimental-enable-lease-checkpoint'], { [LEASE_CHECKPOINT_INTERVAL_ENV]: '2000' })).toBe(2000);
+    expect(interval(['--experimental-enable-lease-checkpoint'], { [LEASE_CHECKPOINT_INTERVAL_ENV]: 'soon' })).toBe(5 * 60_000);
   });
 });

@@ -1,15 +1,16 @@
 /**
  * etcdctl's maintenance commands against Balsa: the NOSPACE alarm raised when the store
  * outgrows `--quota-backend-bytes` (writes refused with etcd's error until compaction,
- * defrag and `alarm disarm`), `endpoint hashkv` and `endpoint health` across members, and
+ * defrag and `alarm disarm`), the CORRUPT alarm (writes refused with etcd's error until
+ * `alarm disarm`), `endpoint hashkv` and `endpoint health` across members, and
  * `move-leader`. `snapshot save` has its own file (`etcdctl-snapshot.test.ts`).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { loadEtcdProto } from '../../../kv/server/etcd-proto.js';
 import type { WireObject } from '../../../kv/server/etcd-proto.js';
+import { etcdCall } from '../../support/etcd-grpc.js';
 import { describeWithTools, requireTool, runEtcdctl } from '../../support/etcd-tools.js';
 import { startKvCluster } from '../../support/kv-cluster.js';
 import type { KvCluster } from '../../support/kv-cluster.js';
@@ -112,6 +113,46 @@ describeWithTools(requireTool('etcdctl'), 'maintenance through etcdctl', (etcdct
       expect(after[0]).not.toBe(before[0]);
     });
 
+    test('a CORRUPT alarm (raised through the Alarm API) refuses writes with etcd’s error on every member; reads answer; disarm clears it', async () => {
+      const all = cluster.clientEndpoints;
+      await out(all[0]!, 'put', 'before/corrupt', 'v');
+      const lease = /^lease ([0-9a-f]+) granted/.exec(await out(all[0]!, 'lease', 'grant', '600'))![1]!;
+      const memberId = (await status(all[1]!)).header.member_id;
+      // etcdctl cannot raise an alarm: the Maintenance API can (etcd's leader does so when hashes differ).
+      const raised = await etcdCall(all[1]!, 'Maintenance', 'Alarm', { action: 'ACTIVATE', memberID: String(memberId), alarm: 'CORRUPT' });
+      expect(raised.alarms).toEqual([{ memberID: String(memberId), alarm: 'CORRUPT' }]);
+      const alarm = `memberID:${memberId} alarm:CORRUPT `;
+      expect(await out(all[0]!, 'alarm', 'list')).toBe(`${alarm}\n`);
+      const revision = (await status(all[2]!)).header.revision;
+      for (const endpoint of all) {
+        await fails(endpoint, ['put', 'during/corrupt', 'v'], 'etcdserver: corrupt cluster');
+        await fails(endpoint, ['del', 'before/corrupt'], 'etcdserver: corrupt cluster');
+        await fails(endpoint, ['compaction', String(revision)], 'etcdserver: corrupt cluster');
+        await fails(endpoint, ['lease', 'grant', '60'], 'etcdserver: corrupt cluster');
+        await fails(endpoint, ['lease', 'revoke', lease], 'etcdserver: corrupt cluster');
+        const txn = await runEtcdctl(etcdctl, ['txn'], { endpoints: [endpoint], input: '\nput during/txn v\n\n\n' });
+        expect(txn.code).not.toBe(0);
+        expect(txn.stderr).toContain('etcdserver: corrupt cluster');
+        // Reads are served as before, linearizable or not, and so is a read-only transaction.
+        expect(await out(endpoint, 'get', 'before/corrupt')).toBe('before/corrupt\nv\n');
+        expect(await out(endpoint, 'get', 'before/corrupt', '--consistency=s')).toBe('before/corrupt\nv\n');
+        const readOnly = await runEtcdctl(etcdctl, ['txn'], { endpoints: [endpoint], input: '\nget before/corrupt\n\n\n' });
+        expect(readOnly.stdout).toBe('SUCCESS\n\nbefore/corrupt\nv\n');
+      }
+      // The status code is etcd's too (DATA_LOSS), and nothing changed anywhere.
+      await expect(etcdCall(all[2]!, 'KV', 'Put', { key: Buffer.from('k'), value: Buffer.from('v') })).rejects.toMatchObject({
+        code: grpc.status.DATA_LOSS,
+        details: 'etcdserver: corrupt cluster',
+      });
+      for (const endpoint of all) expect((await status(endpoint)).header.revision).toBe(revision);
+      expect((await status(all[0]!)).errors).toEqual([alarm]);
+
+      expect(await out(all[2]!, 'alarm', 'disarm')).toBe(`${alarm}\n`);
+      expect(await out(all[0]!, 'alarm', 'list')).toBe('');
+      expect(await out(all[0]!, 'put', 'after/corrupt', 'v')).toBe('OK\n');
+      expect(await out(all[1]!, 'lease', 'revoke', lease)).toBe(`lease ${lease} revoked\n`);
+    });
+
     test('move-leader hands leadership to the member named; a bad one gets etcd’s error', async () => {
       const all = cluster.clientEndpoints;
       const statuses = await Promise.all(all.map(status));
@@ -133,14 +174,5 @@ describeWithTools(requireTool('etcdctl'), 'maintenance through etcdctl', (etcdct
 });
 
 function moveLeaderRpc(endpoint: string, target: number): Promise<WireObject> {
-  const { services } = loadEtcdProto();
-  const Maintenance = grpc.makeGenericClientConstructor(services.Maintenance, 'Maintenance');
-  const client = new Maintenance(endpoint, grpc.credentials.createInsecure());
-  return new Promise<WireObject>((resolve, reject) => {
-    (client as unknown as { MoveLeader: (r: WireObject, o: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: WireObject) => void) => void }).MoveLeader(
-      { targetID: String(target) },
-      { deadline: Date.now() + 5_000 },
-      (error, response) => (error ? reject(error) : resolve(response!)),
-    );
-  }).finally(() => client.close());
+  return etcdCall(endpoint, 'Maintenance', 'MoveLeader', { targetID: String(target) }, 5_000);
 }

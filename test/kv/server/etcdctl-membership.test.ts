@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../../raft/testing/process-cluster.js';
 import { describeWithTools, requireTool, etcdctlAt } from '../../support/etcd-tools.js';
+import { eventually } from '../../support/eventually.js';
 import { startKvCluster } from '../../support/kv-cluster.js';
 import type { KvCluster, PlannedMember } from '../../support/kv-cluster.js';
 
@@ -22,19 +23,6 @@ interface ListedMember {
   readonly peerUrls: string;
   readonly clientUrls: string;
   readonly isLearner: string;
-}
-
-/** Polls `check` until it stops throwing, or rethrows its last error after `timeoutMs`. */
-async function eventually<T>(check: () => Promise<T>, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await check();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
 }
 
 describeWithTools(requireTool('etcdctl'), 'cluster membership through etcdctl', (etcdctl) => {
@@ -134,7 +122,7 @@ describeWithTools(requireTool('etcdctl'), 'cluster membership through etcdctl', 
     );
     expect((await list(m1)).find((m) => m.id === id)).toMatchObject({ peerUrls: moved });
     await cluster.stopMember(2);
-    await cluster.restartMember(2, moved);
+    await cluster.restartMember(2, { peerUrl: moved });
     expect(await out(m1, 'put', 'after', 'move')).toBe('OK\n');
     await eventually(async () => expect(await out(m3.clientEndpoint, 'get', 'after', '--consistency=s')).toBe('after\nmove\n'));
   });

@@ -97,3 +97,35 @@ test('transactions that change one key twice in a revision apply, or are refused
   restored.restore(one.snapshot());
   expect(restored.store.changesSince(2)).toEqual(one.store.changesSince(2));
 });
+
+test('a CORRUPT alarm refuses every command that changes the data, on every member and after a restore, until disarmed', () => {
+  const m = machine();
+  m.apply(entries(...COMMANDS.slice(0, 3)));
+  m.apply(entries({ kind: 'alarm', action: 'activate', memberId: 7n, alarm: 'CORRUPT' }));
+  const restored = machine();
+  restored.restore(m.snapshot());
+  const lease = 0x7ab1a21a559bf001n;
+  const readOnly: KvCommand = {
+    kind: 'txn',
+    request: { compare: [], success: [{ op: 'range', range: { key: text('a'), end: new Uint8Array(0) } }], failure: [] },
+  };
+  const refused: KvCommand[] = [
+    { kind: 'put', request: { key: text('x'), value: text('y') } },
+    { kind: 'deleteRange', request: { range: { key: text('a'), end: new Uint8Array(0) } } },
+    // A transaction that may write is refused whichever branch it would take.
+    { kind: 'txn', request: { compare: [], success: [], failure: [{ op: 'deleteRange', range: { key: text('a'), end: new Uint8Array(0) } }] } },
+    { kind: 'compact', revision: 2 },
+    { kind: 'leaseGrant', id: 5n, ttlSeconds: 60 },
+    { kind: 'leaseRevoke', id: lease },
+  ];
+  for (const member of [m, restored]) {
+    const before = member.store.hash();
+    const results = member.apply(entries(...refused));
+    for (const result of results) expect(result).toEqual({ ok: false, failure: { grpcCode: 15, message: 'etcdserver: corrupt cluster' }, revision: 3 });
+    expect(member.store.hash()).toBe(before);
+    expect(member.lessor.leaseIds()).toEqual([lease]);
+    expect(member.apply(entries(readOnly))[0]).toMatchObject({ ok: true, kind: 'txn' });
+    expect(member.apply(entries({ kind: 'alarm', action: 'deactivate', memberId: 7n, alarm: 'CORRUPT' }))[0]).toMatchObject({ ok: true, alarms: [{ memberId: 7n, alarm: 'CORRUPT' }] });
+    expect(member.apply(entries(refused[0]!))[0]).toMatchObject({ ok: true, kind: 'put', response: { revision: 4 } });
+  }
+});

@@ -1,11 +1,13 @@
 /**
  * RaftNode's membership calls and leadership: a member joining a running cluster learns
- * the cluster from the log, learners catch up and are promoted, removal, handover, and
- * what a caller sees when leadership is lost under it.
+ * the cluster from the log, learners catch up and are promoted, removal, a member moved
+ * to another address, handover, and what a caller sees when leadership is lost under it.
  */
-import { LeadershipLostError, NotLeaderError, RequestTimeoutError } from '../../../raft/core/errors.js';
+import { InvalidArgumentError, LeadershipLostError, NotLeaderError, RequestTimeoutError } from '../../../raft/core/errors.js';
+import type { RaftNode } from '../../../raft/node.js';
 import { MemoryNetwork } from '../../../raft/transport/memory-transport.js';
 import { NodeCluster, sleep, waitUntil, write } from './node-cluster.js';
+import type { KvResult } from './node-cluster.js';
 
 let cluster: NodeCluster;
 afterEach(async () => {
@@ -69,6 +71,49 @@ describe('RaftNode: membership', () => {
     const next = cluster.followers(leader).find((node) => node.status().role === 'leader')!;
     expect(next.status().members.voters.map((m) => m.id)).not.toContain(leader.id);
     await expect(next.propose(write('new-leader', 'ok'))).resolves.toMatchObject({ previous: null });
+  });
+
+  test('updateMemberAddress moves a member: every member and every snapshot has its new address, where it is reached once restarted', async () => {
+    cluster = await new NodeCluster([1, 2, 3], { snapshotEveryEntries: 5, raft: { snapshotTrailingEntries: 0 } }).start();
+    const leader = await cluster.leader();
+    const [asker, moved] = cluster.followers(leader) as [RaftNode<KvResult>, RaftNode<KvResult>];
+    const addressIn = (node: RaftNode<KvResult>, id: number) => node.status().members.voters.find((m) => m.id === id)?.address;
+    // Asked on a follower: it goes through the log like any proposal.
+    await asker.updateMemberAddress(moved.id, 'memory://moved');
+    const updatedAt = asker.status().appliedIndex;
+    // (The moved member itself may not hear of it: from now on it is looked for where nothing listens yet.)
+    await waitUntil(() => leader.status().appliedIndex >= updatedAt, 5000);
+    for (const node of [leader, asker]) expect(addressIn(node, moved.id)).toBe('memory://moved');
+
+    // It restarts where it moved to, while the others write on (and snapshot, and compact).
+    await cluster.stopNode(moved.id);
+    cluster.listenAt.set(moved.id, 'memory://moved');
+    let last = 0;
+    for (let i = 0; i < 12; i++) last = (await leader.propose(write(`w${i}`, `${i}`))).index;
+    expect(cluster.storages.get(asker.id)!.snapshotMetadata().index).toBeGreaterThan(updatedAt);
+    await cluster.startNode(moved.id);
+    // Caught up: the leader reaches it at its new address.
+    await cluster.appliedEverywhere(last);
+    expect(cluster.machines.get(moved.id)!.values).toEqual(cluster.machines.get(leader.id)!.values);
+
+    // The asker restarts from a snapshot taken after the move (its log no longer holds the
+    // update): its book still says where the member is.
+    await cluster.stopNode(asker.id);
+    await expect(leader.propose(write('leader and moved', 'suffice'))).resolves.toMatchObject({ previous: null });
+    const restarted = await cluster.startNode(asker.id);
+    expect(cluster.storages.get(asker.id)!.firstIndex()).toBeGreaterThan(updatedAt);
+    expect(addressIn(restarted, moved.id)).toBe('memory://moved');
+    await cluster.stopNode(leader.id);
+    const next = await cluster.leader();
+    await expect(next.propose(write('asker and moved', 'suffice'))).resolves.toMatchObject({ previous: null });
+  });
+
+  test('updateMemberAddress refuses an empty address and a node that is not a member, changing nothing', async () => {
+    cluster = await new NodeCluster([1, 2, 3]).start();
+    const leader = await cluster.leader();
+    await expect(leader.updateMemberAddress(2, '')).rejects.toThrow(InvalidArgumentError);
+    await expect(leader.updateMemberAddress(9, 'memory://nine')).rejects.toThrow('node 9 is not a member');
+    expect(leader.status().members.voters.map((m) => m.address)).toEqual([1, 2, 3].map((id) => MemoryNetwork.addressOf(id)));
   });
 
   test('membership calls on a follower fail with NotLeaderError naming the leader', async () => {

@@ -63,6 +63,8 @@ export class NodeCluster {
   readonly errors: Error[] = [];
   /** Opens a node's storage at each start (default: one MemoryStorage per node, kept across restarts). */
   openStorage: ((id: NodeId) => Promise<WritableLogStorage>) | null = null;
+  /** Where a node listens from its next start, if not at `MemoryNetwork.addressOf(id)` (it moved). */
+  readonly listenAt = new Map<NodeId, string>();
   /** Lets a test stand between a node and its transport. */
   wrapTransport: (id: NodeId, transport: MemoryTransport) => MemoryTransport = (_id, transport) => transport;
   private readonly members: Member[];
@@ -93,7 +95,7 @@ export class NodeCluster {
       ...overrides,
       id,
       storage, // MemoryStorage's close() keeps its contents, so a restart finds them
-      transport: this.wrapTransport(id, this.network.transport(id)),
+      transport: this.wrapTransport(id, this.network.transport(id, this.listenAt.get(id))),
       stateMachine: machine,
     });
     node.on('error', (error) => this.errors.push(error));

@@ -289,4 +289,34 @@ describe('GrpcTransport', () => {
     // One report for the whole failed attempt, not one per message.
     expect(a.inbox.unreachable).toEqual([2]);
   });
+
+  it('serves the application\'s own services beside Raft on the same listener, and Raft still flows', async () => {
+    const unaryOfBytes = (path: string): grpc.MethodDefinition<Buffer, Buffer> => ({
+      path,
+      requestStream: false,
+      responseStream: false,
+      requestSerialize: (value) => value,
+      requestDeserialize: (bytes) => bytes,
+      responseSerialize: (value) => value,
+      responseDeserialize: (bytes) => bytes,
+    });
+    const echo: grpc.ServiceDefinition = { Echo: unaryOfBytes('/test.Peer/Echo'), Unanswered: unaryOfBytes('/test.Peer/Unanswered') };
+    const b = await startTransport({
+      id: 2,
+      services: [{ definition: echo, implementation: { Echo: (call: grpc.ServerUnaryCall<Buffer, Buffer>, done: grpc.sendUnaryData<Buffer>) => done(null, Buffer.concat([Buffer.from('echo:'), call.request])) } }],
+    });
+    const client = new grpc.Client(b.transport.address, grpc.credentials.createInsecure());
+    cleanups.push(() => client.close());
+    const call = (method: 'Echo' | 'Unanswered') =>
+      new Promise<Buffer>((resolve, reject) =>
+        client.makeUnaryRequest(echo[method]!.path, (v: Buffer) => v, (v: Buffer) => v, Buffer.from('hi'), (error, response) => (error ? reject(error) : resolve(response!))),
+      );
+    expect((await call('Echo')).toString()).toBe('echo:hi');
+    // A method the application did not implement: UNIMPLEMENTED, as any gRPC server answers.
+    await expect(call('Unanswered')).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
+    const a = await startTransport({ id: 1 });
+    a.transport.setPeer(2, b.transport.address);
+    a.transport.send([heartbeat(1, 2, 1)]);
+    await eventually('the heartbeat', () => b.inbox.batches.length > 0);
+  });
 });
