@@ -20,6 +20,8 @@
  */
 import { crc32 } from 'node:zlib';
 
+import type { CleanupScheduler } from './cleanup-scheduler.js';
+import { nextTurnScheduler } from './cleanup-scheduler.js';
 import { assert, CompactedError, FutureRevisionError, MvccAssertionError, SnapshotCorruptError } from './errors.js';
 import { hashKeyValues } from './hash.js';
 import { FIRST_CHANGE_REVISION, History, NEVER_COMPACTED } from './history.js';
@@ -64,6 +66,8 @@ export interface MvccStoreOptions {
   readonly leaseExists?: (lease: bigint) => boolean;
   /** The most compares, or operations in one branch, a transaction may have (etcd's --max-txn-ops). Default 128. */
   readonly maxTxnOps?: number;
+  /** When compaction's physical cleanup steps run. Default: one batch per event-loop turn. */
+  readonly cleanupScheduler?: CleanupScheduler;
 }
 
 /**
@@ -91,9 +95,13 @@ export class MvccStore {
   private readonly listeners = new Set<ChangesListener>();
   private readonly leaseExists: (lease: bigint) => boolean;
   private readonly maxTxnOps: number;
+  private readonly cleanupScheduler: CleanupScheduler;
+  private cleanupScheduled = false;
+  private closed = false;
 
   constructor(options: MvccStoreOptions = {}) {
     this.leaseExists = options.leaseExists ?? (() => false);
+    this.cleanupScheduler = options.cleanupScheduler ?? nextTurnScheduler;
     this.maxTxnOps = options.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
     assert(Number.isSafeInteger(this.maxTxnOps) && this.maxTxnOps > 0, () => `maxTxnOps = ${this.maxTxnOps}`);
   }
@@ -153,8 +161,14 @@ export class MvccStore {
   /**
    * Forgets the history before `revision`: reads below it fail from now on, and each key
    * keeps only its versions from its newest one at or before `revision` on (none, if that
-   * was a delete). O(versions kept). Refused at or below the compaction point (as etcd
-   * does, so revision 0 is accepted once, by a store never compacted).
+   * was a delete). Refused at or below the compaction point (as etcd does, so revision 0
+   * is accepted once, by a store never compacted).
+   *
+   * Takes effect at once for everything the store answers, counts, hashes and snapshots;
+   * the memory is freed by a background cleanup, a bounded batch of keys per scheduler
+   * step (etcd 3.4 does the same with its backend), so that a compaction of a large store
+   * holds up the writes applied after it for one batch at a time, not for a walk of every
+   * key.
    */
   compact(revision: number): void {
     if (revision <= this.compacted) throw new CompactedError(this.compacted);
@@ -162,6 +176,27 @@ export class MvccStore {
     this.index.compact(revision);
     this.history.compact(revision);
     this.compacted = revision;
+    this.scheduleCleanup();
+  }
+
+  /** Whether compaction's physical cleanup has work left (never affects any answer). */
+  cleaningUp(): boolean {
+    return this.index.cleaning;
+  }
+
+  /** Approximate memory physically held by records, cleanup not yet done included (for measurements). */
+  physicalSizeBytes(): number {
+    return this.index.physicalSizeBytes;
+  }
+
+  /** The number of keys a fully compacted store holds (deleted keys with a kept tombstone included). */
+  keyCount(): number {
+    return this.index.keyCount;
+  }
+
+  /** Stops the background cleanup: the store is no longer used (a restore replaced it). */
+  close(): void {
+    this.closed = true;
   }
 
   // -------------------------------------------------------------------------------------
@@ -226,7 +261,11 @@ export class MvccStore {
     return crc32(this.snapshot());
   }
 
-  /** Approximate memory held by keys, values and their versions, in bytes (for quota and status). */
+  /**
+   * Approximate memory held by keys, values and their versions, in bytes (for quota and
+   * status), as in a fully compacted store: equal on members that applied the same
+   * requests, whatever their cleanup has reached.
+   */
   sizeBytes(): number {
     return this.index.sizeBytes;
   }
@@ -245,7 +284,7 @@ export class MvccStore {
     return encodeSnapshot({
       revision: this.current,
       compactRevision: this.compacted,
-      keys: [...this.index.entries()].map(([, history]) => history),
+      keys: [...this.index.logicalEntries()],
       compactRevisionEvents: this.history.at(this.compacted)?.events ?? [],
     });
   }
@@ -271,6 +310,16 @@ export class MvccStore {
     const revision = requested > 0 ? requested : this.current;
     if (revision < this.compacted) throw new CompactedError(this.compacted);
     return revision;
+  }
+
+  private scheduleCleanup(): void {
+    if (this.cleanupScheduled || this.closed || !this.index.cleaning) return;
+    this.cleanupScheduled = true;
+    this.cleanupScheduler(() => {
+      this.cleanupScheduled = false;
+      if (this.closed) return;
+      if (this.index.cleanStep()) this.scheduleCleanup();
+    });
   }
 
   private planView(): PlanView {
@@ -303,6 +352,7 @@ export class MvccStore {
   /** Rebuilds this (empty) store from a decoded snapshot; assertion failures mean corruption. */
   private load(state: SnapshotState): void {
     assert(state.compactRevision <= state.revision && state.revision >= INITIAL_REVISION, 'revisions out of order');
+    this.index = new KeyIndex(state.compactRevision);
     for (const { key, records } of state.keys) {
       const name = keyString(key);
       for (const record of records) {
