@@ -18,7 +18,6 @@
  * logically; reads at or after the compaction point never reach the older records).
  */
 import { assert } from './errors.js';
-import { COMPACTION_BATCH_KEYS, COMPACTION_BATCH_RECORDS } from './constants.js';
 import { NEVER_COMPACTED } from './history.js';
 import type { KeyInterval, KeyString } from './key-bytes.js';
 import { OrderedKeySet } from './ordered-key-set.js';
@@ -171,7 +170,7 @@ export class KeyIndex {
    * Physically drops what compaction forgot, from the key after the last one done, for at
    * most `maxKeys` keys or `maxRecords` dropped records. Returns whether work is left.
    */
-  cleanStep(maxKeys: number = COMPACTION_BATCH_KEYS, maxRecords: number = COMPACTION_BATCH_RECORDS): boolean {
+  cleanStep(maxKeys: number, maxRecords: number): boolean {
     const cleanup = this.cleanup;
     if (cleanup === undefined) return false;
     const emptied: KeyString[] = [];

@@ -22,6 +22,7 @@ import { crc32 } from 'node:zlib';
 
 import type { CleanupScheduler } from './cleanup-scheduler.js';
 import { nextTurnScheduler } from './cleanup-scheduler.js';
+import { COMPACTION_BATCH_KEYS, COMPACTION_BATCH_RECORDS } from './constants.js';
 import { assert, CompactedError, FutureRevisionError, MvccAssertionError, SnapshotCorruptError } from './errors.js';
 import { hashKeyValues } from './hash.js';
 import { FIRST_CHANGE_REVISION, History, NEVER_COMPACTED } from './history.js';
@@ -68,6 +69,10 @@ export interface MvccStoreOptions {
   readonly maxTxnOps?: number;
   /** When compaction's physical cleanup steps run. Default: one batch per event-loop turn. */
   readonly cleanupScheduler?: CleanupScheduler;
+  /** The most keys one cleanup step cleans. Default `COMPACTION_BATCH_KEYS`. */
+  readonly cleanupBatchKeys?: number;
+  /** The most records one cleanup step drops. Default `COMPACTION_BATCH_RECORDS`. */
+  readonly cleanupBatchRecords?: number;
 }
 
 /**
@@ -96,12 +101,15 @@ export class MvccStore {
   private readonly leaseExists: (lease: bigint) => boolean;
   private readonly maxTxnOps: number;
   private readonly cleanupScheduler: CleanupScheduler;
+  private readonly cleanupBatch: { readonly keys: number; readonly records: number };
   private cleanupScheduled = false;
   private closed = false;
 
   constructor(options: MvccStoreOptions = {}) {
     this.leaseExists = options.leaseExists ?? (() => false);
     this.cleanupScheduler = options.cleanupScheduler ?? nextTurnScheduler;
+    this.cleanupBatch = { keys: options.cleanupBatchKeys ?? COMPACTION_BATCH_KEYS, records: options.cleanupBatchRecords ?? COMPACTION_BATCH_RECORDS };
+    assert(this.cleanupBatch.keys > 0 && this.cleanupBatch.records > 0, 'cleanup batches must be positive');
     this.maxTxnOps = options.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
     assert(Number.isSafeInteger(this.maxTxnOps) && this.maxTxnOps > 0, () => `maxTxnOps = ${this.maxTxnOps}`);
   }
@@ -318,7 +326,7 @@ export class MvccStore {
     this.cleanupScheduler(() => {
       this.cleanupScheduled = false;
       if (this.closed) return;
-      if (this.index.cleanStep()) this.scheduleCleanup();
+      if (this.index.cleanStep(this.cleanupBatch.keys, this.cleanupBatch.records)) this.scheduleCleanup();
     });
   }
 
