@@ -24,8 +24,12 @@ export interface Reclaimed {
 export class ReclaimLedger {
   /** Ascending while `sorted`; entries before `start` are released. */
   private revisions: number[] = [];
-  private bytes: number[] = [];
-  private keys: number[] = [];
+  /**
+   * Running totals of bytes and keys over the entries, so that a release of any number of
+   * revisions is two look-ups: entry i's own amount is `total[i] - total[i - 1]`.
+   */
+  private totalBytes: number[] = [];
+  private totalKeys: number[] = [];
   private start = 0;
   private sorted = true;
   /** Key claims withdrawn, by the tombstone's revision (few: a key deleted and re-created). */
@@ -42,14 +46,14 @@ export class ReclaimLedger {
     assert(revision > this.releasedThrough, () => `reclaim at ${revision}, released through ${this.releasedThrough}`);
     const last = this.revisions.length - 1;
     if (last >= this.start && this.revisions[last] === revision) {
-      this.bytes[last]! += bytes;
-      this.keys[last]! += keys;
+      this.totalBytes[last]! += bytes;
+      this.totalKeys[last]! += keys;
       return;
     }
     if (last >= this.start && this.revisions[last]! > revision) this.sorted = false;
     this.revisions.push(revision);
-    this.bytes.push(bytes);
-    this.keys.push(keys);
+    this.totalBytes.push((this.totalBytes[last] ?? 0) + bytes);
+    this.totalKeys.push((this.totalKeys[last] ?? 0) + keys);
   }
 
   /** The key whose tombstone is at `revision` was written again: it is not reclaimed there. */
@@ -58,17 +62,20 @@ export class ReclaimLedger {
     this.withdrawn.set(revision, (this.withdrawn.get(revision) ?? 0) + 1);
   }
 
-  /** Releases everything reclaimable at or below `revision`, and says how much that is. */
+  /**
+   * Releases everything reclaimable at or below `revision`, and says how much that is.
+   * O(log entries + withdrawn claims).
+   */
   release(revision: number): Reclaimed {
     if (revision <= this.releasedThrough) return { bytes: 0, keys: 0 };
     if (!this.sorted) this.sort();
+    const end = upperBound(this.revisions, revision, this.start);
+    const before = this.start - 1;
     let bytes = 0;
     let keys = 0;
-    let at = this.start;
-    const end = upperBound(this.revisions, revision, this.start);
-    for (; at < end; at++) {
-      bytes += this.bytes[at]!;
-      keys += this.keys[at]!;
+    if (end > this.start) {
+      bytes = this.totalBytes[end - 1]! - (this.totalBytes[before] ?? 0);
+      keys = this.totalKeys[end - 1]! - (this.totalKeys[before] ?? 0);
     }
     this.start = end;
     for (const [tombstone, count] of this.withdrawn) {
@@ -78,35 +85,37 @@ export class ReclaimLedger {
     }
     this.releasedThrough = revision;
     // Drop the released prefix once it is most of the arrays: amortized O(1) per entry.
+    // The last released entry stays, as the base of the running totals after it.
     if (this.start > 1024 && this.start * 2 > this.revisions.length) {
-      this.revisions = this.revisions.slice(this.start);
-      this.bytes = this.bytes.slice(this.start);
-      this.keys = this.keys.slice(this.start);
-      this.start = 0;
+      this.revisions = this.revisions.slice(this.start - 1);
+      this.totalBytes = this.totalBytes.slice(this.start - 1);
+      this.totalKeys = this.totalKeys.slice(this.start - 1);
+      this.start = 1;
     }
     return { bytes, keys };
   }
 
   private sort(): void {
-    const order = Array.from({ length: this.revisions.length - this.start }, (_, i) => this.start + i);
+    const base = this.start;
+    const amount = (totals: number[], i: number): number => totals[i]! - (i > 0 ? totals[i - 1]! : 0);
+    const order = Array.from({ length: this.revisions.length - base }, (_, i) => base + i);
     order.sort((a, b) => this.revisions[a]! - this.revisions[b]!);
     const revisions: number[] = [];
-    const bytes: number[] = [];
-    const keys: number[] = [];
+    const totalBytes: number[] = [];
+    const totalKeys: number[] = [];
     for (const i of order) {
       const last = revisions.length - 1;
-      if (last >= 0 && revisions[last] === this.revisions[i]) {
-        bytes[last]! += this.bytes[i]!;
-        keys[last]! += this.keys[i]!;
-      } else {
+      if (last < 0 || revisions[last] !== this.revisions[i]) {
         revisions.push(this.revisions[i]!);
-        bytes.push(this.bytes[i]!);
-        keys.push(this.keys[i]!);
+        totalBytes.push(last < 0 ? 0 : totalBytes[last]!);
+        totalKeys.push(last < 0 ? 0 : totalKeys[last]!);
       }
+      totalBytes[totalBytes.length - 1]! += amount(this.totalBytes, i);
+      totalKeys[totalKeys.length - 1]! += amount(this.totalKeys, i);
     }
     this.revisions = revisions;
-    this.bytes = bytes;
-    this.keys = keys;
+    this.totalBytes = totalBytes;
+    this.totalKeys = totalKeys;
     this.start = 0;
     this.sorted = true;
   }
