@@ -36,6 +36,7 @@ describe('bench/mvcc-compaction', () => {
       expect(mode.writeLatencyMs.count).toBeGreaterThan(0);
       expect(mode.cleanupMs).toBeGreaterThanOrEqual(mode.compactCallMs);
       expect(mode.longestStallMs).toBeGreaterThan(0);
+      expect(mode.longestCleanupStepMs).toBeGreaterThan(0);
     }
   });
 });
