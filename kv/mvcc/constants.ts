@@ -27,3 +27,15 @@ export const COMPACTION_BATCH_KEYS = 1000;
  * long histories is cut short too: a step's work is bounded by keys and by records.
  */
 export const COMPACTION_BATCH_RECORDS = 10_000;
+
+/**
+ * How long one step of physical compaction may run before it yields the event loop, in
+ * milliseconds, even short of its batch: on a large heap a batch of keys can take longer
+ * than the writes waiting behind it should. Checked between slices of
+ * `COMPACTION_SLICE_KEYS` keys. Only how fast memory is freed depends on it, never an
+ * answer, so it may read the clock.
+ */
+export const COMPACTION_STEP_BUDGET_MS = 3;
+
+/** The keys cleaned between two looks at the clock within a step. */
+export const COMPACTION_SLICE_KEYS = 100;

@@ -10,7 +10,8 @@
  * - The history of changes is kept from the compaction point on, for watches
  *   (`changesSince`), and offered live as it is made (`onChanges`).
  *
- * Nothing here reads a clock or draws randomness, and iteration orders are fixed, so the
+ * Nothing here reads a clock (but for pacing compaction's physical cleanup, which no
+ * answer depends on) or draws randomness, and iteration orders are fixed, so the
  * same requests in the same order give every member the same store, byte for byte
  * (`snapshot()`), and the same `hashKv`.
  *
@@ -18,11 +19,12 @@
  * values are copied in; `KeyValue`s handed out are shared with the store and must not be
  * modified.
  */
+import { performance } from 'node:perf_hooks';
 import { crc32 } from 'node:zlib';
 
 import type { CleanupScheduler } from './cleanup-scheduler.js';
 import { nextTurnScheduler } from './cleanup-scheduler.js';
-import { COMPACTION_BATCH_KEYS, COMPACTION_BATCH_RECORDS } from './constants.js';
+import { COMPACTION_BATCH_KEYS, COMPACTION_BATCH_RECORDS, COMPACTION_SLICE_KEYS, COMPACTION_STEP_BUDGET_MS } from './constants.js';
 import { assert, CompactedError, FutureRevisionError, MvccAssertionError, SnapshotCorruptError } from './errors.js';
 import { hashKeyValues } from './hash.js';
 import { FIRST_CHANGE_REVISION, History, NEVER_COMPACTED } from './history.js';
@@ -326,8 +328,24 @@ export class MvccStore {
     this.cleanupScheduler(() => {
       this.cleanupScheduled = false;
       if (this.closed) return;
-      if (this.index.cleanStep(this.cleanupBatch.keys, this.cleanupBatch.records)) this.scheduleCleanup();
+      if (this.cleanStep()) this.scheduleCleanup();
     });
+  }
+
+  /**
+   * One step of physical cleanup: up to a batch of keys, in slices, stopping early once
+   * the step has run `COMPACTION_STEP_BUDGET_MS`. Returns whether work is left. The clock
+   * decides only how much memory is freed per turn, which nothing answered depends on.
+   */
+  private cleanStep(): boolean {
+    const started = performance.now();
+    let keys = 0;
+    for (;;) {
+      const slice = Math.min(COMPACTION_SLICE_KEYS, this.cleanupBatch.keys - keys);
+      if (!this.index.cleanStep(slice, this.cleanupBatch.records)) return false;
+      keys += slice;
+      if (keys >= this.cleanupBatch.keys || performance.now() - started >= COMPACTION_STEP_BUDGET_MS) return true;
+    }
   }
 
   private planView(): PlanView {
