@@ -5,6 +5,9 @@
 export { MvccStore, INITIAL_REVISION } from './store.js';
 export { NEVER_COMPACTED } from './history.js';
 export type { MvccStoreOptions, ChangesListener, HashKvResult } from './store.js';
+export { nextTurnScheduler } from './cleanup-scheduler.js';
+export type { CleanupScheduler } from './cleanup-scheduler.js';
+export { COMPACTION_BATCH_KEYS, COMPACTION_BATCH_RECORDS } from './constants.js';
 export { DEFAULT_MAX_TXN_OPS } from './request-checks.js';
 export { RecordView } from './record-view.js';
 export type { RevisionRecord } from './record-view.js';

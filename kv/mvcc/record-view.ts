@@ -32,8 +32,8 @@ export class RecordView implements Iterable<RevisionRecord> {
   static take(index: KeyIndex, history: History, compactRevision: number): RecordView {
     const compacted: RevisionRecord[] = [];
     if (compactRevision > 0) {
-      for (const [, { key, records }] of index.entries()) {
-        // Compaction left each key its newest record at or before the point (a version), first.
+      for (const { key, records } of index.logicalEntries()) {
+        // Compaction leaves each key its newest record at or before the point (a version), first.
         const first = records[0];
         if (first !== undefined && first.main <= compactRevision) compacted.push({ main: first.main, sub: first.sub, key, kv: first.kv });
       }

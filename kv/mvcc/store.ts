@@ -10,7 +10,8 @@
  * - The history of changes is kept from the compaction point on, for watches
  *   (`changesSince`), and offered live as it is made (`onChanges`).
  *
- * Nothing here reads a clock or draws randomness, and iteration orders are fixed, so the
+ * Nothing here reads a clock (but for pacing compaction's physical cleanup, which no
+ * answer depends on) or draws randomness, and iteration orders are fixed, so the
  * same requests in the same order give every member the same store, byte for byte
  * (`snapshot()`), and the same `hashKv`.
  *
@@ -18,8 +19,12 @@
  * values are copied in; `KeyValue`s handed out are shared with the store and must not be
  * modified.
  */
+import { performance } from 'node:perf_hooks';
 import { crc32 } from 'node:zlib';
 
+import type { CleanupScheduler } from './cleanup-scheduler.js';
+import { nextTurnScheduler } from './cleanup-scheduler.js';
+import { COMPACTION_BATCH_KEYS, COMPACTION_BATCH_RECORDS, COMPACTION_SLICE_KEYS, COMPACTION_STEP_BUDGET_MS } from './constants.js';
 import { assert, CompactedError, FutureRevisionError, MvccAssertionError, SnapshotCorruptError } from './errors.js';
 import { hashKeyValues } from './hash.js';
 import { FIRST_CHANGE_REVISION, History, NEVER_COMPACTED } from './history.js';
@@ -64,6 +69,12 @@ export interface MvccStoreOptions {
   readonly leaseExists?: (lease: bigint) => boolean;
   /** The most compares, or operations in one branch, a transaction may have (etcd's --max-txn-ops). Default 128. */
   readonly maxTxnOps?: number;
+  /** When compaction's physical cleanup steps run. Default: one batch per event-loop turn. */
+  readonly cleanupScheduler?: CleanupScheduler;
+  /** The most keys one cleanup step cleans. Default `COMPACTION_BATCH_KEYS`. */
+  readonly cleanupBatchKeys?: number;
+  /** The most records one cleanup step drops. Default `COMPACTION_BATCH_RECORDS`. */
+  readonly cleanupBatchRecords?: number;
 }
 
 /**
@@ -91,9 +102,16 @@ export class MvccStore {
   private readonly listeners = new Set<ChangesListener>();
   private readonly leaseExists: (lease: bigint) => boolean;
   private readonly maxTxnOps: number;
+  private readonly cleanupScheduler: CleanupScheduler;
+  private readonly cleanupBatch: { readonly keys: number; readonly records: number };
+  private cleanupScheduled = false;
+  private closed = false;
 
   constructor(options: MvccStoreOptions = {}) {
     this.leaseExists = options.leaseExists ?? (() => false);
+    this.cleanupScheduler = options.cleanupScheduler ?? nextTurnScheduler;
+    this.cleanupBatch = { keys: options.cleanupBatchKeys ?? COMPACTION_BATCH_KEYS, records: options.cleanupBatchRecords ?? COMPACTION_BATCH_RECORDS };
+    assert(this.cleanupBatch.keys > 0 && this.cleanupBatch.records > 0, 'cleanup batches must be positive');
     this.maxTxnOps = options.maxTxnOps ?? DEFAULT_MAX_TXN_OPS;
     assert(Number.isSafeInteger(this.maxTxnOps) && this.maxTxnOps > 0, () => `maxTxnOps = ${this.maxTxnOps}`);
   }
@@ -153,8 +171,14 @@ export class MvccStore {
   /**
    * Forgets the history before `revision`: reads below it fail from now on, and each key
    * keeps only its versions from its newest one at or before `revision` on (none, if that
-   * was a delete). O(versions kept). Refused at or below the compaction point (as etcd
-   * does, so revision 0 is accepted once, by a store never compacted).
+   * was a delete). Refused at or below the compaction point (as etcd does, so revision 0
+   * is accepted once, by a store never compacted).
+   *
+   * Takes effect at once for everything the store answers, counts, hashes and snapshots;
+   * the memory is freed by a background cleanup, a bounded batch of keys per scheduler
+   * step (etcd 3.4 does the same with its backend), so that a compaction of a large store
+   * holds up the writes applied after it for one batch at a time, not for a walk of every
+   * key.
    */
   compact(revision: number): void {
     if (revision <= this.compacted) throw new CompactedError(this.compacted);
@@ -162,6 +186,27 @@ export class MvccStore {
     this.index.compact(revision);
     this.history.compact(revision);
     this.compacted = revision;
+    this.scheduleCleanup();
+  }
+
+  /** Whether compaction's physical cleanup has work left (never affects any answer). */
+  cleaningUp(): boolean {
+    return this.index.cleaning;
+  }
+
+  /** Approximate memory physically held by records, cleanup not yet done included (for measurements). */
+  physicalSizeBytes(): number {
+    return this.index.physicalSizeBytes;
+  }
+
+  /** The number of keys a fully compacted store holds (deleted keys with a kept tombstone included). */
+  keyCount(): number {
+    return this.index.keyCount;
+  }
+
+  /** Stops the background cleanup: the store is no longer used (a restore replaced it). */
+  close(): void {
+    this.closed = true;
   }
 
   // -------------------------------------------------------------------------------------
@@ -226,7 +271,11 @@ export class MvccStore {
     return crc32(this.snapshot());
   }
 
-  /** Approximate memory held by keys, values and their versions, in bytes (for quota and status). */
+  /**
+   * Approximate memory held by keys, values and their versions, in bytes (for quota and
+   * status), as in a fully compacted store: equal on members that applied the same
+   * requests, whatever their cleanup has reached.
+   */
   sizeBytes(): number {
     return this.index.sizeBytes;
   }
@@ -245,7 +294,7 @@ export class MvccStore {
     return encodeSnapshot({
       revision: this.current,
       compactRevision: this.compacted,
-      keys: [...this.index.entries()].map(([, history]) => history),
+      keys: [...this.index.logicalEntries()],
       compactRevisionEvents: this.history.at(this.compacted)?.events ?? [],
     });
   }
@@ -271,6 +320,32 @@ export class MvccStore {
     const revision = requested > 0 ? requested : this.current;
     if (revision < this.compacted) throw new CompactedError(this.compacted);
     return revision;
+  }
+
+  private scheduleCleanup(): void {
+    if (this.cleanupScheduled || this.closed || !this.index.cleaning) return;
+    this.cleanupScheduled = true;
+    this.cleanupScheduler(() => {
+      this.cleanupScheduled = false;
+      if (this.closed) return;
+      if (this.cleanStep()) this.scheduleCleanup();
+    });
+  }
+
+  /**
+   * One step of physical cleanup: up to a batch of keys, in slices, stopping early once
+   * the step has run `COMPACTION_STEP_BUDGET_MS`. Returns whether work is left. The clock
+   * decides only how much memory is freed per turn, which nothing answered depends on.
+   */
+  private cleanStep(): boolean {
+    const started = performance.now();
+    let keys = 0;
+    for (;;) {
+      const slice = Math.min(COMPACTION_SLICE_KEYS, this.cleanupBatch.keys - keys);
+      if (!this.index.cleanStep(slice, this.cleanupBatch.records)) return false;
+      keys += slice;
+      if (keys >= this.cleanupBatch.keys || performance.now() - started >= COMPACTION_STEP_BUDGET_MS) return true;
+    }
   }
 
   private planView(): PlanView {
@@ -303,6 +378,7 @@ export class MvccStore {
   /** Rebuilds this (empty) store from a decoded snapshot; assertion failures mean corruption. */
   private load(state: SnapshotState): void {
     assert(state.compactRevision <= state.revision && state.revision >= INITIAL_REVISION, 'revisions out of order');
+    this.index = new KeyIndex(state.compactRevision);
     for (const { key, records } of state.keys) {
       const name = keyString(key);
       for (const record of records) {

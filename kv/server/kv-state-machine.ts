@@ -124,6 +124,7 @@ export class KvStateMachine implements StateMachine<CommandResult> {
     };
     this.lessor.restore(decodeLessorSnapshot(state.lessor));
     this.unsubscribe();
+    this.store.close();
     this.store = MvccStore.restore(state.store, { leaseExists: (id) => this.lessor.has(id) });
     this.unsubscribe = this.store.onChanges((changes) => this.emitChanges(changes));
     this.alarms = state.alarms.map((a) => ({ memberId: BigInt(a.memberId), alarm: a.alarm }));
