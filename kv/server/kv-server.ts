@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { GrpcTransport, LevelStorage, ProposalDroppedError, RaftError, RaftNode } from '../../raft/index.js';
-import type { Member } from '../../raft/index.js';
+import type { Member, WritableLogStorage } from '../../raft/index.js';
 import { LeaseExpiryDriver, LeaseIdGenerator, minimumLeaseTtlSeconds } from '../lease/index.js';
 import { WatchHub } from '../watch/index.js';
 import type { WatchableStore } from '../watch/index.js';
@@ -41,6 +41,7 @@ import { kvService } from './services/kv-service.js';
 import { leaseService } from './services/lease-service.js';
 import { maintenanceService } from './services/maintenance-service.js';
 import { watchService } from './services/watch-service.js';
+import { testingKnobWarnings, withSyncDelay } from './testing-knobs.js';
 
 export { ETCD_API_VERSION } from './constants.js';
 export { clusterIdOf, memberIdOf } from './members.js';
@@ -78,7 +79,7 @@ export class KvServer implements KvServerContext {
 
   private constructor(
     readonly options: KvServerOptions,
-    storage: LevelStorage,
+    storage: WritableLogStorage,
     memberId: number,
   ) {
     const token = options.initialClusterToken;
@@ -151,7 +152,8 @@ export class KvServer implements KvServerContext {
   static async start(options: KvServerOptions): Promise<KvServer> {
     mkdirSync(options.dataDir, { recursive: true });
     const memberId = memberIdOfDataDir(options);
-    const storage = await LevelStorage.open({ dir: join(options.dataDir, 'member') });
+    for (const warning of testingKnobWarnings(options.testing)) console.error(`balsa kv ${options.name}: warning: ${warning}`);
+    const storage = withSyncDelay(await LevelStorage.open({ dir: join(options.dataDir, 'member') }), options.testing, options.dataDir);
     const server = new KvServer(options, storage, memberId);
     server.node.on('leader-change', ({ leader }) => {
       if (leader === server.memberId) server.machine.lessor.promote(options.electionTicks * options.tickMs);
@@ -247,6 +249,8 @@ export class KvServer implements KvServerContext {
   }
 
   async linearizable(): Promise<void> {
+    // A testing knob (testing-knobs.ts) that breaks linearizability on purpose.
+    if (this.options.testing?.unsafeFollowerReads === true && !this.isLeader()) return;
     try {
       await this.node.read();
     } catch (error) {

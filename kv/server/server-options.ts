@@ -4,6 +4,8 @@
  */
 import type { AutoCompaction, KvServerConfig } from './config.js';
 import { hostPort } from './members.js';
+import { testingKnobsFromEnv } from './testing-knobs.js';
+import type { TestingKnobs } from './testing-knobs.js';
 
 export interface KvPeer {
   readonly name: string;
@@ -41,6 +43,8 @@ export interface KvServerOptions {
    * revision mode, a tenth of the interval in periodic mode. For tests.
    */
   readonly autoCompactionCheckIntervalMs?: number;
+  /** Misbehaviour on purpose, for fault-injection tests only (`testing-knobs.ts`). Default none. */
+  readonly testing?: TestingKnobs;
 }
 
 /**
@@ -49,8 +53,12 @@ export interface KvServerOptions {
  */
 export const AUTO_COMPACTION_CHECK_INTERVAL_ENV = 'BALSA_KV_AUTO_COMPACTION_CHECK_INTERVAL_MS';
 
-/** The options `balsa kv serve` runs a member with, from its parsed flags (and `env` for the test knob). */
+/**
+ * The options `balsa kv serve` runs a member with, from its parsed flags (and `env` for the
+ * test knobs). Throws `KvConfigError` for a testing knob set to a value it refuses.
+ */
 export function serverOptionsFromConfig(config: KvServerConfig, env: Readonly<Record<string, string | undefined>> = {}): KvServerOptions {
+  const testing = testingKnobsFromEnv(env);
   const ticks = Math.max(2, Math.round(config.electionTimeoutMs / config.heartbeatIntervalMs));
   const checkInterval = Number(env[AUTO_COMPACTION_CHECK_INTERVAL_ENV] ?? '');
   return {
@@ -71,5 +79,6 @@ export function serverOptionsFromConfig(config: KvServerConfig, env: Readonly<Re
     electionTicks: ticks,
     autoCompaction: config.autoCompaction,
     ...(Number.isFinite(checkInterval) && checkInterval > 0 ? { autoCompactionCheckIntervalMs: checkInterval } : {}),
+    ...(testing === undefined ? {} : { testing }),
   };
 }

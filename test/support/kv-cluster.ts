@@ -4,6 +4,9 @@
  * be stopped one by one, and new ones planned (ports picked) and started to join the
  * running cluster (`--initial-cluster-state existing`). `stop()` sends SIGTERM, then
  * SIGKILL to whatever has not exited, and never leaves a process.
+ *
+ * With `advertisePeer`, a member listens for peers on one port and tells the others
+ * another (a fault-injecting proxy in front of it, say): every peer then reaches it there.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -27,13 +30,22 @@ export interface KvClusterOptions {
   readonly flags?: readonly string[];
   /** Extra environment variables for every member. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * The host:port the other members should reach member `name` at, given the one it listens
+   * on for peers (e.g. a proxy's, started here). Default: the one it listens on.
+   */
+  readonly advertisePeer?: (name: string, listenAddress: string) => Promise<string>;
+  /** Called with each member process as it is spawned (started, restarted or joining). */
+  readonly onSpawn?: (name: string, pid: number) => void;
 }
 
 /** A member's name and URLs, chosen before it starts. */
 export interface PlannedMember {
   readonly name: string;
-  /** `http://127.0.0.1:port` */
+  /** `http://127.0.0.1:port`: where the other members reach it (`--initial-advertise-peer-urls`). */
   readonly peerUrl: string;
+  /** `http://127.0.0.1:port`: where it listens for them (`--listen-peer-urls`; `peerUrl` unless `advertisePeer` says otherwise). */
+  readonly listenPeerUrl: string;
   readonly clientUrl: string;
   /** host:port of its client API, for etcdctl's --endpoints. */
   readonly clientEndpoint: string;
@@ -61,6 +73,8 @@ export interface KvCluster {
   stopMember(index: number): Promise<void>;
   /** Whether member `index`'s process has exited (by itself or stopped). */
   exited(index: number): boolean;
+  /** Send `signal` to member `index`'s process if it is running (SIGKILL, SIGSTOP, SIGCONT, ...); whether it was. */
+  signal(index: number, signal: NodeJS.Signals): boolean;
   /** Until member `index`'s process exits by itself; false after `timeoutMs`. */
   waitForExit(index: number, timeoutMs: number): Promise<boolean>;
   stop(): Promise<void>;
@@ -71,12 +85,14 @@ interface RunningMember {
   readonly exit: Promise<void>;
 }
 
-async function plan(name: string): Promise<PlannedMember> {
+async function plan(name: string, advertisePeer: KvClusterOptions['advertisePeer']): Promise<PlannedMember> {
   const clientPort = await freePort();
   const peerPort = await freePort();
+  const advertised = advertisePeer === undefined ? `127.0.0.1:${peerPort}` : await advertisePeer(name, `127.0.0.1:${peerPort}`);
   return {
     name,
-    peerUrl: `http://127.0.0.1:${peerPort}`,
+    peerUrl: `http://${advertised}`,
+    listenPeerUrl: `http://127.0.0.1:${peerPort}`,
     clientUrl: `http://127.0.0.1:${clientPort}`,
     clientEndpoint: `127.0.0.1:${clientPort}`,
   };
@@ -84,7 +100,7 @@ async function plan(name: string): Promise<PlannedMember> {
 
 export async function startKvCluster(options: KvClusterOptions): Promise<KvCluster> {
   const members: PlannedMember[] = [];
-  for (let i = 0; i < options.members; i++) members.push(await plan(`m${i + 1}`));
+  for (let i = 0; i < options.members; i++) members.push(await plan(`m${i + 1}`, options.advertisePeer));
   const processes: (RunningMember | null)[] = [];
   const logs: string[] = [];
 
@@ -92,7 +108,7 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
     const args = [
       BALSA, 'kv', 'serve', '--name', member.name, '--data-dir', join(options.dir, `${member.name}.etcd`),
       '--listen-client-urls', member.clientUrl, '--advertise-client-urls', member.clientUrl,
-      '--listen-peer-urls', member.peerUrl, '--initial-advertise-peer-urls', member.peerUrl,
+      '--listen-peer-urls', member.listenPeerUrl, '--initial-advertise-peer-urls', member.peerUrl,
       '--initial-cluster', initialCluster, '--initial-cluster-state', state, '--initial-cluster-token', CLUSTER_TOKEN,
       ...(options.flags ?? []), ...flags,
     ];
@@ -102,6 +118,7 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (child.pid !== undefined) options.onSpawn?.(member.name, child.pid);
     const index = members.findIndex((m) => m.name === member.name);
     processes[index] = { child, exit };
     logs[index] = logPath;
@@ -109,7 +126,10 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
 
   const stopProcess = async (running: RunningMember | null): Promise<void> => {
     if (running === null) return;
-    if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill('SIGTERM');
+    if (running.child.exitCode === null && running.child.signalCode === null) {
+      running.child.kill('SIGCONT'); // a stopped process would not handle SIGTERM
+      running.child.kill('SIGTERM');
+    }
     const killer = setTimeout(() => running.child.kill('SIGKILL'), STOP_GRACE_MS);
     await running.exit;
     clearTimeout(killer);
@@ -124,7 +144,7 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
       return list.map((m) => `${m.name}=${m.peerUrl}`).join(',');
     },
     async planMember(name) {
-      const member = await plan(name);
+      const member = await plan(name, options.advertisePeer);
       members.push(member);
       cluster.clientEndpoints.push(member.clientEndpoint);
       processes.push(null);
@@ -136,7 +156,8 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
     },
     async restartMember(index, peerUrl) {
       if (!cluster.exited(index)) throw new Error(`member ${index} is still running`);
-      const member = peerUrl === undefined ? members[index]! : { ...members[index]!, peerUrl };
+      // A new peer URL is listened on too (no proxy moves with it).
+      const member = peerUrl === undefined ? members[index]! : { ...members[index]!, peerUrl, listenPeerUrl: peerUrl };
       members[index] = member;
       launch(member, cluster.initialCluster(members.filter((_, i) => processes[i] !== null)), 'existing', []);
       await waitForStatus([member.clientEndpoint], () => true);
@@ -147,6 +168,10 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
     exited(index) {
       const running = processes[index];
       return running === null || running === undefined || running.child.exitCode !== null || running.child.signalCode !== null;
+    },
+    signal(index, signal) {
+      if (cluster.exited(index)) return false;
+      return processes[index]!.child.kill(signal);
     },
     async waitForExit(index, timeoutMs) {
       const running = processes[index];
