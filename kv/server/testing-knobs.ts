@@ -123,13 +123,14 @@ class SyncDelayedStorage implements WritableLogStorage {
     const now = Date.now();
     if (now - this.readAtMs >= SYNC_DELAY_REREAD_MS) {
       this.readAtMs = now;
-      this.delayMs = readDelayMs(this.file);
+      this.delayMs = syncDelayMsOf(this.file);
     }
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
   }
 }
 
-function readDelayMs(file: string): number {
+/** The delay the knob's file asks for, in ms: 0 when it is missing or holds no positive integer; at most `SYNC_DELAY_MAX_MS`. */
+export function syncDelayMsOf(file: string): number {
   let text: string;
   try {
     text = readFileSync(file, 'utf8').trim();
