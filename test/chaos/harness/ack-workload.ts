@@ -5,10 +5,10 @@
  * client put (acknowledged or of unknown outcome).
  */
 import type { SeededRandom } from '../../../raft/index.js';
-import type { WireObject } from '../../../kv/server/etcd-proto.js';
 import type { EtcdGrpcClient } from '../../support/etcd-grpc.js';
-import { PREFIXES, prefixEnd } from './keys.js';
-import { errorOutcome, OutcomeTally } from './outcomes.js';
+import { ClientWorkload } from './client-workload.js';
+import { PREFIXES, rangePrefix } from './keys.js';
+import { errorOutcome } from './outcomes.js';
 
 export interface AckWorkloadOptions {
   readonly clients: number;
@@ -27,29 +27,17 @@ export interface AckVerdict {
   readonly unknownApplied: number;
 }
 
-export class AckWorkload {
-  readonly tally = new OutcomeTally();
+export class AckWorkload extends ClientWorkload {
   private readonly acknowledged = new Set<string>();
   private readonly unknown = new Set<string>();
-  private running: Promise<void>[] = [];
-  private stopping = false;
 
-  constructor(private readonly options: AckWorkloadOptions) {}
-
-  start(): void {
-    this.running = Array.from({ length: this.options.clients }, (_, i) => this.runClient(i, this.options.random.fork()));
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await Promise.all(this.running);
+  constructor(private readonly options: AckWorkloadOptions) {
+    super(options.clients, options.random);
   }
 
   /** Reads the prefix through member `slot` and compares it with what was acknowledged. */
   async verify(slot: number): Promise<AckVerdict> {
-    const key = Buffer.from(PREFIXES.ack);
-    const response = await this.options.client(slot).call('KV', 'Range', { key, rangeEnd: prefixEnd(key), keysOnly: true }, 30_000);
-    const present = new Set(((response.kvs as WireObject[] | undefined) ?? []).map((kv) => (kv.key as Buffer).toString()));
+    const present = new Set((await rangePrefix(this.options.client(slot), PREFIXES.ack)).state.keys());
     return {
       acknowledged: this.acknowledged.size,
       lost: [...this.acknowledged].filter((k) => !present.has(k)),
@@ -58,7 +46,7 @@ export class AckWorkload {
     };
   }
 
-  private async runClient(index: number, random: SeededRandom): Promise<void> {
+  protected async runClient(index: number, random: SeededRandom): Promise<void> {
     let slot = random.int(this.options.slots());
     for (let n = 1; !this.stopping; n++) {
       const key = `${PREFIXES.ack}a${index}-${n}`;

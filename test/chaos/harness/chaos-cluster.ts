@@ -144,19 +144,49 @@ export class ChaosCluster {
     if (!exited) await this.cluster.stopMember(this.slots[slot]!);
     const name = `m${this.cluster.members.length + 1}`;
     const fresh = await this.cluster.planMember(name);
-    const response = await this.retryUnknown(via, 'MemberAdd', { peerURLs: [fresh.peerUrl] }, async () =>
-      (await this.memberList(via)).some((m) => (m.peerURLs as string[]).includes(fresh.peerUrl)),
-    );
-    const runningMembers = this.cluster.members.filter((_, i) => !this.cluster.exited(i));
-    await this.cluster.startJoining(fresh, this.cluster.initialCluster([...runningMembers, fresh]));
+    let response: WireObject | undefined;
+    try {
+      response = await this.retryUnknown(via, 'MemberAdd', { peerURLs: [fresh.peerUrl] }, async () =>
+        (await this.memberList(via)).some((m) => (m.peerURLs as string[]).includes(fresh.peerUrl)),
+      );
+      const runningMembers = this.cluster.members.filter((_, i) => !this.cluster.exited(i));
+      await this.cluster.startJoining(fresh, this.cluster.initialCluster([...runningMembers, fresh]));
+    } catch (error) {
+      // Not a refusal to pass over: the slot is empty now, and a healthy cluster must take a new member.
+      throw new Error(`${old} was removed, but its replacement ${name} could not be added: ${(error as Error).message}`);
+    }
     this.slots[slot] = this.cluster.members.length - 1;
     const newId = ((response?.member as WireObject | undefined)?.ID as string | undefined) ?? '?';
     return `${old} (id ${BigInt(id).toString(16)}) removed${exited ? '' : ' (stopped by us: it did not stop by itself)'}; ${name} (id ${newId === '?' ? '?' : BigInt(newId).toString(16)}) joined in its place`;
   }
 
-  /** Every slot's log file (member output), for a post-mortem. */
-  logs(): string[] {
-    return this.cluster.logs;
+  /** What each running member says of itself and of the membership: one line each, for a post-mortem. */
+  async diagnose(): Promise<string[]> {
+    const lines: string[] = [];
+    for (let index = 0; index < this.cluster.members.length; index++) {
+      const name = this.cluster.members[index]!.name;
+      if (this.cluster.exited(index)) continue;
+      const client = new EtcdGrpcClient(this.cluster.clientEndpoints[index]!);
+      try {
+        const status = await client.call('Maintenance', 'Status', {}, ADMIN_TIMEOUT_MS).catch((error: Error) => error);
+        const members = await client.call('Cluster', 'MemberList', {}, ADMIN_TIMEOUT_MS).catch((error: Error) => error);
+        const said =
+          status instanceof Error
+            ? `status: ${status.message}`
+            : `member ${hex(status.header)} leader ${BigInt(status.leader as string).toString(16)} term ${String(status.raftTerm)} ` +
+              `commit ${String(status.raftIndex)} applied ${String(status.raftAppliedIndex)}` +
+              ((status.errors as string[]).length > 0 ? ` errors ${(status.errors as string[]).join('; ')}` : '');
+        const listed =
+          members instanceof Error
+            ? `members: ${members.message}`
+            : `members ${((members.members as WireObject[]) ?? []).map((m) => `${BigInt(m.ID as string).toString(16)}=${(m.name as string) || '(unstarted)'}${m.isLearner === true ? '(learner)' : ''}`).join(' ')}`;
+        lines.push(`${name} (slot ${this.slots.indexOf(index)}): ${said}; ${listed}`);
+      } finally {
+        client.close();
+      }
+    }
+    lines.push(`peer links cut: ${this.network.cutLinks().join(' ') || 'none'}`);
+    return lines;
   }
 
   async stop(): Promise<void> {
@@ -199,4 +229,8 @@ export class ChaosCluster {
       }
     }
   }
+}
+
+function hex(header: unknown): string {
+  return BigInt(((header as WireObject | undefined)?.memberId as string | undefined) ?? '0').toString(16);
 }

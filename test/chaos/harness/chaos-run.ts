@@ -28,7 +28,7 @@ import { ChaosCluster, SYNC_DELAY_FILE } from './chaos-cluster.js';
 import type { ChaosOptions } from './chaos-options.js';
 import { FaultInjector } from './fault-injector.js';
 import { describeFault, planFaults } from './fault-schedule.js';
-import { PREFIXES, prefixEnd } from './keys.js';
+import { PREFIXES, rangePrefix } from './keys.js';
 import { checkLeases } from './lease-check.js';
 import { LeaseWorkload } from './lease-workload.js';
 import { RangeWatcher } from './range-watcher.js';
@@ -96,6 +96,10 @@ export class ChaosRun {
     try {
       return await this.runCluster(plan, signal);
     } catch (error) {
+      if (this.cluster !== undefined && signal?.aborted !== true) {
+        this.print('the cluster now:');
+        for (const line of await this.cluster.diagnose().catch((e: Error) => [`(no diagnosis: ${e.message})`])) this.write(`  ${line}`);
+      }
       const verdict = `chaos: FAILED: ${(error as Error).message}`;
       this.write(verdict);
       return { exitCode: signal?.aborted === true ? 130 : 1, verdict, operations: 0, faults: 0 };
@@ -192,8 +196,8 @@ export class ChaosRun {
       await sleep(500);
       remaining = await this.withRetries(() => leases.remainingKeys(0));
     }
-    const registerFinal = await this.withRetries(() => this.readPrefix(cluster, PREFIXES.register));
-    const leaseFinal = await this.withRetries(() => this.readPrefix(cluster, PREFIXES.lease));
+    const registerFinal = await this.withRetries(() => rangePrefix(cluster.client(0), PREFIXES.register));
+    const leaseFinal = await this.withRetries(() => rangePrefix(cluster.client(0), PREFIXES.lease));
     const caughtUpBy = this.nowMs() + CHAOS_LIMITS.catchUpMs;
     const target = Math.max(registerFinal.revision, leaseFinal.revision);
     await Promise.all(this.watchers.map((w) => w.caughtUp(target, caughtUpBy)));
@@ -280,14 +284,6 @@ export class ChaosRun {
   private async currentRevision(slot: number): Promise<number> {
     const response = await this.withRetries(() => this.cluster!.client(slot).call('KV', 'Range', { key: Buffer.from('chaos/') }, CHAOS_LIMITS.requestTimeoutMs));
     return Number((response.header as WireObject).revision);
-  }
-
-  private async readPrefix(cluster: ChaosCluster, prefix: string): Promise<{ revision: number; state: Map<string, string> }> {
-    const key = Buffer.from(prefix);
-    const response = await cluster.client(0).call('KV', 'Range', { key, rangeEnd: prefixEnd(key) }, 30_000);
-    const state = new Map<string, string>();
-    for (const kv of (response.kvs as WireObject[] | undefined) ?? []) state.set((kv.key as Buffer).toString(), (kv.value as Buffer).toString());
-    return { revision: Number((response.header as WireObject).revision), state };
   }
 
   /** After the faults: a call that fails is tried again a few times (the cluster has just healed). */

@@ -106,6 +106,7 @@ export class FaultInjector {
       case 'transfer': {
         const leader = await this.leader();
         const others = cluster.slotList().filter((slot) => slot !== leader && cluster.running(slot));
+        if (others.length === 0) return 'no other member running; no transfer';
         const target = others[fault.pick % others.length]!;
         const targetId = await cluster.memberId(target);
         if (targetId === undefined) return `${cluster.nameOf(target)} did not answer; no transfer`;
@@ -114,13 +115,15 @@ export class FaultInjector {
       }
       case 'membership': {
         const slot = await this.resolve(fault.target);
-        const via = cluster.slotList().find((s) => s !== slot && cluster.running(s))!;
+        const via = cluster.slotList().find((s) => s !== slot && cluster.running(s));
+        if (via === undefined) return 'no other member running; nothing replaced';
         return await cluster.replace(slot, via);
       }
       case 'compact': {
         const revision = this.options.compactableRevision();
         if (revision < 2) return 'nothing to compact yet';
-        const via = cluster.slotList().find((s) => cluster.running(s))!;
+        const via = cluster.slotList().find((s) => cluster.running(s));
+        if (via === undefined) return 'no member running; nothing compacted';
         await cluster.client(via).call('KV', 'Compact', { revision }, 4 * ADMIN_TIMEOUT_MS);
         return `compacted at revision ${revision}`;
       }

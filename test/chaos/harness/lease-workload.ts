@@ -6,9 +6,10 @@
 import type { SeededRandom } from '../../../raft/index.js';
 import type { WireObject } from '../../../kv/server/etcd-proto.js';
 import type { EtcdGrpcClient } from '../../support/etcd-grpc.js';
-import { PREFIXES, prefixEnd } from './keys.js';
+import { ClientWorkload } from './client-workload.js';
+import { PREFIXES, rangePrefix } from './keys.js';
 import type { LeaseRecord } from './lease-check.js';
-import { errorOutcome, OutcomeTally } from './outcomes.js';
+import { errorOutcome } from './outcomes.js';
 import type { AcknowledgedChange } from './watch-check.js';
 
 /** TTLs asked for, in seconds (the server may raise them to its minimum). */
@@ -26,23 +27,13 @@ export interface LeaseWorkloadOptions {
   readonly client: (slot: number) => EtcdGrpcClient;
 }
 
-export class LeaseWorkload {
-  readonly tally = new OutcomeTally();
+export class LeaseWorkload extends ClientWorkload {
   readonly leases: LeaseRecord[] = [];
   readonly acknowledged: AcknowledgedChange[] = [];
   readonly issuedValues = new Set<string>();
-  private running: Promise<void>[] = [];
-  private stopping = false;
 
-  constructor(private readonly options: LeaseWorkloadOptions) {}
-
-  start(): void {
-    this.running = Array.from({ length: this.options.clients }, (_, i) => this.runClient(i, this.options.random.fork()));
-  }
-
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await Promise.all(this.running);
+  constructor(private readonly options: LeaseWorkloadOptions) {
+    super(options.clients, options.random);
   }
 
   /** The longest TTL granted, in s. */
@@ -52,12 +43,10 @@ export class LeaseWorkload {
 
   /** Keys still under the lease prefix, read through member `slot`. */
   async remainingKeys(slot: number): Promise<string[]> {
-    const key = Buffer.from(PREFIXES.lease);
-    const response = await this.options.client(slot).call('KV', 'Range', { key, rangeEnd: prefixEnd(key), keysOnly: true }, 10_000);
-    return ((response.kvs as WireObject[] | undefined) ?? []).map((kv) => (kv.key as Buffer).toString());
+    return [...(await rangePrefix(this.options.client(slot), PREFIXES.lease)).state.keys()];
   }
 
-  private async runClient(index: number, random: SeededRandom): Promise<void> {
+  protected async runClient(index: number, random: SeededRandom): Promise<void> {
     const name = `l${index}`;
     let slot = random.int(this.options.slots());
     let n = 0;

@@ -18,7 +18,8 @@ import type { WireObject } from '../../../kv/server/etcd-proto.js';
 import type { HistoryRecorder, KvInput, KvOutput, KvValue } from '../../support/linearizability/index.js';
 import type { EtcdGrpcClient } from '../../support/etcd-grpc.js';
 import { PREFIXES } from './keys.js';
-import { errorOutcome, OutcomeTally } from './outcomes.js';
+import { ClientWorkload } from './client-workload.js';
+import { errorOutcome } from './outcomes.js';
 import type { AcknowledgedChange } from './watch-check.js';
 
 /** Chance per operation that a client moves to another member without being pushed. */
@@ -37,29 +38,17 @@ export interface RegisterWorkloadOptions {
   readonly client: (slot: number) => EtcdGrpcClient;
 }
 
-export class RegisterWorkload {
-  readonly tally = new OutcomeTally();
+export class RegisterWorkload extends ClientWorkload {
   /** Writes acknowledged with their revision (for the watchers' check). */
   readonly acknowledged: AcknowledgedChange[] = [];
   /** Every value any client tried to put. */
   readonly issuedValues = new Set<string>();
   private readonly keyOps: number[];
   private readonly keys = new Set<string>();
-  private running: Promise<void>[] = [];
-  private stopping = false;
 
   constructor(private readonly options: RegisterWorkloadOptions) {
+    super(options.clients, options.random);
     this.keyOps = Array.from({ length: options.keySlots }, () => 0);
-  }
-
-  start(): void {
-    this.running = Array.from({ length: this.options.clients }, (_, i) => this.runClient(i, this.options.random.fork()));
-  }
-
-  /** Stops issuing; resolves once every operation in flight has its answer or its timeout. */
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await Promise.all(this.running);
   }
 
   /** Every key any operation touched. */
@@ -74,7 +63,7 @@ export class RegisterWorkload {
     return output.value;
   }
 
-  private async runClient(index: number, random: SeededRandom): Promise<void> {
+  protected async runClient(index: number, random: SeededRandom): Promise<void> {
     const name = `c${index}`;
     let slot = index % this.options.slots();
     let written = 0;
