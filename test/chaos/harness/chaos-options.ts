@@ -39,8 +39,9 @@ export const CHAOS_USAGE = [
   '                 without ReadIndex (a broken server); the run is expected to fail',
   '  --keep-dir     keep the temporary directory (member data and logs)',
   '',
-  'Exit status: 0 linearizable and nothing lost; 1 an anomaly (printed with its sub-history)',
-  'or the check could not decide; 2 bad arguments or a harness failure.',
+  'Exit status: 0 linearizable and nothing lost; 1 an anomaly (printed with its sub-history),',
+  'a check that could not decide, or a run that could not finish (a member that did not come',
+  'back: each member\'s status is printed); 2 bad arguments; 130 interrupted.',
 ].join('\n');
 
 /** Bad `npm run chaos` arguments. */

@@ -100,9 +100,10 @@ export class ChaosRun {
         this.print('the cluster now:');
         for (const line of await this.cluster.diagnose().catch((e: Error) => [`(no diagnosis: ${e.message})`])) this.write(`  ${line}`);
       }
-      const verdict = `chaos: FAILED: ${(error as Error).message}`;
+      const interrupted = signal?.aborted === true;
+      const verdict = interrupted ? 'chaos: interrupted' : `chaos: FAILED: ${(error as Error).message}`;
       this.write(verdict);
-      return { exitCode: signal?.aborted === true ? 130 : 1, verdict, operations: 0, faults: 0 };
+      return { exitCode: interrupted ? 130 : 1, verdict, operations: 0, faults: 0 };
     } finally {
       await this.cleanUp();
     }
