@@ -766,12 +766,19 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     }
   }
 
-  /** The configuration changed: reach exactly its members, and notice our own removal. */
+  /**
+   * The configuration changed: stop reaching the members it removed, and notice our own
+   * removal. Only those: a node replaying old changes (one that joined, or restarted far
+   * behind) applies configurations that lack members added since, among them perhaps the
+   * leader it is catching up from; dropping every address outside the configuration
+   * would drop its answers to that leader, and it would never catch up.
+   */
   private onConfiguration(confState: ConfState): void {
-    const wasMember = this.confState !== null && membersOf(this.confState).includes(this.id);
+    const previous = this.confState === null ? [] : membersOf(this.confState);
+    const wasMember = previous.includes(this.id);
     this.confState = confState;
     const members = membersOf(confState);
-    for (const id of [...this.addresses.keys()]) if (!members.includes(id) && id !== this.id) this.addresses.delete(id);
+    for (const id of previous) if (!members.includes(id) && id !== this.id) this.addresses.delete(id);
     this.syncPeers();
     if (wasMember && !members.includes(this.id) && !this.removed) {
       this.removed = true;

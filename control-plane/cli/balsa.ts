@@ -5,19 +5,19 @@
  * environment variables).
  */
 import { KvConfigError, parseKvServerConfig } from '../../kv/server/config.js';
-import type { KvServerConfig } from '../../kv/server/config.js';
 import { KvStartError } from '../../kv/server/etcd-errors.js';
 import { KvServer } from '../../kv/server/kv-server.js';
+import type { KvServerOptions } from '../../kv/server/kv-server.js';
 import { serverOptionsFromConfig } from '../../kv/server/server-options.js';
 
 const USAGE = 'usage: balsa kv serve [--name NAME] [--data-dir DIR] [--listen-client-urls URLS] ... (etcd flags)';
 
 async function kvServe(argv: readonly string[]): Promise<number> {
-  let config: KvServerConfig;
+  let options: KvServerOptions;
   try {
     const parsed = parseKvServerConfig(argv, process.env);
     for (const warning of parsed.warnings) console.error(`balsa kv serve: warning: ${warning}`);
-    config = parsed.config;
+    options = serverOptionsFromConfig(parsed.config, process.env);
   } catch (error) {
     if (error instanceof KvConfigError) {
       console.error(`balsa kv serve: ${error.message}`);
@@ -27,7 +27,7 @@ async function kvServe(argv: readonly string[]): Promise<number> {
   }
   let server: KvServer;
   try {
-    server = await KvServer.start(serverOptionsFromConfig(config, process.env));
+    server = await KvServer.start(options);
   } catch (error) {
     // etcd exits 1 with its complaint; nothing was started or written.
     if (error instanceof KvStartError) {
@@ -36,7 +36,7 @@ async function kvServe(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
-  console.log(`balsa kv ${config.name}: serving clients on ${server.clientAddresses.join(', ')} (member ${server.memberId.toString(16)})`);
+  console.log(`balsa kv ${options.name}: serving clients on ${server.clientAddresses.join(', ')} (member ${server.memberId.toString(16)})`);
   // Until a signal, or until the server stops by itself (removed from the cluster, a fatal error).
   await Promise.race([
     server.stopped,

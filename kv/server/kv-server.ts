@@ -16,7 +16,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { GrpcTransport, LevelStorage, ProposalDroppedError, RaftError, RaftNode } from '../../raft/index.js';
-import type { Member } from '../../raft/index.js';
+import type { Member, WritableLogStorage } from '../../raft/index.js';
 import { LeaseExpiryDriver, LeaseIdGenerator, minimumLeaseTtlSeconds } from '../lease/index.js';
 import { WatchHub } from '../watch/index.js';
 import type { WatchableStore } from '../watch/index.js';
@@ -47,6 +47,7 @@ import { leaseService } from './services/lease-service.js';
 import { maintenanceService } from './services/maintenance-service.js';
 import { peerServices } from './services/peer-service.js';
 import { watchService } from './services/watch-service.js';
+import { testingKnobWarnings, withSyncDelay } from './testing-knobs.js';
 
 export { ETCD_API_VERSION } from './constants.js';
 export { clusterIdOf, memberIdOf } from './members.js';
@@ -83,7 +84,7 @@ export class KvServer implements KvServerContext {
 
   private constructor(
     readonly options: KvServerOptions,
-    storage: LevelStorage,
+    storage: WritableLogStorage,
     identity: MemberIdentity,
     join: JoinPlan | null,
   ) {
@@ -167,7 +168,8 @@ export class KvServer implements KvServerContext {
     }
     mkdirSync(options.dataDir, { recursive: true });
     const identity = identityOf(options, fresh, plan);
-    const storage = await LevelStorage.open({ dir: join(options.dataDir, MEMBER_DIR) });
+    for (const warning of testingKnobWarnings(options.testing)) warn(`balsa kv ${options.name}: warning: ${warning}`);
+    const storage = withSyncDelay(await LevelStorage.open({ dir: join(options.dataDir, MEMBER_DIR) }), options.testing, options.dataDir);
     // The member's own token, whatever the flag says now: new members' ids are computed with it.
     const server = new KvServer({ ...options, initialClusterToken: identity.clusterToken }, storage, identity, plan);
     server.node.on('leader-change', ({ leader, term }) => {
@@ -266,6 +268,8 @@ export class KvServer implements KvServerContext {
   }
 
   async linearizable(): Promise<void> {
+    // A testing knob (testing-knobs.ts) that breaks linearizability on purpose.
+    if (this.options.testing?.unsafeFollowerReads === true && !this.isLeader()) return;
     try {
       await this.node.read();
     } catch (error) {

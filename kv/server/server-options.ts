@@ -5,6 +5,8 @@
 import { DEFAULT_CHECKPOINT_INTERVAL_MS } from '../lease/index.js';
 import type { AutoCompaction, KvServerConfig } from './config.js';
 import { hostPort } from './members.js';
+import { testingKnobsFromEnv } from './testing-knobs.js';
+import type { TestingKnobs } from './testing-knobs.js';
 
 export interface KvPeer {
   readonly name: string;
@@ -54,6 +56,8 @@ export interface KvServerOptions {
    * 5000, Raft's default too); fewer make the log compact sooner. For tests.
    */
   readonly snapshotCatchUpEntries?: number;
+  /** Misbehaviour on purpose, for fault-injection tests only (`testing-knobs.ts`). Default none. */
+  readonly testing?: TestingKnobs;
 }
 
 /**
@@ -74,8 +78,12 @@ export const LEASE_CHECKPOINT_INTERVAL_ENV = 'BALSA_KV_LEASE_CHECKPOINT_INTERVAL
  */
 export const SNAPSHOT_CATCH_UP_ENTRIES_ENV = 'BALSA_KV_SNAPSHOT_CATCH_UP_ENTRIES';
 
-/** The options `balsa kv serve` runs a member with, from its parsed flags (and `env` for the test knob). */
+/**
+ * The options `balsa kv serve` runs a member with, from its parsed flags (and `env` for the
+ * test knobs). Throws `KvConfigError` for a testing knob set to a value it refuses.
+ */
 export function serverOptionsFromConfig(config: KvServerConfig, env: Readonly<Record<string, string | undefined>> = {}): KvServerOptions {
+  const testing = testingKnobsFromEnv(env);
   const ticks = Math.max(2, Math.round(config.electionTimeoutMs / config.heartbeatIntervalMs));
   const checkInterval = positiveNumber(env[AUTO_COMPACTION_CHECK_INTERVAL_ENV]);
   const checkpointInterval = positiveNumber(env[LEASE_CHECKPOINT_INTERVAL_ENV]) ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
@@ -100,6 +108,7 @@ export function serverOptionsFromConfig(config: KvServerConfig, env: Readonly<Re
     ...(checkInterval === undefined ? {} : { autoCompactionCheckIntervalMs: checkInterval }),
     leaseCheckpointIntervalMs: config.experimentalEnableLeaseCheckpoint ? checkpointInterval : 0,
     ...(catchUpEntries === undefined ? {} : { snapshotCatchUpEntries: Math.floor(catchUpEntries) }),
+    ...(testing === undefined ? {} : { testing }),
   };
 }
 

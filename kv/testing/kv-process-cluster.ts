@@ -6,6 +6,9 @@
  * sends SIGTERM, then SIGKILL to whatever has not exited, and never leaves a process;
  * `stopOpenKvClusters()` stops every cluster not stopped yet (on an interrupt), and the
  * processes are killed on this process's exit in any case.
+ *
+ * With `advertisePeer`, a member listens for peers on one port and tells the others
+ * another (a fault-injecting proxy in front of it, say): every peer then reaches it there.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -40,6 +43,13 @@ export interface KvClusterOptions {
   readonly flags?: readonly string[];
   /** Extra environment variables for every member. */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * The host:port the other members should reach member `name` at, given the one it listens
+   * on for peers (e.g. a proxy's, started here). Default: the one it listens on.
+   */
+  readonly advertisePeer?: (name: string, listenAddress: string) => Promise<string>;
+  /** Called with each member process as it is spawned (started, restarted or joining). */
+  readonly onSpawn?: (name: string, pid: number) => void;
 }
 
 /** A member's name and URLs, chosen before it starts. */
@@ -47,6 +57,8 @@ export interface PlannedMember {
   readonly name: string;
   /** `http://127.0.0.1:port` */
   readonly peerUrl: string;
+  /** `http://127.0.0.1:port`: where it listens for them (`--listen-peer-urls`; `peerUrl` unless `advertisePeer` says otherwise). */
+  readonly listenPeerUrl: string;
   readonly clientUrl: string;
   /** host:port of its client API, for etcdctl's --endpoints. */
   readonly clientEndpoint: string;
@@ -82,6 +94,8 @@ export interface KvCluster {
   pids(): number[];
   /** Whether member `index`'s process has exited (by itself or stopped). */
   exited(index: number): boolean;
+  /** Send `signal` to member `index`'s process if it is running (SIGKILL, SIGSTOP, SIGCONT, ...); whether it was. */
+  signal(index: number, signal: NodeJS.Signals): boolean;
   /** Until member `index`'s process exits by itself; false after `timeoutMs`. */
   waitForExit(index: number, timeoutMs: number): Promise<boolean>;
   stop(): Promise<void>;
@@ -104,12 +118,14 @@ interface RunningMember {
   readonly exit: Promise<void>;
 }
 
-async function plan(name: string): Promise<PlannedMember> {
+async function plan(name: string, advertisePeer: KvClusterOptions['advertisePeer']): Promise<PlannedMember> {
   const clientPort = await freePort();
   const peerPort = await freePort();
+  const advertised = advertisePeer === undefined ? `127.0.0.1:${peerPort}` : await advertisePeer(name, `127.0.0.1:${peerPort}`);
   return {
     name,
-    peerUrl: `http://127.0.0.1:${peerPort}`,
+    peerUrl: `http://${advertised}`,
+    listenPeerUrl: `http://127.0.0.1:${peerPort}`,
     clientUrl: `http://127.0.0.1:${clientPort}`,
     clientEndpoint: `127.0.0.1:${clientPort}`,
   };
@@ -126,7 +142,7 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
   const balsaCli = options.balsaCli ?? defaultBalsaCli();
   if (!existsSync(balsaCli)) throw new Error(`${balsaCli} is missing: build first (npm run build)`);
   const members: PlannedMember[] = [];
-  for (let i = 0; i < options.members; i++) members.push(await plan(`m${i + 1}`));
+  for (let i = 0; i < options.members; i++) members.push(await plan(`m${i + 1}`, options.advertisePeer));
   const processes: (RunningMember | null)[] = [];
   const logs: string[] = [];
 
@@ -134,7 +150,7 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
     const args = [
       balsaCli, 'kv', 'serve', '--name', member.name, '--data-dir', join(options.dir, `${member.name}.etcd`),
       '--listen-client-urls', member.clientUrl, '--advertise-client-urls', member.clientUrl,
-      '--listen-peer-urls', member.peerUrl, '--initial-advertise-peer-urls', member.peerUrl,
+      '--listen-peer-urls', member.listenPeerUrl, '--initial-advertise-peer-urls', member.peerUrl,
       '--initial-cluster', initialCluster, '--initial-cluster-state', state, '--initial-cluster-token', CLUSTER_TOKEN,
       ...(options.flags ?? []), ...flags,
     ];
@@ -145,6 +161,7 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
     child.stdout!.pipe(log);
     child.stderr!.pipe(log);
     const exit = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (child.pid !== undefined) options.onSpawn?.(member.name, child.pid);
     const index = members.findIndex((m) => m.name === member.name);
     processes[index] = { child, exit };
     logs[index] = logPath;
@@ -152,7 +169,10 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
 
   const stopProcess = async (running: RunningMember | null, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => {
     if (running === null) return;
-    if (running.child.exitCode === null && running.child.signalCode === null) running.child.kill(signal);
+    if (running.child.exitCode === null && running.child.signalCode === null) {
+      running.child.kill('SIGCONT'); // a stopped process would not handle SIGTERM
+      running.child.kill(signal);
+    }
     const killer = setTimeout(() => running.child.kill('SIGKILL'), STOP_GRACE_MS);
     await running.exit;
     clearTimeout(killer);
@@ -167,7 +187,7 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
       return list.map((m) => `${m.name}=${m.peerUrl}`).join(',');
     },
     async planMember(name) {
-      const member = await plan(name);
+      const member = await plan(name, options.advertisePeer);
       members.push(member);
       cluster.clientEndpoints.push(member.clientEndpoint);
       processes.push(null);
@@ -179,7 +199,8 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
     },
     async restartMember(index, restart = {}) {
       if (!cluster.exited(index)) throw new Error(`member ${index} is still running`);
-      const member = restart.peerUrl === undefined ? members[index]! : { ...members[index]!, peerUrl: restart.peerUrl };
+      // A new peer URL is listened on too (no proxy moves with it).
+      const member = restart.peerUrl === undefined ? members[index]! : { ...members[index]!, peerUrl: restart.peerUrl, listenPeerUrl: restart.peerUrl };
       members[index] = member;
       const initial = restart.initialCluster ?? cluster.initialCluster(members.filter((_, i) => processes[i] !== null));
       launch(member, initial, restart.state ?? 'existing', restart.flags ?? []);
@@ -199,6 +220,10 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
     exited(index) {
       const running = processes[index];
       return running === null || running === undefined || running.child.exitCode !== null || running.child.signalCode !== null;
+    },
+    signal(index, signal) {
+      if (cluster.exited(index)) return false;
+      return processes[index]!.child.kill(signal);
     },
     async waitForExit(index, timeoutMs) {
       const running = processes[index];

@@ -17,6 +17,11 @@
  * - `reset`: every open connection is reset (RST) and new ones are reset on accept, like
  *   a host whose process died or whose port is closed.
  *
+ * Links. With an `identify` function that names who dialled each connection, a mode can
+ * also be set for one sender's connections only (`setLinkMode`): cutting the link from
+ * one member to this one while the others still get through (a partition between two
+ * groups, one-way loss). A connection is held until it is named.
+ *
  * For tests and benchmarks only; the Raft library never uses it.
  */
 import net from 'node:net';
@@ -35,6 +40,11 @@ export interface TcpProxyOptions {
   readonly latencyMs?: number;
   /** Starting mode (default `pass`). */
   readonly mode?: ProxyMode;
+  /**
+   * Names the sender of an accepted connection (undefined: unknown), for `setLinkMode`.
+   * The connection is held, its bytes unread, until the promise settles. Default: none.
+   */
+  readonly identify?: (socket: net.Socket) => Promise<string | undefined>;
 }
 
 export interface ProxyStats {
@@ -95,7 +105,7 @@ class Pipe {
   }
 
   private receive(chunk: Buffer): void {
-    if (this.proxy.mode === 'blackhole') {
+    if (this.connection.mode === 'blackhole') {
       this.proxy.countDropped(chunk.length);
       this.connection.lostBytes = true;
       return;
@@ -122,7 +132,7 @@ class Pipe {
       this.timer = undefined;
     }
     if (this.connection.closed) return;
-    if (this.proxy.mode === 'pass' && !this.waitingForDrain) {
+    if (this.connection.mode === 'pass' && !this.waitingForDrain) {
       const now = Date.now();
       while (this.queue.length > 0 && this.queue[0]!.dueMs <= now) {
         const { chunk } = this.queue.shift()!;
@@ -143,7 +153,7 @@ class Pipe {
 
   /** Read from the sender only while bytes can move on and little is held. */
   updateFlow(): void {
-    const hold = this.proxy.mode === 'pause' || this.waitingForDrain || this.queuedBytes > PROXY_QUEUE_BYTES_MAX;
+    const hold = this.connection.mode === 'pause' || this.waitingForDrain || this.queuedBytes > PROXY_QUEUE_BYTES_MAX;
     if (hold && !this.from.isPaused()) this.from.pause();
     else if (!hold && this.from.isPaused()) this.from.resume();
   }
@@ -167,6 +177,8 @@ class Connection {
     private readonly proxy: TcpProxy,
     readonly downstream: net.Socket,
     readonly upstream: net.Socket,
+    /** Who dialled it, as `identify` named them; undefined when unknown. */
+    readonly sender: string | undefined,
   ) {
     this.pipes = [new Pipe(proxy, this, downstream, upstream), new Pipe(proxy, this, upstream, downstream)];
     for (const socket of [downstream, upstream]) {
@@ -176,8 +188,43 @@ class Connection {
     upstream.on('connect', () => this.flushAll());
   }
 
+  /** The mode for this connection: its sender's link mode, else the proxy's. */
+  get mode(): ProxyMode {
+    return this.proxy.modeOf(this.sender);
+  }
+
   flushAll(): void {
     for (const pipe of this.pipes) pipe.flush();
+  }
+
+  /** This connection's mode went from `previous` to the current one. */
+  modeChanged(previous: ProxyMode): void {
+    const mode = this.mode;
+    if (mode === previous) return;
+    switch (mode) {
+      case 'reset':
+        this.proxy.countReset();
+        this.reset();
+        break;
+      case 'blackhole':
+        // Drop what is held, and read (to drop) what the sender had queued in the kernel.
+        this.discardAll();
+        this.flushAll();
+        break;
+      case 'pass':
+      case 'pause':
+        if (previous === 'blackhole' && this.lostBytes) {
+          this.proxy.countReset();
+          this.reset();
+        } else {
+          this.flushAll();
+        }
+        break;
+      default: {
+        const unknown: never = mode;
+        throw new Error(`unknown proxy mode ${String(unknown)}`);
+      }
+    }
   }
 
   discardAll(): void {
@@ -218,6 +265,12 @@ export class TcpProxy {
   private readonly connections = new Set<Connection>();
   private target: { host: string; port: number } | undefined;
   private currentMode: ProxyMode;
+  /** Modes set for one sender's connections, overriding `currentMode`. */
+  private readonly linkModes = new Map<string, ProxyMode>();
+  private readonly identify: ((socket: net.Socket) => Promise<string | undefined>) | undefined;
+  /** Accepted connections waiting for `identify`. */
+  private readonly unnamed = new Set<net.Socket>();
+  private closing = false;
   private currentLatencyMs: number;
   private counters = { accepted: 0, refused: 0, bytesForwarded: 0, bytesDropped: 0, resets: 0 };
 
@@ -225,6 +278,7 @@ export class TcpProxy {
     this.target = options.target === undefined ? undefined : parseLoopbackAddress(options.target);
     this.currentMode = options.mode ?? 'pass';
     this.currentLatencyMs = checkLatency(options.latencyMs ?? 0);
+    this.identify = options.identify;
     this.server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.accept(socket));
   }
 
@@ -261,32 +315,27 @@ export class TcpProxy {
     return { ...this.counters, active: this.connections.size };
   }
 
-  /** Switch modes; takes effect at once on every open connection. */
+  /** The mode of the connections `sender` dialled (its link mode, else the proxy's). */
+  modeOf(sender: string | undefined): ProxyMode {
+    return (sender === undefined ? undefined : this.linkModes.get(sender)) ?? this.currentMode;
+  }
+
+  /** Switch modes; takes effect at once on every open connection without a link mode of its own. */
   setMode(mode: ProxyMode): void {
-    const previous = this.currentMode;
-    if (mode === previous) return;
-    this.currentMode = mode;
-    switch (mode) {
-      case 'reset':
-        this.resetAll();
-        break;
-      case 'blackhole':
-        // Drop what is held, and read (to drop) what the senders had queued in the kernel.
-        for (const connection of this.connections) {
-          connection.discardAll();
-          connection.flushAll();
-        }
-        break;
-      case 'pass':
-      case 'pause':
-        if (previous === 'blackhole') this.resetBroken();
-        for (const connection of this.connections) connection.flushAll();
-        break;
-      default: {
-        const unknown: never = mode;
-        throw new Error(`unknown proxy mode ${String(unknown)}`);
-      }
-    }
+    this.changeModes(() => (this.currentMode = mode));
+  }
+
+  /**
+   * Set the mode of the connections `sender` dialled (as `identify` names them), or with
+   * `undefined` let them follow the proxy's mode again; takes effect at once.
+   */
+  setLinkMode(sender: string, mode: ProxyMode | undefined): void {
+    this.changeModes(() => (mode === undefined ? this.linkModes.delete(sender) : this.linkModes.set(sender, mode)));
+  }
+
+  /** The senders with a link mode of their own, and that mode. */
+  linkModesSet(): ReadonlyMap<string, ProxyMode> {
+    return new Map(this.linkModes);
   }
 
   /** New connections go to `target`; open ones to the old target are reset. */
@@ -302,6 +351,9 @@ export class TcpProxy {
 
   /** Reset every connection and stop listening. */
   async close(): Promise<void> {
+    this.closing = true;
+    for (const socket of this.unnamed) resetSocket(socket);
+    this.unnamed.clear();
     this.resetAll();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -317,13 +369,39 @@ export class TcpProxy {
   }
 
   /** @internal */
+  countReset(): void {
+    this.counters.resets++;
+  }
+
+  /** @internal */
   forget(connection: Connection): void {
     this.connections.delete(connection);
   }
 
+  /** Run `change` (which sets modes), then move every connection whose mode it changed. */
+  private changeModes(change: () => void): void {
+    const before = new Map([...this.connections].map((connection) => [connection, connection.mode]));
+    change();
+    for (const [connection, previous] of before) if (!connection.closed) connection.modeChanged(previous);
+  }
+
   private accept(downstream: net.Socket): void {
     downstream.on('error', () => undefined);
-    if (this.currentMode === 'reset' || this.target === undefined) {
+    if (this.identify === undefined) {
+      this.forward(downstream, undefined);
+      return;
+    }
+    this.unnamed.add(downstream);
+    const named = (sender: string | undefined): void => {
+      this.unnamed.delete(downstream);
+      this.forward(downstream, sender);
+    };
+    this.identify(downstream).then(named, () => named(undefined));
+  }
+
+  private forward(downstream: net.Socket, sender: string | undefined): void {
+    if (downstream.destroyed || this.closing) return;
+    if (this.modeOf(sender) === 'reset' || this.target === undefined) {
       this.counters.refused++;
       resetSocket(downstream);
       return;
@@ -332,21 +410,13 @@ export class TcpProxy {
     const upstream = net.connect({ host: this.target.host, port: this.target.port, allowHalfOpen: true });
     upstream.setNoDelay(true);
     downstream.setNoDelay(true);
-    const connection = new Connection(this, downstream, upstream);
+    const connection = new Connection(this, downstream, upstream, sender);
     this.connections.add(connection);
     connection.flushAll();
   }
 
   private resetAll(): void {
     for (const connection of [...this.connections]) {
-      this.counters.resets++;
-      connection.reset();
-    }
-  }
-
-  private resetBroken(): void {
-    for (const connection of [...this.connections]) {
-      if (!connection.lostBytes) continue;
       this.counters.resets++;
       connection.reset();
     }

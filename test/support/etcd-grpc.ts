@@ -1,44 +1,76 @@
 /**
- * Calls to etcd's v3 gRPC API from tests, without etcdctl: for what etcdctl cannot do
- * (activate an alarm), for many writes at once (a process per etcdctl call is slow on a
- * busy box), and for the cluster helpers' readiness checks. Requests and responses are
- * the plain objects of `kv/server/etcd-proto.ts` (camelCase fields, int64s as strings,
- * bytes as Buffers, enums as names).
+ * A minimal etcd v3 client over grpc-js for tests that must see exactly what the server
+ * answered: one call, one answer or one error, never a retry (a retried write could apply
+ * twice, which a history checker would rightly call an anomaly). Messages are the plain
+ * objects of `kv/server/etcd-proto.ts` (int64 as decimal strings, bytes as Buffers).
  */
 import * as grpc from '@grpc/grpc-js';
 import { loadEtcdProto } from '../../kv/server/etcd-proto.js';
 import type { EtcdServiceName, WireObject } from '../../kv/server/etcd-proto.js';
 
+/** Reconnect quickly to a member that comes back (grpc-js's default backoff grows to 2 minutes). */
+const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.initial_reconnect_backoff_ms': 100,
+  'grpc.min_reconnect_backoff_ms': 100,
+  'grpc.max_reconnect_backoff_ms': 1000,
+  'grpc.max_receive_message_length': 64 * 1024 * 1024,
+};
+
+/** A failed call: its gRPC status code and details (etcd's message text). */
+export class EtcdCallError extends Error {
+  constructor(
+    readonly code: grpc.status,
+    readonly details: string,
+    readonly method: string,
+  ) {
+    super(`${method}: ${grpc.status[code] ?? code}: ${details}`);
+    this.name = 'EtcdCallError';
+  }
+}
+
+type UnaryMethod = (request: WireObject, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: WireObject) => void) => void;
+
 /** How long a call may take unless told otherwise, in ms. */
 export const ETCD_CALL_TIMEOUT_MS = 10_000;
 
-/** A client of one member's client API; `close()` it when done. */
+/** One member's client API. */
 export class EtcdGrpcClient {
-  private readonly client: grpc.Client;
+  private readonly clients = new Map<EtcdServiceName, grpc.Client>();
 
-  constructor(readonly endpoint: string) {
-    this.client = new grpc.Client(endpoint, grpc.credentials.createInsecure());
-  }
+  constructor(readonly endpoint: string) {}
 
-  /** `service.method(request)`; rejects with the `grpc.ServiceError` the member answered. */
+  /** One unary call with a deadline `timeoutMs` from now; rejects with `EtcdCallError`. */
   call(service: EtcdServiceName, method: string, request: WireObject = {}, timeoutMs = ETCD_CALL_TIMEOUT_MS): Promise<WireObject> {
-    const definition = loadEtcdProto().services[service][method] as grpc.MethodDefinition<WireObject, WireObject> | undefined;
-    if (definition === undefined) throw new Error(`etcd proto has no ${service}.${method}`);
+    const client = this.client(service) as unknown as Record<string, UnaryMethod | undefined>;
+    const unary = client[method];
+    if (unary === undefined) throw new Error(`etcd proto has no ${service}.${method}`);
     return new Promise((resolve, reject) => {
-      this.client.makeUnaryRequest(
-        definition.path,
-        definition.requestSerialize,
-        definition.responseDeserialize,
-        request,
-        new grpc.Metadata(),
-        { deadline: Date.now() + timeoutMs },
-        (error, response) => (error ? reject(error) : resolve(response!)),
-      );
+      unary.call(client, request, { deadline: Date.now() + timeoutMs }, (error, response) => {
+        if (error) reject(new EtcdCallError(error.code, error.details, `${service}.${method}`));
+        else resolve(response ?? {});
+      });
     });
   }
 
+  /** A new Watch stream (write create/cancel/progress requests, read responses). */
+  watch(): grpc.ClientDuplexStream<WireObject, WireObject> {
+    const client = this.client('Watch') as unknown as { Watch: () => grpc.ClientDuplexStream<WireObject, WireObject> };
+    return client.Watch();
+  }
+
   close(): void {
-    this.client.close();
+    for (const client of this.clients.values()) client.close();
+    this.clients.clear();
+  }
+
+  private client(service: EtcdServiceName): grpc.Client {
+    let client = this.clients.get(service);
+    if (client === undefined) {
+      const Constructor = grpc.makeGenericClientConstructor(loadEtcdProto().services[service], service);
+      client = new Constructor(this.endpoint, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+      this.clients.set(service, client);
+    }
+    return client;
   }
 }
 

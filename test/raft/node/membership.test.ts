@@ -36,6 +36,30 @@ describe('RaftNode: membership', () => {
     await expect(node4.propose(write('via4', 'ok'))).resolves.toMatchObject({ previous: null });
   });
 
+  test('a joining node catches up from a leader that the log it replays does not know yet', async () => {
+    // Small appends and a small window: node 5 answers many times while it replays
+    // configurations ({1,2,3}, then {1,2,3,4}) that lack its leader, node 4 or not the
+    // members it was started with; it must keep reaching those.
+    cluster = await new NodeCluster([1, 2, 3], { raft: { maxSizePerMessageBytes: 256, maxInflightMessages: 2 } }).start();
+    const first = await cluster.leader();
+    for (let i = 0; i < 30; i++) await first.propose(write(`a${i}`, `${i}`));
+    await cluster.startNode(4, joining());
+    await first.addMember(4, MemoryNetwork.addressOf(4));
+    await first.transferLeadership(4);
+    const leader = cluster.node(4);
+    await waitUntil(() => leader.status().role === 'leader', 5000);
+    await leader.removeMember(first.id);
+    await cluster.stopNode(first.id);
+    let last = 0;
+    for (let i = 0; i < 30; i++) last = (await leader.propose(write(`b${i}`, `${i}`))).index;
+    // Started, as a joining member is, knowing the members of now.
+    const members = [1, 2, 3, 4].filter((id) => id !== first.id).map((id) => ({ id, address: MemoryNetwork.addressOf(id) }));
+    await cluster.startNode(5, { join: true, members });
+    await leader.addMember(5, MemoryNetwork.addressOf(5));
+    await cluster.appliedEverywhere(last);
+    expect(cluster.machines.get(5)!.values).toEqual(cluster.machines.get(4)!.values);
+  });
+
   test('a learner receives the log but does not vote; promote makes it a voter', async () => {
     cluster = await new NodeCluster([1, 2, 3]).start();
     const leader = await cluster.leader();

@@ -243,6 +243,82 @@ describe('TcpProxy', () => {
   });
 });
 
+describe("TcpProxy links (one sender's connections)", () => {
+  let echo: EchoServer;
+  let proxy: TcpProxy;
+  const clients: Client[] = [];
+  /** Client local port → the name `identify` gives its connection. */
+  const names = new Map<number, string>();
+
+  beforeEach(async () => {
+    echo = await startEchoServer();
+    proxy = await TcpProxy.start({
+      target: echo.address,
+      identify: async (socket) => {
+        // The client records its port once connected; the proxy may accept first.
+        for (let i = 0; i < 200 && !names.has(socket.remotePort!); i++) await sleep(5);
+        return names.get(socket.remotePort!);
+      },
+    });
+  });
+
+  afterEach(async () => {
+    for (const client of clients.splice(0)) client.destroy();
+    names.clear();
+    await proxy.close();
+    await echo.close();
+  });
+
+  const connectAs = async (name: string): Promise<Client> => {
+    const client = new Client(proxy.address);
+    clients.push(client);
+    await client.connected();
+    names.set(client.socket.localPort!, name);
+    return client;
+  };
+
+  it("a link mode cuts one sender's connections, open and new, and the others pass", async () => {
+    const a = await connectAs('a');
+    const b = await connectAs('b');
+    a.send('1');
+    await a.waitFor(() => a.received === '1');
+    proxy.setLinkMode('a', 'blackhole');
+    expect(proxy.linkModesSet()).toEqual(new Map([['a', 'blackhole']]));
+    a.send('lost');
+    b.send('through');
+    const aLate = await connectAs('a');
+    aLate.send('lost too');
+    await b.waitFor(() => b.received === 'through');
+    await sleep(QUIET_MS);
+    expect(a.received).toBe('1');
+    expect(aLate.received).toBe('');
+    expect(proxy.modeOf('a')).toBe('blackhole');
+    expect(proxy.modeOf('b')).toBe('pass');
+
+    // Back to the proxy's mode: the connections that lost bytes are reset; new ones pass.
+    proxy.setLinkMode('a', undefined);
+    await a.waitFor(() => a.closedWith === 'ECONNRESET');
+    await aLate.waitFor(() => aLate.closedWith === 'ECONNRESET');
+    const aAgain = await connectAs('a');
+    aAgain.send('healed');
+    await aAgain.waitFor(() => aAgain.received === 'healed');
+    expect(b.closedWith).toBe('none');
+  });
+
+  it("a link mode overrides the proxy's mode, and a connection nobody names follows the proxy's", async () => {
+    proxy.setMode('reset');
+    proxy.setLinkMode('a', 'pass');
+    const a = await connectAs('a');
+    a.send('let through');
+    await a.waitFor(() => a.received === 'let through');
+    const stranger = new Client(proxy.address); // never named: identify gives up
+    clients.push(stranger);
+    await stranger.waitFor(() => stranger.closedWith === 'ECONNRESET', 5000);
+    proxy.setLinkMode('a', 'reset');
+    await a.waitFor(() => a.closedWith === 'ECONNRESET');
+  });
+});
+
 async function waitUntil(predicate: () => boolean, timeoutMs = 3000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
