@@ -40,6 +40,20 @@ export const PERIODIC_COMPACTION_SAMPLES_PER_INTERVAL = 10;
 /** Open gRPC clients to other members' client URLs (one per leader seen; old ones are closed). */
 export const MAX_FORWARDING_CLIENTS = 8;
 
+/**
+ * The HTTP/2 front (`http2-front/`) holds a header block until it is complete: at most this
+ * many octets of HEADERS and CONTINUATION payload. Far above any gRPC request's metadata
+ * (grpc-js refuses more than 8 KiB by default; nghttp2 a header list over 64 KiB); a larger
+ * block is handed to the server untouched, which refuses it.
+ */
+export const MAX_HEADER_BLOCK_BYTES = 256 * 1024;
+/**
+ * The gRPC server's HPACK table size (its SETTINGS_HEADER_TABLE_SIZE: HTTP/2's initial
+ * value, which Node's HTTP/2 server keeps): the largest table a client may ask for, and so
+ * what the front's decoder allows.
+ */
+export const HPACK_HEADER_TABLE_BYTES = 4096;
+
 function check(condition: boolean, what: string): void {
   if (!condition) throw new Error(`kv/server constants: ${what}`);
 }
@@ -49,3 +63,4 @@ check(LEARNER_READY_FRACTION > 0 && LEARNER_READY_FRACTION <= 1, 'the learner re
 check(PROMOTE_CHECK_INTERVAL_MS < BASE_REQUEST_TIMEOUT_MS, 'promotion checks must run well within a request timeout');
 check(CONF_CHANGE_RETRY_MS < BASE_REQUEST_TIMEOUT_MS, 'conf change retries must fit in a request timeout');
 check(MAX_FORWARDING_CLIENTS >= 1, 'forwarding needs a client');
+check(MAX_HEADER_BLOCK_BYTES >= 64 * 1024, 'the front must hold any header block the server accepts');
