@@ -53,6 +53,11 @@ export const MAX_HEADER_BLOCK_BYTES = 256 * 1024;
  * what the front's decoder allows.
  */
 export const HPACK_HEADER_TABLE_BYTES = 4096;
+/**
+ * A client has this long to acknowledge the SETTINGS a connection's router sends in the
+ * server's stead (RFC 9113 §6.5.3: "immediately"); one that does not is disconnected.
+ */
+export const SETTINGS_ACK_TIMEOUT_MS = 10_000;
 
 function check(condition: boolean, what: string): void {
   if (!condition) throw new Error(`kv/server constants: ${what}`);

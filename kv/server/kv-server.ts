@@ -28,14 +28,15 @@ import {
   HPACK_HEADER_TABLE_BYTES,
   MAX_HEADER_BLOCK_BYTES,
   PROMOTE_CHECK_INTERVAL_MS,
+  SETTINGS_ACK_TIMEOUT_MS,
 } from './constants.js';
 import { loadEtcdProto } from './etcd-proto.js';
 import type { WireObject } from './etcd-proto.js';
 import { EtcdServerError, fromRaftError } from './etcd-errors.js';
+import { ClientListener } from './http2-front/client-listener.js';
+import { handToGrpc } from './http2-front/grpc-handoff.js';
 import { KvStateMachine } from './kv-state-machine.js';
 import type { CommandResult } from './kv-state-machine.js';
-import { ClientListener } from './http2-front/client-listener.js';
-import { FrontConnection } from './http2-front/front-connection.js';
 import { LeaderForwarder } from './leader-forwarder.js';
 import { MemberPublisher } from './member-publisher.js';
 import { clusterIdOf, hostPort, memberIdOf, memberViews } from './members.js';
@@ -374,20 +375,15 @@ export class KvServer implements KvServerContext {
   }
 
   /**
-   * Bind each client URL. Connections go through the HTTP/2 front (which mends the
-   * authority etcdctl sends with a scheme) to the gRPC server, by its connection injector.
+   * Bind each client URL. A connection goes to the gRPC server (by its connection injector)
+   * as it is, or, if its first request needs it, through the HTTP/2 front, which mends the
+   * authority etcdctl sends with a scheme (`http2-front/`).
    */
   private async listenForClients(): Promise<void> {
     const injector = this.grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-    const front = { maxHeaderBlockBytes: MAX_HEADER_BLOCK_BYTES, headerTableBytes: HPACK_HEADER_TABLE_BYTES };
-    for (const address of this.options.clientAddresses) {
-      const listener = await ClientListener.listen(
-        address,
-        (socket) => new FrontConnection(socket, front),
-        (connection) => injector.injectConnection(connection),
-      );
-      this.listeners.push(listener);
-    }
+    const front = { maxHeaderBlockBytes: MAX_HEADER_BLOCK_BYTES, headerTableBytes: HPACK_HEADER_TABLE_BYTES, ackTimeoutMs: SETTINGS_ACK_TIMEOUT_MS };
+    const accept = handToGrpc(injector, front);
+    for (const address of this.options.clientAddresses) this.listeners.push(await ClientListener.listen(address, accept));
   }
 
   private addServices(): void {

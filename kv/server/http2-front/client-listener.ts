@@ -1,14 +1,13 @@
 /**
  * A client URL's TCP listener. The KV server binds its client ports itself, rather than
- * through grpc-js, so that every connection passes through the HTTP/2 front
- * (`FrontConnection`) before the gRPC server takes it over through a connection injector.
+ * through grpc-js, so that it sees each connection before the gRPC server takes it over
+ * through a connection injector (`routeFirstRequest`, `FrontConnection`).
  *
  * `close()` stops accepting and resolves once every accepted connection has closed: the
  * gRPC server closes them on shutdown; `destroyConnections()` closes those it did not.
  */
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 
 export class ClientListener {
   private readonly server: Server;
@@ -16,18 +15,17 @@ export class ClientListener {
   private closing: Promise<void> | null = null;
   private boundAddress = '';
 
-  /** Each connection, as `wrap` makes it, goes to `accept`. */
-  private constructor(wrap: (socket: Socket) => Duplex, accept: (connection: Duplex) => void) {
+  private constructor(accept: (socket: Socket) => void) {
     this.server = createServer((socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));
-      accept(wrap(socket));
+      accept(socket);
     });
   }
 
-  /** A listener on `address` (host:port; an IPv6 host in brackets; port 0: any free port). */
-  static async listen(address: string, wrap: (socket: Socket) => Duplex, accept: (connection: Duplex) => void): Promise<ClientListener> {
-    const listener = new ClientListener(wrap, accept);
+  /** A listener on `address` (host:port; an IPv6 host in brackets; port 0: any free port) handing each connection to `accept`. */
+  static async listen(address: string, accept: (socket: Socket) => void): Promise<ClientListener> {
+    const listener = new ClientListener(accept);
     const separator = address.lastIndexOf(':');
     const host = address.slice(0, separator);
     await new Promise<void>((resolve, reject) => {

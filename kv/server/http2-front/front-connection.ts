@@ -15,9 +15,11 @@ import type { AuthorityNormalizerOptions } from './authority-normalizer.js';
 export class FrontConnection extends Duplex {
   readonly normalizer: AuthorityNormalizer;
 
+  /** `buffered`: what the client sent before the socket came here (`routeFirstRequest`), read first. */
   constructor(
     private readonly socket: Socket,
     options: AuthorityNormalizerOptions,
+    buffered?: Buffer,
   ) {
     super();
     this.normalizer = new AuthorityNormalizer(options);
@@ -28,6 +30,7 @@ export class FrontConnection extends Duplex {
     // A reset or a failed write: the session goes with the connection, quietly.
     socket.on('error', () => this.destroy());
     socket.on('close', () => this.destroy());
+    if (buffered !== undefined && buffered.length > 0) this.receive(buffered);
   }
 
   override _read(): void {
