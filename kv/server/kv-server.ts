@@ -27,6 +27,7 @@ import {
   GRPC_OVERHEAD_BYTES,
   HPACK_HEADER_TABLE_BYTES,
   MAX_HEADER_BLOCK_BYTES,
+  MAX_UNROUTED_BYTES,
   PROMOTE_CHECK_INTERVAL_MS,
   SETTINGS_ACK_TIMEOUT_MS,
 } from './constants.js';
@@ -381,7 +382,12 @@ export class KvServer implements KvServerContext {
    */
   private async listenForClients(): Promise<void> {
     const injector = this.grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
-    const front = { maxHeaderBlockBytes: MAX_HEADER_BLOCK_BYTES, headerTableBytes: HPACK_HEADER_TABLE_BYTES, ackTimeoutMs: SETTINGS_ACK_TIMEOUT_MS };
+    const front = {
+      maxHeaderBlockBytes: MAX_HEADER_BLOCK_BYTES,
+      headerTableBytes: HPACK_HEADER_TABLE_BYTES,
+      ackTimeoutMs: SETTINGS_ACK_TIMEOUT_MS,
+      maxUnroutedBytes: MAX_UNROUTED_BYTES,
+    };
     const accept = handToGrpc(injector, front);
     for (const address of this.options.clientAddresses) this.listeners.push(await ClientListener.listen(address, accept));
   }

@@ -18,7 +18,7 @@
  * rewritten nothing yet. After a rewrite the server's HPACK state is no longer the
  * client's: `push` throws, and the connection must be closed.
  */
-import { AUTHORITY_HEADERS, normalizedAuthority } from './authority.js';
+import { normalizedFields } from './authority.js';
 import { Http2FrontError } from './errors.js';
 import {
   CLIENT_PREFACE,
@@ -35,7 +35,6 @@ import {
 import type { FrameHeader } from './frames.js';
 import { encodeHeaderBlock } from './hpack-encoder.js';
 import { HpackDecoder } from './hpack-decoder.js';
-import type { HeaderField } from './hpack-decoder.js';
 
 /**
  * - `passing`: every header block so far went out as it came.
@@ -227,19 +226,6 @@ export class AuthorityNormalizer {
 /** HEADERS and CONTINUATION: the frames held until their header block is complete. */
 function carriesHeaderBlock(frame: FrameHeader): boolean {
   return frame.type === FRAME_HEADERS || frame.type === FRAME_CONTINUATION;
-}
-
-/** `fields` with each authority normalized, or null when none needs it. */
-function normalizedFields(fields: readonly HeaderField[]): HeaderField[] | null {
-  let result: HeaderField[] | null = null;
-  fields.forEach((field, i) => {
-    if (!AUTHORITY_HEADERS.has(field.name)) return;
-    const authority = normalizedAuthority(field.value);
-    if (authority === null) return;
-    result ??= [...fields];
-    result[i] = { ...field, value: authority };
-  });
-  return result;
 }
 
 /**

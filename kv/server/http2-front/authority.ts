@@ -5,9 +5,10 @@
  * server takes it, nghttp2 (inside Node's) answers RST_STREAM PROTOCOL_ERROR. The front
  * sends such a value on as the authority it names.
  */
+import type { HeaderField } from './hpack-decoder.js';
 
 /** Header names whose value is an authority. */
-export const AUTHORITY_HEADERS: ReadonlySet<string> = new Set([':authority', 'host']);
+const AUTHORITY_HEADERS: ReadonlySet<string> = new Set([':authority', 'host']);
 
 /** `scheme://` at the start of a value (RFC 3986 §3.1's scheme syntax). */
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
@@ -26,4 +27,17 @@ export function normalizedAuthority(value: string): string | null {
   const authority = end === -1 ? rest : rest.slice(0, end);
   if (authority === value || authority === '') return null;
   return authority;
+}
+
+/** `fields` with each authority normalized, or null when none needs it. */
+export function normalizedFields(fields: readonly HeaderField[]): HeaderField[] | null {
+  let result: HeaderField[] | null = null;
+  fields.forEach((field, i) => {
+    if (!AUTHORITY_HEADERS.has(field.name)) return;
+    const authority = normalizedAuthority(field.value);
+    if (authority === null) return;
+    result ??= [...fields];
+    result[i] = { ...field, value: authority };
+  });
+  return result;
 }

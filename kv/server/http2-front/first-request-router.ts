@@ -19,12 +19,12 @@
  *
  * The empty SETTINGS promises nothing the server's own could take back: Node's HTTP/2
  * server keeps the initial values of the settings a client must obey at once (checked at
- * load). A client that never acknowledges within `ackTimeoutMs`, or that sends more than a
- * header block's worth before deciding it, is disconnected.
+ * load). A client that never acknowledges within `ackTimeoutMs`, or that sends more than
+ * `maxUnroutedBytes` before it does, is disconnected.
  */
 import { getDefaultSettings } from 'node:http2';
 import type { Socket } from 'node:net';
-import { AUTHORITY_HEADERS, normalizedAuthority } from './authority.js';
+import { normalizedFields } from './authority.js';
 import { Http2FrontError } from './errors.js';
 import {
   CLIENT_PREFACE,
@@ -48,6 +48,8 @@ export interface FirstRequestRouterOptions {
   readonly headerTableBytes: number;
   /** How long a client may take to acknowledge the router's SETTINGS. */
   readonly ackTimeoutMs: number;
+  /** The most it holds before it routes a connection, in octets (see `MAX_UNROUTED_BYTES`). */
+  readonly maxUnroutedBytes: number;
 }
 
 const FRAME_SETTINGS = 0x4;
@@ -121,8 +123,8 @@ class FirstRequestRouter {
       this.handle(header, frame);
     }
     if (this.finished) return;
-    if (this.keptBytes + this.unread.length > this.options.maxHeaderBlockBytes + MIN_MAX_FRAME_BYTES) {
-      // Far more than a first request needs: decided by what came, if the client has acknowledged.
+    if (this.keptBytes + this.unread.length > this.options.maxUnroutedBytes) {
+      // More than a first request needs: routed by what came, if the client has acknowledged.
       if (this.acknowledged) this.finish('front');
       else this.drop();
     }
@@ -190,8 +192,7 @@ class FirstRequestRouter {
       if (!(header.flags & FLAG_END_HEADERS)) return;
       const { fields } = this.decoder.decode(Buffer.concat(this.block.fragments));
       this.block = null;
-      const rewrite = fields.some((field) => AUTHORITY_HEADERS.has(field.name) && normalizedAuthority(field.value) !== null);
-      this.verdict = rewrite || this.verdict === 'front' ? 'front' : 'native';
+      this.verdict = normalizedFields(fields) !== null || this.verdict === 'front' ? 'front' : 'native';
     } catch (error) {
       if (!(error instanceof Http2FrontError)) throw error;
       // The front follows it no better, but steps aside for the server to answer.

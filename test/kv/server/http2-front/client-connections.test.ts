@@ -19,7 +19,7 @@ import type { Route } from '../../../../kv/server/http2-front/first-request-rout
 import { handToGrpc } from '../../../../kv/server/http2-front/grpc-handoff.js';
 import { CLIENT_PREFACE, DATA, END_HEADERS, END_STREAM, HEADERS, IndexingEncoder, PING, SETTINGS, frame, grpcRequest, hex } from './h2-test-bytes.js';
 
-const OPTIONS = { maxHeaderBlockBytes: 64 * 1024, headerTableBytes: 4096, ackTimeoutMs: 10_000 };
+const OPTIONS = { maxHeaderBlockBytes: 64 * 1024, headerTableBytes: 4096, ackTimeoutMs: 10_000, maxUnroutedBytes: 256 * 1024 };
 const EMPTY_SETTINGS = frame(SETTINGS, 0, 0);
 const SETTINGS_ACK = frame(SETTINGS, 0x1, 0);
 
