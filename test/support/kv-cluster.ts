@@ -63,6 +63,8 @@ export interface KvCluster {
   exited(index: number): boolean;
   /** Until member `index`'s process exits by itself; false after `timeoutMs`. */
   waitForExit(index: number, timeoutMs: number): Promise<boolean>;
+  /** How member `index`'s process ended, null while it runs (a clean stop: code 0, no signal). */
+  exitStatus(index: number): { readonly code: number | null; readonly signal: NodeJS.Signals | null } | null;
   stop(): Promise<void>;
 }
 
@@ -143,6 +145,11 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
     },
     async stopMember(index) {
       await stopProcess(processes[index] ?? null);
+    },
+    exitStatus(index) {
+      const child = processes[index]?.child;
+      if (child === undefined || (child.exitCode === null && child.signalCode === null)) return null;
+      return { code: child.exitCode, signal: child.signalCode };
     },
     exited(index) {
       const running = processes[index];

@@ -6,14 +6,19 @@
  * the endpoint on its own and send the URL, scheme and all, as the HTTP/2 :authority, which
  * Node's HTTP/2 server refuses with RST_STREAM PROTOCOL_ERROR unless the KV server's HTTP/2
  * front mends it; health and snapshot save dial through the client's balancer, which sends
- * host:port.
+ * host:port. And a member stops cleanly on SIGTERM with connections open every way a
+ * connection can be: natively, through the front, and not yet routed.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { loadEtcdProto } from '../../../kv/server/etcd-proto.js';
+import type { WireObject } from '../../../kv/server/etcd-proto.js';
 import { KvStateMachine } from '../../../kv/server/kv-state-machine.js';
 import { decodeSnapshotFile } from '../../../kv/server/snapshot-file.js';
-import { describeWithTools, etcdctlAt, requireTool } from '../../support/etcd-tools.js';
+import { describeWithTools, etcdctlAt, requireTool, spawnEtcdctl } from '../../support/etcd-tools.js';
 import { startKvCluster } from '../../support/kv-cluster.js';
 import type { KvCluster } from '../../support/kv-cluster.js';
 
@@ -82,5 +87,61 @@ describeWithTools(requireTool('etcdctl'), 'etcdctl with http:// endpoints', (etc
     const target = before.find((s) => s.Status.header.member_id !== leader)!.Status.header.member_id;
     expect(await out(urls, 'move-leader', target.toString(16))).toBe(`Leadership transferred from ${leader.toString(16)} to ${target.toString(16)}\n`);
     for (const status of await statuses()) expect(status.Status.leader).toBe(target);
+  });
+
+  describe('SIGTERM with connections open', () => {
+    let single: KvCluster;
+    let singleDir: string;
+    beforeAll(async () => {
+      singleDir = await mkdtemp(join(tmpdir(), 'balsa-kv-url-endpoints-stop-'));
+      single = await startKvCluster({ members: 1, dir: singleDir });
+    });
+    afterAll(async () => {
+      await single?.stop();
+      await rm(singleDir, { recursive: true, force: true });
+    });
+
+    test('the member exits by itself, closes every connection and frees its client port', async () => {
+      const member = single.members[0]!;
+      const port = Number(member.clientEndpoint.split(':')[1]);
+      // Natively: etcdctl's watch dials through its balancer (authority host:port).
+      const nativeWatch = spawnEtcdctl(etcdctl, ['watch', 'k'], { endpoints: [member.clientUrl] });
+      // Through the front: a watch stream whose authority carries the scheme.
+      const { services } = loadEtcdProto();
+      const Watch = grpc.makeGenericClientConstructor(services.Watch, 'Watch');
+      const client = new Watch(member.clientEndpoint, grpc.credentials.createInsecure(), { 'grpc.default_authority': member.clientUrl });
+      const stream = (client as unknown as { Watch: () => grpc.ClientDuplexStream<WireObject, WireObject> }).Watch();
+      const frontEnded = new Promise<void>((resolve) => {
+        stream.on('error', () => resolve());
+        stream.on('end', () => resolve());
+      });
+      const created = new Promise<void>((resolve) => stream.once('data', () => resolve()));
+      stream.write({ createRequest: { key: Buffer.from('k') } });
+      await created;
+      // Not yet routed: the preface alone.
+      const unrouted = createConnection({ host: '127.0.0.1', port });
+      unrouted.on('error', () => undefined);
+      unrouted.resume(); // read what comes (the router's SETTINGS), so that the end of the connection is seen
+      const unroutedClosed = new Promise<void>((resolve) => unrouted.on('close', () => resolve()));
+      unrouted.write('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n');
+      expect(await nativeWatch.waitFor(() => true, 1000)).toBe(true);
+
+      try {
+        await single.stopMember(0);
+        expect(single.exitStatus(0)).toEqual({ code: 0, signal: null });
+        await frontEnded;
+        await unroutedClosed;
+        const rebound = createServer();
+        await new Promise<void>((resolve, reject) => {
+          rebound.once('error', reject);
+          rebound.listen(port, '127.0.0.1', () => resolve());
+        });
+        await new Promise<void>((resolve) => rebound.close(() => resolve()));
+      } finally {
+        client.close();
+        unrouted.destroy();
+        await nativeWatch.stop();
+      }
+    });
   });
 });
