@@ -3,7 +3,8 @@
  * native HTTP/2 path), or through the front (`FrontConnection`), which costs a JavaScript
  * stream in between. A connection goes through the front only if it needs to: when its
  * first request's :authority (or host) is one the front rewrites, or when something before
- * that request is out of the ordinary.
+ * that request is out of the ordinary. A connection is judged by its first request: one
+ * whose later requests change authority (no gRPC client does) meets the server as it is.
  *
  * The first request comes only after the server's SETTINGS (grpc-go waits for them), and
  * once a connection belongs to the gRPC server it cannot be taken back. So the router
@@ -11,16 +12,17 @@
  * SETTINGS frame (every setting at its initial value, RFC 9113 §6.5.2), answers PINGs, and
  * holds everything else until it has both the client's SETTINGS ACK and the first header
  * block (clients that do not wait for the server's SETTINGS send the request's DATA before
- * the ACK: that is held too). Header blocks are decoded as they come, with the client's
- * HPACK state, until then. The ACK and the PINGs it answered are its own business: they are taken out of what
- * the server is then given, which is otherwise every byte the client sent, in order. The
- * server then sends its own SETTINGS, a second one, as HTTP/2 allows, which the client
+ * the ACK: that is held too), decoding header blocks as they come with the client's HPACK
+ * state. The ACK and the PINGs it answered are its own business: they are taken out of
+ * what the server is then given, which is otherwise every byte the client sent, in order.
+ * The server then sends its own SETTINGS, a second one, as HTTP/2 allows, which the client
  * acknowledges to it.
  *
  * The empty SETTINGS promises nothing the server's own could take back: Node's HTTP/2
  * server keeps the initial values of the settings a client must obey at once (checked at
- * load). A client that never acknowledges within `ackTimeoutMs`, or that sends more than
- * `maxUnroutedBytes` before it does, is disconnected.
+ * load; its own first SETTINGS frame is empty too). A client that never acknowledges
+ * within `ackTimeoutMs`, or that sends more than `maxUnroutedBytes` before it does, is
+ * disconnected.
  */
 import { getDefaultSettings } from 'node:http2';
 import type { Socket } from 'node:net';
@@ -28,10 +30,15 @@ import { normalizedFields } from './authority.js';
 import { Http2FrontError } from './errors.js';
 import {
   CLIENT_PREFACE,
+  FLAG_ACK,
   FLAG_END_HEADERS,
   FRAME_CONTINUATION,
   FRAME_HEADER_BYTES,
   FRAME_HEADERS,
+  FRAME_PING,
+  FRAME_PRIORITY,
+  FRAME_SETTINGS,
+  FRAME_WINDOW_UPDATE,
   MIN_MAX_FRAME_BYTES,
   parseHeadersPayload,
   readFrameHeader,
@@ -52,11 +59,6 @@ export interface FirstRequestRouterOptions {
   readonly maxUnroutedBytes: number;
 }
 
-const FRAME_SETTINGS = 0x4;
-const FRAME_PING = 0x6;
-const FRAME_WINDOW_UPDATE = 0x8;
-const FRAME_PRIORITY = 0x2;
-const FLAG_ACK = 0x1;
 const PING_PAYLOAD_BYTES = 8;
 
 /** SETTINGS, no parameters, stream 0: "every setting at its initial value". */
@@ -86,7 +88,7 @@ class FirstRequestRouter {
   private keptBytes = 0;
   private prefaceChecked = false;
   private acknowledged = false;
-  /** Stream and flags of the open header block (HEADERS seen, END_HEADERS not yet), and its fragments. */
+  /** The open header block (HEADERS seen, END_HEADERS not yet): its stream, fragments and payload octets. */
   private block: { streamId: number; fragments: Buffer[]; bytes: number } | null = null;
   private readonly decoder: HpackDecoder;
   /** What the header blocks so far call for (null: none complete yet). */

@@ -1,7 +1,7 @@
 /**
- * The few facts of HTTP/2 framing (RFC 9113 §3.4, §4, §6) the front needs: the client
- * preface, the 9-octet frame header, the layout of a HEADERS payload, and how to send a
- * header block as HEADERS and CONTINUATION frames.
+ * The few facts of HTTP/2 framing (RFC 9113 §3.4, §4, §6) the front and its router need:
+ * the client preface, the 9-octet frame header, the layout of a HEADERS payload, and how to
+ * send a header block as HEADERS and CONTINUATION frames.
  */
 import { Http2FrontError } from './errors.js';
 
@@ -17,10 +17,17 @@ export const FRAME_HEADER_BYTES = 9;
  */
 export const MIN_MAX_FRAME_BYTES = 16_384;
 
+/** Frame types (§6). */
 export const FRAME_HEADERS = 0x1;
+export const FRAME_PRIORITY = 0x2;
+export const FRAME_SETTINGS = 0x4;
 export const FRAME_PUSH_PROMISE = 0x5;
+export const FRAME_PING = 0x6;
+export const FRAME_WINDOW_UPDATE = 0x8;
 export const FRAME_CONTINUATION = 0x9;
 
+/** Flags (§6): ACK on SETTINGS and PING; the others on HEADERS. */
+export const FLAG_ACK = 0x1;
 export const FLAG_END_STREAM = 0x1;
 export const FLAG_END_HEADERS = 0x4;
 export const FLAG_PADDED = 0x8;
