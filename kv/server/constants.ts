@@ -47,6 +47,33 @@ export const REMOTE_MEMBER_LIST_TIMEOUT_MS = 10_000;
 /** Open gRPC clients to other members' client URLs (one per leader seen; old ones are closed). */
 export const MAX_FORWARDING_CLIENTS = 8;
 
+/**
+ * The HTTP/2 front (`http2-front/`) holds a header block until it is complete: at most this
+ * many octets of HEADERS and CONTINUATION payload. Far above any gRPC request's metadata
+ * (Node's HTTP/2 server refuses a header list over 64 KiB); a larger block is handed to the
+ * server untouched, which refuses it.
+ */
+export const MAX_HEADER_BLOCK_BYTES = 256 * 1024;
+/** HTTP/2's initial connection flow-control window: the DATA a client may send before the server opens it wider. */
+export const HTTP2_INITIAL_WINDOW_BYTES = 65_535;
+/**
+ * What a client may send before its connection is routed (`routeFirstRequest`): a first
+ * header block at its longest, a window of DATA, and room for the frames around them. A
+ * client that sends more before acknowledging the router's SETTINGS is disconnected.
+ */
+export const MAX_UNROUTED_BYTES = MAX_HEADER_BLOCK_BYTES + HTTP2_INITIAL_WINDOW_BYTES + 64 * 1024;
+/**
+ * The gRPC server's HPACK table size (its SETTINGS_HEADER_TABLE_SIZE: HTTP/2's initial
+ * value, which Node's HTTP/2 server keeps): the largest table a client may ask for, and so
+ * what the front's decoder allows.
+ */
+export const HPACK_HEADER_TABLE_BYTES = 4096;
+/**
+ * A client has this long to acknowledge the SETTINGS a connection's router sends in the
+ * server's stead (RFC 9113 §6.5.3: "immediately"); one that does not is disconnected.
+ */
+export const SETTINGS_ACK_TIMEOUT_MS = 10_000;
+
 function check(condition: boolean, what: string): void {
   if (!condition) throw new Error(`kv/server constants: ${what}`);
 }
@@ -56,3 +83,5 @@ check(LEARNER_READY_FRACTION > 0 && LEARNER_READY_FRACTION <= 1, 'the learner re
 check(PROMOTE_CHECK_INTERVAL_MS < BASE_REQUEST_TIMEOUT_MS, 'promotion checks must run well within a request timeout');
 check(CONF_CHANGE_RETRY_MS < BASE_REQUEST_TIMEOUT_MS, 'conf change retries must fit in a request timeout');
 check(MAX_FORWARDING_CLIENTS >= 1, 'forwarding needs a client');
+check(MAX_HEADER_BLOCK_BYTES >= 64 * 1024, 'the front must hold any header block the server accepts');
+check(MAX_UNROUTED_BYTES > MAX_HEADER_BLOCK_BYTES + HTTP2_INITIAL_WINDOW_BYTES, 'a router must hold a first request and the DATA sent with it');

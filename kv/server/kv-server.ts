@@ -23,10 +23,20 @@ import type { WatchableStore } from '../watch/index.js';
 import { AutoCompactor } from './auto-compactor.js';
 import { encodeCommand } from './commands.js';
 import type { KvCommand } from './commands.js';
-import { BASE_REQUEST_TIMEOUT_MS, GRPC_OVERHEAD_BYTES, PROMOTE_CHECK_INTERVAL_MS } from './constants.js';
+import {
+  BASE_REQUEST_TIMEOUT_MS,
+  GRPC_OVERHEAD_BYTES,
+  HPACK_HEADER_TABLE_BYTES,
+  MAX_HEADER_BLOCK_BYTES,
+  MAX_UNROUTED_BYTES,
+  PROMOTE_CHECK_INTERVAL_MS,
+  SETTINGS_ACK_TIMEOUT_MS,
+} from './constants.js';
 import { loadEtcdProto } from './etcd-proto.js';
 import type { WireObject } from './etcd-proto.js';
 import { EtcdServerError, fromRaftError } from './etcd-errors.js';
+import { ClientListener } from './http2-front/client-listener.js';
+import { handToGrpc } from './http2-front/grpc-handoff.js';
 import { KvStateMachine } from './kv-state-machine.js';
 import type { CommandResult } from './kv-state-machine.js';
 import { LeaderForwarder } from './leader-forwarder.js';
@@ -53,6 +63,9 @@ export { ETCD_API_VERSION } from './constants.js';
 export { clusterIdOf, memberIdOf } from './members.js';
 export type { KvPeer, KvServerOptions } from './server-options.js';
 
+/** How long `stop()` lets the gRPC server finish the calls in progress before it cuts them. */
+const SHUTDOWN_GRACE_MS = 1000;
+
 /** A removed leader stops this long after Raft applied its removal: long enough for its answer to go out. */
 const REMOVED_STOP_DELAY_MS = 500;
 
@@ -78,7 +91,8 @@ export class KvServer implements KvServerContext {
   private readonly initialClusterId: bigint;
   private promoter: NodeJS.Timeout | null = null;
   private removalTimer: NodeJS.Timeout | null = null;
-  private boundClientAddresses: string[] = [];
+  /** One per client URL: the front every client connection passes through. */
+  private readonly listeners: ClientListener[] = [];
   private stopping = false;
   private resolveStopped!: () => void;
 
@@ -184,11 +198,11 @@ export class KvServer implements KvServerContext {
     await server.node.start();
     server.expiry.start();
     server.addServices();
-    for (const address of options.clientAddresses) {
-      const port = await new Promise<number>((resolve, reject) =>
-        server.grpcServer.bindAsync(address, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
-      );
-      server.boundClientAddresses.push(`${address.slice(0, address.lastIndexOf(':'))}:${port}`);
+    try {
+      await server.listenForClients();
+    } catch (error) {
+      await server.stop();
+      throw error;
     }
     server.publisher.start();
     server.promoter = setInterval(() => {
@@ -201,7 +215,7 @@ export class KvServer implements KvServerContext {
 
   /** host:port the client API is bound to. */
   get clientAddresses(): readonly string[] {
-    return this.boundClientAddresses;
+    return this.listeners.map((listener) => listener.address);
   }
 
   async stop(): Promise<void> {
@@ -214,16 +228,19 @@ export class KvServer implements KvServerContext {
     this.expiry.stop();
     this.hub.close();
     this.forwarder.close();
+    const listenersClosed = Promise.all(this.listeners.map((listener) => listener.close()));
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
         this.grpcServer.forceShutdown();
         resolve();
-      }, 1000);
+      }, SHUTDOWN_GRACE_MS);
       this.grpcServer.tryShutdown(() => {
         clearTimeout(force);
         resolve();
       });
     });
+    for (const listener of this.listeners) listener.destroyConnections();
+    await listenersClosed;
     await this.node.stop();
     this.resolveStopped();
   }
@@ -361,7 +378,7 @@ export class KvServer implements KvServerContext {
 
   /** What this member publishes about itself. */
   private attributes(): KvCommand {
-    const advertised = this.options.advertiseClientUrls ?? this.boundClientAddresses.map((a) => `http://${a}`);
+    const advertised = this.options.advertiseClientUrls ?? this.clientAddresses.map((a) => `http://${a}`);
     return {
       kind: 'memberAttributes',
       id: this.memberId,
@@ -380,6 +397,23 @@ export class KvServer implements KvServerContext {
       changesSince: (start) => machine.store.changesSince(start),
       onChanges: (listener) => machine.onChanges(listener),
     };
+  }
+
+  /**
+   * Bind each client URL. A connection goes to the gRPC server (by its connection injector)
+   * as it is, or, if its first request needs it, through the HTTP/2 front, which mends the
+   * authority etcdctl sends with a scheme (`http2-front/`).
+   */
+  private async listenForClients(): Promise<void> {
+    const injector = this.grpcServer.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    const front = {
+      maxHeaderBlockBytes: MAX_HEADER_BLOCK_BYTES,
+      headerTableBytes: HPACK_HEADER_TABLE_BYTES,
+      ackTimeoutMs: SETTINGS_ACK_TIMEOUT_MS,
+      maxUnroutedBytes: MAX_UNROUTED_BYTES,
+    };
+    const accept = handToGrpc(injector, front);
+    for (const address of this.options.clientAddresses) this.listeners.push(await ClientListener.listen(address, accept));
   }
 
   private addServices(): void {

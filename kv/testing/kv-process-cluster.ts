@@ -94,6 +94,8 @@ export interface KvCluster {
   pids(): number[];
   /** Whether member `index`'s process has exited (by itself or stopped). */
   exited(index: number): boolean;
+  /** How member `index`'s process ended, null while it runs (a clean stop: code 0, no signal). */
+  exitStatus(index: number): { readonly code: number | null; readonly signal: NodeJS.Signals | null } | null;
   /** Send `signal` to member `index`'s process if it is running (SIGKILL, SIGSTOP, SIGCONT, ...); whether it was. */
   signal(index: number, signal: NodeJS.Signals): boolean;
   /** Until member `index`'s process exits by itself; false after `timeoutMs`. */
@@ -220,6 +222,11 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
     exited(index) {
       const running = processes[index];
       return running === null || running === undefined || running.child.exitCode !== null || running.child.signalCode !== null;
+    },
+    exitStatus(index) {
+      const child = processes[index]?.child;
+      if (child === undefined || (child.exitCode === null && child.signalCode === null)) return null;
+      return { code: child.exitCode, signal: child.signalCode };
     },
     signal(index, signal) {
       if (cluster.exited(index)) return false;

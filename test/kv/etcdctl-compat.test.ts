@@ -22,16 +22,8 @@ import { ETCDCTL_SCRIPTS } from './etcdctl-scripts.js';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'etcd-3.4-transcripts');
 
-/**
- * The scripts Balsa answers exactly as etcd 3.4 so far. `maintenance` and `cluster` are
- * still open work on the KV issue: etcdctl's per-endpoint commands (endpoint status,
- * defrag, snapshot, move-leader) send the endpoint URL, scheme and all, as the HTTP/2
- * :authority, which Node's HTTP/2 server refuses (RST_STREAM PROTOCOL_ERROR).
- */
-const MATCHING = new Set(['kv', 'txn', 'watch', 'lease']);
-
 describeWithTools(requireTool('etcdctl'), 'Balsa answers etcdctl like etcd 3.4', (etcdctl) => {
-  for (const script of ETCDCTL_SCRIPTS.filter((s) => MATCHING.has(s.name))) {
+  for (const script of ETCDCTL_SCRIPTS) {
     test(`${script.name}: ${script.proves.split('\n')[0]}`, async () => {
       const dir = await mkdtemp(join(tmpdir(), `balsa-etcdctl-compat-${script.name}-`));
       const cluster = await startKvCluster({ members: script.members, dir });

@@ -13,7 +13,6 @@ import { etcdStatus, EtcdServerError, fromRaftError } from '../etcd-errors.js';
 import type { ActiveAlarm } from '../kv-state-machine.js';
 import { ETCD_API_VERSION } from '../constants.js';
 import { snapshotFileOf, snapshotResponses } from '../etcd-snapshot.js';
-import { revisionAfter } from '../server-context.js';
 import type { KvServerContext } from '../server-context.js';
 import { unary } from './handlers.js';
 
@@ -56,18 +55,23 @@ function status(context: KvServerContext): WireObject {
   };
 }
 
-/** GET lists the alarms (of one type, unless NONE); ACTIVATE and DEACTIVATE answer the alarm they changed, if any. */
+/**
+ * GET lists the alarms (of one type, unless NONE); ACTIVATE and DEACTIVATE answer the alarm
+ * they changed, if any. etcd 3.4 answers without a response header (its maintenance server
+ * passes the applier's response on as it is; 3.5 fills one in), and `etcdctl -w json`
+ * shows it: `alarm list` prints `{}` with no alarm.
+ */
 async function alarm(context: KvServerContext, r: WireObject): Promise<WireObject> {
   const type = ALARM_TYPES.find((t) => t === r.alarm) ?? 'NONE';
   if (r.action === 'GET' || r.action === undefined) {
     const alarms = context.machine.alarms.filter((a) => type === 'NONE' || a.alarm === type);
-    return { header: context.header(), alarms: alarms.map(wireAlarm) };
+    return { alarms: alarms.map(wireAlarm) };
   }
   const action = r.action === 'ACTIVATE' ? 'activate' : r.action === 'DEACTIVATE' ? 'deactivate' : null;
   if (action === null) throw new EtcdServerError('applied', { grpcCode: grpc.status.INVALID_ARGUMENT, message: `etcdserver: unknown alarm action ${String(r.action)}` });
   const memberId = int64ToBigInt((r.memberID ?? '0') as Int64Value, 'memberID');
   const result = await context.propose({ kind: 'alarm', action, memberId, alarm: type });
-  return { header: context.header(revisionAfter(result)), alarms: result.kind === 'alarm' ? result.alarms.map(wireAlarm) : [] };
+  return { alarms: result.kind === 'alarm' ? result.alarms.map(wireAlarm) : [] };
 }
 
 function snapshot(context: KvServerContext, call: grpc.ServerWritableStream<WireObject, WireObject>): void {

@@ -1,0 +1,21 @@
+/**
+ * How an accepted client connection reaches the gRPC server: routed by its first request
+ * (`routeFirstRequest`), then injected into the server either as the socket itself or
+ * through a `FrontConnection`.
+ */
+import type { Socket } from 'node:net';
+import type { ConnectionInjector } from '@grpc/grpc-js';
+import { routeFirstRequest } from './first-request-router.js';
+import type { FirstRequestRouterOptions, Route } from './first-request-router.js';
+import { FrontConnection } from './front-connection.js';
+
+export type FrontOptions = FirstRequestRouterOptions;
+
+/** A `ClientListener` accept function for `injector`; `observe` hears each connection's route (for tests and metrics). */
+export function handToGrpc(injector: ConnectionInjector, options: FrontOptions, observe?: (route: Route) => void): (socket: Socket) => void {
+  return (socket) =>
+    routeFirstRequest(socket, options, (route, buffered) => {
+      observe?.(route);
+      injector.injectConnection(route === 'native' ? socket : new FrontConnection(socket, options, buffered));
+    });
+}
