@@ -13,7 +13,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { loadEtcdProto } from '../server/etcd-proto.js';
@@ -25,12 +25,19 @@ const START_TIMEOUT_MS = 20_000;
 const STOP_GRACE_MS = 5_000;
 export const CLUSTER_TOKEN = 'balsa-test';
 
-/** `dist/control-plane/cli/balsa.js`, found from this module's location (compiled or source). */
+/**
+ * The project's `dist/control-plane/cli/balsa.js`: the first folder above this module
+ * (run from source, from `dist/`, or from another compiled copy such as `dist/chaos/`)
+ * that holds a `package.json`.
+ */
 export function defaultBalsaCli(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const compiled = resolve(here, '..', '..', 'control-plane', 'cli', 'balsa.js');
-  if (existsSync(compiled) && here.split(/[\\/]/).includes('dist')) return compiled;
-  return resolve(here, '..', '..', 'dist', 'control-plane', 'cli', 'balsa.js');
+  let folder = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(folder, 'package.json'))) {
+    const parent = dirname(folder);
+    if (parent === folder) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
+    folder = parent;
+  }
+  return join(folder, 'dist', 'control-plane', 'cli', 'balsa.js');
 }
 
 export interface KvClusterOptions {
