@@ -672,7 +672,11 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     await this.storage.applySnapshot(snapshot);
     const { addresses, appData } = decodeSnapshotData(snapshot.data);
     await this.stateMachine.restore(appData, { index: snapshot.metadata.index, term: snapshot.metadata.term });
-    this.addresses = addresses;
+    // Merge, not replace: the snapshot may stand for a point before members added since,
+    // the leader sending it perhaps among them; their addresses come from the log after it
+    // (or from `members`), and dropping them would leave us unable to answer that leader.
+    // `onConfiguration` then forgets only the members the snapshot's configuration removed.
+    for (const [id, address] of addresses) this.addresses.set(id, address);
     this.appliedIndex = snapshot.metadata.index;
     this.snapshotIndex = snapshot.metadata.index;
     this.onConfiguration(snapshot.metadata.confState);

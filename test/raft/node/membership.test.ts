@@ -60,6 +60,29 @@ describe('RaftNode: membership', () => {
     expect(cluster.machines.get(5)!.values).toEqual(cluster.machines.get(4)!.values);
   });
 
+  test('a node that installs a snapshot older than its leader keeps reaching that leader (seen in a 10-minute chaos run)', async () => {
+    // Node 4 joins, takes a snapshot of a point before its own addition (its address book
+    // then lacks node 4), leads, and sends that snapshot to node 5, whose log it compacted
+    // away. Node 5 must not trade the addresses it knows for the snapshot's older ones.
+    cluster = await new NodeCluster([1, 2, 3], { snapshotEveryEntries: 20, raft: { snapshotTrailingEntries: 0 } }).start();
+    const first = await cluster.leader();
+    for (let i = 0; i < 25; i++) await first.propose(write(`a${i}`, `${i}`));
+    await cluster.startNode(4, joining());
+    await first.addMember(4, MemoryNetwork.addressOf(4));
+    await cluster.appliedEverywhere((await first.propose(write('caught-up', '4'))).index);
+    await first.transferLeadership(4);
+    const leader = cluster.node(4);
+    await waitUntil(() => leader.status().role === 'leader', 5000);
+    await leader.removeMember(first.id);
+    await cluster.stopNode(first.id);
+    const last = (await leader.propose(write('before5', 'x'))).index;
+    const members = [1, 2, 3, 4].filter((id) => id !== first.id).map((id) => ({ id, address: MemoryNetwork.addressOf(id) }));
+    await cluster.startNode(5, { join: true, members });
+    await leader.addMember(5, MemoryNetwork.addressOf(5));
+    await cluster.appliedEverywhere(last);
+    expect(cluster.machines.get(5)!.values).toEqual(cluster.machines.get(4)!.values);
+  });
+
   test('a learner receives the log but does not vote; promote makes it a voter', async () => {
     cluster = await new NodeCluster([1, 2, 3]).start();
     const leader = await cluster.leader();
