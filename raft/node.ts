@@ -131,6 +131,8 @@ export interface FollowerProgress {
   readonly state: ProgressState;
   /** Heard from within the last election timeout. */
   readonly recentActive: boolean;
+  /** Milliseconds since this node last received a message from the member (null: never). */
+  readonly sinceHeardMs: number | null;
 }
 
 /**
@@ -231,6 +233,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private readonly peers = new Map<NodeId, string>();
   /** Where each pending request's entry sits in the log (index → request seq). */
   private readonly requestAtIndex = new Map<number, number>();
+  /** When a message from each peer last arrived (ms since the epoch), for health checks that span elections. */
+  private readonly lastHeard = new Map<NodeId, number>();
   private confState: ConfState | null = null;
   private leader: NodeId = NONE;
   private role: Role = 'follower';
@@ -431,6 +435,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   status(): NodeStatus {
     const raw = this.core();
     const status = raw.status();
+    const now = Date.now();
     const member = (id: NodeId): Member => ({ id, address: id === this.id ? this.transport.address : (this.addresses.get(id) ?? '') });
     return {
       id: this.id,
@@ -448,7 +453,10 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       progress:
         status.progress === null
           ? null
-          : [...status.progress].map(([id, p]) => ({ id, match: p.match, next: p.next, state: p.state, recentActive: p.recentActive })),
+          : [...status.progress].map(([id, p]) => {
+              const heard = this.lastHeard.get(id);
+              return { id, match: p.match, next: p.next, state: p.state, recentActive: p.recentActive, sinceHeardMs: heard === undefined ? null : now - heard };
+            }),
     };
   }
 
@@ -603,8 +611,10 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
 
   private receive(messages: readonly Message[]): void {
     if (this.state !== 'running' || this.raw === null) return;
+    const now = Date.now();
     for (const message of messages) {
       if (message.to !== this.id) continue;
+      this.lastHeard.set(message.from, now);
       try {
         this.raw.step(message);
       } catch (error) {

@@ -19,6 +19,9 @@ export const PUBLISH_RETRY_MS = 1_000;
 /** The leader looks for voters being added that have caught up, and for addresses Raft has yet to learn, this often. */
 export const PROMOTE_CHECK_INTERVAL_MS = 500;
 
+/** etcd's health interval: a peer heard from within it counts as connected when a voter's removal is checked. */
+export const HEALTH_INTERVAL_MS = 5_000;
+
 /** etcd's readiness rule for promoting a learner: its match index is at least this share of the leader's. */
 export const LEARNER_READY_FRACTION = 0.9;
 

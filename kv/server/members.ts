@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { NodeStatus } from '../../raft/index.js';
-import { LEARNER_READY_FRACTION } from './constants.js';
+import { HEALTH_INTERVAL_MS, LEARNER_READY_FRACTION } from './constants.js';
 import type { WireObject } from './etcd-proto.js';
 import { EtcdServerError } from './etcd-errors.js';
 import type { MemberRecord } from './kv-state-machine.js';
@@ -89,6 +89,28 @@ export function wireMember(member: MemberView): WireObject {
     clientURLs: [...member.clientUrls],
     isLearner: member.isLearner,
   };
+}
+
+/**
+ * etcd's checks before removing voter `id` (strict reconfiguration), on the leader's
+ * status: enough of the remaining voters have started, and unless the member removed is
+ * already down, enough stay connected to keep a quorum. Connected means heard from within
+ * etcd's health interval, not Raft's per-election-timeout flag: every check-quorum round
+ * clears that until the next heartbeat answers, so it reads a healthy member as down now
+ * and then. Null when the removal may go ahead.
+ */
+export function voterRemovalRefusal(status: NodeStatus, id: number, started: (id: number) => boolean): 'memberNotEnoughStarted' | 'unhealthy' | null {
+  const voters = status.members.voters;
+  const remaining = voters.filter((v) => v.id !== id);
+  const quorum = (n: number) => Math.floor(n / 2) + 1;
+  if (remaining.length === 0 || remaining.filter((v) => started(v.id)).length < quorum(remaining.length)) return 'memberNotEnoughStarted';
+  const connected = (memberId: number) => {
+    if (memberId === status.id) return true;
+    const since = status.progress?.find((p) => p.id === memberId)?.sinceHeardMs;
+    return since !== null && since !== undefined && since <= HEALTH_INTERVAL_MS;
+  };
+  if (!connected(id)) return null;
+  return voters.filter((v) => connected(v.id)).length - 1 < quorum(voters.length - 1) ? 'unhealthy' : null;
 }
 
 /**

@@ -10,10 +10,9 @@
  * user it is a voter from the start, as in etcd.
  */
 import { ProposalDroppedError, RaftError, RequestTimeoutError } from '../../raft/index.js';
-import type { NodeStatus } from '../../raft/index.js';
 import { CONF_CHANGE_RETRY_MS } from './constants.js';
 import { EtcdServerError, fromRaftError } from './etcd-errors.js';
-import { checkPeerUrls, hostPort, isLearnerReady, memberIdOf } from './members.js';
+import { checkPeerUrls, hostPort, isLearnerReady, memberIdOf, voterRemovalRefusal } from './members.js';
 import type { MemberView } from './members.js';
 import type { KvServerContext } from './server-context.js';
 
@@ -44,7 +43,11 @@ export class Membership {
       const status = this.context.node.status();
       const member = this.context.members().find((m) => m.id === id);
       if (member === undefined) throw new EtcdServerError('memberNotFound');
-      if (status.members.voters.some((v) => v.id === id)) this.checkVoterRemoval(status, id);
+      if (status.members.voters.some((v) => v.id === id)) {
+        const started = (memberId: number) => memberId === this.context.memberId || (this.context.machine.members.get(memberId)?.name ?? '') !== '';
+        const refusal = voterRemovalRefusal(status, id, started);
+        if (refusal !== null) throw new EtcdServerError(refusal);
+      }
       await this.context.propose({ kind: 'memberRemove', id });
       await this.confChange(() => this.context.node.removeMember(id));
     });
@@ -106,23 +109,6 @@ export class Membership {
         return; // one change at a time: the next one on the next call
       }
     }).catch(() => undefined);
-  }
-
-  /**
-   * etcd's checks before removing a voter (strict reconfiguration): enough of the
-   * remaining voters have started, and unless the member removed is already down, enough
-   * stay connected to keep a quorum.
-   */
-  private checkVoterRemoval(status: NodeStatus, id: number): void {
-    const voters = status.members.voters;
-    const remaining = voters.filter((v) => v.id !== id);
-    const quorum = (n: number) => Math.floor(n / 2) + 1;
-    const started = remaining.filter((v) => (this.context.machine.members.get(v.id)?.name ?? '') !== '' || v.id === this.context.memberId);
-    if (remaining.length === 0 || started.length < quorum(remaining.length)) throw new EtcdServerError('memberNotEnoughStarted');
-    const active = (memberId: number) =>
-      memberId === this.context.memberId || (status.progress?.find((p) => p.id === memberId)?.recentActive ?? false);
-    if (!active(id)) return;
-    if (voters.filter((v) => active(v.id)).length - 1 < quorum(voters.length - 1)) throw new EtcdServerError('unhealthy');
   }
 
   private async moveInRaft(id: number, address: string): Promise<void> {

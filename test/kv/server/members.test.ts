@@ -4,7 +4,7 @@
  * be promoted; and etcd's quota costs.
  */
 import type { NodeStatus } from '../../../raft/index.js';
-import { checkPeerUrls, isLearnerReady, memberIdOf, memberViews } from '../../../kv/server/members.js';
+import { checkPeerUrls, isLearnerReady, memberIdOf, memberViews, voterRemovalRefusal } from '../../../kv/server/members.js';
 import type { MemberRecord } from '../../../kv/server/kv-state-machine.js';
 import { fitsQuota, putCost, txnCost } from '../../../kv/server/quota.js';
 
@@ -19,9 +19,9 @@ function status(overrides: Partial<NodeStatus> = {}): NodeStatus {
     lastIndex: 100,
     members: { voters: [{ id: 1, address: '127.0.0.1:2380' }, { id: 3, address: '127.0.0.1:2382' }], learners: [{ id: 2, address: '127.0.0.1:2381' }], votersOutgoing: [] },
     progress: [
-      { id: 1, match: 100, next: 101, state: 'replicate', recentActive: true },
-      { id: 2, match: 95, next: 96, state: 'replicate', recentActive: true },
-      { id: 3, match: 10, next: 11, state: 'probe', recentActive: false },
+      { id: 1, match: 100, next: 101, state: 'replicate', recentActive: true, sinceHeardMs: null },
+      { id: 2, match: 95, next: 96, state: 'replicate', recentActive: true, sinceHeardMs: 40 },
+      { id: 3, match: 10, next: 11, state: 'probe', recentActive: false, sinceHeardMs: 60_000 },
     ],
     ...overrides,
   };
@@ -54,6 +54,35 @@ test('a learner is ready once its match index is at least 90% of the leader’s'
   expect(isLearnerReady(status(), 3)).toBe(false);
   expect(isLearnerReady(status({ progress: null }), 2)).toBe(false);
   expect(isLearnerReady(status(), 4)).toBe(false);
+});
+
+describe('removing a voter (etcd strict reconfiguration)', () => {
+  const voters = (...ids: number[]) => ({ voters: ids.map((id) => ({ id, address: `127.0.0.1:${2379 + id}` })), learners: [], votersOutgoing: [] });
+  const heard = (entries: Array<[number, number | null, boolean]>) =>
+    entries.map(([id, sinceHeardMs, recentActive]) => ({ id, match: 100, next: 101, state: 'replicate' as const, recentActive, sinceHeardMs }));
+  const allStarted = () => true;
+
+  test('a peer heard from a moment ago counts as connected, though check-quorum has just cleared its recent-activity flag', () => {
+    const justAfterCheckQuorum = status({ members: voters(1, 2, 3), progress: heard([[1, null, true], [2, 80, false], [3, 90, false]]) });
+    expect(voterRemovalRefusal(justAfterCheckQuorum, 1, allStarted)).toBeNull();
+    expect(voterRemovalRefusal(justAfterCheckQuorum, 2, allStarted)).toBeNull();
+  });
+
+  test('refused as unhealthy when the removal of a live member would leave too few connected voters', () => {
+    const oneDown = status({ members: voters(1, 2, 3), progress: heard([[1, null, true], [2, 100, true], [3, 6_000, false]]) });
+    expect(voterRemovalRefusal(oneDown, 2, allStarted)).toBe('unhealthy');
+    // Removing the member that is down leaves the two live ones: allowed.
+    expect(voterRemovalRefusal(oneDown, 3, allStarted)).toBeNull();
+    const neverHeard = status({ members: voters(1, 2, 3), progress: heard([[1, null, true], [2, 100, true], [3, null, false]]) });
+    expect(voterRemovalRefusal(neverHeard, 2, allStarted)).toBe('unhealthy');
+  });
+
+  test('refused when too few of the remaining voters have started (published their name)', () => {
+    const healthy = status({ members: voters(1, 2, 3, 4), progress: heard([[1, null, true], [2, 10, true], [3, 10, true], [4, 10, true]]) });
+    expect(voterRemovalRefusal(healthy, 4, (id) => id === 1)).toBe('memberNotEnoughStarted');
+    expect(voterRemovalRefusal(healthy, 4, (id) => id !== 3)).toBeNull();
+    expect(voterRemovalRefusal(status({ members: voters(1), progress: heard([[1, null, true]]) }), 1, allStarted)).toBe('memberNotEnoughStarted');
+  });
 });
 
 test('member ids are 52-bit, stable, and differ with the peer address or the token', () => {

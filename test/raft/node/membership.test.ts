@@ -108,6 +108,21 @@ describe('RaftNode: membership', () => {
     await expect(leader.propose(write('after-removal', 'ok'))).resolves.toMatchObject({ previous: null });
   });
 
+  test('the leader reports how long ago it heard from each member, which goes on growing for a stopped one', async () => {
+    cluster = await new NodeCluster([1, 2, 3]).start();
+    const leader = await cluster.leader();
+    const [live, stopped] = cluster.followers(leader) as [RaftNode, RaftNode];
+    await leader.propose(write('k', 'v'));
+    const since = (id: number) => leader.status().progress!.find((p) => p.id === id)!.sinceHeardMs;
+    expect(since(leader.id)).toBeNull();
+    expect(since(live.id)).not.toBeNull();
+    await cluster.stopNode(stopped.id);
+    const atStop = since(stopped.id)!;
+    await sleep(300);
+    expect(since(stopped.id)!).toBeGreaterThanOrEqual(atStop + 250);
+    await waitUntil(() => since(live.id)! < 200, 2000);
+  });
+
   test('removing the leader: it hears of its removal, hands leadership to another member, and the cluster goes on', async () => {
     cluster = await new NodeCluster([1, 2, 3]).start();
     const leader = await cluster.leader();
