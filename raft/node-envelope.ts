@@ -15,7 +15,9 @@
  * - A snapshot's data is a header (the address book as of the snapshot) followed by the
  *   application's snapshot.
  */
+import { randomBytes } from 'node:crypto';
 import { pack, unpack } from 'msgpackr';
+import { allocBytes } from './byte-slab.js';
 import { assert } from './core/errors.js';
 import type { NodeId } from './core/types.js';
 
@@ -25,10 +27,30 @@ const ADDRESS_UPDATE_VERSION = 2;
 /** Version byte, 8 nonce bytes, 8 sequence bytes. */
 export const ENTRY_HEADER_BYTES = 17;
 
-/** Identifies one request made on one `RaftNode` instance (the nonce changes at each start). */
+/**
+ * Identifies one request made on one `RaftNode` instance (the nonce changes at each start).
+ * The wire holds 8 bytes for each; a nonce is drawn below 2^53 (`drawNonce`), so it is an
+ * exact number, and a 64-bit nonce written by an older version reads as a number that can
+ * equal no nonce drawn now (or, below 2^53, only itself). Numbers, not bigints: this is
+ * decoded for every entry on the commit path.
+ */
 export interface RequestId {
-  readonly nonce: bigint;
+  readonly nonce: number;
   readonly seq: number;
+}
+
+const TWO_TO_32 = 0x1_0000_0000;
+
+/** A fresh nonce: 53 random bits. */
+export function drawNonce(): number {
+  const bytes = randomBytes(8);
+  return (bytes.readUInt32BE(0) & 0x1f_ffff) * TWO_TO_32 + bytes.readUInt32BE(4);
+}
+
+function readUint64(bytes: Uint8Array, offset: number): number {
+  const high = ((bytes[offset]! << 24) | (bytes[offset + 1]! << 16) | (bytes[offset + 2]! << 8) | bytes[offset + 3]!) >>> 0;
+  const low = ((bytes[offset + 4]! << 24) | (bytes[offset + 5]! << 16) | (bytes[offset + 6]! << 8) | bytes[offset + 7]!) >>> 0;
+  return high * TWO_TO_32 + low;
 }
 
 export function encodeEntryData(id: RequestId, payload: Uint8Array): Uint8Array {
@@ -55,8 +77,7 @@ export function decodeEntryData(data: Uint8Array): DecodedEntryData {
   if (data.byteLength < ENTRY_HEADER_BYTES || (version !== ENTRY_VERSION && version !== ADDRESS_UPDATE_VERSION)) {
     return { kind: 'application', id: null, payload: data };
   }
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const id = { nonce: view.getBigUint64(1), seq: Number(view.getBigUint64(9)) };
+  const id = { nonce: readUint64(data, 1), seq: readUint64(data, 9) };
   const payload = data.subarray(ENTRY_HEADER_BYTES);
   if (version === ENTRY_VERSION) return { kind: 'application', id, payload };
   const raw = unpack(payload) as { n?: unknown; a?: unknown };
@@ -65,13 +86,21 @@ export function decodeEntryData(data: Uint8Array): DecodedEntryData {
 }
 
 function withHeader(version: number, id: RequestId, payload: Uint8Array): Uint8Array {
-  const out = new Uint8Array(ENTRY_HEADER_BYTES + payload.byteLength);
-  const view = new DataView(out.buffer);
-  view.setUint8(0, version);
-  view.setBigUint64(1, id.nonce);
-  view.setBigUint64(9, BigInt(id.seq));
+  const out = allocBytes(ENTRY_HEADER_BYTES + payload.byteLength);
+  out[0] = version;
+  writeUint32(out, 1, Math.floor(id.nonce / TWO_TO_32));
+  writeUint32(out, 5, id.nonce >>> 0);
+  writeUint32(out, 9, Math.floor(id.seq / TWO_TO_32));
+  writeUint32(out, 13, id.seq >>> 0);
   out.set(payload, ENTRY_HEADER_BYTES);
   return out;
+}
+
+function writeUint32(bytes: Uint8Array, offset: number, value: number): void {
+  bytes[offset] = value >>> 24;
+  bytes[offset + 1] = value >>> 16;
+  bytes[offset + 2] = value >>> 8;
+  bytes[offset + 3] = value;
 }
 
 export interface ConfChangeContext {
@@ -89,7 +118,7 @@ export function decodeConfContext(data: Uint8Array | undefined): ConfChangeConte
   try {
     const raw = unpack(data) as { a?: unknown; n?: unknown; s?: unknown };
     const address = typeof raw.a === 'string' ? raw.a : '';
-    const id = typeof raw.n === 'string' && raw.n !== '' && typeof raw.s === 'number' ? { nonce: BigInt(`0x${raw.n}`), seq: raw.s } : null;
+    const id = typeof raw.n === 'string' && raw.n !== '' && typeof raw.s === 'number' ? { nonce: parseInt(raw.n, 16), seq: raw.s } : null;
     return { address, id };
   } catch {
     return { address: '', id: null };

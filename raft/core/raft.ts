@@ -33,6 +33,7 @@ import type {
   ConfChange,
   ConfState,
   Entry,
+  EntryId,
   HardState,
   HeartbeatMessage,
   HeartbeatResponse,
@@ -243,8 +244,10 @@ export class Raft {
     this.hup('election');
   }
 
-  propose(data: Uint8Array): void {
+  /** Where the entry went in this node's log when this node leads; null when forwarded. */
+  propose(data: Uint8Array): EntryId | null {
     this.proposeEntry(EntryType.Normal, data);
+    return this.role === 'leader' ? { index: this.log.lastIndex(), term: this.term } : null;
   }
 
   proposeConfChange(cc: ConfChange): void {

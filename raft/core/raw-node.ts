@@ -13,7 +13,7 @@ import { Raft } from './raft.js';
 import type { SnapshotPlan } from './raft.js';
 import type { Status } from './status.js';
 import { isHardStateEqual } from './types.js';
-import type { AppliedConfChange, ConfChange, HardState, Message, NodeId, Ready, SoftState } from './types.js';
+import type { AppliedConfChange, ConfChange, EntryId, HardState, Message, NodeId, Ready, SoftState } from './types.js';
 
 export type { SnapshotPlan } from './raft.js';
 
@@ -48,10 +48,12 @@ export class RawNode {
    * Propose `data` for the log. On a follower the proposal is forwarded to the leader.
    * Throws `ProposalDroppedError` (no leader, leadership transfer under way, size limit)
    * or `NotLeaderError` (forwarding disabled). Acceptance is not commitment: the entry
-   * may still be lost if leadership changes before it commits.
+   * may still be lost if leadership changes before it commits. Returns the entry's place
+   * in this node's log when this node leads (it commits there or nowhere), and null when
+   * the proposal was forwarded.
    */
-  propose(data: Uint8Array): void {
-    this.raft.propose(data);
+  propose(data: Uint8Array): EntryId | null {
+    return this.raft.propose(data);
   }
 
   /**

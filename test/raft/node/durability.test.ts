@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { LevelStorage } from '../../../raft/storage/level-storage.js';
 import { MemoryStorage } from '../../../raft/storage/memory-storage.js';
 import type { Entry, HardState, Message } from '../../../raft/core/types.js';
-import { NodeCluster, write } from './node-cluster.js';
+import { NodeCluster, waitUntil, write } from './node-cluster.js';
 
 let cluster: NodeCluster;
 afterEach(async () => {
@@ -40,8 +40,26 @@ class SlowStorage extends MemoryStorage {
   }
 }
 
+/** A MemoryStorage whose writes can be held on disk until released. */
+class HoldableStorage extends MemoryStorage {
+  private held: (() => void)[] | null = null;
+  hold(): void {
+    this.held ??= [];
+  }
+  release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const finish of held) finish();
+  }
+  override save(entries: readonly Entry[], hardState: HardState | null): Promise<void> {
+    super.save(entries, hardState);
+    if (this.held === null) return Promise.resolve();
+    return new Promise((resolve) => this.held!.push(resolve));
+  }
+}
+
 describe('RaftNode: persist before send', () => {
-  test('no append, vote or acknowledgement leaves a node before the entries and hard state it depends on are durable', async () => {
+  test('no vote, acknowledgement or commit index leaves a node before the entries and hard state it depends on are durable', async () => {
     const storages = new Map([1, 2, 3].map((id) => [id, new SlowStorage()]));
     cluster = new NodeCluster([1, 2, 3]);
     const violations: string[] = [];
@@ -55,8 +73,10 @@ describe('RaftNode: persist before send', () => {
           const preVote = m.type === 'MsgPreVote' || m.type === 'MsgPreVoteResp';
           if (!preVote && m.term > storage.durableTerm) violations.push(`${m.type} at term ${m.term} before term ${m.term} was durable`);
           if (m.type === 'MsgVoteResp' && !m.reject && storage.durableVote !== m.to) violations.push(`vote for ${m.to} not durable`);
-          if (m.type === 'MsgApp' && m.entries.length > 0 && m.entries[m.entries.length - 1]!.index > storage.durableLastIndex) {
-            violations.push(`MsgApp up to ${m.entries[m.entries.length - 1]!.index} before it was durable`);
+          // A leader sends appends while it writes them itself (thesis §10.2.1), but never
+          // calls committed what is not yet on its disk.
+          if ((m.type === 'MsgApp' || m.type === 'MsgHeartbeat') && m.commit > storage.durableLastIndex) {
+            violations.push(`${m.type} says committed up to ${m.commit} before it was durable`);
           }
           if (m.type === 'MsgAppResp' && !m.reject && m.index > storage.durableLastIndex) violations.push(`ack of ${m.index} before durable`);
         }
@@ -69,6 +89,35 @@ describe('RaftNode: persist before send', () => {
     await Promise.all(Array.from({ length: 50 }, (_, i) => leader.propose(write(`p${i}`, 'v'))));
     expect(storages.get(leader.id)!.durableLastIndex).toBeGreaterThanOrEqual(50);
     expect(violations).toEqual([]);
+  });
+
+  test('a leader sends its appends while its own write is under way, and answers only once that write is done', async () => {
+    const storages = new Map([1, 2, 3].map((id) => [id, new HoldableStorage()]));
+    cluster = new NodeCluster([1, 2, 3]);
+    for (const [id, storage] of storages) cluster.storages.set(id, storage);
+    await cluster.start();
+    const leader = await cluster.leader();
+    await leader.propose(write('warm', 'up'));
+    const leaderStorage = storages.get(leader.id)!;
+    leaderStorage.hold();
+    const before = leaderStorage.lastIndex();
+    let answered = false;
+    const proposal = leader.propose(write('parallel', 'write')).then((result) => {
+      answered = true;
+      return result;
+    });
+    await waitUntil(() => leaderStorage.lastIndex() > before, 2000);
+    const target = leaderStorage.lastIndex();
+    // Both followers hold the entry (a majority has it durably) while the leader's own write is still held...
+    const followers = cluster.followers(leader);
+    await waitUntil(() => followers.every((f) => storages.get(f.id)!.lastIndex() >= target), 2000);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // ...but the leader answers nothing, and no follower applies it, before its own write is done.
+    expect(answered).toBe(false);
+    for (const f of followers) expect(cluster.machines.get(f.id)!.values.has('parallel')).toBe(false);
+    leaderStorage.release();
+    await expect(proposal).resolves.toMatchObject({ previous: null });
+    await cluster.appliedEverywhere((await proposal).index);
   });
 
   test('proposals made while a write is on disk share the next write (group commit)', async () => {

@@ -4,7 +4,9 @@
  */
 import { InvalidConfigError } from '../../../raft/core/errors.js';
 import type { HeartbeatMessage, NodeId } from '../../../raft/core/types.js';
-import { MemoryNetwork } from '../../../raft/transport/memory-transport.js';
+import { copyMessage, MemoryNetwork } from '../../../raft/transport/memory-transport.js';
+import { EntryType } from '../../../raft/core/types.js';
+import type { Message } from '../../../raft/core/types.js';
 import type { MemoryTransport } from '../../../raft/transport/memory-transport.js';
 import { eventually, heartbeat, Inbox, sleep, transportCompliance } from './transport-compliance.js';
 
@@ -15,6 +17,37 @@ transportCompliance('MemoryTransport', {
     network = new MemoryNetwork({ seed: 42 });
   },
   create: (id) => network.transport(id),
+});
+
+describe('copyMessage: what a receiver gets shares nothing with what was sent', () => {
+  const bytes = (...values: number[]) => new Uint8Array(values);
+  const messages: Message[] = [
+    { type: 'MsgApp', from: 1, to: 2, term: 3, logTerm: 2, index: 7, commit: 6, entries: [{ term: 3, index: 8, type: EntryType.Normal, data: bytes(1, 2, 3) }] },
+    { type: 'MsgProp', from: 2, to: 1, term: 0, entries: [{ term: 0, index: 0, type: EntryType.Normal, data: bytes(9) }] },
+    {
+      type: 'MsgSnap', from: 1, to: 3, term: 3, offset: 0, done: true, data: bytes(4, 5),
+      snapshot: { index: 10, term: 3, confState: { voters: [1, 2, 3], learners: [], votersOutgoing: [], learnersNext: [] } },
+    },
+    { type: 'MsgHeartbeat', from: 1, to: 2, term: 3, commit: 6, context: 'r1' },
+    { type: 'MsgVote', from: 1, to: 2, term: 4, index: 9, logTerm: 3, transfer: false, commit: 6, commitTerm: 3 },
+  ];
+
+  test.each(messages.map((message) => [message.type, message] as const))('%s: equal in content, and changing the copy changes nothing sent', (_type, message) => {
+    const before = structuredClone(message);
+    const copy = copyMessage(message) as unknown as Record<string, unknown>;
+    expect(copy).toEqual(message);
+    expect(copy).not.toBe(message);
+    copy['term'] = 99;
+    if (Array.isArray(copy['entries'])) {
+      const entries = copy['entries'] as { data: Uint8Array; index: number }[];
+      expect(entries).not.toBe((message as { entries: unknown }).entries);
+      entries[0]!.data[0] = 255;
+      entries[0]!.index = 1234;
+    }
+    if (copy['data'] instanceof Uint8Array) copy['data'][0] = 255;
+    if (typeof copy['snapshot'] === 'object') (copy['snapshot'] as { confState: { voters: number[] } }).confState.voters.push(4);
+    expect(message).toEqual(before);
+  });
 });
 
 describe('MemoryTransport', () => {
