@@ -33,11 +33,11 @@ export interface KvTarget {
 const MEMBERS = 3;
 
 /** A 3-member Balsa KV cluster in a new directory under `parentDir`. */
-export async function startBalsaTarget(parentDir: string, version: string): Promise<KvTarget> {
+export async function startBalsaTarget(parentDir: string, version: string, cpuProfDir?: string): Promise<KvTarget> {
   const dir = await mkdtemp(join(parentDir, 'balsa-kv-'));
   let cluster;
   try {
-    cluster = await startKvCluster({ members: MEMBERS, dir });
+    cluster = await startKvCluster({ members: MEMBERS, dir, ...(cpuProfDir === undefined ? {} : { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] }) });
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;

@@ -1,7 +1,7 @@
 /**
  * `npm run bench:kv -- [--concurrency 1,16,64,256,1024] [--connections N] [--workloads put,get]
  * [--targets balsa,etcd] [--duration-s S] [--warmup-s W] [--keys K] [--value-bytes B]
- * [--check-perf s,m,l|none] [--etcd PATH] [--etcdctl PATH] [--quick] [--results-dir DIR]`
+ * [--check-perf s,m,l|none] [--etcd PATH] [--etcdctl PATH] [--cpu-prof-dir DIR] [--quick] [--results-dir DIR]`
  *
  * Balsa KV against etcd, both as 3-member clusters on 127.0.0.1 that the benchmark starts
  * and stops itself, one after the other in the same run (`kv-targets.ts`). For each, an
@@ -16,6 +16,8 @@
  * Writes `<results-dir>/kv-<timestamp>.json`, a Markdown table (`.md`, for the README)
  * and a chart of throughput versus concurrency (`.svg`) next to it. If etcd is missing
  * the benchmark says so and runs Balsa alone; if etcdctl is missing it skips check perf.
+ * `--cpu-prof-dir DIR` has each Balsa member write a V8 CPU profile there when it stops
+ * (open it in Chrome's DevTools or speedscope for a flame graph).
  * `--quick` is a short run (1 s per cell after 0.25 s of warm-up, 1,000 keys, no check perf) for
  * smoke tests; explicit flags win. Exit status: 0 when every cell completed requests, 1
  * otherwise, 2 on bad arguments.
@@ -24,7 +26,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isExecutable, locateTool, missingToolReason, stopTrackedChildren } from '../kv/testing/etcd-tools.js';
 import type { ToolName } from '../kv/testing/etcd-tools.js';
@@ -47,7 +49,7 @@ import { commandLine, describeMachine, machineLine, repositoryRoot, resultStem, 
 
 const USAGE =
   'usage: npm run bench:kv -- [--concurrency 1,16,64,256,1024] [--connections N] [--workloads put,get] [--targets balsa,etcd] ' +
-  '[--duration-s S] [--warmup-s W] [--keys K] [--value-bytes B] [--check-perf s,m,l|none] [--etcd PATH] [--etcdctl PATH] [--quick] [--results-dir DIR]';
+  '[--duration-s S] [--warmup-s W] [--keys K] [--value-bytes B] [--check-perf s,m,l|none] [--etcd PATH] [--etcdctl PATH] [--cpu-prof-dir DIR] [--quick] [--results-dir DIR]';
 
 const MEMBERS = 3;
 /** Workers that fill the keyspace before the get workload. */
@@ -67,6 +69,8 @@ interface KvBenchOptions extends CommonSettings {
   readonly checkPerf: readonly CheckPerfLoad[];
   readonly etcd: string | undefined;
   readonly etcdctl: string | undefined;
+  /** Where Balsa's members write V8 CPU profiles (`--cpu-prof`), if anywhere. */
+  readonly cpuProfDir: string | undefined;
 }
 
 function parseCli(argv: readonly string[]): KvBenchOptions {
@@ -83,6 +87,7 @@ function parseCli(argv: readonly string[]): KvBenchOptions {
       'check-perf': { type: 'string' },
       etcd: { type: 'string' },
       etcdctl: { type: 'string' },
+      'cpu-prof-dir': { type: 'string' },
     },
     strict: true,
   });
@@ -102,6 +107,7 @@ function parseCli(argv: readonly string[]): KvBenchOptions {
     checkPerf: choiceListFlag('check-perf', values['check-perf'], common.quick ? [] : ['s', 'm', 'l'], CHECK_PERF_LOADS),
     etcd: values.etcd,
     etcdctl: values.etcdctl,
+    cpuProfDir: values['cpu-prof-dir'] === undefined ? undefined : resolve(values['cpu-prof-dir']),
   };
 }
 
@@ -252,7 +258,7 @@ async function run(options: KvBenchOptions, command: string): Promise<KvBenchRes
   try {
     for (const name of targets) {
       progress(`starting ${MEMBERS} ${TARGET_LABELS[name]} members`);
-      const target = name === 'balsa' ? await startBalsaTarget(scratch, balsaVersion()) : await startEtcdTarget((etcd as { path: string }).path, scratch);
+      const target = name === 'balsa' ? await startBalsaTarget(scratch, balsaVersion(), options.cpuProfDir) : await startEtcdTarget((etcd as { path: string }).path, scratch);
       progress(`${TARGET_LABELS[name]} members serving on ${target.endpoints.join(', ')} (pids ${target.pids().join(', ')})`);
       runs.push(await withCleanup(() => target.stop(), () => measureTarget(target, options, etcdctlPath)));
     }

@@ -250,6 +250,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private leader: NodeId = NONE;
   private role: Role = 'follower';
   private term = 0;
+  /** The vote in the stored hard state (with `term`: what a hard state write must sync before anything depending on it). */
+  private vote: NodeId = NONE;
   private appliedIndex = 0;
   private snapshotIndex = 0;
   private removed = false;
@@ -294,6 +296,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       const initial = this.raw.status();
       this.confState = initial.config;
       this.term = initial.term;
+      this.vote = this.storage.initialState().hardState.vote;
       // A restarted member reaches the members of its configuration only: `members` may
       // name others (say, an initial cluster changed since), which are not its peers.
       const configured = membersOf(initial.config);
@@ -693,8 +696,17 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     // applies or answers comes after that write (in this pass or a later one).
     const sendFirst = this.role === 'leader' && ready.softState === null && ready.snapshot === null && (ready.hardState === null || ready.hardState.term === this.term) && commitsOnlyDurable(ready);
     if (sendFirst && ready.messages.length > 0) this.transport.send(ready.messages);
-    if (ready.entries.length > 0 || ready.hardState !== null) await this.storage.save(ready.entries, ready.hardState);
-    if (ready.hardState !== null) this.term = ready.hardState.term;
+    // A write that only raises the commit index is awaited last: nothing sent or applied
+    // depends on the commit index being on disk (a lost one is learnt again), and on the
+    // commit path it would otherwise hold every answer for a disk write.
+    const commitOnly = ready.entries.length === 0 && ready.hardState !== null && ready.hardState.term === this.term && ready.hardState.vote === this.vote;
+    let deferredWrite: Promise<unknown> | null = null;
+    if (commitOnly) deferredWrite = Promise.resolve(this.storage.save([], ready.hardState)).then(() => null, (error: unknown) => error ?? new Error('a storage write failed'));
+    else if (ready.entries.length > 0 || ready.hardState !== null) await this.storage.save(ready.entries, ready.hardState);
+    if (ready.hardState !== null) {
+      this.term = ready.hardState.term;
+      this.vote = ready.hardState.vote;
+    }
     this.noteOwnEntries(ready.entries);
     // 2. Send.
     if (!sendFirst && ready.messages.length > 0) this.transport.send(ready.messages);
@@ -713,6 +725,8 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (applied.length > 0) this.onConfiguration(applied[applied.length - 1]!.confState);
     this.serveReads();
     this.maybeStartReadRound();
+    const writeFailure = deferredWrite === null ? null : await deferredWrite;
+    if (writeFailure !== null) throw writeFailure;
     await this.maybeSnapshot(raw);
   }
 

@@ -50,6 +50,8 @@ export interface KvClusterOptions {
   readonly flags?: readonly string[];
   /** Extra environment variables for every member. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Flags for node itself, before the CLI (say `--cpu-prof`). */
+  readonly nodeArgs?: readonly string[];
   /**
    * The host:port the other members should reach member `name` at, given the one it listens
    * on for peers (e.g. a proxy's, started here). Default: the one it listens on.
@@ -157,7 +159,7 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
 
   const launch = (member: PlannedMember, initialCluster: string, state: 'new' | 'existing', flags: readonly string[]): void => {
     const args = [
-      balsaCli, 'kv', 'serve', '--name', member.name, '--data-dir', join(options.dir, `${member.name}.etcd`),
+      ...(options.nodeArgs ?? []), balsaCli, 'kv', 'serve', '--name', member.name, '--data-dir', join(options.dir, `${member.name}.etcd`),
       '--listen-client-urls', member.clientUrl, '--advertise-client-urls', member.clientUrl,
       '--listen-peer-urls', member.listenPeerUrl, '--initial-advertise-peer-urls', member.peerUrl,
       '--initial-cluster', initialCluster, '--initial-cluster-state', state, '--initial-cluster-token', CLUSTER_TOKEN,

@@ -11,7 +11,13 @@
  *
  * On disk (`<dir>/log` is the LevelDB database, `storage-codec.ts` has its layout):
  * - `save` is one synced batch: the new entries, the deletion of any stored entries after
- *   the new last index (a conflicting suffix, §5.3), and the hard state.
+ *   the new last index (a conflicting suffix, §5.3), and the hard state. A save that only
+ *   raises the commit index writes nothing: the new commit index goes with the next batch
+ *   (or at `close`), as etcd's WAL syncs no commit-only record. One lost in a crash is
+ *   learnt again from the leader, and a stored one never passes the entries stored before
+ *   it; at open the commit index reported is at least the snapshot's index and the
+ *   compaction point (both hold committed entries only). On the commit path that spares
+ *   every member a disk write per commit.
  * - `saveSnapshot` and `applySnapshot` first write the data file (temporary name, sync,
  *   rename, directory sync), then one synced batch switches the snapshot record to it;
  *   `applySnapshot`'s batch also moves the compaction point to the snapshot and deletes
@@ -112,7 +118,8 @@ const EMPTY_DATA = new Uint8Array(0);
 
 /**
  * A durable `WritableLogStorage`: the log, hard state and snapshot metadata in a level
- * database, snapshot data in files; every write is synced before its promise resolves.
+ * database, snapshot data in files; every write is synced before its promise resolves,
+ * except one that only raises the commit index (see `save`).
  * Open it with `LevelStorage.open`; the log after the last snapshot is kept in memory for
  * the core's synchronous reads.
  */
@@ -129,6 +136,8 @@ export class LevelStorage implements WritableLogStorage {
   /** The first error of a durable write: the storage is unusable from then on. */
   private failure: { readonly error: unknown } | null = null;
   private closing: Promise<void> | null = null;
+  /** The hard state in memory has a commit index not yet written (the rest of it is). */
+  private hardStateUnwritten = false;
 
   private constructor(
     private readonly db: Database,
@@ -204,10 +213,20 @@ export class LevelStorage implements WritableLogStorage {
    */
   save(entries: readonly Entry[], hardState: HardState | null): Promise<void> {
     return this.write(() => {
+      const termOrVote = hardState !== null && (hardState.term !== this.hardState.term || hardState.vote !== this.hardState.vote);
+      if (entries.length === 0 && !termOrVote) {
+        // Only the commit index moved: written with the next write instead (see the file comment).
+        if (hardState !== null) {
+          this.hardState = { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
+          this.hardStateUnwritten = true;
+        }
+        return async () => {};
+      }
       const operations = this.appendToLog(entries);
-      if (hardState !== null) {
-        this.hardState = { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
+      if (hardState !== null) this.hardState = { term: hardState.term, vote: hardState.vote, commit: hardState.commit };
+      if (hardState !== null || this.hardStateUnwritten) {
         operations.push({ type: 'put', key: HARD_STATE_KEY, value: encodeHardState(this.hardState) });
+        this.hardStateUnwritten = false;
       }
       return async () => {
         if (operations.length > 0) await this.db.batch(operations, SYNC);
@@ -292,7 +311,12 @@ export class LevelStorage implements WritableLogStorage {
    * until closed. Idempotent.
    */
   close(): Promise<void> {
-    this.closing ??= this.queueTail.then(() => this.db.close());
+    this.closing ??= this.queueTail
+      .then(async () => {
+        if (this.hardStateUnwritten && this.failure === null) await this.db.put(HARD_STATE_KEY, encodeHardState(this.hardState), SYNC);
+      })
+      .catch(() => undefined)
+      .then(() => this.db.close());
     return this.closing;
   }
 
@@ -373,9 +397,15 @@ async function loadState(db: Database, voters: readonly number[]): Promise<Store
   const point = decodeCompactionPoint(compacted);
   // Left by a compaction interrupted between its record and its deletions.
   await db.clear({ gte: ENTRY_KEY_MIN, lte: entryKey(point.index) });
+  const stored = decodeHardState(hardState);
+  const snapshotRecord = decodeSnapshotRecord(snapshot);
+  // A snapshot and a compacted log hold committed entries only: the commit index is at
+  // least as far, though the one stored may lag (a commit index alone is not written
+  // at once, and a crash may fall between a received snapshot and the next write).
+  const commit = Math.max(stored.commit, snapshotRecord.metadata.index, point.index);
   return {
-    hardState: decodeHardState(hardState),
-    snapshot: decodeSnapshotRecord(snapshot),
+    hardState: { ...stored, commit },
+    snapshot: snapshotRecord,
     compacted: point,
     entries: await loadEntries(db, point.index),
   };

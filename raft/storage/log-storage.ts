@@ -52,7 +52,9 @@ export interface WritableLogStorage extends LogStorage {
   /**
    * Append `entries` (they follow on from the log, replacing any stored entries at the
    * same or later indexes; entries at or below the snapshot index are ignored) and, when
-   * given, set the hard state, in one atomic durable write.
+   * given, set the hard state, in one atomic durable write. A write that changes only the
+   * hard state's commit index need not be synced: the core never needs a commit index back
+   * from storage to be safe (it is learnt again from the leader).
    */
   save(entries: readonly Entry[], hardState: HardState | null): void | Promise<void>;
   /** Replace the whole contents with a snapshot received from the leader. Durable on return. */

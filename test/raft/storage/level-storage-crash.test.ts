@@ -183,8 +183,18 @@ function readSnapshot(reader: ReturnType<LevelStorage['openSnapshot']>): Uint8Ar
 }
 
 /** Which write's state the storage holds, among those the kill may have left; -1 if none. */
-function matchingWrite(found: CrashWriterState, output: RunOutput): number {
-  const same = (state: CrashWriterState | null | undefined): boolean => state !== null && state !== undefined && JSON.stringify(state) === JSON.stringify(found);
+/**
+ * The write whose state the storage holds. The commit index may lag the write's (a write
+ * that only moves the commit index is not made durable at once, as etcd does), but never
+ * below what was already found on disk, nor below the snapshot, nor above the write's.
+ */
+function matchingWrite(found: CrashWriterState, output: RunOutput, floor: number): number {
+  const withoutCommit = (state: CrashWriterState) => JSON.stringify({ ...state, hardState: { ...state.hardState, commit: 0 } });
+  const same = (state: CrashWriterState | null | undefined): boolean => {
+    if (state === null || state === undefined || withoutCommit(state) !== withoutCommit(found)) return false;
+    const commit = found.hardState.commit;
+    return commit <= Math.max(state.hardState.commit, state.snapshotIndex) && commit >= Math.min(state.hardState.commit, Math.max(floor, state.snapshotIndex));
+  };
   for (let n = output.lastAck; n <= output.lastIntent; n++) {
     if (same(n === 0 ? output.open : output.intents.get(n))) return n;
   }
@@ -216,7 +226,7 @@ describe('LevelStorage under SIGKILL', () => {
           throw new Error(`${context}: inconsistent log: ${(error as Error).message}`);
         }
         const found = describeStorage(storage);
-        const write = matchingWrite(found, output);
+        const write = matchingWrite(found, output, recovered?.hardState.commit ?? 0);
         if (write < 0) {
           throw new Error(`${context}: the storage holds ${JSON.stringify(found)}, the state after none of writes ${output.lastAck}..${output.lastIntent}: ${JSON.stringify(output.intents.get(output.lastAck))}`);
         }

@@ -155,7 +155,24 @@ describe('LevelStorage', () => {
       expect((await reopen(reopened, dir)).lastIndex()).toBe(22);
     });
 
-    it('reports the state a received snapshot left: log discarded, hard state kept', async () => {
+    it('a commit index alone is written at the next write or at close, not at once; one lost in a crash is never above what was stored with entries', async () => {
+      const dir = freshDirectory();
+      const storage = await open(dir);
+      await storage.save(entries(1, 5), { term: 2, vote: 1, commit: 1 });
+      await storage.setHardState({ term: 2, vote: 1, commit: 3 });
+      expect(storage.initialState().hardState).toEqual({ term: 2, vote: 1, commit: 3 });
+      // Closed cleanly: the commit index is there.
+      const reopened = await reopen(storage, dir);
+      expect(reopened.initialState().hardState).toEqual({ term: 2, vote: 1, commit: 3 });
+      await reopened.setHardState({ term: 2, vote: 1, commit: 4 });
+      await reopened.save(entries(6, 6, () => 2), null);
+      await reopened.setHardState({ term: 2, vote: 1, commit: 5 });
+      // A term or a vote is written at once, with the latest commit index.
+      await reopened.setHardState({ term: 3, vote: 2, commit: 5 });
+      expect((await reopen(reopened, dir)).initialState().hardState).toEqual({ term: 3, vote: 2, commit: 5 });
+    });
+
+    it('reports the state a received snapshot left: log discarded, term and vote kept, committed up to the snapshot', async () => {
       const dir = freshDirectory();
       const storage = await open(dir);
       await storage.save(entries(1, 10), { term: 1, vote: 1, commit: 4 });
@@ -165,7 +182,9 @@ describe('LevelStorage', () => {
       expect(reopened.firstIndex()).toBe(8);
       expect(reopened.lastIndex()).toBe(7);
       expect(reopened.term(7)).toBe(3);
-      expect(reopened.initialState().hardState).toEqual({ term: 1, vote: 1, commit: 4 });
+      // A snapshot holds committed entries only: a commit index stored below it (a crash
+      // before the next write raised it) reads as the snapshot's, or the core would refuse it.
+      expect(reopened.initialState().hardState).toEqual({ term: 1, vote: 1, commit: 7 });
       expect(storedSnapshot(reopened)).toEqual(snapshotAt(7, 3, 64));
     });
 
