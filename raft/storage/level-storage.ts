@@ -10,8 +10,9 @@
  * storage unusable: every later write rejects with the same error.
  *
  * On disk (`<dir>/log` is the LevelDB database, `storage-codec.ts` has its layout):
- * - `save` is one synced batch: the new entries, the deletion of any stored entries after
- *   the new last index (a conflicting suffix, §5.3), and the hard state. A save that only
+ * - `save` is one synced batch: the new entries as one run (one LevelDB record however many
+ *   entries: per-entry records cost more than the rest of a write), the deletion of the
+ *   runs a conflicting suffix (§5.3) starts before, and the hard state. A save that only
  *   raises the commit index writes nothing: the new commit index goes with the next batch
  *   (or at `close`), as etcd's WAL syncs no commit-only record. One lost in a crash is
  *   learnt again from the leader, and a stored one never passes the entries stored before
@@ -21,13 +22,13 @@
  * - `saveSnapshot` and `applySnapshot` first write the data file (temporary name, sync,
  *   rename, directory sync), then one synced batch switches the snapshot record to it;
  *   `applySnapshot`'s batch also moves the compaction point to the snapshot and deletes
- *   every entry after it. The previous file is deleted once no reader has it open.
- * - `compact` writes the new compaction point, then deletes the entries up to it, neither
+ *   every run. The previous file is deleted once no reader has it open.
+ * - `compact` writes the new compaction point, then deletes the runs wholly up to it, neither
  *   synced: losing a compaction loses nothing the protocol depends on, and LevelDB's log
  *   is replayed in order, so a later synced write makes it durable too.
  *
- * At open, entries at or below the compaction point (left by an interrupted compaction)
- * are deleted, and so are snapshot files other than the recorded one (temporary files of
+ * At open, runs wholly at or below the compaction point (left by an interrupted compaction)
+ * are deleted, a database of the earlier layout (a record per entry) is rewritten as runs, and so are snapshot files other than the recorded one (temporary files of
  * interrupted writes, files written but never recorded, files superseded before a crash).
  */
 import { mkdir } from 'node:fs/promises';
@@ -43,7 +44,10 @@ import {
   COMPACTED_KEY,
   ENTRY_KEY_END,
   ENTRY_KEY_MIN,
+  ENTRY_PER_KEY_FORMAT_VERSION,
   FORMAT_KEY,
+  RUN_KEY_END,
+  RUN_KEY_MIN,
   HARD_STATE_KEY,
   SNAPSHOT_KEY,
   STORAGE_FORMAT_VERSION,
@@ -52,13 +56,15 @@ import {
   decodeEntryKey,
   decodeFormat,
   decodeHardState,
+  decodeRun,
+  decodeRunKey,
   decodeSnapshotRecord,
   encodeCompactionPoint,
-  encodeEntry,
   encodeFormat,
   encodeHardState,
+  encodeRun,
   encodeSnapshotRecord,
-  entryKey,
+  runKey,
 } from './storage-codec.js';
 import type { CompactionPoint, SnapshotRecord } from './storage-codec.js';
 
@@ -102,6 +108,14 @@ interface StoredState {
   readonly compacted: CompactionPoint;
   /** The entries after the compaction point, contiguous. */
   readonly entries: Entry[];
+  /** The runs on disk holding them, by first index, each with the last index it still holds. */
+  readonly runs: Run[];
+}
+
+/** A run of entries on disk: its key's index, and the last index of the log it still holds (later runs replace the rest). */
+interface Run {
+  readonly first: number;
+  last: number;
 }
 
 /** The latest snapshot as reads see it. */
@@ -128,6 +142,8 @@ export class LevelStorage implements WritableLogStorage {
   private snapshot: CurrentSnapshot;
   /** The log after the compaction point, as stored: the core's reads are answered from it. */
   private readonly log: InMemoryLog;
+  /** The runs on disk, in index order (see `storage-codec.ts`). */
+  private runs: Run[];
   /** The snapshot file the durable record points to. */
   private recordedSnapshotFile: string | null;
   /** Settles when the last queued write has finished, successfully or not; never rejects. */
@@ -148,6 +164,7 @@ export class LevelStorage implements WritableLogStorage {
     this.snapshot = { metadata: stored.snapshot.metadata, fileName: stored.snapshot.fileName, pendingData: null };
     this.recordedSnapshotFile = stored.snapshot.fileName;
     this.log = new InMemoryLog(stored.compacted, stored.entries);
+    this.runs = stored.runs;
   }
 
   /**
@@ -254,22 +271,13 @@ export class LevelStorage implements WritableLogStorage {
       const { index, term } = snapshot.metadata;
       const current = this.snapshot.metadata.index;
       if (index <= current) throw new SnapshotOutOfDateError(index, current);
-      const oldOffset = this.log.firstIndex() - 1;
-      const oldLast = this.lastIndex();
       const point: CompactionPoint = { index, term };
-      // Entries after the snapshot go in the same batch as the record; those at or below
-      // it are ignored once the compaction point has moved, so they are deleted later.
+      // The whole log goes, in the same batch as the record.
       const operations: Operation[] = [{ type: 'put', key: COMPACTED_KEY, value: encodeCompactionPoint(point) }];
-      for (let stale = Math.max(index, oldOffset) + 1; stale <= oldLast; stale++) {
-        operations.push({ type: 'del', key: entryKey(stale) });
-      }
+      for (const run of this.runs) operations.push({ type: 'del', key: runKey(run.first) });
+      this.runs = [];
       this.log.reset(point);
-      const recordSnapshot = this.replaceSnapshot(snapshot, operations);
-      const staleEnd = Math.min(index, oldLast);
-      return async () => {
-        await recordSnapshot();
-        if (staleEnd > oldOffset) await this.db.clear({ gt: entryKey(oldOffset), lte: entryKey(staleEnd) });
-      };
+      return this.replaceSnapshot(snapshot, operations);
     });
   }
 
@@ -294,13 +302,14 @@ export class LevelStorage implements WritableLogStorage {
    */
   compact(compactIndex: number): Promise<void> {
     return this.write(() => {
-      const offset = this.log.firstIndex() - 1;
       const point: CompactionPoint = this.log.compact(compactIndex);
+      const gone = this.runs.filter((run) => run.last <= compactIndex);
+      this.runs = this.runs.filter((run) => run.last > compactIndex);
       return async () => {
         // The point first: entries at or below it are ignored at open, so a crash
         // between the two leaves a consistent log.
         await this.db.put(COMPACTED_KEY, encodeCompactionPoint(point));
-        await this.db.clear({ gt: entryKey(offset), lte: entryKey(compactIndex) });
+        if (gone.length > 0) await this.db.batch(gone.map((run) => ({ type: 'del' as const, key: runKey(run.first) })));
       };
     });
   }
@@ -351,15 +360,23 @@ export class LevelStorage implements WritableLogStorage {
     return result;
   }
 
-  /** Append to the in-memory log (as `MemoryStorage.append`); returns the batch operations. */
+  /**
+   * Append to the in-memory log (as `MemoryStorage.append`); returns the batch operations:
+   * the new entries as one run, and the deletion of the runs starting at or after it (the
+   * run it starts inside keeps its replaced tail on disk, which the new run overrides).
+   */
   private appendToLog(entries: readonly Entry[]): Operation[] {
-    const oldLast = this.lastIndex();
     const fresh = this.log.append(entries);
     if (fresh.length === 0) return [];
-    const lastNew = fresh[fresh.length - 1]!.index;
+    const first = fresh[0]!.index;
     const operations: Operation[] = [];
-    for (let index = lastNew + 1; index <= oldLast; index++) operations.push({ type: 'del', key: entryKey(index) });
-    for (const entry of fresh) operations.push({ type: 'put', key: entryKey(entry.index), value: encodeEntry(entry) });
+    while (this.runs.length > 0 && this.runs[this.runs.length - 1]!.first >= first) {
+      operations.push({ type: 'del', key: runKey(this.runs.pop()!.first) });
+    }
+    const before = this.runs[this.runs.length - 1];
+    if (before !== undefined && before.last >= first) before.last = first - 1;
+    this.runs.push({ first, last: fresh[fresh.length - 1]!.index });
+    operations.push({ type: 'put', key: runKey(first), value: encodeRun(fresh) });
     return operations;
   }
 
@@ -390,13 +407,14 @@ async function loadState(db: Database, voters: readonly number[]): Promise<Store
   const [format, hardState, snapshot, compacted] = await db.getMany([FORMAT_KEY, HARD_STATE_KEY, SNAPSHOT_KEY, COMPACTED_KEY]);
   if (format === undefined) return initialize(db, voters);
   const version = decodeFormat(format);
-  if (version !== STORAGE_FORMAT_VERSION) throw new StorageCorruptError(`format ${version}, expected ${STORAGE_FORMAT_VERSION}`);
+  if (version !== STORAGE_FORMAT_VERSION && version !== ENTRY_PER_KEY_FORMAT_VERSION) {
+    throw new StorageCorruptError(`format ${version}, expected ${STORAGE_FORMAT_VERSION}`);
+  }
   if (hardState === undefined || snapshot === undefined || compacted === undefined) {
     throw new StorageCorruptError('a state record is missing');
   }
   const point = decodeCompactionPoint(compacted);
-  // Left by a compaction interrupted between its record and its deletions.
-  await db.clear({ gte: ENTRY_KEY_MIN, lte: entryKey(point.index) });
+  const { entries, runs } = version === ENTRY_PER_KEY_FORMAT_VERSION ? await migrateToRuns(db, point.index) : await loadRuns(db, point.index);
   const stored = decodeHardState(hardState);
   const snapshotRecord = decodeSnapshotRecord(snapshot);
   // A snapshot and a compacted log hold committed entries only: the commit index is at
@@ -407,15 +425,52 @@ async function loadState(db: Database, voters: readonly number[]): Promise<Store
     hardState: { ...stored, commit },
     snapshot: snapshotRecord,
     compacted: point,
-    entries: await loadEntries(db, point.index),
+    entries,
+    runs,
   };
 }
 
-/** The entries after `offset`, which must run without a gap from `offset + 1`. */
-async function loadEntries(db: Database, offset: number): Promise<Entry[]> {
+/**
+ * The entries after `offset` from the runs, each replacing from its first index on what
+ * the runs before it hold; they must run without a gap from `offset + 1`. Runs wholly at
+ * or below `offset` (left by a compaction interrupted between its record and its
+ * deletions) are deleted.
+ */
+async function loadRuns(db: Database, offset: number): Promise<{ entries: Entry[]; runs: Run[] }> {
   const entries: Entry[] = [];
-  for await (const [key, value] of db.iterator({ gt: entryKey(offset), lt: ENTRY_KEY_END })) {
+  const runs: Run[] = [];
+  const stale: Uint8Array[] = [];
+  for await (const [key, value] of db.iterator({ gte: RUN_KEY_MIN, lt: RUN_KEY_END })) {
+    const first = decodeRunKey(key);
+    const run = decodeRun(first, value);
+    const last = run[run.length - 1]!.index;
+    if (last <= offset) {
+      stale.push(key);
+      continue;
+    }
+    // What this run replaces: the tail of the log from its first index on.
+    const keep = Math.max(0, Math.min(entries.length, first - offset - 1));
+    entries.length = keep;
+    while (runs.length > 0 && runs[runs.length - 1]!.first >= first) runs.pop();
+    if (runs.length > 0) runs[runs.length - 1]!.last = Math.min(runs[runs.length - 1]!.last, first - 1);
+    const expected = offset + entries.length + 1;
+    const from = Math.max(first, offset + 1);
+    if (from !== expected) throw new StorageCorruptError(`run ${first} leaves a gap: entry ${expected} was expected`);
+    for (let i = from - first; i < run.length; i++) entries.push(run[i]!);
+    runs.push({ first, last });
+  }
+  if (stale.length > 0) await db.batch(stale.map((key) => ({ type: 'del' as const, key })));
+  return { entries, runs };
+}
+
+/** A format-1 database (a key per entry): its entries become one run, in one synced batch. */
+async function migrateToRuns(db: Database, offset: number): Promise<{ entries: Entry[]; runs: Run[] }> {
+  const entries: Entry[] = [];
+  const keys: Uint8Array[] = [];
+  for await (const [key, value] of db.iterator({ gte: ENTRY_KEY_MIN, lt: ENTRY_KEY_END })) {
+    keys.push(key);
     const index = decodeEntryKey(key);
+    if (index <= offset) continue;
     const entry = decodeEntry(value);
     const expected = offset + entries.length + 1;
     if (index !== expected || entry.index !== index) {
@@ -423,7 +478,11 @@ async function loadEntries(db: Database, offset: number): Promise<Entry[]> {
     }
     entries.push(entry);
   }
-  return entries;
+  const operations: Operation[] = keys.map((key) => ({ type: 'del', key }));
+  if (entries.length > 0) operations.push({ type: 'put', key: runKey(entries[0]!.index), value: encodeRun(entries) });
+  operations.push({ type: 'put', key: FORMAT_KEY, value: encodeFormat() });
+  await db.batch(operations, SYNC);
+  return { entries, runs: entries.length === 0 ? [] : [{ first: entries[0]!.index, last: entries[entries.length - 1]!.index }] };
 }
 
 /** Record the empty state of a new member of a cluster of `voters`, synced. */
@@ -437,6 +496,7 @@ async function initialize(db: Database, voters: readonly number[]): Promise<Stor
     },
     compacted: { index: 0, term: 0 },
     entries: [],
+    runs: [],
   };
   await db.batch(
     [

@@ -4,8 +4,12 @@
  * refused with `StorageCorruptError` at open instead of feeding nonsense to the core.
  *
  * Keys (all binary):
- * - `e` + the index as 8 bytes big-endian: one log entry. Big-endian keeps LevelDB's
- *   bytewise order equal to index order, so a range of the log is a range of keys.
+ * - `r` + an index as 8 bytes big-endian: a run of log entries from that index on, as one
+ *   write appended them (format 2). Big-endian keeps LevelDB's bytewise order equal to
+ *   index order. A run replaces, from its first index on, whatever runs before it in key
+ *   order hold: so a new leader's entries overwrite a conflicting suffix (§5.3) without
+ *   rewriting the run it starts in; runs starting at or after it are deleted with it.
+ * - `e` + the index as 8 bytes big-endian: one log entry (format 1, read to migrate).
  * - `m:format`, `m:hard-state`, `m:snapshot`, `m:compacted`: one record each.
  */
 import { Packr } from 'msgpackr';
@@ -14,7 +18,9 @@ import { EntryType } from '../core/types.js';
 import type { ConfState, Entry, HardState, SnapshotMetadata } from '../core/types.js';
 
 /** The layout written by this code; bumped on any incompatible change. */
-export const STORAGE_FORMAT_VERSION = 1;
+export const STORAGE_FORMAT_VERSION = 2;
+/** The layout before runs: one key per entry. Opened, and migrated to runs. */
+export const ENTRY_PER_KEY_FORMAT_VERSION = 1;
 
 /**
  * The durable snapshot record: the metadata of the latest snapshot and the name of the
@@ -37,6 +43,7 @@ export interface CompactionPoint {
 }
 
 const ENTRY_PREFIX = 0x65; // 'e'
+const RUN_PREFIX = 0x72; // 'r'
 const ENTRY_KEY_BYTES = 9;
 const TWO_POW_32 = 0x1_0000_0000;
 
@@ -50,9 +57,49 @@ export const COMPACTED_KEY = encoder.encode('m:compacted');
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
 
 export function entryKey(index: number): Uint8Array {
+  return indexKey(ENTRY_PREFIX, index);
+}
+
+/** The key of the run of entries starting at `first`. */
+export function runKey(first: number): Uint8Array {
+  return indexKey(RUN_PREFIX, first);
+}
+
+/** The lowest run key (index 0) and a key above every run key, for ranges over all runs. */
+export const RUN_KEY_MIN = runKey(0);
+export const RUN_KEY_END = Uint8Array.of(RUN_PREFIX + 1);
+
+export function decodeRunKey(key: Uint8Array): number {
+  if (key.byteLength !== ENTRY_KEY_BYTES || key[0] !== RUN_PREFIX) throw new StorageCorruptError('malformed run key');
+  const view = new DataView(key.buffer, key.byteOffset, key.byteLength);
+  return view.getUint32(1) * TWO_POW_32 + view.getUint32(5);
+}
+
+/** Entries with contiguous indexes as one value: a list of `[index, term, type, data]` tuples. */
+export function encodeRun(entries: readonly Entry[]): Uint8Array {
+  const tuples = new Array<unknown>(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    tuples[i] = [entry.index, entry.term, entry.type, entry.data];
+  }
+  return packr.pack(tuples);
+}
+
+/** The entries of the run stored under `first`: at least one, contiguous from `first`. */
+export function decodeRun(first: number, value: Uint8Array): Entry[] {
+  const decoded: unknown = unpack(value, 'run');
+  if (!Array.isArray(decoded) || decoded.length === 0) throw new StorageCorruptError(`run ${first} is not a list of entries`);
+  return decoded.map((tuple: unknown, i) => {
+    const entry = entryOf(tuple);
+    if (entry.index !== first + i) throw new StorageCorruptError(`run ${first} holds entry ${entry.index} at position ${i}`);
+    return entry;
+  });
+}
+
+function indexKey(prefix: number, index: number): Uint8Array {
   const key = new Uint8Array(ENTRY_KEY_BYTES);
   const view = new DataView(key.buffer);
-  key[0] = ENTRY_PREFIX;
+  key[0] = prefix;
   view.setUint32(1, Math.floor(index / TWO_POW_32));
   view.setUint32(5, index >>> 0);
   return key;
@@ -75,7 +122,10 @@ export function encodeEntry(entry: Entry): Uint8Array {
 }
 
 export function decodeEntry(value: Uint8Array): Entry {
-  const decoded: unknown = unpack(value, 'entry');
+  return entryOf(unpack(value, 'entry'));
+}
+
+function entryOf(decoded: unknown): Entry {
   if (!Array.isArray(decoded) || decoded.length !== 4) throw new StorageCorruptError('entry is not a 4-tuple');
   const [index, term, type, data] = decoded as unknown[];
   if (type !== EntryType.Normal && type !== EntryType.ConfChange) throw new StorageCorruptError(`entry type ${String(type)}`);

@@ -16,7 +16,8 @@ import { LOG_DIRECTORY, LevelStorage, SNAPSHOT_DIRECTORY } from '../../../raft/s
 import type { SnapshotReader } from '../../../raft/storage/log-storage.js';
 import { SnapshotFiles } from '../../../raft/storage/snapshot-files.js';
 import { StorageCorruptError } from '../../../raft/core/errors.js';
-import { encodeEntry, entryKey } from '../../../raft/storage/storage-codec.js';
+import { FORMAT_KEY, encodeEntry, encodeRun, entryKey, runKey } from '../../../raft/storage/storage-codec.js';
+import { Packr } from 'msgpackr';
 import { entries, entry, logStorageCompliance } from './log-storage-compliance.js';
 
 const UNLIMITED = Number.MAX_SAFE_INTEGER;
@@ -120,19 +121,52 @@ describe('LevelStorage', () => {
       expect(reopened.initialState()).toEqual({ hardState: { term: 2, vote: 3, commit: 3 }, confState: snapshot.metadata.confState });
     });
 
-    it('has no trace of a suffix a later save replaced', async () => {
+    it('has no trace of a suffix a later save replaced: one run per save, later runs replacing earlier ones from their first index', async () => {
       const dir = freshDirectory();
       const storage = await open(dir);
-      await storage.save(entries(1, 9), { term: 1, vote: 1, commit: 2 });
-      await storage.save(entries(4, 5, () => 2), { term: 2, vote: 2, commit: 2 });
+      await storage.save(entries(1, 3), { term: 1, vote: 1, commit: 2 });
+      await storage.save(entries(4, 9), null);
+      await storage.save(entries(10, 12), null);
+      // A new leader's entries from 6 on: the run at 10 goes, the run at 4 keeps 4..5.
+      await storage.save(entries(6, 7, () => 2), { term: 2, vote: 2, commit: 2 });
       const reopened = await reopen(storage, dir);
-      expect(reopened.lastIndex()).toBe(5);
-      expect(reopened.entries(1, 6, UNLIMITED).map((e) => e.term)).toEqual([1, 1, 1, 2, 2]);
-      await reopened.close();
-      expect(await withRawDatabase(dir, (db) => db.getMany([entryKey(5), entryKey(6), entryKey(9)]))).toEqual([
+      expect(reopened.lastIndex()).toBe(7);
+      expect(reopened.entries(1, 8, UNLIMITED).map((e) => e.term)).toEqual([1, 1, 1, 1, 1, 2, 2]);
+      // And again, from inside the run just written.
+      await reopened.save(entries(7, 8, () => 3), { term: 3, vote: 3, commit: 2 });
+      const again = await reopen(reopened, dir);
+      expect(again.entries(1, 9, UNLIMITED).map((e) => e.term)).toEqual([1, 1, 1, 1, 1, 2, 3, 3]);
+      await again.close();
+      expect(await withRawDatabase(dir, (db) => db.getMany([1, 4, 6, 7, 10].map(runKey)))).toEqual([
+        expect.any(Uint8Array),
+        expect.any(Uint8Array),
+        expect.any(Uint8Array),
         expect.any(Uint8Array),
         undefined,
+      ]);
+    });
+
+    it('opens a database of the earlier layout (a record per entry) and rewrites it as runs', async () => {
+      const dir = freshDirectory();
+      await (await open(dir)).close();
+      const packr = new Packr({ useRecords: false, mapsAsObjects: true });
+      await withRawDatabase(dir, (db) =>
+        db.batch([
+          { type: 'put', key: FORMAT_KEY, value: packr.pack(1) },
+          ...[1, 2, 3, 4].map((index) => ({ type: 'put' as const, key: entryKey(index), value: encodeEntry(entry(index, index < 3 ? 1 : 2)) })),
+        ]),
+      );
+      const migrated = await open(dir);
+      expect(migrated.entries(1, 5, UNLIMITED)).toEqual([entry(1, 1), entry(2, 1), entry(3, 2), entry(4, 2)]);
+      await migrated.append(entries(5, 6, () => 2));
+      const reopened = await reopen(migrated, dir);
+      expect(reopened.entries(1, 7, UNLIMITED).map((e) => e.term)).toEqual([1, 1, 2, 2, 2, 2]);
+      await reopened.close();
+      expect(await withRawDatabase(dir, (db) => db.getMany([entryKey(1), entryKey(4), runKey(1), FORMAT_KEY]))).toEqual([
         undefined,
+        undefined,
+        expect.any(Uint8Array),
+        packr.pack(2),
       ]);
     });
 
@@ -198,23 +232,21 @@ describe('LevelStorage', () => {
       expect(reopened.entries(7, 7, UNLIMITED)).toEqual([]);
     });
 
-    it('ignores and deletes entries found at or below the compaction point', async () => {
+    it('ignores and deletes runs found wholly at or below the compaction point', async () => {
       const dir = freshDirectory();
       const storage = await open(dir);
-      await storage.append(entries(1, 8));
+      await storage.append(entries(1, 3));
+      await storage.append(entries(4, 8));
       await storage.compact(5);
       await storage.close();
-      // What a crash between the compaction's record and its deletions leaves behind.
-      await withRawDatabase(dir, (db) => db.batch([3, 5].map((index) => ({ type: 'put' as const, key: entryKey(index), value: encodeEntry(entry(index, 1)) }))));
+      // What a crash between the compaction's record and its deletions leaves behind: the
+      // run at 1 (wholly compacted); the run at 4 stays, holding 6..8 still.
+      await withRawDatabase(dir, (db) => db.put(runKey(1), encodeRun(entries(1, 3))));
 
       const reopened = await open(dir);
       expect([reopened.firstIndex(), reopened.lastIndex()]).toEqual([6, 8]);
       await reopened.close();
-      expect(await withRawDatabase(dir, (db) => db.getMany([entryKey(3), entryKey(5), entryKey(6)]))).toEqual([
-        undefined,
-        undefined,
-        expect.any(Uint8Array),
-      ]);
+      expect(await withRawDatabase(dir, (db) => db.getMany([runKey(1), runKey(4)]))).toEqual([undefined, expect.any(Uint8Array)]);
     });
   });
 
@@ -222,24 +254,26 @@ describe('LevelStorage', () => {
     async function damaged(plant: (db: Level<Uint8Array, Uint8Array>) => Promise<void>): Promise<string> {
       const dir = freshDirectory();
       const storage = await open(dir);
-      await storage.append(entries(1, 5));
+      await storage.append(entries(1, 2));
+      await storage.append(entries(3, 3));
+      await storage.append(entries(4, 5));
       await storage.close();
       await withRawDatabase(dir, plant);
       return dir;
     }
 
-    it('is refused at open when an entry does not decode', async () => {
-      const dir = await damaged((db) => db.put(entryKey(3), new Uint8Array([0xc1])));
+    it('is refused at open when a run does not decode', async () => {
+      const dir = await damaged((db) => db.put(runKey(3), new Uint8Array([0xc1])));
       await expect(LevelStorage.open({ dir })).rejects.toThrow(StorageCorruptError);
     });
 
     it('is refused at open when the log has a gap', async () => {
-      const dir = await damaged((db) => db.del(entryKey(3)));
-      await expect(LevelStorage.open({ dir })).rejects.toThrow(/entry 4 under key 4 where 3 was expected/);
+      const dir = await damaged((db) => db.del(runKey(3)));
+      await expect(LevelStorage.open({ dir })).rejects.toThrow(/run 4 leaves a gap: entry 3 was expected/);
     });
 
     it('is refused at open when an entry sits under another index', async () => {
-      const dir = await damaged((db) => db.put(entryKey(3), encodeEntry(entry(9, 1))));
+      const dir = await damaged((db) => db.put(runKey(3), encodeRun([entry(9, 1)])));
       await expect(LevelStorage.open({ dir })).rejects.toThrow(StorageCorruptError);
     });
   });
