@@ -22,6 +22,7 @@ type UnaryMethod = (request: WireObject, options: grpc.CallOptions, callback: (e
 interface KvStub extends grpc.Client {
   Put: UnaryMethod;
   Range: UnaryMethod;
+  Txn: UnaryMethod;
 }
 
 /** The key was not there: a get of the benchmark's keyspace must find every key. */
@@ -60,6 +61,25 @@ export class EtcdLoadClient {
   put(channel: number, key: Buffer, value: Buffer): Promise<void> {
     return new Promise((resolve, reject) => {
       this.channel(channel).Put({ key, value }, { deadline: Date.now() + REQUEST_DEADLINE_MS }, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** Put every key of `keys` = `value` in one transaction (etcd allows 128 operations in one by default). */
+  putMany(channel: number, keys: readonly Buffer[], value: Buffer): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const success = keys.map((key) => ({ requestPut: { key, value } }));
+      this.channel(channel).Txn({ compare: [], success, failure: [] }, { deadline: Date.now() + REQUEST_DEADLINE_MS }, (error) => (error ? reject(error) : resolve()));
+    });
+  }
+
+  /** How many keys start with `prefix` (a linearizable count-only range). */
+  countPrefix(prefix: Buffer): Promise<number> {
+    const end = Buffer.from(prefix);
+    end[end.length - 1]! += 1;
+    return new Promise((resolve, reject) => {
+      this.channel(0).Range({ key: prefix, rangeEnd: end, countOnly: true }, { deadline: Date.now() + REQUEST_DEADLINE_MS }, (error, response) =>
+        error ? reject(error) : resolve(Number(response?.count ?? 0)),
+      );
     });
   }
 

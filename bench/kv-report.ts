@@ -42,6 +42,19 @@ export interface KvTargetRun {
   readonly checkPerf: readonly CheckPerfResult[];
   /** Whether each window's peak RSS was its own (the kernel let the peak be reset). */
   readonly peakRssPerWindow: boolean;
+  /** Memory after writing `--memory-keys` distinct keys (null when not measured). */
+  readonly memory: MemoryResult | null;
+}
+
+/** What writing many distinct keys left in the members' memory. */
+export interface MemoryResult {
+  /** Distinct keys written (on top of the cells' keyspace), each with a `valueBytes` value. */
+  readonly keys: number;
+  /** How long the writing took (transactions of `keysPerTxn` puts, 16 at a time). */
+  readonly seconds: number;
+  readonly keysPerTxn: number;
+  /** The largest member's resident set size once written (VmRSS), null off Linux. */
+  readonly rssBytes: number | null;
 }
 
 /** Balsa's figure over etcd's, per cell both measured (null where either is missing or 0). */
@@ -68,6 +81,8 @@ export interface KvBenchResult {
     readonly connections: number;
     readonly warmupS: number;
     readonly durationS: number;
+    /** Unmeasured puts against each cluster before its first cell. */
+    readonly targetWarmupS: number;
     readonly keys: number;
     readonly valueBytes: number;
     readonly checkPerfLoads: readonly string[];
@@ -156,11 +171,24 @@ function checkRows(result: KvBenchResult): string[][] {
   );
 }
 
+const MEMORY_HEADERS = ['system', 'keys', 'keys/s', 'largest member RSS MiB'];
+
+function memoryRows(result: KvBenchResult): string[][] {
+  const rows = result.targets.flatMap((run) =>
+    run.memory === null
+      ? []
+      : [[TARGET_LABELS[run.target], formatFigure(run.memory.keys), formatFigure(run.memory.keys / run.memory.seconds), formatFigure(mib(run.memory.rssBytes))]],
+  );
+  const [balsa, etcd] = (['balsa', 'etcd'] as const).map((name) => result.targets.find((run) => run.target === name)?.memory ?? null);
+  if (balsa?.rssBytes && etcd?.rssBytes) rows.push(['Balsa/etcd', '', times(balsa.keys / balsa.seconds / (etcd.keys / etcd.seconds)), times(balsa.rssBytes / etcd.rssBytes)]);
+  return rows;
+}
+
 function setupLines(result: KvBenchResult): string[] {
   const { config } = result;
   return [
     `${config.members}-member clusters on 127.0.0.1: ${result.targets.map((t) => t.description).join(', ')}`,
-    `${config.connections} connections, ${config.valueBytes}-byte values over ${config.keys} keys, ${config.warmupS} s warm-up + ${config.durationS} s measured per cell; get = linearizable range of one key`,
+    `${config.connections} connections, ${config.valueBytes}-byte values over ${config.keys} keys, ${config.warmupS} s warm-up + ${config.durationS} s measured per cell after ${config.targetWarmupS} s of puts per cluster; get = linearizable range of one key`,
     ...result.skipped.map((line) => `skipped: ${line}`),
   ];
 }
@@ -170,6 +198,8 @@ export function kvTextReport(result: KvBenchResult, files: readonly string[], ma
   const lines = [`kv: ${setupLines(result).join('\n    ')}`, '', textTable(CELL_HEADERS, cellRows(result)), ''];
   const checks = checkRows(result);
   if (checks.length > 0) lines.push('etcdctl check perf', textTable(CHECK_HEADERS, checks), '');
+  const memory = memoryRows(result);
+  if (memory.length > 0) lines.push('memory after writing distinct keys', textTable(MEMORY_HEADERS, memory), '');
   for (const run of result.targets) {
     for (const cell of run.cells) {
       if (cell.errors > 0) lines.push(`errors, ${TARGET_LABELS[run.target]} ${cell.workload} at ${cell.concurrency}: ${JSON.stringify(cell.errorKinds)}`);
@@ -196,6 +226,8 @@ export function kvMarkdownReport(result: KvBenchResult, machineLine: string): st
   ];
   const checks = checkRows(result);
   if (checks.length > 0) lines.push('`etcdctl check perf`:', '', markdownTable(CHECK_HEADERS, checks), '');
+  const memory = memoryRows(result);
+  if (memory.length > 0) lines.push('Memory after writing distinct keys:', '', markdownTable(MEMORY_HEADERS, memory), '');
   return lines.join('\n');
 }
 

@@ -1,12 +1,13 @@
 /**
  * `npm run bench:kv -- [--concurrency 1,16,64,256,1024] [--connections N] [--workloads put,get]
  * [--targets balsa,etcd] [--duration-s S] [--warmup-s W] [--keys K] [--value-bytes B]
- * [--check-perf s,m,l|none] [--etcd PATH] [--etcdctl PATH] [--cpu-prof-dir DIR] [--quick] [--results-dir DIR]`
+ * [--check-perf s,m,l|none] [--etcd PATH] [--etcdctl PATH] [--target-warmup-s S] [--memory-keys N] [--cpu-prof-dir DIR] [--quick] [--results-dir DIR]`
  *
  * Balsa KV against etcd, both as 3-member clusters on 127.0.0.1 that the benchmark starts
  * and stops itself, one after the other in the same run (`kv-targets.ts`). For each, an
  * etcd v3 load client on grpc-js (`kv-load-client.ts`, over `--connections` channels)
- * runs the put workload, fills the keyspace, then runs the linearizable-get workload, at
+ * (after `--target-warmup-s` seconds of unmeasured puts, default 5) runs the put workload,
+ * fills the keyspace, then runs the linearizable-get workload, at
  * each concurrency: W seconds of warm-up, S seconds measured. Per cell: ops/s,
  * p50/p99/p999 latency, the members' CPU seconds per 1,000 ops and the largest member's
  * peak RSS in the window (from /proc), and the Balsa/etcd ratio of each figure. Then
@@ -36,24 +37,38 @@ import { CHECK_PERF_LOADS, runCheckPerf } from './etcdctl-check-perf.js';
 import type { CheckPerfLoad, CheckPerfResult } from './etcdctl-check-perf.js';
 import { EtcdLoadClient } from './kv-load-client.js';
 import { WORKLOADS, kvChartSvg, kvMarkdownReport, kvTextReport, ratiosOf } from './kv-report.js';
-import type { KvBenchResult, KvCellResult, KvTargetRun, Workload } from './kv-report.js';
+import type { KvBenchResult, KvCellResult, KvTargetRun, MemoryResult, Workload } from './kv-report.js';
 import { TARGET_LABELS, TARGET_NAMES, startBalsaTarget, startEtcdTarget } from './kv-targets.js';
 import type { KvTarget, TargetName } from './kv-targets.js';
-import { COMMON_FLAGS, UsageError, choiceListFlag, commonSettings, integerFlag, integerListFlag, parseOrExplain } from './support/cli-args.js';
+import { COMMON_FLAGS, UsageError, choiceListFlag, commonSettings, integerFlag, integerListFlag, numberFlag, parseOrExplain } from './support/cli-args.js';
 import type { CommonSettings } from './support/cli-args.js';
 import { runClosedLoop } from './support/closed-loop.js';
 import { onInterrupt, withCleanup } from './support/interrupts.js';
 import { roundedSummary } from './support/latency-histogram.js';
-import { maxPeakRssBytes, resetPeakRss, totalCpuSeconds } from './support/proc-stats.js';
+import { maxPeakRssBytes, resetPeakRss, rssBytes, totalCpuSeconds } from './support/proc-stats.js';
 import { commandLine, describeMachine, machineLine, repositoryRoot, resultStem, round2, writeResultFile } from './support/results-file.js';
 
 const USAGE =
   'usage: npm run bench:kv -- [--concurrency 1,16,64,256,1024] [--connections N] [--workloads put,get] [--targets balsa,etcd] ' +
-  '[--duration-s S] [--warmup-s W] [--keys K] [--value-bytes B] [--check-perf s,m,l|none] [--etcd PATH] [--etcdctl PATH] [--cpu-prof-dir DIR] [--quick] [--results-dir DIR]';
+  '[--duration-s S] [--warmup-s W] [--keys K] [--value-bytes B] [--check-perf s,m,l|none] [--etcd PATH] [--etcdctl PATH] [--target-warmup-s S] [--memory-keys N] [--cpu-prof-dir DIR] [--quick] [--results-dir DIR]';
 
 const MEMBERS = 3;
 /** Workers that fill the keyspace before the get workload. */
 const FILL_WORKERS = 64;
+/**
+ * Seconds of unmeasured puts (at concurrency TARGET_WARMUP_CONCURRENCY) against each
+ * freshly started cluster before its first cell, so that no cell measures a cold start:
+ * V8 compiles Balsa's hot paths during the first seconds of load, and a server runs for
+ * days. etcd gets the same.
+ */
+const TARGET_WARMUP_S = 5;
+const TARGET_WARMUP_CONCURRENCY = 16;
+/** The memory figure's writes: puts per transaction (etcd's default --max-txn-ops), transactions in flight. */
+const MEMORY_KEYS_PER_TXN = 128;
+const MEMORY_WORKERS = 16;
+const MEMORY_KEY_PREFIX = '/bench/memory-';
+/** After the writes, the members get this long to settle before their RSS is read. */
+const MEMORY_SETTLE_MS = 2_000;
 /** Attempts at each put of the fill before the run gives up. */
 const FILL_ATTEMPTS = 3;
 /** After an interrupt, etcdctl and other children get this long after SIGTERM. */
@@ -71,6 +86,10 @@ interface KvBenchOptions extends CommonSettings {
   readonly etcdctl: string | undefined;
   /** Where Balsa's members write V8 CPU profiles (`--cpu-prof`), if anywhere. */
   readonly cpuProfDir: string | undefined;
+  /** Unmeasured puts against a freshly started target before its first cell. */
+  readonly targetWarmupMs: number;
+  /** Distinct keys written at the end to measure memory (0: not measured). */
+  readonly memoryKeys: number;
 }
 
 function parseCli(argv: readonly string[]): KvBenchOptions {
@@ -88,6 +107,8 @@ function parseCli(argv: readonly string[]): KvBenchOptions {
       etcd: { type: 'string' },
       etcdctl: { type: 'string' },
       'cpu-prof-dir': { type: 'string' },
+      'target-warmup-s': { type: 'string' },
+      'memory-keys': { type: 'string' },
     },
     strict: true,
   });
@@ -108,6 +129,8 @@ function parseCli(argv: readonly string[]): KvBenchOptions {
     etcd: values.etcd,
     etcdctl: values.etcdctl,
     cpuProfDir: values['cpu-prof-dir'] === undefined ? undefined : resolve(values['cpu-prof-dir']),
+    targetWarmupMs: numberFlag('target-warmup-s', values['target-warmup-s'], common.quick ? 0 : TARGET_WARMUP_S, 0) * 1000,
+    memoryKeys: integerFlag('memory-keys', values['memory-keys'], common.quick ? 0 : 1_000_000, 0),
   };
 }
 
@@ -193,6 +216,15 @@ async function measureTarget(target: KvTarget, options: KvBenchOptions, etcdctl:
     await client.connect();
     const keys = Array.from({ length: options.keys }, (_, i) => Buffer.from(`/bench/key-${String(i).padStart(8, '0')}`));
     const value = randomBytes(options.valueBytes);
+    if (options.targetWarmupMs > 0) {
+      progress(`${TARGET_LABELS[target.name]}: warming up (${options.targetWarmupMs / 1000} s of puts, not measured)`);
+      await runClosedLoop({
+        workers: TARGET_WARMUP_CONCURRENCY,
+        warmupMs: 0,
+        durationMs: options.targetWarmupMs,
+        operation: (worker, seq) => client.put(worker, keys[(worker * 7919 + seq) % keys.length]!, value),
+      });
+    }
     const cells: KvCellResult[] = [];
     let peakRssPerWindow = true;
     for (const workload of options.workloads) {
@@ -214,10 +246,47 @@ async function measureTarget(target: KvTarget, options: KvBenchOptions, etcdctl:
         checkPerf.push(await runCheckPerf(etcdctl, target.endpoints, load));
       }
     }
-    return { target: target.name, description: target.description, endpoints: target.endpoints, cells, checkPerf, peakRssPerWindow };
+    let memory: MemoryResult | null = null;
+    if (options.memoryKeys > 0) {
+      progress(`${TARGET_LABELS[target.name]}: writing ${options.memoryKeys} distinct keys, then reading the members' RSS`);
+      memory = await measureMemory(target, client, options.memoryKeys, value);
+    }
+    return { target: target.name, description: target.description, endpoints: target.endpoints, cells, checkPerf, peakRssPerWindow, memory };
   } finally {
     client.close();
   }
+}
+
+/**
+ * Write `count` distinct keys in transactions of MEMORY_KEYS_PER_TXN puts (etcd's default
+ * limit of operations per transaction), MEMORY_WORKERS at a time, then read each member's
+ * resident set size: the issue's "RSS after writing 1 million keys".
+ */
+async function measureMemory(target: KvTarget, client: EtcdLoadClient, count: number, value: Buffer): Promise<MemoryResult> {
+  let next = 0;
+  const started = process.hrtime.bigint();
+  const worker = async (index: number) => {
+    for (let from = next; from < count; from = next) {
+      next = Math.min(count, from + MEMORY_KEYS_PER_TXN);
+      const keys = Array.from({ length: next - from }, (_, i) => Buffer.from(`${MEMORY_KEY_PREFIX}${String(from + i).padStart(8, '0')}`));
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await client.putMany(index, keys, value);
+          break;
+        } catch (error) {
+          if (attempt >= FILL_ATTEMPTS) throw new Error(`writing keys for the memory figure: a transaction failed ${attempt} times: ${(error as Error).message}`);
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: MEMORY_WORKERS }, (_, i) => worker(i)));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const stored = await client.countPrefix(Buffer.from(MEMORY_KEY_PREFIX));
+  if (stored !== count) throw new Error(`wrote ${count} keys for the memory figure, but the cluster holds ${stored}`);
+  await new Promise((resolve) => setTimeout(resolve, MEMORY_SETTLE_MS));
+  const sizes = target.pids().map(rssBytes);
+  const rss = sizes.every((size) => size !== null) ? Math.max(...(sizes as number[])) : null;
+  return { keys: count, seconds: round2(seconds), keysPerTxn: MEMORY_KEYS_PER_TXN, rssBytes: rss };
 }
 
 function balsaVersion(): string {
@@ -278,6 +347,7 @@ async function run(options: KvBenchOptions, command: string): Promise<KvBenchRes
       connections: options.connections,
       warmupS: options.warmupMs / 1000,
       durationS: options.durationMs / 1000,
+      targetWarmupS: options.targetWarmupMs / 1000,
       keys: options.keys,
       valueBytes: options.valueBytes,
       checkPerfLoads: etcdctlPath === null ? [] : options.checkPerf,

@@ -94,3 +94,4 @@ export type {
 export type { LogStorage, WritableLogStorage, InitialState, SnapshotReader, SnapshotChunk } from './storage/log-storage.js';
 export { entrySizeBytes } from './storage/log-storage.js';
 export { MemoryStorage } from './storage/memory-storage.js';
+export { concatInSteps, nextTurn } from './stepped-bytes.js';

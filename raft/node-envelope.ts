@@ -18,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import { pack, unpack } from 'msgpackr';
 import { allocBytes } from './byte-slab.js';
+import { concatInSteps } from './stepped-bytes.js';
 import { assert } from './core/errors.js';
 import type { NodeId } from './core/types.js';
 
@@ -135,14 +136,25 @@ const SNAPSHOT_VERSION = 1;
 
 /** Version byte, 4-byte header length, header (msgpack), then the application's data. */
 export function encodeSnapshotData(addresses: ReadonlyMap<NodeId, string>, appData: Uint8Array): Uint8Array {
-  const header = pack({ members: [...addresses].map(([id, address]) => [id, address]) }) as Uint8Array;
-  const out = new Uint8Array(5 + header.byteLength + appData.byteLength);
-  const view = new DataView(out.buffer);
-  view.setUint8(0, SNAPSHOT_VERSION);
-  view.setUint32(1, header.byteLength);
-  out.set(header, 5);
-  out.set(appData, 5 + header.byteLength);
+  const prefix = snapshotDataPrefix(addresses);
+  const out = new Uint8Array(prefix.byteLength + appData.byteLength);
+  out.set(prefix, 0);
+  out.set(appData, prefix.byteLength);
   return out;
+}
+
+/** `encodeSnapshotData`, the application's bytes copied a step at a time (see `concatInSteps`). */
+export function encodeSnapshotDataInSteps(addresses: ReadonlyMap<NodeId, string>, appData: Uint8Array, pause: () => Promise<void>): Promise<Uint8Array> {
+  return concatInSteps([snapshotDataPrefix(addresses), appData], pause);
+}
+
+function snapshotDataPrefix(addresses: ReadonlyMap<NodeId, string>): Uint8Array {
+  const header = pack({ members: [...addresses].map(([id, address]) => [id, address]) }) as Uint8Array;
+  const prefix = new Uint8Array(5 + header.byteLength);
+  prefix[0] = SNAPSHOT_VERSION;
+  new DataView(prefix.buffer).setUint32(1, header.byteLength);
+  prefix.set(header, 5);
+  return prefix;
 }
 
 export function decodeSnapshotData(data: Uint8Array): { addresses: Map<NodeId, string>; appData: Uint8Array } {

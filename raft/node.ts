@@ -38,8 +38,9 @@ import {
   encodeAddressUpdate,
   encodeConfContext,
   encodeEntryData,
-  encodeSnapshotData,
+  encodeSnapshotDataInSteps,
 } from './node-envelope.js';
+import { nextTurn } from './stepped-bytes.js';
 import type { Member, RequestId } from './node-envelope.js';
 import type { WritableLogStorage } from './storage/log-storage.js';
 import type { Transport } from './transport/transport.js';
@@ -244,6 +245,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private readonly requestAtIndex = new Map<number, number>();
   /** Requests in `pending` whose entry's place in the log is not yet known (forwarded ones). */
   private unplaced = 0;
+  /** A snapshot is being taken (`maybeSnapshot`), and once taken, waits here to be recorded. */
+  private snapshotTaking = false;
+  private snapshotTaken: { readonly index: number; readonly data: Uint8Array } | null = null;
   /** When a message from each peer last arrived (ms since the epoch), for health checks that span elections. */
   private readonly lastHeard = new Map<NodeId, number>();
   private confState: ConfState | null = null;
@@ -684,6 +688,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     while (this.state === 'running' && raw.hasReady()) {
       await this.handleReady(raw, raw.ready());
     }
+    if (this.state === 'running') await this.recordSnapshot(raw);
   }
 
   private async handleReady(raw: RawNode, ready: Ready): Promise<void> {
@@ -727,7 +732,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.maybeStartReadRound();
     const writeFailure = deferredWrite === null ? null : await deferredWrite;
     if (writeFailure !== null) throw writeFailure;
-    await this.maybeSnapshot(raw);
+    this.maybeSnapshot();
   }
 
   private async installSnapshot(snapshot: Snapshot): Promise<void> {
@@ -899,23 +904,56 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     }
   }
 
-  private async maybeSnapshot(raw: RawNode): Promise<void> {
-    if (this.appliedIndex - this.snapshotIndex < this.snapshotEveryEntries) return;
+  /**
+   * Start a snapshot once `snapshotEveryEntries` entries were applied since the last one.
+   * The state machine's data may take a while (a large one is encoded a step at a time):
+   * the Ready loop does not wait for it, or this node would stop answering its peers
+   * meanwhile and, leading, lose its leadership. Its state is the one at `index` (taken
+   * when `snapshot()` is called, before anything else is applied); `recordSnapshot` makes
+   * it the storage's snapshot on a later pass of the loop.
+   */
+  private maybeSnapshot(): void {
+    if (this.snapshotTaking || this.appliedIndex - this.snapshotIndex < this.snapshotEveryEntries) return;
     const index = this.appliedIndex;
-    const appData = await this.stateMachine.snapshot();
     // The book of the configuration in force at `index`: the same on every member.
     const members = this.confState === null ? [] : membersOf(this.confState);
     const addresses = new Map([...this.addresses].filter(([id]) => members.includes(id)));
+    this.snapshotTaking = true;
+    let appData: Uint8Array | Promise<Uint8Array>;
+    try {
+      appData = this.stateMachine.snapshot();
+    } catch (error) {
+      this.snapshotTaking = false;
+      throw error;
+    }
+    Promise.resolve(appData)
+      .then((data) => encodeSnapshotDataInSteps(addresses, data, nextTurn))
+      .then(
+        (data) => {
+          this.snapshotTaken = { index, data };
+          this.schedule();
+        },
+        (error: unknown) => this.fail(error instanceof Error ? error : new Error(String(error))),
+      );
+  }
+
+  /** Make a snapshot `maybeSnapshot` took the storage's, and compact the log behind it. */
+  private async recordSnapshot(raw: RawNode): Promise<void> {
+    const taken = this.snapshotTaken;
+    if (taken === null) return;
+    this.snapshotTaken = null;
+    this.snapshotTaking = false;
+    // A snapshot received from the leader meanwhile supersedes ours.
+    if (taken.index <= this.snapshotIndex) return;
     let plan;
     try {
-      plan = raw.createSnapshot(index, encodeSnapshotData(addresses, appData));
+      plan = raw.createSnapshot(taken.index, taken.data);
     } catch (error) {
-      // A snapshot received from the leader is being installed: it supersedes ours.
       if (error instanceof RaftError) return;
       throw error;
     }
     await this.storage.saveSnapshot(plan.snapshot);
-    this.snapshotIndex = index;
+    this.snapshotIndex = taken.index;
     if (plan.compactIndex >= this.storage.firstIndex()) await this.storage.compact(plan.compactIndex);
   }
 

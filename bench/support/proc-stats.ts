@@ -44,13 +44,22 @@ export function cpuSeconds(pid: number): number | null {
 
 /** Peak resident set size of `pid` in bytes (since start or the last reset), or null. */
 export function peakRssBytes(pid: number): number | null {
+  return statusBytes(pid, 'VmHWM');
+}
+
+/** Resident set size of `pid` in bytes now, or null. */
+export function rssBytes(pid: number): number | null {
+  return statusBytes(pid, 'VmRSS');
+}
+
+function statusBytes(pid: number, field: string): number | null {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/status`, 'utf8');
   } catch {
     return null;
   }
-  const match = /^VmHWM:\s+(\d+)\s+kB$/m.exec(text);
+  const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB$`, 'm').exec(text);
   return match === null ? null : Number(match[1]) * 1024;
 }
 

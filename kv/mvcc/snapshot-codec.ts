@@ -53,8 +53,50 @@ export function encodeSnapshot(state: SnapshotState): Uint8Array {
     state.revision,
     state.compactRevision,
     state.keys.map(({ key, records }) => [key, records.map(recordToTuple)]),
-    state.compactRevisionEvents.map((event) => [event.type === 'put' ? 0 : 1, kvToTuple(event.kv), event.prevKv && kvToTuple(event.prevKv)]),
+    state.compactRevisionEvents.map(eventToTuple),
   ]);
+}
+
+function eventToTuple(event: KvEvent): unknown[] {
+  return [event.type === 'put' ? 0 : 1, kvToTuple(event.kv), event.prevKv && kvToTuple(event.prevKv)];
+}
+
+/** Keys encoded between two pauses of `encodeSnapshotInSteps`. */
+export const SNAPSHOT_KEYS_PER_STEP = 2_000;
+
+/**
+ * The same bytes as `encodeSnapshot(state)`, as consecutive parts (join them for the
+ * whole), encoded `SNAPSHOT_KEYS_PER_STEP` keys at a time with `pause()` awaited between
+ * steps, so that a large store's snapshot does not hold the event loop (a member encoding
+ * hundreds of thousands of records in one go missed its heartbeats and lost its
+ * leadership). `state` must not change meanwhile.
+ */
+export async function encodeSnapshotInSteps(state: SnapshotState, pause: () => Promise<void>): Promise<Uint8Array[]> {
+  const parts: Uint8Array[] = [
+    Uint8Array.of(0x96), // an array of the 6 fields below
+    packr.pack(MAGIC),
+    packr.pack(SNAPSHOT_FORMAT),
+    packr.pack(state.revision),
+    packr.pack(state.compactRevision),
+    arrayHeader(state.keys.length),
+  ];
+  for (let from = 0; from < state.keys.length; from += SNAPSHOT_KEYS_PER_STEP) {
+    if (from > 0) await pause();
+    const end = Math.min(state.keys.length, from + SNAPSHOT_KEYS_PER_STEP);
+    for (let i = from; i < end; i++) {
+      const { key, records } = state.keys[i]!;
+      parts.push(packr.pack([key, records.map(recordToTuple)]));
+    }
+  }
+  parts.push(packr.pack(state.compactRevisionEvents.map(eventToTuple)));
+  return parts;
+}
+
+/** msgpack's header of an array of `length` elements (the shortest form, as every encoder writes it). */
+function arrayHeader(length: number): Uint8Array {
+  if (length < 16) return Uint8Array.of(0x90 | length);
+  if (length < 0x1_0000) return Uint8Array.of(0xdc, length >>> 8, length & 0xff);
+  return Uint8Array.of(0xdd, length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff);
 }
 
 export function decodeSnapshot(encoded: Uint8Array): SnapshotState {

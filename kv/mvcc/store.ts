@@ -51,7 +51,7 @@ import type {
   TxnRequest,
   TxnResponse,
 } from './requests.js';
-import { decodeSnapshot, encodeSnapshot } from './snapshot-codec.js';
+import { decodeSnapshot, encodeSnapshot, encodeSnapshotInSteps } from './snapshot-codec.js';
 import type { SnapshotState } from './snapshot-codec.js';
 import { checkPlan, checkPutAgainstStore, planTxn } from './txn-plan.js';
 import type { PlanView } from './txn-plan.js';
@@ -291,12 +291,28 @@ export class MvccStore {
 
   /** Everything, deterministically encoded: equal stores give equal bytes. */
   snapshot(): Uint8Array {
-    return encodeSnapshot({
+    return encodeSnapshot(this.snapshotState());
+  }
+
+  /**
+   * The bytes of `snapshot()` at the time of the call, as consecutive parts, encoded a step
+   * at a time with `pause()` between steps (see `encodeSnapshotInSteps`): writes made
+   * meanwhile are not in it. What is captured at once is a copy of each key's list of
+   * records (references).
+   */
+  snapshotInSteps(pause: () => Promise<void>): Promise<Uint8Array[]> {
+    const state = this.snapshotState();
+    const frozen: SnapshotState = { ...state, keys: state.keys.map(({ key, records }) => ({ key, records: records.slice() })) };
+    return encodeSnapshotInSteps(frozen, pause);
+  }
+
+  private snapshotState(): SnapshotState {
+    return {
       revision: this.current,
       compactRevision: this.compacted,
       keys: [...this.index.logicalEntries()],
       compactRevisionEvents: this.history.at(this.compacted)?.events ?? [],
-    });
+    };
   }
 
   /** A store equal to the one `snapshot()` was taken from. Throws `SnapshotCorruptError`. */

@@ -17,6 +17,7 @@
  *   apply (etcd's capped applier).
  */
 import { pack, unpack } from 'msgpackr';
+import { concatInSteps, nextTurn } from '../../raft/index.js';
 import type { AppliedEntry, StateMachine } from '../../raft/index.js';
 import { decodeLessorSnapshot, encodeLessorSnapshot, Lessor } from '../lease/index.js';
 import type { GrantedLease } from '../lease/index.js';
@@ -101,15 +102,26 @@ export class KvStateMachine implements StateMachine<CommandResult> {
     return entries.map((entry) => this.applyCommand(decodeCommand(entry.data)));
   }
 
-  snapshot(): Uint8Array {
-    return pack({
-      store: this.store.snapshot(),
+  /**
+   * The whole state as of the call. The store, which may be large, is encoded a step at a
+   * time between turns of the event loop (a member that encoded hundreds of thousands of
+   * records at once missed its heartbeats); the rest is small and taken at once.
+   */
+  async snapshot(): Promise<Uint8Array> {
+    const storeParts = this.store.snapshotInSteps(nextTurn);
+    const rest: Record<string, unknown> = {
       lessor: encodeLessorSnapshot(this.lessor.snapshot()),
       alarms: this.alarms.map((a) => ({ memberId: a.memberId.toString(), alarm: a.alarm })),
       members: [...this.members.values()].sort((a, b) => a.id - b.id),
       removedMemberIds: [...this.removedMemberIds].sort((a, b) => a - b),
       clusterId: this.clusterId === null ? null : this.clusterId.toString(),
-    });
+    };
+    // The msgpack map `{ store: <bytes>, ...rest }` (what `restore` unpacks), written out
+    // so that the store's bytes are copied once, in steps, not packed again in one go.
+    const parts = await storeParts;
+    const storeBytes = parts.reduce((total, part) => total + part.byteLength, 0);
+    const entries = Object.entries(rest).flatMap(([key, value]) => [pack(key), pack(value)]);
+    return concatInSteps([mapHeader(1 + entries.length / 2), pack('store'), binHeader(storeBytes), ...parts, ...entries], nextTurn);
   }
 
   restore(data: Uint8Array): void {
@@ -287,6 +299,16 @@ export class KvStateMachine implements StateMachine<CommandResult> {
 }
 
 /** Whether a transaction holds an operation of one of `kinds` on either branch, nested ones included. */
+/** msgpack's header of a map of `size` entries (fewer than 16 here). */
+function mapHeader(size: number): Uint8Array {
+  return Uint8Array.of(0x80 | size);
+}
+
+/** msgpack's bin 32 header: `length` bytes follow. */
+function binHeader(length: number): Uint8Array {
+  return Uint8Array.of(0xc6, length >>> 24, (length >>> 16) & 0xff, (length >>> 8) & 0xff, length & 0xff);
+}
+
 function txnHas(request: TxnRequest, kinds: readonly Op['op'][]): boolean {
   const has = (op: Op): boolean => kinds.includes(op.op) || (op.op === 'txn' && txnHas(op, kinds));
   return request.success.some(has) || request.failure.some(has);

@@ -53,25 +53,35 @@ describeWithTools(etcdTools(), 'bench/kv', () => {
   });
 
   it('runs put and linearizable get against Balsa and etcd and writes JSON, a Markdown table and an SVG chart', async () => {
-    const args = ['--quick', '--concurrency', '1,16', '--connections', '4', '--keys', '200', '--duration-s', '0.5', '--warmup-s', '0.1', '--results-dir', resultsDir];
+    const args = [
+      '--quick', '--concurrency', '1,16', '--connections', '4', '--keys', '200', '--duration-s', '0.5', '--warmup-s', '0.1',
+      '--target-warmup-s', '0.2', '--memory-keys', '300', '--results-dir', resultsDir,
+    ];
     const run = await runBench('kv', args, RUN_TIMEOUT_MS);
     expect({ code: run.code, stdout: run.stdout }).toMatchObject({ code: 0 });
     expect(run.stdout).toMatch(/^kv: 3-member clusters on 127\.0\.0\.1: Balsa KV [\d.]+, etcd 3\.\d+\.\d+$/m);
     expect(run.stdout).toMatch(/^workload\s+concurrency\s+system\s+ops\/s\s+p50 ms\s+p99 ms\s+p999 ms\s+CPU s\/1k ops\s+peak RSS MiB\s+errors$/m);
     expect(run.stdout).toMatch(/^get\s+16\s+Balsa\/etcd\s+[\d.]+×/m);
     expect(run.stdout).not.toContain('check perf');
+    expect(run.stdout).toMatch(/^Balsa\/etcd\s+[\d.]+×\s+[\d.]+×$/m);
 
     const { result, files } = readResult(resultsDir);
     // JSON, Markdown and SVG, with one stem.
     const stem = files[0]!.replace(/\.\w+$/, '');
     expect(files).toEqual([`${stem}.json`, `${stem}.md`, `${stem}.svg`]);
     expect(result.command).toBe(`node dist/bench/kv.js ${args.join(' ')}`);
-    expect(result.config).toMatchObject({ members: 3, workloads: ['put', 'get'], concurrency: [1, 16], connections: 4, keys: 200, valueBytes: 256, checkPerfLoads: [] });
+    expect(result.config).toMatchObject({
+      members: 3, workloads: ['put', 'get'], concurrency: [1, 16], connections: 4, keys: 200, valueBytes: 256, checkPerfLoads: [], targetWarmupS: 0.2,
+    });
     expect(result.skipped).toEqual([]);
     expect(result.targets.map((target) => target.target)).toEqual(['balsa', 'etcd']);
     for (const target of result.targets) {
       expect(target.endpoints).toHaveLength(3);
       expect(target.checkPerf).toEqual([]);
+      // 300 distinct keys in transactions of 128, then the largest member's RSS.
+      expect(target.memory).toMatchObject({ keys: 300, keysPerTxn: 128 });
+      expect(target.memory!.seconds).toBeGreaterThan(0);
+      expect(target.memory!.rssBytes).toBeGreaterThan(1024 * 1024);
       expect(target.cells.map((cell) => [cell.workload, cell.concurrency])).toEqual([
         ['put', 1],
         ['put', 16],

@@ -7,6 +7,7 @@
 import { Packr } from 'msgpackr';
 
 import { MvccStore, NEVER_COMPACTED, SnapshotCorruptError } from '../../../kv/mvcc/index.js';
+import { SNAPSHOT_KEYS_PER_STEP } from '../../../kv/mvcc/snapshot-codec.js';
 import type { KvEvent } from '../../../kv/mvcc/index.js';
 import { allKeys, bytes, del, fromKey, key, prefix, put, storeWithLeases, text } from './helpers.js';
 
@@ -73,6 +74,42 @@ function observe(store: MvccStore): unknown {
     size: store.sizeBytes(),
   };
 }
+
+describe('a snapshot taken a step at a time', () => {
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it('is the same bytes as one taken at once, for small and large stores, compacted or not (array headers of every size)', async () => {
+    for (const keys of [0, 5, 15, 16, SNAPSHOT_KEYS_PER_STEP + 1, 70_000]) {
+      const store = new MvccStore();
+      for (let i = 0; i < keys; i++) put(store, `k${String(i).padStart(6, '0')}`, `${i % 7}`);
+      if (keys > 10) {
+        put(store, 'k000003', 'again');
+        store.compact(store.revision - 2);
+      }
+      let pauses = 0;
+      const stepped = await store.snapshotInSteps(() => {
+        pauses++;
+        return turn();
+      });
+      expect(new Uint8Array(Buffer.concat(stepped))).toEqual(store.snapshot());
+      expect(pauses).toBe(Math.max(0, Math.ceil(keys / SNAPSHOT_KEYS_PER_STEP) - 1));
+    }
+  });
+
+  it('holds the state of its call: writes, deletions and compactions made between its steps are not in it', async () => {
+    const store = new MvccStore();
+    for (let i = 0; i < 3 * SNAPSHOT_KEYS_PER_STEP; i++) put(store, `k${String(i).padStart(6, '0')}`, 'before');
+    const expected = store.snapshot();
+    const taking = store.snapshotInSteps(async () => {
+      put(store, 'k000000', 'after');
+      put(store, 'zzz', 'new');
+      del(store, key(`k${String(2 * SNAPSHOT_KEYS_PER_STEP + 1).padStart(6, '0')}`));
+      store.compact(store.revision);
+      await turn();
+    });
+    expect(new Uint8Array(Buffer.concat(await taking))).toEqual(expected);
+  });
+});
 
 describe('snapshot and restore', () => {
   it('restores an empty store', () => {

@@ -89,7 +89,7 @@ describe('alarms and the NOSPACE cap', () => {
   });
 });
 
-test('a snapshot carries the member records, the removed ids and the cluster id', () => {
+test('a snapshot carries the member records, the removed ids and the cluster id', async () => {
   const m = machine();
   apply(
     m,
@@ -99,9 +99,9 @@ test('a snapshot carries the member records, the removed ids and the cluster id'
     { kind: 'memberRemove', id: 3 },
   );
   const restored = machine();
-  restored.restore(m.snapshot());
+  restored.restore(await m.snapshot());
   expect([...restored.members.values()]).toEqual([...m.members.values()]);
   expect(restored.removedMemberIds).toEqual(new Set([3]));
   expect(restored.clusterId).toBe(42n);
-  expect(restored.snapshot()).toEqual(m.snapshot());
+  expect(await restored.snapshot()).toEqual(await m.snapshot());
 });

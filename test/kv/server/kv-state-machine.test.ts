@@ -58,13 +58,13 @@ test('revoking a lease deletes its keys in one revision', () => {
   expect(m.lessor.has(0x7ab1a21a559bf001n)).toBe(false);
 });
 
-test('a snapshot restores the store, the leases and the alarms, and tells the watchers', () => {
+test('a snapshot restores the store, the leases and the alarms, and tells the watchers', async () => {
   const m = machine();
   m.apply(entries(...COMMANDS));
   const restored = machine();
   let told = 0;
   restored.onRestore(() => told++);
-  restored.restore(m.snapshot());
+  restored.restore(await m.snapshot());
   expect(told).toBe(1);
   expect(restored.store.hash()).toBe(m.store.hash());
   expect(restored.lessor.leaseIds()).toEqual([0x7ab1a21a559bf001n]);
@@ -74,7 +74,7 @@ test('a snapshot restores the store, the leases and the alarms, and tells the wa
   expect(restored.apply(next)).toEqual(m.apply(next));
 });
 
-test('transactions that change one key twice in a revision apply, or are refused, on every member alike: none stops the member', () => {
+test('transactions that change one key twice in a revision apply, or are refused, on every member alike: none stops the member', async () => {
   const nested = (op: Extract<KvCommand, { kind: 'txn' }>['request']['success'][number]) => ({ op: 'txn', compare: [], success: [op], failure: [] }) as const;
   const fromK = { key: text('k'), end: Uint8Array.of(0) };
   const commands: KvCommand[] = [
@@ -94,16 +94,16 @@ test('transactions that change one key twice in a revision apply, or are refused
   expect(one.store.revision).toBe(5);
   expect(one.store.hash()).toBe(two.store.hash());
   const restored = machine();
-  restored.restore(one.snapshot());
+  restored.restore(await one.snapshot());
   expect(restored.store.changesSince(2)).toEqual(one.store.changesSince(2));
 });
 
-test('a CORRUPT alarm refuses every command that changes the data, on every member and after a restore, until disarmed', () => {
+test('a CORRUPT alarm refuses every command that changes the data, on every member and after a restore, until disarmed', async () => {
   const m = machine();
   m.apply(entries(...COMMANDS.slice(0, 3)));
   m.apply(entries({ kind: 'alarm', action: 'activate', memberId: 7n, alarm: 'CORRUPT' }));
   const restored = machine();
-  restored.restore(m.snapshot());
+  restored.restore(await m.snapshot());
   const lease = 0x7ab1a21a559bf001n;
   const readOnly: KvCommand = {
     kind: 'txn',

@@ -9,6 +9,8 @@ import { LevelStorage } from '../../../raft/storage/level-storage.js';
 import { MemoryStorage } from '../../../raft/storage/memory-storage.js';
 import type { Entry, HardState, Message } from '../../../raft/core/types.js';
 import { NodeCluster, waitUntil, write } from './node-cluster.js';
+import { decodeSnapshotData } from '../../../raft/node-envelope.js';
+import type { WritableLogStorage } from '../../../raft/storage/log-storage.js';
 
 let cluster: NodeCluster;
 afterEach(async () => {
@@ -38,6 +40,20 @@ class SlowStorage extends MemoryStorage {
       }, 3),
     );
   }
+}
+
+/** The application's part of the storage's latest snapshot. */
+function readAll(storage: WritableLogStorage): Uint8Array {
+  const reader = storage.openSnapshot();
+  const chunks: Uint8Array[] = [];
+  for (let offset = 0, done = false; !done; ) {
+    const chunk = reader.read(offset, 1 << 20);
+    chunks.push(chunk.data);
+    offset += chunk.data.byteLength;
+    done = chunk.done;
+  }
+  reader.close();
+  return decodeSnapshotData(Buffer.concat(chunks)).appData;
 }
 
 /** A MemoryStorage whose writes can be held on disk until released. */
@@ -143,6 +159,33 @@ describe('RaftNode: snapshots', () => {
     const storage = cluster.storages.get(leader.id)!;
     expect(storage.snapshotMetadata().index).toBeGreaterThanOrEqual(40);
     expect(storage.firstIndex()).toBeGreaterThan(30);
+  });
+
+  test('a slow snapshot does not hold the node up: the leader goes on committing, and the snapshot, once ready, is of the state when it was started', async () => {
+    cluster = await new NodeCluster([1, 2, 3], { snapshotEveryEntries: 10, raft: { snapshotTrailingEntries: 0 } }).start();
+    const leader = await cluster.leader();
+    const machine = cluster.machines.get(leader.id)!;
+    let release!: () => void;
+    machine.snapshotGate = new Promise((resolve) => (release = resolve));
+    for (let i = 0; i < 10; i++) await leader.propose(write(`s${i}`, 'early'));
+    await waitUntil(() => machine.snapshotsStarted === 1, 2000);
+    const startedAt = machine.snapshotStartedAt;
+    // Meanwhile: many more commits, and heartbeats (no election).
+    const term = leader.status().term;
+    for (let i = 0; i < 30; i++) await leader.propose(write(`s${i}`, 'late'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(leader.status()).toMatchObject({ role: 'leader', term });
+    const storage = cluster.storages.get(leader.id)!;
+    expect(storage.snapshotMetadata().index).toBe(0);
+    expect(machine.snapshotsStarted).toBe(1);
+    // The next snapshot (due at once: many entries applied since) waits for good.
+    machine.snapshotGate = new Promise(() => {});
+    release();
+    await waitUntil(() => storage.snapshotMetadata().index > 0, 2000);
+    expect(storage.snapshotMetadata().index).toBe(startedAt);
+    const values = new Map(JSON.parse(new TextDecoder().decode(readAll(storage))) as [string, string][]);
+    expect(values.get('s0')).toBe('early');
+    expect(storage.firstIndex()).toBe(startedAt + 1);
   });
 
   test('a restarted node restores its state machine from its latest snapshot and the log after it', async () => {

@@ -37,8 +37,17 @@ export class KvStateMachine implements StateMachine<KvResult> {
     });
   }
 
-  snapshot(): Uint8Array {
-    return encoder.encode(JSON.stringify([...this.values]));
+  /** When set, a snapshot's data is ready only once this settles (a slow state machine). */
+  snapshotGate: Promise<void> | null = null;
+  snapshotsStarted = 0;
+  /** The index applied when the last snapshot was started. */
+  snapshotStartedAt = 0;
+
+  snapshot(): Uint8Array | Promise<Uint8Array> {
+    this.snapshotsStarted++;
+    this.snapshotStartedAt = this.appliedIndex;
+    const data = encoder.encode(JSON.stringify([...this.values]));
+    return this.snapshotGate === null ? data : this.snapshotGate.then(() => data);
   }
 
   restore(data: Uint8Array, metadata: { index: number }): void {
