@@ -70,9 +70,7 @@ export const RUN_KEY_MIN = runKey(0);
 export const RUN_KEY_END = Uint8Array.of(RUN_PREFIX + 1);
 
 export function decodeRunKey(key: Uint8Array): number {
-  if (key.byteLength !== ENTRY_KEY_BYTES || key[0] !== RUN_PREFIX) throw new StorageCorruptError('malformed run key');
-  const view = new DataView(key.buffer, key.byteOffset, key.byteLength);
-  return view.getUint32(1) * TWO_POW_32 + view.getUint32(5);
+  return decodeIndexKey(RUN_PREFIX, key, 'run');
 }
 
 /** Entries with contiguous indexes as one value: a list of `[index, term, type, data]` tuples. */
@@ -111,7 +109,11 @@ export const ENTRY_KEY_MIN = entryKey(0);
 export const ENTRY_KEY_END = Uint8Array.of(ENTRY_PREFIX + 1);
 
 export function decodeEntryKey(key: Uint8Array): number {
-  if (key.byteLength !== ENTRY_KEY_BYTES || key[0] !== ENTRY_PREFIX) throw new StorageCorruptError('malformed entry key');
+  return decodeIndexKey(ENTRY_PREFIX, key, 'entry');
+}
+
+function decodeIndexKey(prefix: number, key: Uint8Array, what: string): number {
+  if (key.byteLength !== ENTRY_KEY_BYTES || key[0] !== prefix) throw new StorageCorruptError(`malformed ${what} key`);
   const view = new DataView(key.buffer, key.byteOffset, key.byteLength);
   return view.getUint32(1) * TWO_POW_32 + view.getUint32(5);
 }
