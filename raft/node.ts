@@ -190,6 +190,8 @@ interface PendingRead {
 }
 
 const DEFAULT_TICK_MS = 100;
+/** A ReadIndex round unanswered for this many ticks is sent again (etcd retries after 500 ms). */
+const READ_ROUND_RETRY_TICKS = 5;
 const DEFAULT_MAX_PENDING_REQUESTS = 4096;
 const DEFAULT_SNAPSHOT_EVERY_ENTRIES = 10_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -234,7 +236,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   /** Reads in flight, wherever they wait, in deadline order (as `pending`). */
   private readonly liveReads = new Set<PendingRead>();
   private readsWaiting: PendingRead[] = [];
-  private readRound: { readonly context: string; readonly reads: PendingRead[] } | null = null;
+  private readRound: { readonly context: string; readonly reads: PendingRead[]; readonly startedAt: number } | null = null;
   private readsAwaitingApply: { readonly index: number; readonly reads: PendingRead[] }[] = [];
 
   /** Every member's transport address, as of the applied log. */
@@ -594,14 +596,29 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       for (const read of reads) this.finishRead(read, error as Error);
       return;
     }
-    this.readRound = { context, reads };
+    this.readRound = { context, reads, startedAt: performance.now() };
     this.schedule();
+  }
+
+  /**
+   * A round unanswered after READ_ROUND_RETRY_TICKS ticks is asked again under a new
+   * context (a late answer to the old one is ignored): a follower's request to the leader,
+   * or the leader's answer, may be lost on the way, and a leader that stays the leader
+   * never answers a request it did not get. Without this, one lost message left every
+   * later read on the member waiting until its timeout, round after round.
+   */
+  private retryStaleReadRound(now: number): void {
+    const round = this.readRound;
+    if (round === null || now - round.startedAt < READ_ROUND_RETRY_TICKS * this.tickMs) return;
+    this.readRound = null;
+    this.readsWaiting = [...round.reads, ...this.readsWaiting];
+    this.maybeStartReadRound();
   }
 
   private expireReads(expired: ReadonlySet<PendingRead>): void {
     const live = (read: PendingRead) => !expired.has(read);
     this.readsWaiting = this.readsWaiting.filter(live);
-    if (this.readRound !== null) this.readRound = { context: this.readRound.context, reads: this.readRound.reads.filter(live) };
+    if (this.readRound !== null) this.readRound = { ...this.readRound, reads: this.readRound.reads.filter(live) };
     this.readsAwaitingApply = this.readsAwaitingApply.map((batch) => ({ index: batch.index, reads: batch.reads.filter(live) }));
     for (const read of expired) this.finishRead(read, new RequestTimeoutError(this.requestTimeoutMs));
   }
@@ -646,6 +663,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       expired.add(read);
     }
     if (expired.size > 0) this.expireReads(expired);
+    this.retryStaleReadRound(now);
   }
 
   private receive(messages: readonly Message[]): void {

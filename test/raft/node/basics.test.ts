@@ -4,7 +4,7 @@
  * and writes are durable before anything depending on them is sent.
  */
 import { NodeStoppedError, TooManyRequestsError } from '../../../raft/core/errors.js';
-import { NodeCluster, write } from './node-cluster.js';
+import { NodeCluster, sleep, write } from './node-cluster.js';
 
 let cluster: NodeCluster;
 afterEach(async () => {
@@ -111,6 +111,20 @@ describe('RaftNode: linearizable reads', () => {
       expect(cluster.machines.get(follower.id)!.values.get('r')).toBe(`${i}`);
     }
   });
+
+  test('a read whose request to the leader was lost is asked again, not left waiting for its timeout', async () => {
+    // A timeout far beyond the test's: only a retry can answer the read in time.
+    cluster = await new NodeCluster([1, 2, 3], { requestTimeoutMs: 600_000 }).start();
+    const leader = await cluster.leader();
+    const follower = cluster.followers(leader)[0]!;
+    const { index } = await leader.propose(write('lost', 'read'));
+    // Everything the follower sends the leader is lost for a moment: its ReadIndex request too.
+    cluster.network.drop(follower.id, leader.id, 1);
+    const read = follower.read();
+    await sleep(60);
+    cluster.network.drop(follower.id, leader.id, 0);
+    await expect(read).resolves.toBeGreaterThanOrEqual(index);
+  }, 10_000);
 
   test('concurrent reads share confirmation rounds and all resolve', async () => {
     cluster = await new NodeCluster([1, 2, 3]).start();
