@@ -134,16 +134,11 @@ export interface Member {
 
 const SNAPSHOT_VERSION = 1;
 
-/** Version byte, 4-byte header length, header (msgpack), then the application's data. */
-export function encodeSnapshotData(addresses: ReadonlyMap<NodeId, string>, appData: Uint8Array): Uint8Array {
-  const prefix = snapshotDataPrefix(addresses);
-  const out = new Uint8Array(prefix.byteLength + appData.byteLength);
-  out.set(prefix, 0);
-  out.set(appData, prefix.byteLength);
-  return out;
-}
-
-/** `encodeSnapshotData`, the application's bytes copied a step at a time (see `concatInSteps`). */
+/**
+ * Version byte, 4-byte header length, header (msgpack), then the application's data; the
+ * application's bytes are copied a step at a time (see `concatInSteps`), as they may be
+ * many.
+ */
 export function encodeSnapshotDataInSteps(addresses: ReadonlyMap<NodeId, string>, appData: Uint8Array, pause: () => Promise<void>): Promise<Uint8Array> {
   return concatInSteps([snapshotDataPrefix(addresses), appData], pause);
 }

@@ -256,8 +256,6 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private leader: NodeId = NONE;
   private role: Role = 'follower';
   private term = 0;
-  /** The vote in the stored hard state (with `term`: what a hard state write must sync before anything depending on it). */
-  private vote: NodeId = NONE;
   private appliedIndex = 0;
   private snapshotIndex = 0;
   private removed = false;
@@ -302,7 +300,6 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       const initial = this.raw.status();
       this.confState = initial.config;
       this.term = initial.term;
-      this.vote = this.storage.initialState().hardState.vote;
       // A restarted member reaches the members of its configuration only: `members` may
       // name others (say, an initial cluster changed since), which are not its peers.
       const configured = membersOf(initial.config);
@@ -332,6 +329,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (this.ticker !== null) clearInterval(this.ticker);
     this.ticker = null;
     if (this.pumping !== null) await this.pumping.catch(() => undefined);
+    // A snapshot taken and not yet recorded is recorded (one still being taken is dropped:
+    // the log behind it is kept, so a restart only replays more).
+    if (this.raw !== null) await this.recordSnapshot(this.raw).catch(() => undefined);
     this.rejectEverything(new NodeStoppedError());
     if (wasRunning) await this.closeQuietly();
     this.state = 'stopped';
@@ -719,17 +719,10 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     // applies or answers comes after that write (in this pass or a later one).
     const sendFirst = this.role === 'leader' && ready.softState === null && ready.snapshot === null && (ready.hardState === null || ready.hardState.term === this.term) && commitsOnlyDurable(ready);
     if (sendFirst && ready.messages.length > 0) this.transport.send(ready.messages);
-    // A write that only raises the commit index is awaited last: nothing sent or applied
-    // depends on the commit index being on disk (a lost one is learnt again), and on the
-    // commit path it would otherwise hold every answer for a disk write.
-    const commitOnly = ready.entries.length === 0 && ready.hardState !== null && ready.hardState.term === this.term && ready.hardState.vote === this.vote;
-    let deferredWrite: Promise<unknown> | null = null;
-    if (commitOnly) deferredWrite = Promise.resolve(this.storage.save([], ready.hardState)).then(() => null, (error: unknown) => error ?? new Error('a storage write failed'));
-    else if (ready.entries.length > 0 || ready.hardState !== null) await this.storage.save(ready.entries, ready.hardState);
-    if (ready.hardState !== null) {
-      this.term = ready.hardState.term;
-      this.vote = ready.hardState.vote;
-    }
+    // (A write that only raises the commit index costs nothing here: a storage need not
+    // sync it, see `WritableLogStorage.save`, and LevelStorage defers it.)
+    if (ready.entries.length > 0 || ready.hardState !== null) await this.storage.save(ready.entries, ready.hardState);
+    if (ready.hardState !== null) this.term = ready.hardState.term;
     this.noteOwnEntries(ready.entries);
     // 2. Send.
     if (!sendFirst && ready.messages.length > 0) this.transport.send(ready.messages);
@@ -748,8 +741,6 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     if (applied.length > 0) this.onConfiguration(applied[applied.length - 1]!.confState);
     this.serveReads();
     this.maybeStartReadRound();
-    const writeFailure = deferredWrite === null ? null : await deferredWrite;
-    if (writeFailure !== null) throw writeFailure;
     this.maybeSnapshot();
   }
 

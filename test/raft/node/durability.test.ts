@@ -240,6 +240,8 @@ describe('RaftNode on LevelStorage', () => {
     const acknowledged = await Promise.all(Array.from({ length: 60 }, (_, i) => leader.propose(write(`d${i}`, `${i}`))));
     const lastAcknowledged = Math.max(...acknowledged.map((r) => r.index));
     await cluster.appliedEverywhere(lastAcknowledged);
+    // Snapshots are taken off the Ready loop: each member records its own before the stop.
+    await waitUntil(() => [1, 2, 3].every((id) => cluster.storages.get(id)!.snapshotMetadata().index > 0), 5000);
     await cluster.stop();
     for (const id of [1, 2, 3]) await cluster.startNode(id);
     leader = await cluster.leader();

@@ -189,7 +189,7 @@ describe('LevelStorage', () => {
       expect((await reopen(reopened, dir)).lastIndex()).toBe(22);
     });
 
-    it('a commit index alone is written at the next write or at close, not at once; one lost in a crash is never above what was stored with entries', async () => {
+    it('a commit index set alone survives a clean close, and goes out with the next write of entries or of a term and vote', async () => {
       const dir = freshDirectory();
       const storage = await open(dir);
       await storage.save(entries(1, 5), { term: 2, vote: 1, commit: 1 });
