@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 /**
- * The `balsa` command. For now: `balsa kv serve [etcd's flags]`, an etcd-compatible KV
- * member (see `kv/server/config.ts` for the flags, their defaults and their ETCD_*
- * environment variables).
+ * The `balsa` command:
+ * - `balsa kv serve [etcd's flags]`: an etcd-compatible KV member alone (see
+ *   `kv/server/config.ts` for the flags, their defaults and their ETCD_* variables);
+ * - `balsa server [etcd's flags] [--api-port N]`: a KV member with the API server on it;
+ * - `balsa apiserver --kv-endpoints URLS`: the API server alone, over any etcd v3 endpoint;
+ * - `balsa apply|get|describe|delete|label ...`: the client commands (`client-commands.ts`).
  */
 import { KvConfigError, parseKvServerConfig } from '../../kv/server/config.js';
 import { KvStartError } from '../../kv/server/etcd-errors.js';
@@ -10,7 +13,16 @@ import { KvServer } from '../../kv/server/kv-server.js';
 import type { KvServerOptions } from '../../kv/server/kv-server.js';
 import { serverOptionsFromConfig } from '../../kv/server/server-options.js';
 
-const USAGE = 'usage: balsa kv serve [--name NAME] [--data-dir DIR] [--listen-client-urls URLS] ... (etcd flags)';
+/** The client commands (`client-commands.ts`, loaded only when one is run). */
+const CLIENT_COMMANDS: readonly string[] = ['apply', 'get', 'describe', 'delete', 'label'];
+
+const USAGE = [
+  'usage: balsa COMMAND [flags]',
+  '  server      a KV member with the API server (etcd flags, plus --api-port)',
+  '  apiserver   the API server alone (--kv-endpoints URLS)',
+  '  kv serve    a KV member alone (etcd flags)',
+  '  apply -f FILE|DIR|-, get, describe, delete, label   (run `balsa COMMAND --help`)',
+].join('\n');
 
 async function kvServe(argv: readonly string[]): Promise<number> {
   let options: KvServerOptions;
@@ -50,6 +62,10 @@ async function kvServe(argv: readonly string[]): Promise<number> {
 
 async function main(argv: readonly string[]): Promise<number> {
   if (argv[0] === 'kv' && argv[1] === 'serve') return kvServe(argv.slice(2));
+  // Each family of commands is loaded when used: a KV member does not load the CLI's YAML or tables.
+  if (argv[0] === 'server') return (await import('./server-command.js')).serverCommand(argv.slice(1));
+  if (argv[0] === 'apiserver') return (await import('./server-command.js')).apiServerCommand(argv.slice(1));
+  if (argv[0] !== undefined && CLIENT_COMMANDS.includes(argv[0])) return (await import('./client-commands.js')).runClientCommand(argv);
   console.error(USAGE);
   return 2;
 }

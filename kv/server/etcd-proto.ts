@@ -131,7 +131,7 @@ function buildEtcdProto(protoRoot: string): EtcdProto {
 }
 
 /** A grpc-js definition of `service`: one entry per method, keyed by its proto name. */
-function serviceDefinition(service: protobuf.Service): ServiceDefinition {
+export function serviceDefinition(service: protobuf.Service): ServiceDefinition {
   const definition: Record<string, MethodDefinition<WireObject, WireObject>> = {};
   for (const method of service.methodsArray) {
     method.resolve();

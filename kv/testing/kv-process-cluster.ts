@@ -59,6 +59,12 @@ export interface KvClusterOptions {
   readonly advertisePeer?: (name: string, listenAddress: string) => Promise<string>;
   /** Called with each member process as it is spawned (started, restarted or joining). */
   readonly onSpawn?: (name: string, pid: number) => void;
+  /**
+   * Run `balsa server` (a KV member with the API server on it) rather than `balsa kv serve`:
+   * each member also serves the API on ports picked for it (`PlannedMember.apiUrl`,
+   * `apiGrpcAddress`).
+   */
+  readonly apiServer?: boolean;
 }
 
 /** A member's name and URLs, chosen before it starts. */
@@ -71,6 +77,10 @@ export interface PlannedMember {
   readonly clientUrl: string;
   /** host:port of its client API, for etcdctl's --endpoints. */
   readonly clientEndpoint: string;
+  /** With `apiServer`: `http://127.0.0.1:port` of its API server's HTTP front-end. */
+  readonly apiUrl?: string;
+  /** With `apiServer`: `127.0.0.1:port` of its API server's gRPC front-end. */
+  readonly apiGrpcAddress?: string;
 }
 
 export interface KvCluster {
@@ -129,9 +139,10 @@ interface RunningMember {
   readonly exit: Promise<void>;
 }
 
-async function plan(name: string, advertisePeer: KvClusterOptions['advertisePeer']): Promise<PlannedMember> {
+async function plan(name: string, advertisePeer: KvClusterOptions['advertisePeer'], apiServer = false): Promise<PlannedMember> {
   const clientPort = await freePort();
   const peerPort = await freePort();
+  const api = apiServer ? { apiUrl: `http://127.0.0.1:${await freePort()}`, apiGrpcAddress: `127.0.0.1:${await freePort()}` } : {};
   const advertised = advertisePeer === undefined ? `127.0.0.1:${peerPort}` : await advertisePeer(name, `127.0.0.1:${peerPort}`);
   return {
     name,
@@ -139,6 +150,7 @@ async function plan(name: string, advertisePeer: KvClusterOptions['advertisePeer
     listenPeerUrl: `http://127.0.0.1:${peerPort}`,
     clientUrl: `http://127.0.0.1:${clientPort}`,
     clientEndpoint: `127.0.0.1:${clientPort}`,
+    ...api,
   };
 }
 
@@ -153,16 +165,17 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
   const balsaCli = options.balsaCli ?? defaultBalsaCli();
   if (!existsSync(balsaCli)) throw new Error(`${balsaCli} is missing: build first (npm run build)`);
   const members: PlannedMember[] = [];
-  for (let i = 0; i < options.members; i++) members.push(await plan(`m${i + 1}`, options.advertisePeer));
+  for (let i = 0; i < options.members; i++) members.push(await plan(`m${i + 1}`, options.advertisePeer, options.apiServer));
   const processes: (RunningMember | null)[] = [];
   const logs: string[] = [];
 
   const launch = (member: PlannedMember, initialCluster: string, state: 'new' | 'existing', flags: readonly string[]): void => {
     const args = [
-      ...(options.nodeArgs ?? []), balsaCli, 'kv', 'serve', '--name', member.name, '--data-dir', join(options.dir, `${member.name}.etcd`),
+      ...(options.nodeArgs ?? []), balsaCli, ...(options.apiServer ? ['server'] : ['kv', 'serve']), '--name', member.name, '--data-dir', join(options.dir, `${member.name}.etcd`),
       '--listen-client-urls', member.clientUrl, '--advertise-client-urls', member.clientUrl,
       '--listen-peer-urls', member.listenPeerUrl, '--initial-advertise-peer-urls', member.peerUrl,
       '--initial-cluster', initialCluster, '--initial-cluster-state', state, '--initial-cluster-token', CLUSTER_TOKEN,
+      ...(member.apiUrl !== undefined ? ['--api-port', new URL(member.apiUrl).port, '--api-grpc-port', member.apiGrpcAddress!.split(':')[1]!] : []),
       ...(options.flags ?? []), ...flags,
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
@@ -198,7 +211,7 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
       return list.map((m) => `${m.name}=${m.peerUrl}`).join(',');
     },
     async planMember(name) {
-      const member = await plan(name, options.advertisePeer);
+      const member = await plan(name, options.advertisePeer, options.apiServer);
       members.push(member);
       cluster.clientEndpoints.push(member.clientEndpoint);
       processes.push(null);

@@ -1,0 +1,93 @@
+/**
+ * The API server: one registry over an etcd v3 endpoint list, served over HTTP+JSON and
+ * gRPC. It creates the system namespaces (`default`, `kube-system`, `kube-public`) once the
+ * store answers, and reports ready (`/readyz`) from then on.
+ */
+import { EtcdClient } from '../../kv/client/etcd-client.js';
+import { resourceByName } from '../api/resources.js';
+import { ApiGrpcServer } from './grpc-server.js';
+import { ApiHttpServer } from './http-server.js';
+import { Registry } from './registry.js';
+
+/** Kubernetes' secure port, served here over plain HTTP until TLS lands. */
+export const DEFAULT_API_HTTP_PORT = 6443;
+export const DEFAULT_API_GRPC_PORT = 6444;
+/** Between attempts to create the system namespaces while the store has no leader yet. */
+const BOOTSTRAP_RETRY_MS = 500;
+
+export interface ApiServerOptions {
+  /** etcd v3 endpoints (`host:port` or `http://host:port`). */
+  readonly kvEndpoints: readonly string[];
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  /** The KV folder of every object (default `/registry`). */
+  readonly prefix?: string;
+  /** Told about bootstrap attempts that failed (the store not answering yet). */
+  readonly log?: (line: string) => void;
+}
+
+export class ApiServer {
+  private bootstrapped = false;
+  private bootstrapTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+
+  private constructor(
+    readonly registry: Registry,
+    private readonly kv: EtcdClient,
+    readonly http: ApiHttpServer,
+    readonly grpc: ApiGrpcServer,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  static async start(options: ApiServerOptions): Promise<ApiServer> {
+    const kv = new EtcdClient(options.kvEndpoints);
+    const registry = new Registry({ kv, ...(options.prefix !== undefined ? { prefix: options.prefix } : {}) });
+    const host = options.host ?? '127.0.0.1';
+    let http: ApiHttpServer | undefined;
+    // Assigned once both front-ends are up; a /readyz before then answers 503 (its check throws).
+    let server!: ApiServer;
+    try {
+      http = await ApiHttpServer.start({ registry, host, port: options.httpPort, ready: () => server.ready() });
+      const grpc = await ApiGrpcServer.start({ registry, host, port: options.grpcPort });
+      server = new ApiServer(registry, kv, http, grpc, options.log ?? (() => {}));
+    } catch (error) {
+      await http?.stop();
+      kv.close();
+      throw error;
+    }
+    server.bootstrap();
+    return server;
+  }
+
+  /** Resolves once the system namespaces exist and the store answers a linearizable read. */
+  async ready(): Promise<void> {
+    if (!this.bootstrapped) throw new Error('the system namespaces are not created yet (is the KV reachable and does it have a leader?)');
+    await this.registry.get(resourceByName('namespaces')!, undefined, 'default');
+  }
+
+  /** Stops serving (every watch ends), frees both ports and closes the KV connections. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.bootstrapTimer !== null) clearTimeout(this.bootstrapTimer);
+    await Promise.all([this.http.stop(), this.grpc.stop()]);
+    this.kv.close();
+  }
+
+  private bootstrap(): void {
+    if (this.stopped) return;
+    this.registry.ensureSystemNamespaces().then(
+      () => {
+        this.bootstrapped = true;
+      },
+      (error: unknown) => {
+        if (this.stopped) return;
+        this.log(`api server: creating the system namespaces failed, retrying: ${(error as Error).message}`);
+        this.bootstrapTimer = setTimeout(() => this.bootstrap(), BOOTSTRAP_RETRY_MS);
+      },
+    );
+  }
+}

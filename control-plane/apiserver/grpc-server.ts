@@ -1,0 +1,204 @@
+/**
+ * The API server's gRPC front-end (`proto/balsa/v1/api.proto`): the registry's operations
+ * one to one, objects as JSON bytes, watches as server streams. Errors carry the gRPC code of
+ * their Kubernetes reason, the message as details, and the Status in `balsa-status-bin`.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { RESOURCES } from '../api/resources.js';
+import type { ResourceInfo } from '../api/resources.js';
+import type { ApiObject, WatchEvent } from '../api/types.js';
+import type { WireObject } from '../../kv/server/etcd-proto.js';
+import { objectsService } from './balsa-proto.js';
+import { ApiError } from './errors.js';
+import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
+import { toApiError } from './registry.js';
+
+/** The trailing metadata key that carries an error's whole Status (JSON). */
+export const STATUS_METADATA_KEY = 'balsa-status-bin';
+
+export interface ApiGrpcServerOptions {
+  readonly registry: Registry;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+}
+
+interface Ref {
+  info: ResourceInfo;
+  namespace: string | undefined;
+  name: string | undefined;
+}
+
+type WatchCall = grpc.ServerWritableStream<WireObject, WireObject>;
+type OpenWatches = Set<{ watch: RegistryWatch | null; call: WatchCall }>;
+
+export class ApiGrpcServer {
+  private constructor(
+    private readonly server: grpc.Server,
+    private readonly calls: OpenWatches,
+    readonly port: number,
+    readonly host: string,
+  ) {}
+
+  static async start(options: ApiGrpcServerOptions): Promise<ApiGrpcServer> {
+    const server = new grpc.Server({ 'grpc.enable_channelz': 0, 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+    const host = options.host ?? '127.0.0.1';
+    const calls: OpenWatches = new Set();
+    const registry = options.registry;
+    const unary = (handler: (request: WireObject) => Promise<unknown>): grpc.handleUnaryCall<WireObject, WireObject> => (call, callback) => {
+      handler(call.request).then(
+        (response) => callback(null, response as WireObject),
+        (error: unknown) => callback(toServiceError(toApiError(error))),
+      );
+    };
+    const objectReply = (object: ApiObject): WireObject => ({ object: Buffer.from(JSON.stringify(object)) });
+    server.addService(objectsService(), {
+      Get: unary(async (request) => {
+        const ref = parseRef(request.ref, true);
+        return objectReply(await registry.get(ref.info, ref.namespace, ref.name!));
+      }),
+      List: unary(async (request) => {
+        const ref = parseRef(request.ref, false);
+        const list = await registry.list(ref.info, ref.namespace, {
+          labelSelector: String(request.labelSelector ?? ''),
+          fieldSelector: String(request.fieldSelector ?? ''),
+          limit: Number(request.limit ?? 0),
+          continue: String(request.continue ?? ''),
+        });
+        return {
+          items: list.items.map((item) => Buffer.from(JSON.stringify(item))),
+          resourceVersion: list.metadata.resourceVersion ?? '',
+          continue: list.metadata.continue ?? '',
+        };
+      }),
+      Create: unary(async (request) => {
+        const ref = parseRef(request.ref, false);
+        return objectReply(await registry.create(ref.info, ref.namespace, parseJson(request.object)));
+      }),
+      Update: unary(async (request) => {
+        const ref = parseRef(request.ref, true);
+        return objectReply(await registry.update(ref.info, ref.namespace, ref.name!, parseJson(request.object)));
+      }),
+      UpdateStatus: unary(async (request) => {
+        const ref = parseRef(request.ref, true);
+        return objectReply(await registry.update(ref.info, ref.namespace, ref.name!, parseJson(request.object), 'status'));
+      }),
+      Patch: unary(async (request) => {
+        const ref = parseRef(request.ref, true);
+        return objectReply(await registry.patch(ref.info, ref.namespace, ref.name!, parseJson(request.mergePatch), request.status === true ? 'status' : undefined));
+      }),
+      Delete: unary(async (request) => {
+        const ref = parseRef(request.ref, true);
+        return objectReply(await registry.delete(ref.info, ref.namespace, ref.name!, deleteOptions(request)));
+      }),
+      Watch: (call: WatchCall) => watch(registry, calls, call),
+    });
+    const port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+    });
+    return new ApiGrpcServer(server, calls, port, host);
+  }
+
+  /** `host:port`, for a gRPC client. */
+  get address(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  /** Ends every watch and frees the port. */
+  async stop(): Promise<void> {
+    for (const entry of this.calls) {
+      entry.watch?.cancel();
+      entry.call.end();
+    }
+    this.calls.clear();
+    await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
+    this.server.forceShutdown();
+  }
+}
+
+/** Serves one Watch call until the client cancels it, the registry ends it, or the server stops. */
+function watch(registry: Registry, calls: OpenWatches, call: WatchCall): void {
+  const entry: { watch: RegistryWatch | null; call: typeof call } = { watch: null, call };
+  const finish = (): void => {
+    entry.watch?.cancel();
+    calls.delete(entry);
+  };
+  try {
+    const request = call.request;
+    const ref = parseRef(request.ref, false);
+    entry.watch = registry.watch(
+      ref.info,
+      ref.namespace,
+      {
+        labelSelector: String(request.labelSelector ?? ''),
+        fieldSelector: String(request.fieldSelector ?? ''),
+        resourceVersion: String(request.resourceVersion ?? ''),
+        ...(ref.name !== undefined ? { name: ref.name } : {}),
+      },
+      (event: WatchEvent) => {
+        call.write({ type: event.type, object: Buffer.from(JSON.stringify(event.object)) });
+      },
+      (error) => {
+        finish();
+        call.emit('error', toServiceError(error));
+      },
+    );
+  } catch (error) {
+    call.emit('error', toServiceError(toApiError(error)));
+    return;
+  }
+  calls.add(entry);
+  call.on('cancelled', finish);
+  call.on('close', finish);
+}
+
+function toServiceError(error: ApiError): Partial<grpc.StatusObject> {
+  const metadata = new grpc.Metadata();
+  metadata.set(STATUS_METADATA_KEY, Buffer.from(JSON.stringify(error.toStatus())));
+  return { code: error.grpcCode, details: error.message, metadata };
+}
+
+function parseRef(value: unknown, needsName: boolean): Ref {
+  const ref = (value ?? {}) as WireObject;
+  const group = String(ref.group ?? '');
+  const version = String(ref.version ?? '') || 'v1';
+  const plural = String(ref.resource ?? '');
+  const info = RESOURCES.find((candidate) => candidate.group === group && candidate.version === version && candidate.plural === plural);
+  if (info === undefined) throw new ApiError('NotFound', `the server could not find the requested resource (${group === '' ? '' : `${group}/`}${version} ${plural})`);
+  const namespace = String(ref.namespace ?? '');
+  const name = String(ref.name ?? '');
+  if (needsName && name === '') throw ApiError.badRequest(`ref.name is required`);
+  if (needsName && info.namespaced && namespace === '') throw ApiError.badRequest(`ref.namespace is required: ${info.plural} are namespaced`);
+  return { info, namespace: info.namespaced && namespace !== '' ? namespace : undefined, name: name === '' ? undefined : name };
+}
+
+function parseJson(bytes: unknown): unknown {
+  const text = Buffer.isBuffer(bytes) ? bytes.toString('utf8') : '';
+  if (text.trim() === '') throw ApiError.badRequest('the object is empty: expected JSON');
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw ApiError.badRequest(`the object is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function deleteOptions(request: WireObject): DeleteOptions {
+  const options: { gracePeriodSeconds?: number; propagationPolicy?: DeleteOptions['propagationPolicy']; preconditions?: DeleteOptions['preconditions'] } = {};
+  if (request.gracePeriodSeconds !== undefined && request.gracePeriodSeconds !== null) {
+    const grace = Number(request.gracePeriodSeconds);
+    if (!Number.isSafeInteger(grace) || grace < 0) throw ApiError.badRequest(`grace_period_seconds must be a non-negative integer, got ${String(request.gracePeriodSeconds)}`);
+    options.gracePeriodSeconds = grace;
+  }
+  const policy = String(request.propagationPolicy ?? '');
+  if (policy !== '') {
+    if (policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') throw ApiError.badRequest(`propagation_policy must be Orphan, Background or Foreground, got "${policy}"`);
+    options.propagationPolicy = policy;
+  }
+  const uid = String(request.preconditionUid ?? '');
+  const resourceVersion = String(request.preconditionResourceVersion ?? '');
+  if (uid !== '' || resourceVersion !== '') {
+    options.preconditions = { ...(uid !== '' ? { uid } : {}), ...(resourceVersion !== '' ? { resourceVersion } : {}) };
+  }
+  return options;
+}

@@ -1,0 +1,284 @@
+/**
+ * The API server's HTTP+JSON front-end, in Kubernetes' URL layout and object shapes (for
+ * people, the balsa CLI and kubectl-style tools). Every error answer is a `Status` with the
+ * HTTP code of its reason. A watch (`?watch=1`) is a chunked response of one JSON event per
+ * line; it ends after `timeoutSeconds`, when the client goes, when the server stops, or with
+ * an ERROR event (410 Expired for a compacted resourceVersion).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ApiObject, WatchEvent } from '../api/types.js';
+import { discoveryDocument } from './discovery.js';
+import { ApiError } from './errors.js';
+import { parseResourcePath } from './http-routes.js';
+import type { ResourceRoute } from './http-routes.js';
+import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
+import { toApiError } from './registry.js';
+
+/** The largest request body accepted (Kubernetes' limit). */
+export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
+/** A watch without `timeoutSeconds` ends after this long (clients watch again from where they were). */
+export const DEFAULT_WATCH_TIMEOUT_SECONDS = 30 * 60;
+/** The version this server reports at `/version`: the Kubernetes API it follows. */
+export const SERVED_KUBERNETES_VERSION = { major: '1', minor: '20', gitVersion: 'v1.20.0-balsa' };
+
+export interface ApiHttpServerOptions {
+  readonly registry: Registry;
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** Answers `/readyz`: resolves when the server can serve (its store answers). */
+  readonly ready?: () => Promise<void>;
+}
+
+export class ApiHttpServer {
+  private readonly watches = new Set<{ watch: RegistryWatch | null; response: http.ServerResponse }>();
+  private stopping = false;
+
+  private constructor(
+    private readonly server: http.Server,
+    private readonly options: ApiHttpServerOptions,
+  ) {}
+
+  static async start(options: ApiHttpServerOptions): Promise<ApiHttpServer> {
+    const server = http.createServer();
+    const front = new ApiHttpServer(server, options);
+    server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
+      front.handle(request, response).catch((error: unknown) => front.fail(response, toApiError(error)));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port, options.host ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    return front;
+  }
+
+  /** `http://host:port`. */
+  get url(): string {
+    const address = this.server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${host}:${address.port}`;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Ends every watch, closes every connection and frees the port. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const entry of this.watches) {
+      entry.watch?.cancel();
+      entry.response.end();
+    }
+    this.watches.clear();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const method = request.method ?? 'GET';
+    const path = url.pathname;
+    if (path === '/healthz' || path === '/livez') return this.text(response, 200, 'ok');
+    if (path === '/readyz') {
+      try {
+        await this.options.ready?.();
+        return this.text(response, 200, 'ok');
+      } catch (error) {
+        return this.text(response, 503, `not ready: ${(error as Error).message}`);
+      }
+    }
+    if (path === '/version') return this.json(response, 200, { ...SERVED_KUBERNETES_VERSION, platform: `${process.platform}/${process.arch}` });
+    const discovery = discoveryDocument(path);
+    if (discovery !== undefined) {
+      if (method !== 'GET') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} ${path})`);
+      return this.json(response, 200, discovery);
+    }
+    const route = parseResourcePath(path);
+    if (route === null) throw new ApiError('NotFound', `the server could not find the requested resource (${method} ${path})`);
+    await this.handleResource(route, method, url.searchParams, request, response);
+  }
+
+  private async handleResource(route: ResourceRoute, method: string, query: URLSearchParams, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const { info, namespace, name, subresource } = route;
+    const registry = this.options.registry;
+    if (subresource !== undefined && subresource !== 'status') {
+      throw new ApiError('NotFound', `the server could not find the requested resource (${info.plural}/${subresource})`);
+    }
+    const status = subresource === 'status' ? 'status' : undefined;
+    if (name === undefined) {
+      switch (method) {
+        case 'GET':
+          if (isTrue(query.get('watch'))) return this.watch(route, query, response);
+          return this.json(response, 200, await registry.list(info, namespace, listOptions(query)));
+        case 'POST':
+          if (info.namespaced && namespace === undefined) throw new ApiError('MethodNotAllowed', `a ${info.kind} is created in a namespace: POST to .../namespaces/{namespace}/${info.plural}`);
+          return this.json(response, 201, await registry.create(info, namespace, await readJson(request)));
+        case 'DELETE': {
+          const options = deleteOptions(query, await readJson(request, true));
+          const list = await registry.list(info, namespace, listOptions(query));
+          const deleted: ApiObject[] = [];
+          for (const item of list.items) {
+            try {
+              deleted.push(await registry.delete(info, item.metadata.namespace, item.metadata.name!, options));
+            } catch (error) {
+              if (!(error instanceof ApiError && error.reason === 'NotFound')) throw error;
+            }
+          }
+          return this.json(response, 200, { ...list, items: deleted });
+        }
+        default:
+          throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} ${info.plural})`);
+      }
+    }
+    if (info.namespaced && namespace === undefined) throw new ApiError('NotFound', `the server could not find the requested resource (${info.plural} is namespaced: use .../namespaces/{namespace}/${info.plural}/${name})`);
+    switch (method) {
+      case 'GET':
+        if (isTrue(query.get('watch'))) return this.watch(route, query, response);
+        return this.json(response, 200, await registry.get(info, namespace, name));
+      case 'PUT':
+        return this.json(response, 200, await registry.update(info, namespace, name, await readJson(request), status));
+      case 'PATCH': {
+        const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim();
+        // A strategic merge patch of maps and scalar fields is a merge patch; its list merging by key is not supported yet.
+        if (type !== 'application/merge-patch+json' && type !== 'application/strategic-merge-patch+json') {
+          throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json (got "${type}")`);
+        }
+        return this.json(response, 200, await registry.patch(info, namespace, name, await readJson(request), status));
+      }
+      case 'DELETE':
+        if (status !== undefined) throw new ApiError('MethodNotAllowed', 'the status subresource cannot be deleted');
+        return this.json(response, 200, await registry.delete(info, namespace, name, deleteOptions(query, await readJson(request, true))));
+      default:
+        throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} ${info.plural}/${name})`);
+    }
+  }
+
+  private watch(route: ResourceRoute, query: URLSearchParams, response: http.ServerResponse): void {
+    const timeoutSeconds = query.has('timeoutSeconds') ? nonNegativeInteger(query.get('timeoutSeconds')!, 'timeoutSeconds') : DEFAULT_WATCH_TIMEOUT_SECONDS;
+    const entry: { watch: RegistryWatch | null; response: http.ServerResponse } = { watch: null, response };
+    let timer: NodeJS.Timeout | null = null;
+    const finish = (): void => {
+      if (timer !== null) clearTimeout(timer);
+      entry.watch?.cancel();
+      this.watches.delete(entry);
+      if (!response.writableEnded) response.end();
+    };
+    const send = (event: WatchEvent): void => {
+      if (!response.writableEnded) response.write(`${JSON.stringify(event)}\n`);
+    };
+    // Throws before anything is written when the options are bad: the client gets a plain 400.
+    entry.watch = this.options.registry.watch(
+      route.info,
+      route.namespace,
+      { ...listOptions(query), resourceVersion: query.get('resourceVersion') ?? undefined, ...(route.name !== undefined ? { name: route.name } : {}) },
+      send,
+      (error) => {
+        send({ type: 'ERROR', object: error.toStatus() });
+        finish();
+      },
+    );
+    if (this.stopping) return finish();
+    this.watches.add(entry);
+    response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+    response.flushHeaders();
+    response.on('close', finish);
+    if (timeoutSeconds > 0) timer = setTimeout(finish, timeoutSeconds * 1000);
+  }
+
+  private json(response: http.ServerResponse, code: number, body: unknown): void {
+    const text = JSON.stringify(body);
+    response.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    response.end(text);
+  }
+
+  private text(response: http.ServerResponse, code: number, body: string): void {
+    response.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+    response.end(body);
+  }
+
+  private fail(response: http.ServerResponse, error: ApiError): void {
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    this.json(response, error.httpCode, error.toStatus());
+  }
+}
+
+function isTrue(value: string | null): boolean {
+  return value === '1' || value === 'true';
+}
+
+function nonNegativeInteger(value: string, name: string): number {
+  if (!/^\d+$/.test(value)) throw ApiError.badRequest(`${name} must be a non-negative integer, got "${value}"`);
+  return Number(value);
+}
+
+function listOptions(query: URLSearchParams): { labelSelector?: string; fieldSelector?: string; limit?: number; continue?: string } {
+  const options: { labelSelector?: string; fieldSelector?: string; limit?: number; continue?: string } = {};
+  const label = query.get('labelSelector');
+  const field = query.get('fieldSelector');
+  const limit = query.get('limit');
+  const token = query.get('continue');
+  if (label !== null) options.labelSelector = label;
+  if (field !== null) options.fieldSelector = field;
+  if (limit !== null && limit !== '') options.limit = nonNegativeInteger(limit, 'limit');
+  if (token !== null) options.continue = token;
+  return options;
+}
+
+function deleteOptions(query: URLSearchParams, body: unknown): DeleteOptions {
+  const options: { gracePeriodSeconds?: number; propagationPolicy?: DeleteOptions['propagationPolicy']; preconditions?: DeleteOptions['preconditions'] } = {};
+  const source = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const grace = source.gracePeriodSeconds ?? query.get('gracePeriodSeconds') ?? undefined;
+  if (grace !== undefined && grace !== null) {
+    const value = typeof grace === 'number' ? grace : Number(grace);
+    if (!Number.isInteger(value) || value < 0) throw ApiError.badRequest(`gracePeriodSeconds must be a non-negative integer, got ${JSON.stringify(grace)}`);
+    options.gracePeriodSeconds = value;
+  }
+  const policy = source.propagationPolicy ?? query.get('propagationPolicy') ?? undefined;
+  if (policy !== undefined && policy !== null) {
+    if (policy !== 'Orphan' && policy !== 'Background' && policy !== 'Foreground') {
+      throw ApiError.badRequest(`propagationPolicy must be Orphan, Background or Foreground, got ${JSON.stringify(policy)}`);
+    }
+    options.propagationPolicy = policy;
+  }
+  if (source.orphanDependents === true && options.propagationPolicy === undefined) options.propagationPolicy = 'Orphan';
+  const preconditions = source.preconditions as { uid?: unknown; resourceVersion?: unknown } | undefined;
+  if (preconditions !== undefined && preconditions !== null) {
+    options.preconditions = {
+      ...(typeof preconditions.uid === 'string' ? { uid: preconditions.uid } : {}),
+      ...(typeof preconditions.resourceVersion === 'string' ? { resourceVersion: preconditions.resourceVersion } : {}),
+    };
+  }
+  return options;
+}
+
+/** The request body as JSON (undefined for an empty body when `optional`). 413 past the limit, 400 when it does not parse. */
+async function readJson(request: http.IncomingMessage, optional = false): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_REQUEST_BODY_BYTES) throw new ApiError('RequestEntityTooLarge', `the request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') {
+    if (optional) return undefined;
+    throw ApiError.badRequest('the request body is empty: expected a JSON object');
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw ApiError.badRequest(`the request body is not valid JSON: ${(error as Error).message}`);
+  }
+}

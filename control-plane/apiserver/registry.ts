@@ -1,0 +1,592 @@
+/**
+ * The registry: every read and write of API objects, over an etcd v3 KV. The HTTP and gRPC
+ * front-ends are thin translations of it.
+ *
+ * Consistency, the Kubernetes way, with the KV doing the hard part:
+ * - `resourceVersion` is the object's key's mod revision; a list's is the revision it read.
+ * - create is a transaction on "the key does not exist" (and "the namespace is as read");
+ *   update and delete compare the key's mod revision with the one the change was computed
+ *   from. A client that sent a resourceVersion gets 409 Conflict when it is not the current
+ *   one; a change without one (a patch, a delete) is recomputed on the new state and tried
+ *   again, a bounded number of times.
+ * - a list reads one revision, page after page (the continue token carries it), so its pages
+ *   are one consistent snapshot; once that revision is compacted the token is 410 Expired.
+ * - a watch from resourceVersion N is the KV's watch from N + 1: every change after a list
+ *   at N arrives exactly once, in order. N older than the compaction point is 410 Expired.
+ *
+ * Deletion: an object with finalizers, or a pod still bound to a node, is not removed but
+ * marked (`metadata.deletionTimestamp`); it goes when its finalizers are all removed (an
+ * update that empties them deletes it) or, for a pod, when its node agent confirms the
+ * containers are gone (a delete with grace period 0).
+ */
+import { customAlphabet, nanoid } from 'nanoid';
+import { EtcdClientError, EtcdCompactedError } from '../../kv/client/errors.js';
+import type { EtcdClient, KeyValue, TxnResult, WatchHandle } from '../../kv/client/etcd-client.js';
+import { applyCreateDefaults, applyDefaults } from '../api/defaults.js';
+import { toStatusCause } from '../api/field-errors.js';
+import type { FieldError } from '../api/field-errors.js';
+import { RESOURCES, apiVersionOf, resourceForKind } from '../api/resources.js';
+import type { ResourceInfo } from '../api/resources.js';
+import type { ApiList, ApiObject, WatchEvent } from '../api/types.js';
+import { validateCreate, validateStatusUpdate, validateUpdate } from '../api/validation.js';
+import { ApiError } from './errors.js';
+import { applyMergePatch } from './merge-patch.js';
+import { ObjectFilter } from './object-filter.js';
+import { jsonEqual } from '../api/json-values.js';
+import type { FilterOptions } from './object-filter.js';
+import { StorageKeys, prefixEnd } from './storage-keys.js';
+
+/** A change computed on a stale object is recomputed at most this many times. */
+export const UPDATE_ATTEMPTS = 8;
+/** The largest page a list answers, whatever `limit` asks. */
+export const LIST_PAGE_MAX = 5_000;
+/** Namespaces every cluster has; they are created at start and may not be deleted. */
+export const SYSTEM_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public'];
+
+/** Kubernetes' alphabet for generated name suffixes: no vowels (no words), no look-alikes. */
+const nameSuffix = customAlphabet('bcdfghjklmnpqrstvwxz2456789', 5);
+
+const NAMESPACES = RESOURCES.find((info) => info.kind === 'Namespace')!;
+
+export interface ListOptions extends FilterOptions {
+  /** At most this many items (0 or absent: all). */
+  readonly limit?: number;
+  /** A token from the previous page's `metadata.continue`. */
+  readonly continue?: string;
+}
+
+export interface WatchOptions extends FilterOptions {
+  /** Changes after this revision; absent, '' or '0': the current objects as ADDED first, then changes. */
+  readonly resourceVersion?: string;
+  /** Only this object (a watch on one object's URL). */
+  readonly name?: string;
+}
+
+export interface DeleteOptions {
+  readonly gracePeriodSeconds?: number;
+  readonly propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
+}
+
+export interface RegistryOptions {
+  readonly kv: EtcdClient;
+  /** The KV folder of every object (default `/registry`). */
+  readonly prefix?: string;
+  /** The clock for timestamps (tests pin it). */
+  readonly now?: () => Date;
+}
+
+export interface RegistryWatch {
+  /** Stops the watch; no event is delivered after it returns. */
+  cancel(): void;
+}
+
+/** RFC 3339 at second precision, as Kubernetes writes timestamps. */
+export function timestamp(date: Date): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export class Registry {
+  readonly keys: StorageKeys;
+  private readonly kv: EtcdClient;
+  private readonly now: () => Date;
+
+  constructor(options: RegistryOptions) {
+    this.kv = options.kv;
+    this.keys = new StorageKeys(options.prefix);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async get(info: ResourceInfo, namespace: string | undefined, name: string): Promise<ApiObject> {
+    const current = await this.read(info, namespace, name);
+    if (current === null) throw ApiError.notFound(info, name);
+    return current.object;
+  }
+
+  async list(info: ResourceInfo, namespace: string | undefined, options: ListOptions = {}): Promise<ApiList> {
+    const filter = ObjectFilter.parse(info, options);
+    const limit = options.limit === undefined || options.limit <= 0 ? Infinity : Math.min(options.limit, LIST_PAGE_MAX);
+    const collection = this.keys.collection(info, namespace);
+    const end = prefixEnd(collection);
+    let start = collection;
+    let revision = 0;
+    if (options.continue !== undefined && options.continue !== '') {
+      const token = decodeContinue(options.continue, collection);
+      start = token.start;
+      revision = token.revision;
+    }
+    const items: ApiObject[] = [];
+    let remaining: number | undefined;
+    let next: Buffer | null = null;
+    for (;;) {
+      const want = limit === Infinity ? 0 : Math.max(limit - items.length, 1);
+      const page = await this.kvCall(() => this.kv.range(start, { rangeEnd: end, revision, limit: want }), revision);
+      if (revision === 0) revision = page.revision;
+      for (const kv of page.kvs) {
+        const object = decodeObject(kv);
+        if (filter.matches(object)) items.push(object);
+      }
+      const last = page.kvs.at(-1);
+      if (!page.more || last === undefined) break;
+      start = Buffer.concat([last.key, Buffer.of(0)]);
+      if (items.length >= limit) {
+        next = start;
+        if (filter.everything) remaining = page.count - page.kvs.length;
+        break;
+      }
+    }
+    const metadata: ApiList['metadata'] = { resourceVersion: String(revision) };
+    if (next !== null) {
+      metadata.continue = encodeContinue(revision, next, collection);
+      if (remaining !== undefined) metadata.remainingItemCount = remaining;
+    }
+    return { apiVersion: apiVersionOf(info), kind: `${info.kind}List`, metadata, items };
+  }
+
+  async create(info: ResourceInfo, namespace: string | undefined, body: unknown): Promise<ApiObject> {
+    const object = checkBody(info, body);
+    const meta = object.metadata;
+    if (info.namespaced) {
+      if (meta.namespace !== undefined && meta.namespace !== '' && namespace !== undefined && meta.namespace !== namespace) {
+        throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      meta.namespace = namespace ?? meta.namespace ?? 'default';
+    } else {
+      delete meta.namespace;
+    }
+    if ((meta.name === undefined || meta.name === '') && typeof meta.generateName === 'string' && meta.generateName !== '') {
+      meta.name = `${meta.generateName}${nameSuffix()}`;
+    }
+    for (const field of ['uid', 'resourceVersion', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation'] as const) delete meta[field];
+    // Status is observed, not asked for: a create starts from none (a Node may report its own at registration).
+    if (info.hasStatus && info.kind !== 'Node') delete object.status;
+    applyDefaults(info, object);
+    applyCreateDefaults(info, object);
+    throwIfInvalid(info, object, validateCreate(info, object));
+    meta.uid = nanoid();
+    meta.creationTimestamp = timestamp(this.now());
+    meta.generation = 1;
+    const name = meta.name!;
+    const key = this.keys.object(info, meta.namespace, name);
+    const value = encodeObject(object);
+
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      const compare: Parameters<EtcdClient['txn']>[0][number][] = [{ key, target: 'CREATE', result: 'EQUAL', createRevision: 0 }];
+      if (info.namespaced) {
+        const namespaceObject = await this.read(NAMESPACES, undefined, meta.namespace!);
+        if (namespaceObject === null) throw ApiError.notFound(NAMESPACES, meta.namespace!);
+        if (namespaceObject.object.metadata.deletionTimestamp !== undefined) {
+          throw ApiError.forbidden(info, name, `unable to create new content in namespace ${meta.namespace} because it is being terminated`);
+        }
+        compare.push({ key: namespaceObject.kv.key, target: 'MOD', result: 'EQUAL', modRevision: namespaceObject.kv.modRevision });
+      }
+      const result = await this.kvCall(() => this.kv.txn(compare, [{ put: { key, value } }], [{ range: { key } }]));
+      if (result.succeeded) return withVersion(object, result.revision);
+      if (result.ranges[0]!.length > 0) throw ApiError.alreadyExists(info, name);
+      // The namespace changed between the read and the write: look at it again.
+    }
+    throw ApiError.conflict(info, name, 'the namespace kept changing; please try again');
+  }
+
+  /**
+   * Replaces an object (`subresource` undefined: metadata and spec, keeping status) or its
+   * status (`'status'`: only status). A `metadata.resourceVersion` in `body` must be the
+   * current one.
+   */
+  async update(info: ResourceInfo, namespace: string | undefined, name: string, body: unknown, subresource?: 'status'): Promise<ApiObject> {
+    const object = checkBody(info, body);
+    checkNameAndNamespace(info, object, namespace, name);
+    const expected = object.metadata.resourceVersion;
+    return this.guaranteedUpdate(info, namespace, name, expected, (current) =>
+      subresource === 'status' ? this.statusUpdate(info, current, object) : this.specUpdate(info, current, structuredClone(object)),
+    );
+  }
+
+  /** Applies a JSON merge patch (RFC 7386) to the object, or to its status. */
+  async patch(info: ResourceInfo, namespace: string | undefined, name: string, patch: unknown, subresource?: 'status'): Promise<ApiObject> {
+    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw ApiError.badRequest('a merge patch must be a JSON object');
+    const patchMeta = (patch as { metadata?: { resourceVersion?: unknown } }).metadata;
+    const expected = typeof patchMeta?.resourceVersion === 'string' ? patchMeta.resourceVersion : undefined;
+    return this.guaranteedUpdate(info, namespace, name, expected, (current) => {
+      const patched = applyMergePatch(current, patch);
+      const object = checkBody(info, patched);
+      checkNameAndNamespace(info, object, namespace, name);
+      return subresource === 'status' ? this.statusUpdate(info, current, object) : this.specUpdate(info, current, object);
+    });
+  }
+
+  async delete(info: ResourceInfo, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<ApiObject> {
+    if (info === NAMESPACES && SYSTEM_NAMESPACES.includes(name)) throw ApiError.forbidden(info, name, 'this namespace may not be deleted');
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      const current = await this.read(info, namespace, name);
+      if (current === null) throw ApiError.notFound(info, name);
+      const object = current.object;
+      checkPreconditions(info, name, object, options.preconditions);
+      const marked = this.markForDeletion(info, object, options);
+      const key = current.kv.key;
+      const compare = [{ key, target: 'MOD' as const, result: 'EQUAL' as const, modRevision: current.kv.modRevision }];
+      let result: TxnResult;
+      if (marked === null) {
+        result = await this.kvCall(() => this.kv.txn(compare, [{ delete: { key } }]));
+        if (result.succeeded) return withVersion(object, result.revision);
+      } else {
+        if (jsonEqual(marked, object)) return object;
+        result = await this.kvCall(() => this.kv.txn(compare, [{ put: { key, value: encodeObject(marked) } }]));
+        if (result.succeeded) return withVersion(marked, result.revision);
+      }
+      if (options.preconditions?.resourceVersion !== undefined) throw ApiError.conflict(info, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    }
+    throw ApiError.conflict(info, name, 'the object kept changing; please try again');
+  }
+
+  /**
+   * Watches a collection (`namespace` undefined: every namespace). `onEvent` gets each event
+   * in revision order; `onEnd` is called once if the watch cannot go on (410 Expired when
+   * `resourceVersion` was compacted, 503 when the store is gone). Throws ApiError at once
+   * for bad options.
+   */
+  watch(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    options: WatchOptions,
+    onEvent: (event: WatchEvent) => void,
+    onEnd: (error: ApiError) => void,
+  ): RegistryWatch {
+    const filter = ObjectFilter.parse(info, options);
+    const passes = (object: ApiObject): boolean => (options.name === undefined || object.metadata.name === options.name) && filter.matches(object);
+    const requested = options.resourceVersion ?? '';
+    let fromRevision: number | null = null;
+    if (requested !== '' && requested !== '0') {
+      if (!/^\d+$/.test(requested)) throw ApiError.badRequest(`invalid resource version: "${requested}"`);
+      fromRevision = Number(requested);
+    }
+    const collection = this.keys.collection(info, namespace);
+    let handle: WatchHandle | null = null;
+    let cancelled = false;
+    let ended = false;
+    const end = (error: ApiError): void => {
+      if (ended || cancelled) return;
+      ended = true;
+      handle?.cancel();
+      onEnd(error);
+    };
+    const start = (after: number): void => {
+      if (cancelled) return;
+      handle = this.kv.watch(collection, {
+        rangeEnd: prefixEnd(collection),
+        startRevision: after + 1,
+        prevKv: true,
+        onEvents: (events) => {
+          for (const event of events) {
+            if (cancelled || ended) return;
+            const translated = translateEvent(event.type, event.kv, event.prevKv, passes);
+            if (translated !== null) onEvent(translated);
+          }
+        },
+        onError: (error) => end(error instanceof EtcdCompactedError ? ApiError.expired(`too old resource version: ${after} (${error.compactRevision})`) : toApiError(error)),
+      });
+    };
+    if (fromRevision !== null) {
+      start(fromRevision);
+    } else {
+      // "Get state and start at most recent": the current objects as ADDED, then changes after them.
+      this.list(info, namespace, options).then(
+        (list) => {
+          if (cancelled) return;
+          for (const item of list.items) if (passes(item)) onEvent({ type: 'ADDED', object: item });
+          start(Number(list.metadata.resourceVersion));
+        },
+        (error: unknown) => end(error instanceof ApiError ? error : toApiError(error)),
+      );
+    }
+    return {
+      cancel: () => {
+        cancelled = true;
+        handle?.cancel();
+      },
+    };
+  }
+
+  /** Creates each of SYSTEM_NAMESPACES that is missing. */
+  async ensureSystemNamespaces(): Promise<void> {
+    for (const name of SYSTEM_NAMESPACES) {
+      try {
+        await this.create(NAMESPACES, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      } catch (error) {
+        if (!(error instanceof ApiError && error.reason === 'AlreadyExists')) throw error;
+      }
+    }
+  }
+
+  /** The stored object and its key-value, or null. A linearizable read. */
+  private async read(info: ResourceInfo, namespace: string | undefined, name: string): Promise<{ object: ApiObject; kv: KeyValue } | null> {
+    const key = this.keys.object(info, namespace, name);
+    const result = await this.kvCall(() => this.kv.range(key));
+    const kv = result.kvs[0];
+    return kv === undefined ? null : { object: decodeObject(kv), kv };
+  }
+
+  /**
+   * Read, compute, compare-and-swap, until the swap lands or `expected` (a resourceVersion
+   * the client sent) is not the current one. `compute` gets a copy of the current object and
+   * returns the new one; an object marked for deletion whose finalizers are all gone is
+   * removed instead of written.
+   */
+  private async guaranteedUpdate(
+    info: ResourceInfo,
+    namespace: string | undefined,
+    name: string,
+    expected: string | undefined,
+    compute: (current: ApiObject) => ApiObject,
+  ): Promise<ApiObject> {
+    const stale = (): ApiError => ApiError.conflict(info, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      const current = await this.read(info, namespace, name);
+      if (current === null) throw ApiError.notFound(info, name);
+      if (expected !== undefined && expected !== '' && expected !== current.object.metadata.resourceVersion) throw stale();
+      const next = compute(structuredClone(current.object));
+      delete next.metadata.resourceVersion;
+      const unchanged = { ...current.object, metadata: { ...current.object.metadata } };
+      delete unchanged.metadata.resourceVersion;
+      if (jsonEqual(next, unchanged)) return current.object;
+      const key = current.kv.key;
+      const compare = [{ key, target: 'MOD' as const, result: 'EQUAL' as const, modRevision: current.kv.modRevision }];
+      const finished = next.metadata.deletionTimestamp !== undefined && (next.metadata.finalizers ?? []).length === 0 && !awaitsNamespaceFinalizers(info, next) && !awaitsPodTermination(info, next);
+      const result = await this.kvCall(() => this.kv.txn(compare, finished ? [{ delete: { key } }] : [{ put: { key, value: encodeObject(next) } }]));
+      if (result.succeeded) return withVersion(next, result.revision);
+      if (expected !== undefined && expected !== '') throw stale();
+    }
+    throw ApiError.conflict(info, name, 'the object kept changing; please try again');
+  }
+
+  private specUpdate(info: ResourceInfo, current: ApiObject, object: ApiObject): ApiObject {
+    const meta = object.metadata;
+    const was = current.metadata;
+    meta.uid ??= was.uid;
+    meta.creationTimestamp ??= was.creationTimestamp;
+    if (meta.uid !== was.uid) {
+      throw ApiError.conflict(info, was.name!, `Precondition failed: UID in precondition: ${meta.uid}, UID in object meta: ${was.uid}`);
+    }
+    // Deletion marks are the server's to set; a client update cannot set or clear them.
+    setOrDelete(meta, 'deletionTimestamp', was.deletionTimestamp);
+    setOrDelete(meta, 'deletionGracePeriodSeconds', was.deletionGracePeriodSeconds);
+    if (info.hasStatus) setOrDelete(object, 'status', current.status);
+    keepAllocatedFields(info, object, current);
+    applyDefaults(info, object);
+    throwIfInvalid(info, object, validateUpdate(info, object, current));
+    meta.generation = (was.generation ?? 1) + (contentChanged(info, object, current) ? 1 : 0);
+    return object;
+  }
+
+  private statusUpdate(info: ResourceInfo, current: ApiObject, object: ApiObject): ApiObject {
+    if (!info.hasStatus) throw new ApiError('NotFound', `the server could not find the requested resource (${info.plural}/status)`);
+    const next = structuredClone(current);
+    setOrDelete(next, 'status', object.status);
+    throwIfInvalid(info, next, validateStatusUpdate(info, next, current));
+    return next;
+  }
+
+  /** The object marked for deletion, or null when it can be removed now. */
+  private markForDeletion(info: ResourceInfo, object: ApiObject, options: DeleteOptions): ApiObject | null {
+    const next = structuredClone(object);
+    const meta = next.metadata;
+    const finalizers = [...(meta.finalizers ?? [])];
+    if (options.propagationPolicy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
+    if (options.propagationPolicy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
+    if (finalizers.length > 0) meta.finalizers = finalizers;
+    const now = this.now();
+    if (info === NAMESPACES) {
+      meta.deletionTimestamp ??= timestamp(now);
+      meta.deletionGracePeriodSeconds = 0;
+      next.status = { ...(next.status ?? {}), phase: 'Terminating' };
+      return awaitsNamespaceFinalizers(info, next) || finalizers.length > 0 ? next : null;
+    }
+    if (info.kind === 'Pod') {
+      const grace = podGracePeriod(next, options.gracePeriodSeconds);
+      if (grace > 0) {
+        const deadline = new Date(now.getTime() + grace * 1000);
+        // A second delete may shorten the grace period, never lengthen it.
+        if (meta.deletionGracePeriodSeconds === undefined || grace < meta.deletionGracePeriodSeconds) {
+          meta.deletionTimestamp = timestamp(deadline);
+          meta.deletionGracePeriodSeconds = grace;
+        }
+        return next;
+      }
+    }
+    if (finalizers.length === 0) return null;
+    meta.deletionTimestamp ??= timestamp(now);
+    meta.deletionGracePeriodSeconds = 0;
+    return next;
+  }
+
+  private async kvCall<T>(call: () => Promise<T>, readRevision = 0): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof EtcdClientError && error.code === 'COMPACTED' && readRevision > 0) {
+        throw ApiError.expired(
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
+        );
+      }
+      throw toApiError(error);
+    }
+  }
+}
+
+/** Fields the server allocated that a replacing update may leave out: kept as they are (a Service's cluster IP). */
+function keepAllocatedFields(info: ResourceInfo, object: ApiObject, current: ApiObject): void {
+  if (info.kind !== 'Service' || object.spec === undefined || current.spec === undefined) return;
+  for (const field of ['clusterIP', 'clusterIPs'] as const) {
+    if (object.spec[field] === undefined && current.spec[field] !== undefined) object.spec[field] = current.spec[field];
+  }
+}
+
+/** The grace period a pod delete gets: 0 for a pod no node runs (nothing to stop). */
+function podGracePeriod(pod: ApiObject, requested: number | undefined): number {
+  const spec = pod.spec ?? {};
+  const phase = (pod.status as { phase?: unknown } | undefined)?.phase;
+  if (typeof spec.nodeName !== 'string' || spec.nodeName === '' || phase === 'Succeeded' || phase === 'Failed') return 0;
+  const fallback = typeof spec.terminationGracePeriodSeconds === 'number' ? spec.terminationGracePeriodSeconds : 30;
+  const grace = requested ?? fallback;
+  return Math.max(0, Math.floor(grace));
+}
+
+/** A namespace marked for deletion stays until its `spec.finalizers` are done (the namespace controller's work). */
+function awaitsNamespaceFinalizers(info: ResourceInfo, object: ApiObject): boolean {
+  return info === NAMESPACES && Array.isArray(object.spec?.finalizers) && (object.spec.finalizers as unknown[]).length > 0;
+}
+
+/** A pod in its grace period stays until its node agent deletes it with grace 0. */
+function awaitsPodTermination(info: ResourceInfo, object: ApiObject): boolean {
+  return info.kind === 'Pod' && (object.metadata.deletionGracePeriodSeconds ?? 0) > 0;
+}
+
+function contentChanged(info: ResourceInfo, next: ApiObject, current: ApiObject): boolean {
+  if (info.hasStatus) return !jsonEqual(next.spec, current.spec);
+  const strip = (object: ApiObject): Record<string, unknown> => {
+    const { metadata: _metadata, apiVersion: _apiVersion, kind: _kind, ...rest } = object;
+    return rest;
+  };
+  return !jsonEqual(strip(next), strip(current));
+}
+
+function setOrDelete<T extends object, K extends keyof T>(target: T, field: K, value: T[K] | undefined): void {
+  if (value === undefined) delete target[field];
+  else target[field] = value;
+}
+
+function checkPreconditions(info: ResourceInfo, name: string, object: ApiObject, preconditions: DeleteOptions['preconditions']): void {
+  if (preconditions?.uid !== undefined && preconditions.uid !== object.metadata.uid) {
+    throw ApiError.conflict(info, name, `Precondition failed: UID in precondition: ${preconditions.uid}, UID in object meta: ${object.metadata.uid}`);
+  }
+  if (preconditions?.resourceVersion !== undefined && preconditions.resourceVersion !== object.metadata.resourceVersion) {
+    throw ApiError.conflict(
+      info,
+      name,
+      `Precondition failed: ResourceVersion in precondition: ${preconditions.resourceVersion}, ResourceVersion in object meta: ${object.metadata.resourceVersion}`,
+    );
+  }
+}
+
+/** The body as an object of this resource: a JSON object, its apiVersion and kind this resource's (filled in when absent). */
+function checkBody(info: ResourceInfo, body: unknown): ApiObject {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw ApiError.badRequest('the request body must be a JSON object');
+  const object = structuredClone(body) as ApiObject;
+  const apiVersion = apiVersionOf(info);
+  object.apiVersion ??= apiVersion;
+  object.kind ??= info.kind;
+  if (object.apiVersion !== apiVersion || object.kind !== info.kind) {
+    const served = resourceForKind(String(object.apiVersion), String(object.kind));
+    const what = served === undefined ? `no kind "${String(object.kind)}" is registered for version "${String(object.apiVersion)}"` : `${served.kind} is not ${info.kind}`;
+    throw ApiError.badRequest(`the body is not a ${apiVersion} ${info.kind}: ${what}`);
+  }
+  if (typeof object.metadata !== 'object' || object.metadata === null || Array.isArray(object.metadata)) {
+    if (object.metadata !== undefined) throw ApiError.badRequest('metadata must be a JSON object');
+    object.metadata = {};
+  }
+  return object;
+}
+
+function checkNameAndNamespace(info: ResourceInfo, object: ApiObject, namespace: string | undefined, name: string): void {
+  const meta = object.metadata;
+  if (meta.name !== undefined && meta.name !== name) {
+    throw ApiError.badRequest(`the name of the object (${String(meta.name)}) does not match the name on the URL (${name})`);
+  }
+  meta.name = name;
+  if (info.namespaced) {
+    if (meta.namespace !== undefined && meta.namespace !== '' && meta.namespace !== namespace) {
+      throw ApiError.badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    }
+    meta.namespace = namespace;
+  }
+}
+
+function throwIfInvalid(info: ResourceInfo, object: ApiObject, errors: readonly FieldError[]): void {
+  if (errors.length === 0) return;
+  const name = typeof object.metadata.name === 'string' ? object.metadata.name : '';
+  throw ApiError.invalid(info, name, errors.map(toStatusCause));
+}
+
+function encodeObject(object: ApiObject): Buffer {
+  const stored = { ...object, metadata: { ...object.metadata } };
+  delete stored.metadata.resourceVersion;
+  return Buffer.from(JSON.stringify(stored));
+}
+
+function decodeObject(kv: KeyValue): ApiObject {
+  const object = JSON.parse(kv.value.toString('utf8')) as ApiObject;
+  object.metadata.resourceVersion = String(kv.modRevision);
+  return object;
+}
+
+function withVersion(object: ApiObject, revision: number): ApiObject {
+  return { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
+}
+
+/** A KV event as a watch event of the objects that pass `passes` (null when neither side does). */
+function translateEvent(type: 'PUT' | 'DELETE', kv: KeyValue, prevKv: KeyValue | null, passes: (object: ApiObject) => boolean): WatchEvent | null {
+  const previous = prevKv === null ? null : decodeObject(prevKv);
+  if (type === 'DELETE') {
+    if (previous === null || !passes(previous)) return null;
+    return { type: 'DELETED', object: withVersion(previous, kv.modRevision) };
+  }
+  const current = decodeObject(kv);
+  const was = previous !== null && passes(previous);
+  const is = passes(current);
+  if (is) return { type: was ? 'MODIFIED' : 'ADDED', object: current };
+  // It no longer matches the selector: to this watcher it is gone.
+  if (was) return { type: 'DELETED', object: withVersion(previous, kv.modRevision) };
+  return null;
+}
+
+interface ContinueToken {
+  readonly revision: number;
+  readonly start: Buffer;
+}
+
+function encodeContinue(revision: number, start: Buffer, collection: Buffer): string {
+  const relative = start.subarray(collection.length).toString('base64');
+  return Buffer.from(JSON.stringify({ v: 1, rv: revision, start: relative })).toString('base64url');
+}
+
+function decodeContinue(token: string, collection: Buffer): ContinueToken {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: unknown; rv?: unknown; start?: unknown };
+    if (parsed.v !== 1 || typeof parsed.rv !== 'number' || !Number.isSafeInteger(parsed.rv) || parsed.rv <= 0 || typeof parsed.start !== 'string') throw new Error('bad token');
+    return { revision: parsed.rv, start: Buffer.concat([collection, Buffer.from(parsed.start, 'base64')]) };
+  } catch {
+    throw ApiError.badRequest('invalid continue token: it is not one this server issued for this list');
+  }
+}
+
+/** A failure of the KV as the API's error: 503 when the store cannot be reached, 504 when it was too slow. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof EtcdClientError) {
+    if (error.code === 'UNAVAILABLE' || error.code === 'CLOSED') return ApiError.unavailable(`the storage is unavailable: ${error.message}`);
+    if (error.code === 'TIMEOUT') return ApiError.timeout(`the storage did not answer in time: ${error.message}`);
+    if (/too large/i.test(error.message)) return new ApiError('RequestEntityTooLarge', error.message);
+    return ApiError.internal(error.message);
+  }
+  return ApiError.internal(error instanceof Error ? error.message : String(error));
+}

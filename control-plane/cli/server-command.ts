@@ -1,0 +1,163 @@
+/**
+ * `balsa server` — one process that is a KV member (etcd's flags, as `balsa kv serve`) and
+ * an API server over it (the API server reaches the KV through its own member's client
+ * endpoint, so every write goes through Raft); and `balsa apiserver --kv-endpoints URLS` —
+ * the API server alone, over any etcd v3 endpoints (Balsa's KV or a real etcd).
+ *
+ * Both run until SIGINT or SIGTERM, then stop the API server (watches end, ports freed)
+ * and the KV member, and exit 0.
+ */
+import { parseArgs } from 'node:util';
+import { KvConfigError, parseKvServerConfig } from '../../kv/server/config.js';
+import { KvStartError } from '../../kv/server/etcd-errors.js';
+import { KvServer } from '../../kv/server/kv-server.js';
+import { serverOptionsFromConfig } from '../../kv/server/server-options.js';
+import { ApiServer, DEFAULT_API_GRPC_PORT, DEFAULT_API_HTTP_PORT } from '../apiserver/api-server.js';
+import { DEFAULT_REGISTRY_PREFIX } from '../apiserver/storage-keys.js';
+
+/** The API server's own flags; `balsa server` takes them beside etcd's. */
+const API_FLAGS = {
+  'api-host': { type: 'string', default: '127.0.0.1' },
+  'api-port': { type: 'string', default: String(DEFAULT_API_HTTP_PORT) },
+  'api-grpc-port': { type: 'string', default: String(DEFAULT_API_GRPC_PORT) },
+  'kv-prefix': { type: 'string', default: DEFAULT_REGISTRY_PREFIX },
+} as const;
+
+const SERVER_USAGE = `usage: balsa server [etcd flags: --name, --data-dir, --listen-client-urls, --initial-cluster, ...]
+                    [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry]`;
+const APISERVER_USAGE = `usage: balsa apiserver --kv-endpoints URL[,URL...] [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry]`;
+
+class UsageError extends Error {}
+
+interface ApiFlags {
+  readonly host: string;
+  readonly httpPort: number;
+  readonly grpcPort: number;
+  readonly prefix: string;
+}
+
+function port(value: string, flag: string): number {
+  if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`--${flag} must be a port number (0-65535), got "${value}"`);
+  return Number(value);
+}
+
+function apiFlags(values: { 'api-host'?: string; 'api-port'?: string; 'api-grpc-port'?: string; 'kv-prefix'?: string }): ApiFlags {
+  const prefix = values['kv-prefix'] ?? DEFAULT_REGISTRY_PREFIX;
+  if (!prefix.startsWith('/') || prefix.endsWith('/')) throw new UsageError(`--kv-prefix must start with '/' and not end with one, got "${prefix}"`);
+  return {
+    host: values['api-host'] ?? '127.0.0.1',
+    httpPort: port(values['api-port'] ?? String(DEFAULT_API_HTTP_PORT), 'api-port'),
+    grpcPort: port(values['api-grpc-port'] ?? String(DEFAULT_API_GRPC_PORT), 'api-grpc-port'),
+    prefix,
+  };
+}
+
+/** Splits argv into the API server's flags and the rest (etcd's). */
+function splitApiFlags(argv: readonly string[]): { api: Record<string, string>; rest: string[] } {
+  const api: Record<string, string> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const match = /^--?(api-host|api-port|api-grpc-port|kv-prefix)(?:=(.*))?$/.exec(arg);
+    if (match === null) {
+      rest.push(arg);
+      continue;
+    }
+    const value = match[2] ?? argv[++i];
+    if (value === undefined) throw new UsageError(`--${match[1]} needs a value`);
+    api[match[1]!] = value;
+  }
+  return { api, rest };
+}
+
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());
+  });
+}
+
+async function startApi(flags: ApiFlags, kvEndpoints: readonly string[], who: string): Promise<ApiServer> {
+  const api = await ApiServer.start({
+    kvEndpoints,
+    host: flags.host,
+    httpPort: flags.httpPort,
+    grpcPort: flags.grpcPort,
+    prefix: flags.prefix,
+    log: (line) => console.error(`${who}: ${line}`),
+  });
+  console.log(`${who}: API server on ${api.http.url} (gRPC ${api.grpc.address}), storing under ${flags.prefix} in ${kvEndpoints.join(',')}`);
+  return api;
+}
+
+export async function serverCommand(argv: readonly string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(SERVER_USAGE);
+    return 0;
+  }
+  let flags: ApiFlags;
+  let kvOptions;
+  try {
+    const { api, rest } = splitApiFlags(argv);
+    flags = apiFlags(api);
+    const parsed = parseKvServerConfig(rest, process.env);
+    for (const warning of parsed.warnings) console.error(`balsa server: warning: ${warning}`);
+    kvOptions = serverOptionsFromConfig(parsed.config, process.env);
+  } catch (error) {
+    if (error instanceof KvConfigError || error instanceof UsageError) {
+      console.error(`balsa server: ${error.message}\n${SERVER_USAGE}`);
+      return 2;
+    }
+    throw error;
+  }
+  let kv: KvServer;
+  try {
+    kv = await KvServer.start(kvOptions);
+  } catch (error) {
+    if (error instanceof KvStartError) {
+      console.error(`balsa server: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  console.log(`balsa server ${kvOptions.name}: KV serving clients on ${kv.clientAddresses.join(', ')} (member ${kv.memberId.toString(16)})`);
+  let api: ApiServer;
+  try {
+    api = await startApi(flags, kv.clientAddresses, `balsa server ${kvOptions.name}`);
+  } catch (error) {
+    console.error(`balsa server: cannot start the API server: ${(error as Error).message}`);
+    await kv.stop();
+    return 1;
+  }
+  await Promise.race([kv.stopped, untilSignal()]);
+  await api.stop();
+  await kv.stop();
+  return 0;
+}
+
+export async function apiServerCommand(argv: readonly string[]): Promise<number> {
+  let flags: ApiFlags;
+  let endpoints: string[];
+  try {
+    const { values } = parseArgs({ args: [...argv], options: { ...API_FLAGS, 'kv-endpoints': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
+    if (values.help === true) {
+      console.log(APISERVER_USAGE);
+      return 0;
+    }
+    flags = apiFlags(values);
+    endpoints = (values['kv-endpoints'] ?? '').split(',').map((endpoint) => endpoint.trim()).filter((endpoint) => endpoint !== '');
+    if (endpoints.length === 0) throw new UsageError('--kv-endpoints is required: the etcd v3 endpoints to store objects in (http://127.0.0.1:2379,...)');
+  } catch (error) {
+    console.error(`balsa apiserver: ${(error as Error).message}\n${APISERVER_USAGE}`);
+    return 2;
+  }
+  let api: ApiServer;
+  try {
+    api = await startApi(flags, endpoints, 'balsa apiserver');
+  } catch (error) {
+    console.error(`balsa apiserver: ${(error as Error).message}`);
+    return 1;
+  }
+  await untilSignal();
+  await api.stop();
+  return 0;
+}

@@ -1,0 +1,314 @@
+/**
+ * A small etcd v3 client on grpc-js: what the API server needs from any etcd-compatible
+ * endpoint (Balsa's KV or a real etcd) — ranges at a revision with paging, conditional
+ * transactions, and watches from a revision that survive the loss of a member.
+ *
+ * Failover: the client holds a channel per endpoint and uses one at a time. A request that
+ * fails with UNAVAILABLE (the member is down or unreachable) is tried on the next endpoint,
+ * up to once per endpoint. Transactions are retried too: every write the API server makes
+ * is conditional (on a create revision or a mod revision), so a retried transaction whose
+ * first attempt did land fails its comparison rather than writing twice.
+ *
+ * A watch resumes on another endpoint from the revision after the last one it delivered,
+ * so its events are delivered exactly once, in revision order, across failovers. A watch
+ * whose start revision was compacted ends with `EtcdCompactedError`.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { loadEtcdProto } from '../server/etcd-proto.js';
+import type { WireObject } from '../server/etcd-proto.js';
+import { EtcdClientError, EtcdCompactedError } from './errors.js';
+
+/** A unary request not answered within this long fails with DEADLINE_EXCEEDED. */
+export const ETCD_REQUEST_TIMEOUT_MS = 10_000;
+/** A broken watch stream is opened again (on the next endpoint) after this long. */
+export const WATCH_RETRY_DELAY_MS = 200;
+
+export interface KeyValue {
+  readonly key: Buffer;
+  readonly value: Buffer;
+  readonly createRevision: number;
+  readonly modRevision: number;
+  readonly version: number;
+  readonly lease: string;
+}
+
+export interface RangeOptions {
+  /** Exclusive end of the range; absent for the single key. */
+  readonly rangeEnd?: Buffer;
+  /** Read as of this revision (0 or absent: the latest). */
+  readonly revision?: number;
+  /** At most this many keys (0 or absent: all). */
+  readonly limit?: number;
+  /** Serve from the member's own state without a quorum round (may be stale). */
+  readonly serializable?: boolean;
+  readonly countOnly?: boolean;
+}
+
+export interface RangeResult {
+  readonly kvs: readonly KeyValue[];
+  /** Keys in the whole range (not only those returned). */
+  readonly count: number;
+  /** More keys remain beyond `limit`. */
+  readonly more: boolean;
+  /** The store's revision when the range was served (the revision read, when none was given). */
+  readonly revision: number;
+}
+
+/** One comparison of a transaction, in etcd's terms. */
+export type Compare =
+  | { readonly key: Buffer; readonly target: 'MOD'; readonly result: 'EQUAL' | 'NOT_EQUAL' | 'GREATER' | 'LESS'; readonly modRevision: number }
+  | { readonly key: Buffer; readonly target: 'CREATE'; readonly result: 'EQUAL' | 'NOT_EQUAL' | 'GREATER' | 'LESS'; readonly createRevision: number };
+
+export type TxnOperation =
+  | { readonly put: { readonly key: Buffer; readonly value: Buffer } }
+  | { readonly delete: { readonly key: Buffer } }
+  | { readonly range: { readonly key: Buffer } };
+
+export interface TxnResult {
+  readonly succeeded: boolean;
+  /** The revision after the transaction (the writes' mod revision when it wrote). */
+  readonly revision: number;
+  /** For each `range` operation of the branch taken, the keys it found (in order). */
+  readonly ranges: readonly (readonly KeyValue[])[];
+}
+
+export interface WatchEvent {
+  readonly type: 'PUT' | 'DELETE';
+  readonly kv: KeyValue;
+  readonly prevKv: KeyValue | null;
+}
+
+export interface WatchOptions {
+  readonly rangeEnd?: Buffer;
+  /** The first revision wanted (inclusive). */
+  readonly startRevision: number;
+  readonly prevKv?: boolean;
+  /** Called with each response's events, in revision order, each exactly once. */
+  readonly onEvents: (events: readonly WatchEvent[], revision: number) => void;
+  /** Called once when the watch cannot go on (compacted start: `EtcdCompactedError`). */
+  readonly onError: (error: EtcdClientError) => void;
+}
+
+export interface WatchHandle {
+  cancel(): void;
+}
+
+type Unary = (request: WireObject, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: WireObject) => void) => void;
+interface KvStub extends grpc.Client {
+  Range: Unary;
+  Txn: Unary;
+}
+interface WatchStub extends grpc.Client {
+  Watch(): grpc.ClientDuplexStream<WireObject, WireObject>;
+}
+
+/** `http://127.0.0.1:2379` or `127.0.0.1:2379` → `127.0.0.1:2379`. */
+export function endpointAddress(endpoint: string): string {
+  const trimmed = endpoint.trim();
+  if (/^[a-z]+:\/\//i.test(trimmed)) {
+    const url = new URL(trimmed);
+    if (url.protocol !== 'http:') throw new EtcdClientError('INVALID_ENDPOINT', `endpoint ${endpoint}: only http:// endpoints are supported`);
+    return url.host;
+  }
+  if (!/^[^:\s]+:\d+$/.test(trimmed) && !/^\[[^\]]+\]:\d+$/.test(trimmed)) {
+    throw new EtcdClientError('INVALID_ENDPOINT', `endpoint ${endpoint}: expected host:port or http://host:port`);
+  }
+  return trimmed;
+}
+
+export class EtcdClient {
+  private readonly kv: KvStub[];
+  private readonly watchClients: WatchStub[];
+  private current = 0;
+  private closed = false;
+  private readonly watches = new Set<ResumingWatch>();
+
+  constructor(endpoints: readonly string[]) {
+    if (endpoints.length === 0) throw new EtcdClientError('INVALID_ENDPOINT', 'no etcd endpoint given');
+    const addresses = endpoints.map(endpointAddress);
+    const { services } = loadEtcdProto();
+    const Kv = grpc.makeGenericClientConstructor(services.KV, 'KV');
+    const Watch = grpc.makeGenericClientConstructor(services.Watch, 'Watch');
+    const options = { 'grpc.max_receive_message_length': -1, 'grpc.enable_channelz': 0 };
+    this.kv = addresses.map((address) => new Kv(address, grpc.credentials.createInsecure(), options) as unknown as KvStub);
+    this.watchClients = addresses.map((address) => new Watch(address, grpc.credentials.createInsecure(), options) as unknown as WatchStub);
+  }
+
+  get endpointCount(): number {
+    return this.kv.length;
+  }
+
+  async range(key: Buffer, options: RangeOptions = {}): Promise<RangeResult> {
+    const response = await this.unary('Range', {
+      key,
+      rangeEnd: options.rangeEnd ?? Buffer.alloc(0),
+      revision: options.revision ?? 0,
+      limit: options.limit ?? 0,
+      serializable: options.serializable ?? false,
+      countOnly: options.countOnly ?? false,
+    });
+    return {
+      kvs: ((response.kvs as WireObject[] | undefined) ?? []).map(toKeyValue),
+      count: Number(response.count ?? 0),
+      more: response.more === true,
+      revision: headerRevision(response),
+    };
+  }
+
+  async txn(compare: readonly Compare[], success: readonly TxnOperation[], failure: readonly TxnOperation[] = []): Promise<TxnResult> {
+    const response = await this.unary('Txn', {
+      compare: compare.map(toWireCompare),
+      success: success.map(toWireOperation),
+      failure: failure.map(toWireOperation),
+    });
+    const ranges = ((response.responses as WireObject[] | undefined) ?? [])
+      .filter((item) => item.responseRange !== undefined && item.responseRange !== null)
+      .map((item) => (((item.responseRange as WireObject).kvs as WireObject[] | undefined) ?? []).map(toKeyValue));
+    return { succeeded: response.succeeded === true, revision: headerRevision(response), ranges };
+  }
+
+  /** Watches `key` (to `rangeEnd`) from `startRevision`; see the file comment for failover. */
+  watch(key: Buffer, options: WatchOptions): WatchHandle {
+    if (this.closed) throw new EtcdClientError('CLOSED', 'etcd client is closed');
+    const watch = new ResumingWatch(this, key, options, () => this.watches.delete(watch));
+    this.watches.add(watch);
+    watch.open();
+    return watch;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const watch of [...this.watches]) watch.cancel();
+    for (const client of [...this.kv, ...this.watchClients]) client.close();
+  }
+
+  /** The watch stub to use next, and moves on to the following endpoint for the next one. */
+  nextWatchClient(failed: boolean): WatchStub {
+    if (failed) this.current = (this.current + 1) % this.kv.length;
+    return this.watchClients[this.current]!;
+  }
+
+  private async unary(method: 'Range' | 'Txn', request: WireObject): Promise<WireObject> {
+    let lastError: grpc.ServiceError | undefined;
+    for (let attempt = 0; attempt < this.kv.length; attempt++) {
+      if (this.closed) throw new EtcdClientError('CLOSED', 'etcd client is closed');
+      const index = this.current;
+      try {
+        return await new Promise<WireObject>((resolve, reject) => {
+          this.kv[index]![method](request, { deadline: Date.now() + ETCD_REQUEST_TIMEOUT_MS }, (error, response) =>
+            error ? reject(error) : resolve(response ?? {}),
+          );
+        });
+      } catch (error) {
+        const serviceError = error as grpc.ServiceError;
+        if (serviceError.code !== grpc.status.UNAVAILABLE) throw EtcdClientError.fromGrpc(serviceError);
+        lastError = serviceError;
+        if (this.current === index) this.current = (index + 1) % this.kv.length;
+      }
+    }
+    throw EtcdClientError.fromGrpc(lastError!);
+  }
+}
+
+/** One watch, opened again on the next endpoint from where it stopped when its stream breaks. */
+class ResumingWatch implements WatchHandle {
+  private nextRevision: number;
+  private call: grpc.ClientDuplexStream<WireObject, WireObject> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private done = false;
+
+  constructor(
+    private readonly client: EtcdClient,
+    private readonly key: Buffer,
+    private readonly options: WatchOptions,
+    private readonly onDone: () => void,
+  ) {
+    this.nextRevision = options.startRevision;
+  }
+
+  open(failed = false): void {
+    if (this.done) return;
+    const call = this.client.nextWatchClient(failed).Watch();
+    this.call = call;
+    let broken = false;
+    const reopen = (): void => {
+      if (broken || this.done) return;
+      broken = true;
+      call.cancel();
+      this.timer = setTimeout(() => this.open(true), WATCH_RETRY_DELAY_MS);
+    };
+    call.on('data', (response: WireObject) => {
+      if (broken || this.done) return;
+      const compactRevision = Number(response.compactRevision ?? 0);
+      if (response.canceled === true) {
+        this.finish();
+        if (compactRevision > 0) this.options.onError(new EtcdCompactedError(this.nextRevision, compactRevision));
+        else this.options.onError(new EtcdClientError('WATCH_CANCELED', `watch canceled: ${String(response.cancelReason ?? '')}`));
+        return;
+      }
+      const events = ((response.events as WireObject[] | undefined) ?? []).map(toWatchEvent).filter((event) => event.kv.modRevision >= this.nextRevision);
+      if (events.length === 0) return;
+      this.nextRevision = events[events.length - 1]!.kv.modRevision + 1;
+      this.options.onEvents(events, headerRevision(response));
+    });
+    call.on('error', reopen);
+    call.on('end', reopen);
+    call.write({
+      createRequest: {
+        key: this.key,
+        rangeEnd: this.options.rangeEnd ?? Buffer.alloc(0),
+        startRevision: this.nextRevision,
+        prevKv: this.options.prevKv ?? false,
+      },
+    });
+  }
+
+  cancel(): void {
+    this.finish();
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.call?.cancel();
+    this.onDone();
+  }
+}
+
+function headerRevision(response: WireObject): number {
+  return Number((response.header as WireObject | undefined)?.revision ?? 0);
+}
+
+function toKeyValue(kv: WireObject): KeyValue {
+  return {
+    key: Buffer.from(kv.key as Buffer),
+    value: Buffer.from(kv.value as Buffer),
+    createRevision: Number(kv.createRevision),
+    modRevision: Number(kv.modRevision),
+    version: Number(kv.version),
+    lease: String(kv.lease),
+  };
+}
+
+function toWatchEvent(event: WireObject): WatchEvent {
+  const prev = event.prevKv as WireObject | null | undefined;
+  return {
+    type: event.type === 'DELETE' ? 'DELETE' : 'PUT',
+    kv: toKeyValue(event.kv as WireObject),
+    prevKv: prev === null || prev === undefined ? null : toKeyValue(prev),
+  };
+}
+
+function toWireCompare(compare: Compare): WireObject {
+  return compare.target === 'MOD'
+    ? { key: compare.key, target: 'MOD', result: compare.result, modRevision: compare.modRevision }
+    : { key: compare.key, target: 'CREATE', result: compare.result, createRevision: compare.createRevision };
+}
+
+function toWireOperation(operation: TxnOperation): WireObject {
+  if ('put' in operation) return { requestPut: { key: operation.put.key, value: operation.put.value } };
+  if ('delete' in operation) return { requestDeleteRange: { key: operation.delete.key } };
+  return { requestRange: { key: operation.range.key } };
+}
