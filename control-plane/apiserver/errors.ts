@@ -134,7 +134,7 @@ export class ApiError extends Error {
 
   static invalid(info: ResourceInfo, name: string, causes: readonly StatusCause[]): ApiError {
     const kind = info.group === '' ? info.kind : `${info.kind}.${info.group}`;
-    const list = causes.map((cause) => cause.message);
+    const list = causes.map((cause) => (cause.field === '' ? cause.message : `${cause.field}: ${cause.message}`));
     const summary = list.length === 1 ? list[0] : `[${list.join(', ')}]`;
     return new ApiError('Invalid', `${kind} "${name}" is invalid: ${summary}`, { name, group: info.group, kind: info.kind, causes: [...causes] });
   }
