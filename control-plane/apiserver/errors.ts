@@ -6,7 +6,9 @@
  */
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { ResourceInfo } from '../api/resources.js';
-import type { Status, StatusCause } from '../api/types.js';
+import { invalidStatus } from '../api/field-errors.js';
+import type { FieldError } from '../api/field-errors.js';
+import type { Status } from '../api/types.js';
 
 export type StatusReason =
   | 'BadRequest'
@@ -132,11 +134,9 @@ export class ApiError extends Error {
     });
   }
 
-  static invalid(info: ResourceInfo, name: string, causes: readonly StatusCause[]): ApiError {
-    const kind = info.group === '' ? info.kind : `${info.kind}.${info.group}`;
-    const list = causes.map((cause) => (cause.field === '' ? cause.message : `${cause.field}: ${cause.message}`));
-    const summary = list.length === 1 ? list[0] : `[${list.join(', ')}]`;
-    return new ApiError('Invalid', `${kind} "${name}" is invalid: ${summary}`, { name, group: info.group, kind: info.kind, causes: [...causes] });
+  /** 422: the object broke the rules `errors` name (Kubernetes' message, a cause per field). */
+  static invalid(info: ResourceInfo, name: string, errors: readonly FieldError[]): ApiError {
+    return ApiError.fromStatus(invalidStatus(info.kind, info.group, name, errors));
   }
 
   static forbidden(info: ResourceInfo, name: string, why: string): ApiError {

@@ -23,7 +23,6 @@ import { customAlphabet, nanoid } from 'nanoid';
 import { EtcdClientError, EtcdCompactedError } from '../../kv/client/errors.js';
 import type { EtcdClient, KeyValue, TxnResult, WatchHandle } from '../../kv/client/etcd-client.js';
 import { applyCreateDefaults, applyDefaults } from '../api/defaults.js';
-import { toStatusCause } from '../api/field-errors.js';
 import type { FieldError } from '../api/field-errors.js';
 import { RESOURCES, apiVersionOf, resourceForKind } from '../api/resources.js';
 import type { ResourceInfo } from '../api/resources.js';
@@ -35,6 +34,8 @@ import { ObjectFilter } from './object-filter.js';
 import { jsonEqual } from '../api/json-values.js';
 import type { FilterOptions } from './object-filter.js';
 import { StorageKeys, prefixEnd } from './storage-keys.js';
+import { decodeContinue, encodeContinue } from './continue-token.js';
+import { decodeObject, encodeObject, translateEvent, withVersion } from './stored-objects.js';
 
 /** A change computed on a stale object is recomputed at most this many times. */
 export const UPDATE_ATTEMPTS = 8;
@@ -524,60 +525,10 @@ function checkNameAndNamespace(info: ResourceInfo, object: ApiObject, namespace:
 function throwIfInvalid(info: ResourceInfo, object: ApiObject, errors: readonly FieldError[]): void {
   if (errors.length === 0) return;
   const name = typeof object.metadata.name === 'string' ? object.metadata.name : '';
-  throw ApiError.invalid(info, name, errors.map(toStatusCause));
+  throw ApiError.invalid(info, name, errors);
 }
 
-function encodeObject(object: ApiObject): Buffer {
-  const stored = { ...object, metadata: { ...object.metadata } };
-  delete stored.metadata.resourceVersion;
-  return Buffer.from(JSON.stringify(stored));
-}
 
-function decodeObject(kv: KeyValue): ApiObject {
-  const object = JSON.parse(kv.value.toString('utf8')) as ApiObject;
-  object.metadata.resourceVersion = String(kv.modRevision);
-  return object;
-}
-
-function withVersion(object: ApiObject, revision: number): ApiObject {
-  return { ...object, metadata: { ...object.metadata, resourceVersion: String(revision) } };
-}
-
-/** A KV event as a watch event of the objects that pass `passes` (null when neither side does). */
-function translateEvent(type: 'PUT' | 'DELETE', kv: KeyValue, prevKv: KeyValue | null, passes: (object: ApiObject) => boolean): WatchEvent | null {
-  const previous = prevKv === null ? null : decodeObject(prevKv);
-  if (type === 'DELETE') {
-    if (previous === null || !passes(previous)) return null;
-    return { type: 'DELETED', object: withVersion(previous, kv.modRevision) };
-  }
-  const current = decodeObject(kv);
-  const was = previous !== null && passes(previous);
-  const is = passes(current);
-  if (is) return { type: was ? 'MODIFIED' : 'ADDED', object: current };
-  // It no longer matches the selector: to this watcher it is gone.
-  if (was) return { type: 'DELETED', object: withVersion(previous, kv.modRevision) };
-  return null;
-}
-
-interface ContinueToken {
-  readonly revision: number;
-  readonly start: Buffer;
-}
-
-function encodeContinue(revision: number, start: Buffer, collection: Buffer): string {
-  const relative = start.subarray(collection.length).toString('base64');
-  return Buffer.from(JSON.stringify({ v: 1, rv: revision, start: relative })).toString('base64url');
-}
-
-function decodeContinue(token: string, collection: Buffer): ContinueToken {
-  try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { v?: unknown; rv?: unknown; start?: unknown };
-    if (parsed.v !== 1 || typeof parsed.rv !== 'number' || !Number.isSafeInteger(parsed.rv) || parsed.rv <= 0 || typeof parsed.start !== 'string') throw new Error('bad token');
-    return { revision: parsed.rv, start: Buffer.concat([collection, Buffer.from(parsed.start, 'base64')]) };
-  } catch {
-    throw ApiError.badRequest('invalid continue token: it is not one this server issued for this list');
-  }
-}
 
 /** A failure of the KV as the API's error: 503 when the store cannot be reached, 504 when it was too slow. */
 export function toApiError(error: unknown): ApiError {

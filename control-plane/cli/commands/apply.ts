@@ -9,7 +9,7 @@ import { resourceForKind } from '../../api/resources.js';
 import type { ResourceInfo } from '../../api/resources.js';
 import type { ApiObject } from '../../api/types.js';
 import type { ApiClient } from '../api-client.js';
-import { appliedObject, jsonEqual } from '../apply-merge.js';
+import { appliedObject, jsonEqual, withLastApplied } from '../apply-merge.js';
 import { reportObjectError } from '../command-context.js';
 import type { ClientCommand, CommandContext } from '../command-context.js';
 import { CONFLICT_ATTEMPTS_MAX } from '../constants.js';
@@ -34,8 +34,10 @@ Examples:
 Flags:
   -f, --filename PATH   a file, a folder (its *.yaml, *.yml, *.json) or - for stdin; repeatable
 
-Fields the manifest leaves out are kept (balsa keeps no record of the last applied
-manifest); write a field as null to remove it. Labels are replaced as a whole.`;
+Like kubectl, apply records the manifest in the annotation
+kubectl.kubernetes.io/last-applied-configuration: a field the last applied manifest had and
+this one drops is removed; fields neither mentions (filled in by the server or a
+controller, labels added with balsa label) are kept; write a field as null to remove it.`;
 
 type ApplyOutcome = 'created' | 'configured' | 'unchanged';
 
@@ -72,7 +74,7 @@ async function applyObject(
     }
     if (live === undefined) {
       try {
-        await client.create(info, namespace, manifest);
+        await client.create(info, namespace, withLastApplied(manifest));
         return 'created';
       } catch (error) {
         // Created by someone else since our read: apply over theirs.

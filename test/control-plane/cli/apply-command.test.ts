@@ -94,7 +94,7 @@ test('a 409 Conflict is retried from a fresh read, keeping the concurrent change
   expect(server.requests.filter((request) => request.method === 'PUT')).toHaveLength(2);
   const live = server.get('Deployment', 'default', 'web')!;
   expect(live.spec!.replicas).toBe(5);
-  expect(live.metadata.annotations).toEqual({ 'someone/else': 'was here' });
+  expect(live.metadata.annotations).toMatchObject({ 'someone/else': 'was here' });
 });
 
 test('gives up after five conflicts with the server message', async () => {

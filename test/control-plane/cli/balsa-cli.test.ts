@@ -87,6 +87,20 @@ test('apply -f DIR creates, then reports unchanged, then configured', async () =
   expect(stored.body.metadata.generation).toBe(2);
 });
 
+test('apply removes what the last applied manifest had and this one drops, and keeps what others added', async () => {
+  const file = join(dir, 'settings.yaml');
+  await writeFile(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, labels: {app: settings, stage: beta}}\ndata: {a: "1", b: "2"}\n');
+  expect((await balsa('apply', '-f', file)).stdout).toBe('configmap/settings created\n');
+  expect((await balsa('label', 'configmap', 'settings', 'owner=ops')).code).toBe(0);
+  await writeFile(file, 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, labels: {app: settings}}\ndata: {a: "1"}\n');
+  expect((await balsa('apply', '-f', file)).stdout).toBe('configmap/settings configured\n');
+  const stored = (await apiCall(server, 'GET', '/api/v1/namespaces/default/configmaps/settings')).body;
+  expect(stored.data).toEqual({ a: '1' });
+  expect(stored.metadata.labels).toEqual({ app: 'settings', owner: 'ops' });
+  expect((await balsa('apply', '-f', file)).stdout).toBe('configmap/settings unchanged\n');
+  expect((await balsa('delete', 'configmap', 'settings')).code).toBe(0);
+});
+
 test('get prints tables, JSON and YAML, with selectors and all namespaces', async () => {
   const table = await balsa('get', 'deployments');
   expect(table.code).toBe(0);
