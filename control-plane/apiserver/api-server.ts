@@ -25,6 +25,8 @@ export interface ApiServerOptions {
   readonly grpcPort: number;
   /** The KV folder of every object (default `/registry`). */
   readonly prefix?: string;
+  /** How long Events live (default 1 h). */
+  readonly eventTtlSeconds?: number;
   /** Told about bootstrap attempts that failed (the store not answering yet). */
   readonly log?: (line: string) => void;
 }
@@ -44,7 +46,11 @@ export class ApiServer {
 
   static async start(options: ApiServerOptions): Promise<ApiServer> {
     const kv = new EtcdClient(options.kvEndpoints);
-    const registry = new Registry({ kv, ...(options.prefix !== undefined ? { prefix: options.prefix } : {}) });
+    const registry = new Registry({
+      kv,
+      ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+      ...(options.eventTtlSeconds !== undefined ? { eventTtlSeconds: options.eventTtlSeconds } : {}),
+    });
     const host = options.host ?? '127.0.0.1';
     let http: ApiHttpServer | undefined;
     // Assigned once both front-ends are up; a /readyz before then answers 503 (its check throws).

@@ -92,6 +92,11 @@ export class ApiGrpcServer {
         const ref = parseRef(request.ref, true);
         return objectReply(await registry.delete(ref.info, ref.namespace, ref.name!, deleteOptions(request)));
       }),
+      Bind: unary(async (request) => {
+        const ref = parseRef(request.ref, true);
+        if (ref.info.kind !== 'Pod') throw ApiError.badRequest(`only pods are bound to nodes, not ${ref.info.plural}`);
+        return objectReply(await registry.bind(ref.namespace!, ref.name!, { kind: 'Binding', target: { kind: 'Node', name: String(request.nodeName ?? '') } }));
+      }),
       Watch: (call: WatchCall) => watch(registry, calls, call),
     });
     const port = await new Promise<number>((resolve, reject) => {

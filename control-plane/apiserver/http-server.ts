@@ -109,6 +109,11 @@ export class ApiHttpServer {
   private async handleResource(route: ResourceRoute, method: string, query: URLSearchParams, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const { info, namespace, name, subresource } = route;
     const registry = this.options.registry;
+    if (subresource === 'binding' && info.kind === 'Pod' && name !== undefined && namespace !== undefined) {
+      if (method !== 'POST') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} pods/binding)`);
+      await registry.bind(namespace, name, await readJson(request));
+      return this.json(response, 201, { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', code: 201 });
+    }
     if (subresource !== undefined && subresource !== 'status') {
       throw new ApiError('NotFound', `the server could not find the requested resource (${info.plural}/${subresource})`);
     }

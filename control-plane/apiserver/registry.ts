@@ -44,10 +44,19 @@ export const LIST_PAGE_MAX = 5_000;
 /** Namespaces every cluster has; they are created at start and may not be deleted. */
 export const SYSTEM_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public'];
 
+/** Default time to live of an Event. */
+export const DEFAULT_EVENT_TTL_SECONDS = 3600;
+/**
+ * Events created within this long share one KV lease (granted for the TTL plus this), as
+ * Kubernetes' lease manager does: at most a minute, and a tenth of the TTL for short ones.
+ */
+const EVENT_LEASE_REUSE_MAX_MS = 60_000;
+
 /** Kubernetes' alphabet for generated name suffixes: no vowels (no words), no look-alikes. */
 const nameSuffix = customAlphabet('bcdfghjklmnpqrstvwxz2456789', 5);
 
 const NAMESPACES = RESOURCES.find((info) => info.kind === 'Namespace')!;
+const PODS = RESOURCES.find((info) => info.kind === 'Pod')!;
 
 export interface ListOptions extends FilterOptions {
   /** At most this many items (0 or absent: all). */
@@ -71,6 +80,8 @@ export interface DeleteOptions {
 
 export interface RegistryOptions {
   readonly kv: EtcdClient;
+  /** Events are removed this long after they were created (a KV lease does it; default 1 h, Kubernetes' `--event-ttl`). */
+  readonly eventTtlSeconds?: number;
   /** The KV folder of every object (default `/registry`). */
   readonly prefix?: string;
   /** The clock for timestamps (tests pin it). */
@@ -91,9 +102,12 @@ export class Registry {
   readonly keys: StorageKeys;
   private readonly kv: EtcdClient;
   private readonly now: () => Date;
+  private readonly eventTtlSeconds: number;
+  private eventLease: { id: string; grantedAtMs: number } | null = null;
 
   constructor(options: RegistryOptions) {
     this.kv = options.kv;
+    this.eventTtlSeconds = options.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS;
     this.keys = new StorageKeys(options.prefix);
     this.now = options.now ?? (() => new Date());
   }
@@ -170,6 +184,7 @@ export class Registry {
     const name = meta.name!;
     const key = this.keys.object(info, meta.namespace, name);
     const value = encodeObject(object);
+    const lease = info.kind === 'Event' ? await this.kvCall(() => this.eventLeaseId()) : undefined;
 
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
       const compare: Parameters<EtcdClient['txn']>[0][number][] = [{ key, target: 'CREATE', result: 'EQUAL', createRevision: 0 }];
@@ -181,7 +196,7 @@ export class Registry {
         }
         compare.push({ key: namespaceObject.kv.key, target: 'MOD', result: 'EQUAL', modRevision: namespaceObject.kv.modRevision });
       }
-      const result = await this.kvCall(() => this.kv.txn(compare, [{ put: { key, value } }], [{ range: { key } }]));
+      const result = await this.kvCall(() => this.kv.txn(compare, [{ put: { key, value, ...(lease !== undefined ? { lease } : {}) } }], [{ range: { key } }]));
       if (result.succeeded) return withVersion(object, result.revision);
       if (result.ranges[0]!.length > 0) throw ApiError.alreadyExists(info, name);
       // The namespace changed between the read and the write: look at it again.
@@ -232,7 +247,7 @@ export class Registry {
         if (result.succeeded) return withVersion(object, result.revision);
       } else {
         if (jsonEqual(marked, object)) return object;
-        result = await this.kvCall(() => this.kv.txn(compare, [{ put: { key, value: encodeObject(marked) } }]));
+        result = await this.kvCall(() => this.kv.txn(compare, [{ put: { key, value: encodeObject(marked), ...keepLease(current.kv) } }]));
         if (result.succeeded) return withVersion(marked, result.revision);
       }
       if (options.preconditions?.resourceVersion !== undefined) throw ApiError.conflict(info, name, 'the object has been modified; please apply your changes to the latest version and try again');
@@ -308,6 +323,37 @@ export class Registry {
     };
   }
 
+  /**
+   * Binds a pod to a node (the `pods/binding` subresource the scheduler writes): sets
+   * `spec.nodeName` and the `PodScheduled` condition. 409 Conflict when the pod is already
+   * bound (to any node: someone else scheduled it) or is being deleted.
+   */
+  async bind(namespace: string, name: string, body: unknown): Promise<ApiObject> {
+    const binding = (typeof body === 'object' && body !== null ? body : {}) as { kind?: unknown; metadata?: { name?: unknown }; target?: { kind?: unknown; name?: unknown } };
+    if (binding.kind !== undefined && binding.kind !== 'Binding') throw ApiError.badRequest(`the body must be a v1 Binding, got kind ${JSON.stringify(binding.kind)}`);
+    if (binding.metadata?.name !== undefined && binding.metadata.name !== name) {
+      throw ApiError.badRequest(`the name of the binding (${String(binding.metadata.name)}) does not match the pod on the URL (${name})`);
+    }
+    const node = binding.target?.name;
+    if (typeof node !== 'string' || node === '') {
+      throw ApiError.invalid(PODS, name, [{ field: 'target.name', type: 'Required', detail: 'the node to bind to' }]);
+    }
+    if (binding.target?.kind !== undefined && binding.target.kind !== 'Node' && binding.target.kind !== '') {
+      throw ApiError.invalid(PODS, name, [{ field: 'target.kind', type: 'NotSupported', value: binding.target.kind, detail: 'supported values: "Node"' }]);
+    }
+    return this.guaranteedUpdate(PODS, namespace, name, undefined, (pod) => {
+      if (pod.metadata.deletionTimestamp !== undefined) throw ApiError.conflict(PODS, name, `pod ${name} is being deleted, cannot be assigned to a host`);
+      const assigned = pod.spec?.nodeName;
+      if (typeof assigned === 'string' && assigned !== '') throw ApiError.conflict(PODS, name, `pod ${name} is already assigned to node "${assigned}"`);
+      pod.spec = { ...pod.spec, nodeName: node };
+      const status = (pod.status ?? {}) as { conditions?: Record<string, unknown>[] };
+      const conditions = (status.conditions ?? []).filter((condition) => condition.type !== 'PodScheduled');
+      conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp(this.now()) });
+      pod.status = { ...status, conditions };
+      return pod;
+    });
+  }
+
   /** Creates each of SYSTEM_NAMESPACES that is missing. */
   async ensureSystemNamespaces(): Promise<void> {
     for (const name of SYSTEM_NAMESPACES) {
@@ -353,7 +399,8 @@ export class Registry {
       const key = current.kv.key;
       const compare = [{ key, target: 'MOD' as const, result: 'EQUAL' as const, modRevision: current.kv.modRevision }];
       const finished = next.metadata.deletionTimestamp !== undefined && (next.metadata.finalizers ?? []).length === 0 && !awaitsNamespaceFinalizers(info, next) && !awaitsPodTermination(info, next);
-      const result = await this.kvCall(() => this.kv.txn(compare, finished ? [{ delete: { key } }] : [{ put: { key, value: encodeObject(next) } }]));
+      const put = { key, value: encodeObject(next), ...keepLease(current.kv) };
+      const result = await this.kvCall(() => this.kv.txn(compare, finished ? [{ delete: { key } }] : [{ put }]));
       if (result.succeeded) return withVersion(next, result.revision);
       if (expected !== undefined && expected !== '') throw stale();
     }
@@ -420,6 +467,16 @@ export class Registry {
     return next;
   }
 
+  /** The KV lease new Events are attached to: one per reuse window (see EVENT_LEASE_REUSE_MAX_MS). */
+  private async eventLeaseId(): Promise<string> {
+    const nowMs = Date.now();
+    const reuseMs = Math.min(EVENT_LEASE_REUSE_MAX_MS, this.eventTtlSeconds * 100);
+    if (this.eventLease !== null && nowMs - this.eventLease.grantedAtMs < reuseMs) return this.eventLease.id;
+    const id = await this.kv.leaseGrant(this.eventTtlSeconds + Math.ceil(reuseMs / 1000));
+    this.eventLease = { id, grantedAtMs: nowMs };
+    return id;
+  }
+
   private async kvCall<T>(call: () => Promise<T>, readRevision = 0): Promise<T> {
     try {
       return await call();
@@ -440,6 +497,11 @@ function keepAllocatedFields(info: ResourceInfo, object: ApiObject, current: Api
   for (const field of ['clusterIP', 'clusterIPs'] as const) {
     if (object.spec[field] === undefined && current.spec[field] !== undefined) object.spec[field] = current.spec[field];
   }
+}
+
+/** A rewrite of a key keeps the lease it was attached to (a put without one would detach it). */
+function keepLease(kv: KeyValue): { lease?: string } {
+  return kv.lease !== '0' && kv.lease !== '' ? { lease: kv.lease } : {};
 }
 
 /** The grace period a pod delete gets: 0 for a pod no node runs (nothing to stop). */

@@ -21,19 +21,36 @@ const API_FLAGS = {
   'api-port': { type: 'string', default: String(DEFAULT_API_HTTP_PORT) },
   'api-grpc-port': { type: 'string', default: String(DEFAULT_API_GRPC_PORT) },
   'kv-prefix': { type: 'string', default: DEFAULT_REGISTRY_PREFIX },
+  'event-ttl': { type: 'string', default: '1h' },
 } as const;
 
 const SERVER_USAGE = `usage: balsa server [etcd flags: --name, --data-dir, --listen-client-urls, --initial-cluster, ...]
-                    [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry]`;
-const APISERVER_USAGE = `usage: balsa apiserver --kv-endpoints URL[,URL...] [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry]`;
+                    [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h]`;
+const APISERVER_USAGE = `usage: balsa apiserver --kv-endpoints URL[,URL...] [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h]`;
 
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 interface ApiFlags {
   readonly host: string;
   readonly httpPort: number;
   readonly grpcPort: number;
   readonly prefix: string;
+  readonly eventTtlSeconds: number;
+}
+
+/** A Go-style duration as Kubernetes flags take them (`1h`, `30m`, `1h0m0s`, `90s`), or plain seconds; whole seconds ≥ 1. */
+export function parseDurationSeconds(value: string, flag: string): number {
+  const text = value.trim();
+  let seconds: number;
+  if (/^\d+$/.test(text)) {
+    seconds = Number(text);
+  } else {
+    const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
+    if (match === null || text === '') throw new UsageError(`--${flag} must be a duration like 1h, 30m, 1h30m0s or 90s, got "${value}"`);
+    seconds = Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
+  }
+  if (seconds < 1) throw new UsageError(`--${flag} must be at least 1s, got "${value}"`);
+  return seconds;
 }
 
 function port(value: string, flag: string): number {
@@ -41,7 +58,7 @@ function port(value: string, flag: string): number {
   return Number(value);
 }
 
-function apiFlags(values: { 'api-host'?: string; 'api-port'?: string; 'api-grpc-port'?: string; 'kv-prefix'?: string }): ApiFlags {
+function apiFlags(values: { 'api-host'?: string; 'api-port'?: string; 'api-grpc-port'?: string; 'kv-prefix'?: string; 'event-ttl'?: string }): ApiFlags {
   const prefix = values['kv-prefix'] ?? DEFAULT_REGISTRY_PREFIX;
   if (!prefix.startsWith('/') || prefix.endsWith('/')) throw new UsageError(`--kv-prefix must start with '/' and not end with one, got "${prefix}"`);
   return {
@@ -49,6 +66,7 @@ function apiFlags(values: { 'api-host'?: string; 'api-port'?: string; 'api-grpc-
     httpPort: port(values['api-port'] ?? String(DEFAULT_API_HTTP_PORT), 'api-port'),
     grpcPort: port(values['api-grpc-port'] ?? String(DEFAULT_API_GRPC_PORT), 'api-grpc-port'),
     prefix,
+    eventTtlSeconds: parseDurationSeconds(values['event-ttl'] ?? '1h', 'event-ttl'),
   };
 }
 
@@ -58,7 +76,7 @@ function splitApiFlags(argv: readonly string[]): { api: Record<string, string>; 
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const match = /^--?(api-host|api-port|api-grpc-port|kv-prefix)(?:=(.*))?$/.exec(arg);
+    const match = /^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl)(?:=(.*))?$/.exec(arg);
     if (match === null) {
       rest.push(arg);
       continue;
@@ -83,6 +101,7 @@ async function startApi(flags: ApiFlags, kvEndpoints: readonly string[], who: st
     httpPort: flags.httpPort,
     grpcPort: flags.grpcPort,
     prefix: flags.prefix,
+    eventTtlSeconds: flags.eventTtlSeconds,
     log: (line) => console.error(`${who}: ${line}`),
   });
   console.log(`${who}: API server on ${api.http.url} (gRPC ${api.grpc.address}), storing under ${flags.prefix} in ${kvEndpoints.join(',')}`);

@@ -25,6 +25,7 @@ interface ObjectsStub extends grpc.Client {
   UpdateStatus: Unary;
   Patch: Unary;
   Delete: Unary;
+  Bind: Unary;
   Watch(request: WireObject): grpc.ClientReadableStream<WireObject>;
 }
 
@@ -93,6 +94,11 @@ export class GrpcApiClient {
     return objectOf(await this.call('Delete', request));
   }
 
+  /** Binds a pod to a node; ApiError Conflict when it is already bound (someone else scheduled it). */
+  async bind(namespace: string, name: string, nodeName: string): Promise<ApiObject> {
+    return objectOf(await this.call('Bind', { ref: { group: '', version: 'v1', resource: 'pods', namespace, name }, nodeName }));
+  }
+
   /**
    * Watches a collection (or, with `options.name`, one object). `onEnd` is called once when
    * the watch ends other than by `cancel()`: with the ApiError (410 Expired, 503), or with
@@ -132,7 +138,7 @@ export class GrpcApiClient {
     this.stub.close();
   }
 
-  private call(method: 'Get' | 'List' | 'Create' | 'Update' | 'UpdateStatus' | 'Patch' | 'Delete', request: WireObject): Promise<WireObject> {
+  private call(method: 'Get' | 'List' | 'Create' | 'Update' | 'UpdateStatus' | 'Patch' | 'Delete' | 'Bind', request: WireObject): Promise<WireObject> {
     return new Promise((resolve, reject) => {
       this.stub[method](request, { deadline: Date.now() + API_REQUEST_TIMEOUT_MS }, (error, response) => (error ? reject(fromServiceError(error)) : resolve(response ?? {})));
     });

@@ -60,7 +60,7 @@ export type Compare =
   | { readonly key: Buffer; readonly target: 'CREATE'; readonly result: 'EQUAL' | 'NOT_EQUAL' | 'GREATER' | 'LESS'; readonly createRevision: number };
 
 export type TxnOperation =
-  | { readonly put: { readonly key: Buffer; readonly value: Buffer } }
+  | { readonly put: { readonly key: Buffer; readonly value: Buffer; /** Attach to this lease (decimal id); absent: none (a put detaches a key from its lease). */ readonly lease?: string } }
   | { readonly delete: { readonly key: Buffer } }
   | { readonly range: { readonly key: Buffer } };
 
@@ -98,6 +98,9 @@ interface KvStub extends grpc.Client {
   Range: Unary;
   Txn: Unary;
 }
+interface LeaseStub extends grpc.Client {
+  LeaseGrant: Unary;
+}
 interface WatchStub extends grpc.Client {
   Watch(): grpc.ClientDuplexStream<WireObject, WireObject>;
 }
@@ -119,6 +122,7 @@ export function endpointAddress(endpoint: string): string {
 export class EtcdClient {
   private readonly kv: KvStub[];
   private readonly watchClients: WatchStub[];
+  private readonly leaseClients: LeaseStub[];
   private current = 0;
   private closed = false;
   private readonly watches = new Set<ResumingWatch>();
@@ -132,6 +136,8 @@ export class EtcdClient {
     const options = { 'grpc.max_receive_message_length': -1, 'grpc.enable_channelz': 0 };
     this.kv = addresses.map((address) => new Kv(address, grpc.credentials.createInsecure(), options) as unknown as KvStub);
     this.watchClients = addresses.map((address) => new Watch(address, grpc.credentials.createInsecure(), options) as unknown as WatchStub);
+    const Lease = grpc.makeGenericClientConstructor(services.Lease, 'Lease');
+    this.leaseClients = addresses.map((address) => new Lease(address, grpc.credentials.createInsecure(), options) as unknown as LeaseStub);
   }
 
   get endpointCount(): number {
@@ -167,6 +173,12 @@ export class EtcdClient {
     return { succeeded: response.succeeded === true, revision: headerRevision(response), ranges };
   }
 
+  /** Grants a lease of `ttlSeconds`; its id (decimal), for puts that should go when it expires. */
+  async leaseGrant(ttlSeconds: number): Promise<string> {
+    const response = await this.unary('LeaseGrant', { TTL: ttlSeconds, ID: 0 });
+    return String(response.ID);
+  }
+
   /** Watches `key` (to `rangeEnd`) from `startRevision`; see the file comment for failover. */
   watch(key: Buffer, options: WatchOptions): WatchHandle {
     if (this.closed) throw new EtcdClientError('CLOSED', 'etcd client is closed');
@@ -180,7 +192,7 @@ export class EtcdClient {
     if (this.closed) return;
     this.closed = true;
     for (const watch of [...this.watches]) watch.cancel();
-    for (const client of [...this.kv, ...this.watchClients]) client.close();
+    for (const client of [...this.kv, ...this.watchClients, ...this.leaseClients]) client.close();
   }
 
   /** The watch stub to use next, and moves on to the following endpoint for the next one. */
@@ -189,16 +201,17 @@ export class EtcdClient {
     return this.watchClients[this.current]!;
   }
 
-  private async unary(method: 'Range' | 'Txn', request: WireObject): Promise<WireObject> {
+  private async unary(method: 'Range' | 'Txn' | 'LeaseGrant', request: WireObject): Promise<WireObject> {
     let lastError: grpc.ServiceError | undefined;
     for (let attempt = 0; attempt < this.kv.length; attempt++) {
       if (this.closed) throw new EtcdClientError('CLOSED', 'etcd client is closed');
       const index = this.current;
       try {
         return await new Promise<WireObject>((resolve, reject) => {
-          this.kv[index]![method](request, { deadline: Date.now() + ETCD_REQUEST_TIMEOUT_MS }, (error, response) =>
-            error ? reject(error) : resolve(response ?? {}),
-          );
+          const callback = (error: grpc.ServiceError | null, response?: WireObject): void => (error ? reject(error) : resolve(response ?? {}));
+          const options = { deadline: Date.now() + ETCD_REQUEST_TIMEOUT_MS };
+          if (method === 'LeaseGrant') this.leaseClients[index]!.LeaseGrant(request, options, callback);
+          else this.kv[index]![method](request, options, callback);
         });
       } catch (error) {
         const serviceError = error as grpc.ServiceError;
@@ -308,7 +321,7 @@ function toWireCompare(compare: Compare): WireObject {
 }
 
 function toWireOperation(operation: TxnOperation): WireObject {
-  if ('put' in operation) return { requestPut: { key: operation.put.key, value: operation.put.value } };
+  if ('put' in operation) return { requestPut: { key: operation.put.key, value: operation.put.value, lease: operation.put.lease ?? '0' } };
   if ('delete' in operation) return { requestDeleteRange: { key: operation.delete.key } };
   return { requestRange: { key: operation.range.key } };
 }

@@ -5,6 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 
 export default function globalSetup() {
+  // Several people testing in one tree at once build once, then skip (the KV they spawn is built already).
+  if (process.env.BALSA_SKIP_BUILD === '1') return;
   const root = process.cwd();
   const started = Date.now();
   const build = spawnSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
