@@ -17,6 +17,7 @@ import { EventRecorder } from '../../../control-plane/client/event-recorder.js';
 import { GrpcApiClient } from '../../../control-plane/client/grpc-api-client.js';
 import { Informer } from '../../../control-plane/client/informer.js';
 import { LeaderElector } from '../../../control-plane/client/leader-election.js';
+import { LeaderElectedRunner } from '../../../control-plane/client/leader-elected-runner.js';
 import { freePort } from '../../../raft/testing/process-cluster.js';
 import { apiCall } from '../../support/api-http.js';
 import { etcdGrpcClients } from '../../support/etcd-grpc.js';
@@ -138,6 +139,38 @@ test('leader election: one leader; a released lease is taken over; a leader that
     await Promise.all([a.stop(), b.stop(), c.stop()]);
     for (const each of clients) each.close();
   }
+});
+
+test('a leader-elected component runs only in the process that leads, and moves when that one stops', async () => {
+  const running: string[] = [];
+  const runner = (who: string) =>
+    new LeaderElectedRunner({
+      client,
+      name: 'test-runner',
+      identity: who,
+      leaseDurationSeconds: 3,
+      renewDeadlineMs: 2_000,
+      retryPeriodMs: 200,
+      start: async () => {
+        running.push(who);
+        return { stop: async () => void running.splice(running.indexOf(who), 1) };
+      },
+    });
+  const first = runner('first');
+  const second = runner('second');
+  try {
+    first.start();
+    await eventually(async () => expect(running).toEqual(['first']));
+    second.start();
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    expect(running).toEqual(['first']);
+    await first.stop();
+    expect(running).toEqual([]);
+    await eventually(async () => expect(running).toEqual(['second']), 3_000);
+  } finally {
+    await Promise.all([first.stop(), second.stop()]);
+  }
+  expect(running).toEqual([]);
 });
 
 test('a pod is bound once: the binding sets nodeName and PodScheduled; a second is 409', async () => {
