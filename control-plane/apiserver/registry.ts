@@ -42,7 +42,7 @@ export const UPDATE_ATTEMPTS = 8;
 /** The largest page a list answers, whatever `limit` asks. */
 export const LIST_PAGE_MAX = 5_000;
 /** Namespaces every cluster has; they are created at start and may not be deleted. */
-export const SYSTEM_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public'];
+export const SYSTEM_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
 /** Default time to live of an Event. */
 export const DEFAULT_EVENT_TTL_SECONDS = 3600;

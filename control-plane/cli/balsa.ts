@@ -5,6 +5,7 @@
  *   `kv/server/config.ts` for the flags, their defaults and their ETCD_* variables);
  * - `balsa server [etcd's flags] [--api-port N]`: a KV member with the API server on it;
  * - `balsa apiserver --kv-endpoints URLS`: the API server alone, over any etcd v3 endpoint;
+ * - `balsa scheduler|controller-manager --server HOST:PORT`: one control loop, leader-elected;
  * - `balsa apply|get|describe|delete|label ...`: the client commands (`client-commands.ts`).
  */
 import { KvConfigError, parseKvServerConfig } from '../../kv/server/config.js';
@@ -14,12 +15,13 @@ import type { KvServerOptions } from '../../kv/server/kv-server.js';
 import { serverOptionsFromConfig } from '../../kv/server/server-options.js';
 
 /** The client commands (`client-commands.ts`, loaded only when one is run). */
-const CLIENT_COMMANDS: readonly string[] = ['apply', 'get', 'describe', 'delete', 'label'];
+const CLIENT_COMMANDS: readonly string[] = ['apply', 'get', 'describe', 'delete', 'label', 'scale', 'rollout'];
 
 const USAGE = [
   'usage: balsa COMMAND [flags]',
   '  server      a KV member with the API server (etcd flags, plus --api-port)',
   '  apiserver   the API server alone (--kv-endpoints URLS)',
+  '  scheduler, controller-manager   one control loop, leader-elected (--server HOST:PORT, gRPC)',
   '  kv serve    a KV member alone (etcd flags)',
   '  apply -f FILE|DIR|-, get, describe, delete, label   (run `balsa COMMAND --help`)',
 ].join('\n');
@@ -65,6 +67,7 @@ async function main(argv: readonly string[]): Promise<number> {
   // Each family of commands is loaded when used: a KV member does not load the CLI's YAML or tables.
   if (argv[0] === 'server') return (await import('./server-command.js')).serverCommand(argv.slice(1));
   if (argv[0] === 'apiserver') return (await import('./server-command.js')).apiServerCommand(argv.slice(1));
+  if (argv[0] === 'scheduler' || argv[0] === 'controller-manager') return (await import('./control-loops-command.js')).controlLoopCommand(argv[0], argv.slice(1));
   if (argv[0] !== undefined && CLIENT_COMMANDS.includes(argv[0])) return (await import('./client-commands.js')).runClientCommand(argv);
   console.error(USAGE);
   return 2;

@@ -14,9 +14,11 @@ import { deleteCommand } from './commands/delete.js';
 import { describeCommand } from './commands/describe.js';
 import { getCommand } from './commands/get.js';
 import { labelCommand } from './commands/label.js';
+import { rolloutCommand } from './commands/rollout.js';
+import { scaleCommand } from './commands/scale.js';
 import { COMMON_FLAGS, COMMON_FLAGS_HELP, booleanFlag, parseFlags } from './flags.js';
 
-const COMMANDS: readonly ClientCommand[] = [applyCommand, getCommand, describeCommand, deleteCommand, labelCommand];
+const COMMANDS: readonly ClientCommand[] = [applyCommand, getCommand, describeCommand, deleteCommand, labelCommand, scaleCommand, rolloutCommand];
 
 /** The command names `runClientCommand` handles. */
 export const CLIENT_COMMANDS: readonly string[] = COMMANDS.map((command) => command.name);

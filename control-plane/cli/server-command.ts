@@ -1,7 +1,9 @@
 /**
- * `balsa server` — one process that is a KV member (etcd's flags, as `balsa kv serve`) and
- * an API server over it (the API server reaches the KV through its own member's client
- * endpoint, so every write goes through Raft); and `balsa apiserver --kv-endpoints URLS` —
+ * `balsa server` — one process that is a KV member (etcd's flags, as `balsa kv serve`), an
+ * API server over it (the API server reaches the KV through its own member's client
+ * endpoint, so every write goes through Raft), and the scheduler and the controller manager,
+ * each leader-elected so that one member's are active at a time (`--scheduler=false`,
+ * `--controllers none` turn them off); and `balsa apiserver --kv-endpoints URLS` —
  * the API server alone, over any etcd v3 endpoints (Balsa's KV or a real etcd).
  *
  * Both run until SIGINT or SIGTERM, then stop the API server (watches end, ports freed)
@@ -14,6 +16,10 @@ import { KvServer } from '../../kv/server/kv-server.js';
 import { serverOptionsFromConfig } from '../../kv/server/server-options.js';
 import { ApiServer, DEFAULT_API_GRPC_PORT, DEFAULT_API_HTTP_PORT } from '../apiserver/api-server.js';
 import { DEFAULT_REGISTRY_PREFIX } from '../apiserver/storage-keys.js';
+import { controllerSettings } from './control-loops-command.js';
+import { UsageError, parseDurationSeconds } from './durations.js';
+import { startControlLoops } from './control-loops.js';
+import type { ControllerSettings } from './control-loops.js';
 
 /** The API server's own flags; `balsa server` takes them beside etcd's. */
 const API_FLAGS = {
@@ -25,10 +31,9 @@ const API_FLAGS = {
 } as const;
 
 const SERVER_USAGE = `usage: balsa server [etcd flags: --name, --data-dir, --listen-client-urls, --initial-cluster, ...]
-                    [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h]`;
+                    [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h]
+                    [--scheduler=true] [--controllers all|none|LIST] [--node-monitor-grace-period 40s] [--pod-eviction-timeout 5m]`;
 const APISERVER_USAGE = `usage: balsa apiserver --kv-endpoints URL[,URL...] [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h]`;
-
-export class UsageError extends Error {}
 
 interface ApiFlags {
   readonly host: string;
@@ -38,20 +43,6 @@ interface ApiFlags {
   readonly eventTtlSeconds: number;
 }
 
-/** A Go-style duration as Kubernetes flags take them (`1h`, `30m`, `1h0m0s`, `90s`), or plain seconds; whole seconds ≥ 1. */
-export function parseDurationSeconds(value: string, flag: string): number {
-  const text = value.trim();
-  let seconds: number;
-  if (/^\d+$/.test(text)) {
-    seconds = Number(text);
-  } else {
-    const match = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(text);
-    if (match === null || text === '') throw new UsageError(`--${flag} must be a duration like 1h, 30m, 1h30m0s or 90s, got "${value}"`);
-    seconds = Number(match[1] ?? 0) * 3600 + Number(match[2] ?? 0) * 60 + Number(match[3] ?? 0);
-  }
-  if (seconds < 1) throw new UsageError(`--${flag} must be at least 1s, got "${value}"`);
-  return seconds;
-}
 
 function port(value: string, flag: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) throw new UsageError(`--${flag} must be a port number (0-65535), got "${value}"`);
@@ -76,12 +67,13 @@ function splitApiFlags(argv: readonly string[]): { api: Record<string, string>; 
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const match = /^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl)(?:=(.*))?$/.exec(arg);
+    const match = /^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl|scheduler|controllers|node-monitor-grace-period|pod-eviction-timeout)(?:=(.*))?$/.exec(arg);
     if (match === null) {
       rest.push(arg);
       continue;
     }
-    const value = match[2] ?? argv[++i];
+    // `--scheduler` alone means true; every other flag takes a value.
+    const value = match[2] ?? (match[1] === 'scheduler' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('-')) ? 'true' : argv[++i]);
     if (value === undefined) throw new UsageError(`--${match[1]} needs a value`);
     api[match[1]!] = value;
   }
@@ -115,9 +107,17 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
   }
   let flags: ApiFlags;
   let kvOptions;
+  let loops: { scheduler: boolean; settings: ControllerSettings };
   try {
     const { api, rest } = splitApiFlags(argv);
     flags = apiFlags(api);
+    const scheduler = api.scheduler ?? 'true';
+    if (scheduler !== 'true' && scheduler !== 'false') throw new UsageError(`--scheduler must be true or false, got "${scheduler}"`);
+    try {
+      loops = { scheduler: scheduler === 'true', settings: controllerSettings(api) };
+    } catch (error) {
+      throw new UsageError((error as Error).message);
+    }
     const parsed = parseKvServerConfig(rest, process.env);
     for (const warning of parsed.warnings) console.error(`balsa server: warning: ${warning}`);
     kvOptions = serverOptionsFromConfig(parsed.config, process.env);
@@ -147,7 +147,17 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
     await kv.stop();
     return 1;
   }
+  const controlLoops = startControlLoops({
+    apiGrpcAddress: api.grpc.address,
+    scheduler: loops.scheduler,
+    controllerManager: (loops.settings.controllers ?? []).length > 0,
+    controllerSettings: loops.settings,
+    identity: `${kvOptions.name}_${process.pid}`,
+    log: (line) => console.error(`balsa server ${kvOptions.name}: ${line}`),
+  });
   await Promise.race([kv.stopped, untilSignal()]);
+  // Release the leases first so that another member's loops take over at once.
+  await controlLoops.stop();
   await api.stop();
   await kv.stop();
   return 0;

@@ -66,11 +66,11 @@ function deployment(name: string, replicas: number, image = 'web:1') {
 }
 
 describe('system namespaces', () => {
-  test('default, kube-system and kube-public exist, and default may not be deleted', async () => {
+  test('default, kube-system, kube-public and kube-node-lease exist, and default may not be deleted', async () => {
     const list = await apiCall(base, 'GET', '/api/v1/namespaces');
     expect(list.status).toBe(200);
     const names = list.body.items.map((item: ParsedJson) => item.metadata.name);
-    expect(names).toEqual(expect.arrayContaining(['default', 'kube-system', 'kube-public']));
+    expect(names).toEqual(expect.arrayContaining(['default', 'kube-system', 'kube-public', 'kube-node-lease']));
     const refused = await apiCall(base, 'DELETE', '/api/v1/namespaces/default');
     expect(refused.status).toBe(403);
     expect(refused.body.message).toBe('namespaces "default" is forbidden: this namespace may not be deleted');

@@ -61,7 +61,7 @@ describeWithTools(etcdTools(), 'balsa apiserver over a real etcd', (tools) => {
     expect(String(kv.mod_revision)).toBe(created.body.metadata.resourceVersion);
     expect(JSON.parse(Buffer.from(kv.value, 'base64').toString()).data).toEqual({ a: '1' });
     const namespaces = await runEtcdctl(tools.etcdctl, ['get', '--prefix', '--keys-only', '/registry/namespaces/'], { endpoints: etcd.clientEndpoints });
-    expect(namespaces.stdout.split('\n').filter((line) => line !== '')).toEqual(['/registry/namespaces/default', '/registry/namespaces/kube-public', '/registry/namespaces/kube-system']);
+    expect(namespaces.stdout.split('\n').filter((line) => line !== '')).toEqual(['/registry/namespaces/default', '/registry/namespaces/kube-node-lease', '/registry/namespaces/kube-public', '/registry/namespaces/kube-system']);
   });
 
   test('gRPC: create, get, update with conflicts as ABORTED, list and delete', async () => {

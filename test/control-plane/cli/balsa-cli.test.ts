@@ -52,7 +52,8 @@ const CONFIG_JSON = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metada
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'balsa-cli-'));
-  cluster = await startKvCluster({ members: 1, dir, apiServer: true });
+  // No control loops: the tables and descriptions below show objects exactly as applied.
+  cluster = await startKvCluster({ members: 1, dir, apiServer: true, flags: ['--controllers', 'none', '--scheduler=false'] });
   server = cluster.members[0]!.apiUrl!;
   // No ~/.balsa/config.json of the machine's: the server comes from BALSA_SERVER only.
   env = { BALSA_SERVER: server, HOME: dir, BALSA_CONFIG: join(dir, 'no-config.json') };
@@ -120,7 +121,7 @@ test('get prints tables, JSON and YAML, with selectors and all namespaces', asyn
   expect(selected.stdout).toBe('configmap/web-config\n');
 
   const everywhere = await balsa('get', 'namespaces');
-  expect(everywhere.stdout).toMatch(/^NAME +STATUS +AGE\ndefault +Active +\d+s\nkube-public +Active +\d+s\nkube-system +Active +\d+s\n$/);
+  expect(everywhere.stdout).toMatch(/^NAME +STATUS +AGE\ndefault +Active +\d+s\nkube-node-lease +Active +\d+s\nkube-public +Active +\d+s\nkube-system +Active +\d+s\n$/);
   const allConfigMaps = await balsa('get', 'cm', '-A');
   expect(allConfigMaps.stdout.split('\n')[0]).toMatch(/^NAMESPACE +NAME +DATA +AGE$/);
   expect(allConfigMaps.stdout).toMatch(/\ndefault +web-config +1 +\d+s\n/);
