@@ -3,27 +3,25 @@
  * The `balsa` command:
  * - `balsa kv serve [etcd's flags]`: an etcd-compatible KV member alone (see
  *   `kv/server/config.ts` for the flags, their defaults and their ETCD_* variables);
- * - `balsa server [etcd's flags] [--api-port N]`: a KV member with the API server on it;
+ * - `balsa server [etcd's flags] [--api-port N]`: a KV member with the API server, the scheduler and the controller manager;
  * - `balsa apiserver --kv-endpoints URLS`: the API server alone, over any etcd v3 endpoint;
  * - `balsa scheduler|controller-manager --server HOST:PORT`: one control loop, leader-elected;
- * - `balsa apply|get|describe|delete|label ...`: the client commands (`client-commands.ts`).
+ * - `balsa apply|get|describe|delete|label|scale|rollout ...`: the client commands (`client-commands.ts`).
  */
 import { KvConfigError, parseKvServerConfig } from '../../kv/server/config.js';
 import { KvStartError } from '../../kv/server/etcd-errors.js';
 import { KvServer } from '../../kv/server/kv-server.js';
 import type { KvServerOptions } from '../../kv/server/kv-server.js';
 import { serverOptionsFromConfig } from '../../kv/server/server-options.js';
-
-/** The client commands (`client-commands.ts`, loaded only when one is run). */
-const CLIENT_COMMANDS: readonly string[] = ['apply', 'get', 'describe', 'delete', 'label', 'scale', 'rollout'];
+import { CLIENT_COMMANDS } from './client-command-names.js';
 
 const USAGE = [
   'usage: balsa COMMAND [flags]',
-  '  server      a KV member with the API server (etcd flags, plus --api-port)',
+  '  server      a KV member with the API server, scheduler and controllers (etcd flags, plus --api-port ...)',
   '  apiserver   the API server alone (--kv-endpoints URLS)',
   '  scheduler, controller-manager   one control loop, leader-elected (--server HOST:PORT, gRPC)',
   '  kv serve    a KV member alone (etcd flags)',
-  '  apply -f FILE|DIR|-, get, describe, delete, label   (run `balsa COMMAND --help`)',
+  '  apply -f FILE|DIR|-, get, describe, delete, label, scale, rollout   (run `balsa COMMAND --help`)',
 ].join('\n');
 
 async function kvServe(argv: readonly string[]): Promise<number> {

@@ -1,9 +1,10 @@
 /**
  * The client commands of `balsa`, kubectl's verbs against the API server: `apply`, `get`,
- * `describe`, `delete`, `label`. `balsa.ts` hands them `argv` from the command name on; each
+ * `describe`, `delete`, `label`, `scale`, `rollout`. `balsa.ts` hands them `argv` from the command name on; each
  * returns its exit code (0 done, 1 failed, 2 the command line is wrong) and writes only to
  * the `CliIo` it is given.
  */
+import { CLIENT_COMMANDS } from './client-command-names.js';
 import { ApiClientError, CliError, CliUsageError, formatServerError } from './errors.js';
 import { processIo } from './cli-io.js';
 import type { CliIo } from './cli-io.js';
@@ -21,7 +22,12 @@ import { COMMON_FLAGS, COMMON_FLAGS_HELP, booleanFlag, parseFlags } from './flag
 const COMMANDS: readonly ClientCommand[] = [applyCommand, getCommand, describeCommand, deleteCommand, labelCommand, scaleCommand, rolloutCommand];
 
 /** The command names `runClientCommand` handles. */
-export const CLIENT_COMMANDS: readonly string[] = COMMANDS.map((command) => command.name);
+export { CLIENT_COMMANDS };
+
+// The dispatcher routes by CLIENT_COMMANDS: a command missing from it could never be run.
+if (COMMANDS.map((command) => command.name).join() !== CLIENT_COMMANDS.join()) {
+  throw new Error(`client-command-names.ts lists ${CLIENT_COMMANDS.join(', ')} but the commands are ${COMMANDS.map((command) => command.name).join(', ')}`);
+}
 
 /** The `--help` text of a command: its own, then the flags every command takes. */
 export function commandHelp(command: ClientCommand): string {
