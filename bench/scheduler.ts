@@ -67,6 +67,8 @@ export const SCHEDULER_GOAL = { nodes: 1000, pods: 10_000, podsPerS: 1500 } as c
  * (`bench:kv` measures that). `--kv-members 3` measures the replicated setup.
  */
 const DEFAULT_KV_MEMBERS = 1;
+/** How often to read the scheduler's counters during a run (a progress line and the queue's peaks). */
+const PROGRESS_MS = 1_000;
 
 const NAMESPACES = resourceByName('namespaces')!;
 const PODS = resourceByName('pods')!;
@@ -114,6 +116,8 @@ export interface SchedulerBenchResult {
   /** Checked in the API at the end: pods with a node, and nodes holding more than they offer. */
   readonly check: PlacementCheck;
   readonly scheduler: SchedulerProcessStats | null;
+  /** The largest active queue and number of bindings in flight seen (sampled every PROGRESS_MS). */
+  readonly schedulerPeaks: { readonly active: number; readonly bindsInFlight: number };
   /**
    * CPU seconds (user + system) of each process from when pods start coming (streaming: the
    * first create; backlog: the scheduler ready) until the last binding was seen, `windowS` long.
@@ -209,6 +213,7 @@ async function run(options: SchedulerBenchOptions, command: string): Promise<Sch
   const machine = describeMachine();
   const say = (line: string): void => void process.stderr.write(`scheduler bench: ${line}\n`);
   const running: Running = { stopping: false, scratch: await mkdtemp(join(tmpdir(), 'balsa-bench-scheduler-')), cluster: null, apiServer: null, client: null, nodes: null, watch: null, scheduler: null };
+  let sampler: NodeJS.Timeout | undefined;
   const unregister = onInterrupt(async () => {
     await stopAll(running).catch(() => stopOpenKvClusters());
   });
@@ -240,6 +245,19 @@ async function run(options: SchedulerBenchOptions, command: string): Promise<Sch
       const now = pids();
       cpuStart = { kv: cpuOf(now.kv), apiServer: cpuOf(now.apiServer), scheduler: cpuOf(now.scheduler), main: process.cpuUsage(), atMs: performance.now() };
     };
+    // The scheduler's counters every PROGRESS_MS: a progress line, and the peaks of its queue.
+    const peaks = { active: 0, bindsInFlight: 0 };
+    const sample = (): void => {
+      void running.scheduler?.stats().then(
+        (stats) => {
+          peaks.active = Math.max(peaks.active, stats.queue.active);
+          peaks.bindsInFlight = Math.max(peaks.bindsInFlight, stats.bindsInFlight);
+          say(`${watch.bound}/${options.pods} bound; scheduler: ${stats.attempts} attempts, ${stats.bindsInFlight} binds in flight, queue ${JSON.stringify(stats.queue)}`);
+        },
+        () => {},
+      );
+    };
+    sampler = setInterval(sample, PROGRESS_MS);
     if (!options.backlog) {
       await startScheduler();
       markCpu();
@@ -252,13 +270,8 @@ async function run(options: SchedulerBenchOptions, command: string): Promise<Sch
       await startScheduler();
       markCpu();
     }
-    const progress = (): void => {
-      void running.scheduler?.stats().then(
-        (stats) => say(`${watch.bound}/${creation.created} bound; scheduler: ${stats.attempts} attempts, ${stats.bindsInFlight} binds in flight, queue ${JSON.stringify(stats.queue)}`),
-        () => {},
-      );
-    };
-    await watch.until(creation.created, options.timeoutMs, progress);
+    await watch.until(creation.created, options.timeoutMs);
+    clearInterval(sampler);
     const endCpu = pids();
     const start = cpuStart!;
     const cpu = {
@@ -312,6 +325,7 @@ async function run(options: SchedulerBenchOptions, command: string): Promise<Sch
       createToBindMs: createToBind,
       check,
       scheduler: schedulerStats,
+      schedulerPeaks: peaks,
       cpuSeconds: {
         windowS: round2(cpu.windowS),
         kv: cpu.kv === null ? null : round2(cpu.kv),
@@ -323,6 +337,7 @@ async function run(options: SchedulerBenchOptions, command: string): Promise<Sch
       goal: { podsPerS: SCHEDULER_GOAL.podsPerS, met: podsPerS >= SCHEDULER_GOAL.podsPerS },
     };
   } finally {
+    clearInterval(sampler);
     unregister();
     await stopAll(running).catch(() => {});
   }
@@ -347,7 +362,8 @@ function report(result: SchedulerBenchResult, file: string): string {
   if (scheduler !== null) {
     lines.push(
       `scheduler ${formatFigure(scheduler.attempts)} attempts, ${formatFigure(scheduler.bound)} bound, ${scheduler.bindConflicts} conflicts, ${scheduler.bindErrors} bind errors, ` +
-        `${scheduler.unschedulable} unschedulable, event loop busy ${Math.round(scheduler.eventLoopUtilization * 100)}% of its life`,
+        `${scheduler.unschedulable} unschedulable, event loop busy ${Math.round(scheduler.eventLoopUtilization * 100)}% of its life; ` +
+        `at most ${formatFigure(result.schedulerPeaks.active)} pods waiting in its active queue and ${result.schedulerPeaks.bindsInFlight} bindings in flight`,
       `decisions ${formatFigure((scheduler.decisionMs * 1000) / Math.max(1, scheduler.attempts))} µs per pod on average (${formatFigure(scheduler.attempts / (scheduler.decisionMs / 1000))} pods/s on one core if deciding were all it did); ` +
         `the scheduler process used ${cpu.scheduler === null ? '–' : formatFigure((cpu.scheduler * 1000) / Math.max(1, binding.bound))} ms of CPU per pod`,
     );

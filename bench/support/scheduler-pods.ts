@@ -21,8 +21,6 @@ export const POD_REQUESTS = { cpu: '100m', memory: '128Mi' } as const;
 export const NODE_ALLOCATABLE = { cpu: '32', memory: '128Gi', pods: '110' } as const;
 /** A failed create is tried again this many times (an AlreadyExists then means the first one landed). */
 const CREATE_ATTEMPTS = 3;
-/** How often `BindingWatch.until` reports progress. */
-const PROGRESS_MS = 2_000;
 
 const PODS = resourceByName('pods')!;
 
@@ -88,15 +86,13 @@ export class BindingWatch {
   }
 
   /** Resolves once `count` pods were seen bound (or the watch broke), or after `timeoutMs`. */
-  async until(count: number, timeoutMs: number, progress: () => void): Promise<void> {
+  async until(count: number, timeoutMs: number): Promise<void> {
     if (this.bound >= count) return;
-    const ticker = setInterval(progress, PROGRESS_MS);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       new Promise<void>((resolve) => (this.waiter = { count, resolve })),
       new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
     ]);
-    clearInterval(ticker);
     clearTimeout(timer);
     this.waiter = null;
   }

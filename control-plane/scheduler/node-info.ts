@@ -33,13 +33,16 @@ function allocatableOf(node: ApiObject): { milliCpu: number; memoryBytes: number
   };
 }
 
-/** Whether the node reports the condition `Ready` with status `True`. */
-function isReady(node: ApiObject): boolean {
+/** `True`, `False`, or `Unknown` (also when the node reports no `Ready` condition). */
+export type Readiness = 'True' | 'False' | 'Unknown';
+
+/** The status of the node's `Ready` condition. */
+function readinessOf(node: ApiObject): Readiness {
   const conditions = isRecord(node.status) && Array.isArray(node.status.conditions) ? node.status.conditions : [];
   for (const condition of conditions) {
-    if (isRecord(condition) && condition.type === 'Ready') return condition.status === 'True';
+    if (isRecord(condition) && condition.type === 'Ready') return condition.status === 'True' || condition.status === 'False' ? condition.status : 'Unknown';
   }
-  return false;
+  return 'Unknown';
 }
 
 /**
@@ -56,7 +59,8 @@ export class NodeInfo {
   allocatableMemoryBytes = 0;
   allocatablePods = 0;
   taints: readonly Taint[] = [];
-  ready = false;
+  /** The `Ready` condition's status. */
+  readiness: Readiness = 'Unknown';
   /** `spec.unschedulable` (cordoned). */
   unschedulable = false;
 
@@ -87,7 +91,7 @@ export class NodeInfo {
       this.allocatableMemoryBytes = 0;
       this.allocatablePods = 0;
       this.taints = [];
-      this.ready = false;
+      this.readiness = 'Unknown';
       this.unschedulable = false;
       return;
     }
@@ -97,7 +101,7 @@ export class NodeInfo {
     this.allocatableMemoryBytes = allocatable.memoryBytes;
     this.allocatablePods = allocatable.pods;
     this.taints = parseTaints(node.spec?.taints);
-    this.ready = isReady(node);
+    this.readiness = readinessOf(node);
     this.unschedulable = node.spec?.unschedulable === true;
   }
 

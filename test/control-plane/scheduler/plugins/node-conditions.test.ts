@@ -23,4 +23,16 @@ describe('NodeReady', () => {
     silent.status = { allocatable: { cpu: '1' } };
     expect(nodeReady.filter(new CycleState(), pod('p'), nodeInfo(silent)).code).toBe('Unschedulable');
   });
+
+  test('a pod tolerating the not-ready (False) or unreachable (Unknown) NoSchedule taint may go there; the default NoExecute tolerations do not let it', () => {
+    const notReady = nodeInfo(makeNode('n1', { ready: false }));
+    const unknown = makeNode('n2');
+    unknown.status = { ...unknown.status, conditions: [{ type: 'Ready', status: 'Unknown' }] };
+    const unreachable = nodeInfo(unknown);
+    const tolerates = (key: string, effect: string) => pod('p', { tolerations: [{ key, operator: 'Exists', effect }] });
+    expect(nodeReady.filter(new CycleState(), tolerates('node.kubernetes.io/not-ready', 'NoSchedule'), notReady).code).toBe('Success');
+    expect(nodeReady.filter(new CycleState(), tolerates('node.kubernetes.io/not-ready', 'NoSchedule'), unreachable).code).toBe('Unschedulable');
+    expect(nodeReady.filter(new CycleState(), tolerates('node.kubernetes.io/unreachable', 'NoSchedule'), unreachable).code).toBe('Success');
+    expect(nodeReady.filter(new CycleState(), tolerates('node.kubernetes.io/not-ready', 'NoExecute'), notReady).code).toBe('Unschedulable');
+  });
 });
