@@ -21,7 +21,7 @@
  */
 import { customAlphabet, nanoid } from 'nanoid';
 import { EtcdClientError, EtcdCompactedError } from '../../kv/client/errors.js';
-import type { EtcdClient, KeyValue, TxnResult, WatchHandle } from '../../kv/client/etcd-client.js';
+import type { EtcdClient, KeyValue, TxnOperation, TxnResult, WatchHandle } from '../../kv/client/etcd-client.js';
 import { applyCreateDefaults, applyDefaults } from '../api/defaults.js';
 import type { FieldError } from '../api/field-errors.js';
 import { RESOURCES, apiVersionOf, resourceForKind } from '../api/resources.js';
@@ -35,6 +35,8 @@ import { jsonEqual } from '../api/json-values.js';
 import type { FilterOptions } from './object-filter.js';
 import { StorageKeys, prefixEnd } from './storage-keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
+import { RecentObjects } from './recent-objects.js';
+import type { Current } from './recent-objects.js';
 import { decodeObject, encodeObject, translateEvent, withVersion } from './stored-objects.js';
 
 /** A change computed on a stale object is recomputed at most this many times. */
@@ -104,6 +106,8 @@ export class Registry {
   private readonly now: () => Date;
   private readonly eventTtlSeconds: number;
   private eventLease: { id: string; grantedAtMs: number } | null = null;
+  /** The latest state seen of recently read or written keys: first guesses for writes (see RecentObjects). */
+  private readonly recent = new RecentObjects();
 
   constructor(options: RegistryOptions) {
     this.kv = options.kv;
@@ -186,20 +190,36 @@ export class Registry {
     const value = encodeObject(object);
     const lease = info.kind === 'Event' ? await this.kvCall(() => this.eventLeaseId()) : undefined;
 
+    // The namespace as last seen (no read when this registry saw it lately): the transaction
+    // compares its mod revision, so a stale one only costs a failed attempt, whose failure
+    // branch brings the current one.
+    const namespaceKey = info.namespaced ? this.keys.object(NAMESPACES, undefined, meta.namespace!) : null;
+    let namespaceState = namespaceKey === null ? null : (this.recent.get(namespaceKey) ?? null);
+    // Unknown, or remembered as terminating (it may have been deleted and made again since): read it.
+    if (namespaceKey !== null && (namespaceState === null || namespaceState.object.metadata.deletionTimestamp !== undefined)) {
+      namespaceState = await this.read(NAMESPACES, undefined, meta.namespace!);
+    }
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
       const compare: Parameters<EtcdClient['txn']>[0][number][] = [{ key, target: 'CREATE', result: 'EQUAL', createRevision: 0 }];
-      if (info.namespaced) {
-        const namespaceObject = await this.read(NAMESPACES, undefined, meta.namespace!);
-        if (namespaceObject === null) throw ApiError.notFound(NAMESPACES, meta.namespace!);
-        if (namespaceObject.object.metadata.deletionTimestamp !== undefined) {
+      if (namespaceKey !== null) {
+        if (namespaceState === null) throw ApiError.notFound(NAMESPACES, meta.namespace!);
+        if (namespaceState.object.metadata.deletionTimestamp !== undefined) {
           throw ApiError.forbidden(info, name, `unable to create new content in namespace ${meta.namespace} because it is being terminated`);
         }
-        compare.push({ key: namespaceObject.kv.key, target: 'MOD', result: 'EQUAL', modRevision: namespaceObject.kv.modRevision });
+        compare.push({ key: namespaceKey, target: 'MOD', result: 'EQUAL', modRevision: namespaceState.kv.modRevision });
       }
-      const result = await this.kvCall(() => this.kv.txn(compare, [{ put: { key, value, ...(lease !== undefined ? { lease } : {}) } }], [{ range: { key } }]));
-      if (result.succeeded) return withVersion(object, result.revision);
+      const failure: TxnOperation[] = namespaceKey === null ? [{ range: { key } }] : [{ range: { key } }, { range: { key: namespaceKey } }];
+      const put = { key, value, ...(lease !== undefined ? { lease } : {}) };
+      const result = await this.kvCall(() => this.kv.txn(compare, [{ put }], failure));
+      if (result.succeeded) {
+        const created = withVersion(object, result.revision);
+        this.remember({ ...put, lease: lease ?? '0', createRevision: result.revision, modRevision: result.revision, version: 1 }, created);
+        return created;
+      }
       if (result.ranges[0]!.length > 0) throw ApiError.alreadyExists(info, name);
-      // The namespace changed between the read and the write: look at it again.
+      // The namespace changed since it was seen: the failure branch read it.
+      const namespaceKv = result.ranges[1]?.[0];
+      namespaceState = namespaceKv === undefined ? null : this.remember(namespaceKv);
     }
     throw ApiError.conflict(info, name, 'the namespace kept changing; please try again');
   }
@@ -244,11 +264,19 @@ export class Registry {
       let result: TxnResult;
       if (marked === null) {
         result = await this.kvCall(() => this.kv.txn(compare, [{ delete: { key } }]));
-        if (result.succeeded) return withVersion(object, result.revision);
+        if (result.succeeded) {
+          this.recent.delete(key);
+          return withVersion(object, result.revision);
+        }
       } else {
         if (jsonEqual(marked, object)) return object;
-        result = await this.kvCall(() => this.kv.txn(compare, [{ put: { key, value: encodeObject(marked), ...keepLease(current.kv) } }]));
-        if (result.succeeded) return withVersion(marked, result.revision);
+        const put = { key, value: encodeObject(marked), ...keepLease(current.kv) };
+        result = await this.kvCall(() => this.kv.txn(compare, [{ put }]));
+        if (result.succeeded) {
+          const written = withVersion(marked, result.revision);
+          this.remember({ ...put, lease: put.lease ?? '0', createRevision: current.kv.createRevision, modRevision: result.revision, version: current.kv.version + 1 }, written);
+          return written;
+        }
       }
       if (options.preconditions?.resourceVersion !== undefined) throw ApiError.conflict(info, name, 'the object has been modified; please apply your changes to the latest version and try again');
     }
@@ -366,11 +394,20 @@ export class Registry {
   }
 
   /** The stored object and its key-value, or null. A linearizable read. */
-  private async read(info: ResourceInfo, namespace: string | undefined, name: string): Promise<{ object: ApiObject; kv: KeyValue } | null> {
+  private async read(info: ResourceInfo, namespace: string | undefined, name: string): Promise<Current | null> {
     const key = this.keys.object(info, namespace, name);
     const result = await this.kvCall(() => this.kv.range(key));
     const kv = result.kvs[0];
-    return kv === undefined ? null : { object: decodeObject(kv), kv };
+    if (kv === undefined) {
+      this.recent.delete(key);
+      return null;
+    }
+    return this.remember(kv);
+  }
+
+  /** Notes `kv` (decoded as `object` when given) as the latest seen of its key; returns it. */
+  private remember(kv: KeyValue, object: ApiObject = decodeObject(kv)): Current {
+    return this.recent.remember(kv, object);
   }
 
   /**
@@ -387,22 +424,52 @@ export class Registry {
     compute: (current: ApiObject) => ApiObject,
   ): Promise<ApiObject> {
     const stale = (): ApiError => ApiError.conflict(info, name, 'the object has been modified; please apply your changes to the latest version and try again');
+    const key = this.keys.object(info, namespace, name);
+    // The latest state this registry saw, if any, else a read. A guess from memory is checked
+    // by the transaction's compare; when it was wrong, the failure branch brings the truth.
+    let current: Current | null = this.recent.get(key) ?? null;
+    let fromMemory = current !== null;
+    if (current === null) current = await this.read(info, namespace, name);
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      const current = await this.read(info, namespace, name);
       if (current === null) throw ApiError.notFound(info, name);
-      if (expected !== undefined && expected !== '' && expected !== current.object.metadata.resourceVersion) throw stale();
-      const next = compute(structuredClone(current.object));
+      const version = current.object.metadata.resourceVersion;
+      let next: ApiObject;
+      try {
+        if (expected !== undefined && expected !== '' && expected !== version) throw stale();
+        next = compute(structuredClone(current.object));
+      } catch (error) {
+        // Judged on a remembered state that may be old: judge again on a fresh read.
+        if (!fromMemory) throw error;
+        fromMemory = false;
+        current = await this.read(info, namespace, name);
+        continue;
+      }
       delete next.metadata.resourceVersion;
       const unchanged = { ...current.object, metadata: { ...current.object.metadata } };
       delete unchanged.metadata.resourceVersion;
-      if (jsonEqual(next, unchanged)) return current.object;
-      const key = current.kv.key;
+      if (jsonEqual(next, unchanged)) {
+        if (!fromMemory) return current.object;
+        // No change against memory; make sure against the store.
+        fromMemory = false;
+        current = await this.read(info, namespace, name);
+        continue;
+      }
       const compare = [{ key, target: 'MOD' as const, result: 'EQUAL' as const, modRevision: current.kv.modRevision }];
       const finished = next.metadata.deletionTimestamp !== undefined && (next.metadata.finalizers ?? []).length === 0 && !awaitsNamespaceFinalizers(info, next) && !awaitsPodTermination(info, next);
       const put = { key, value: encodeObject(next), ...keepLease(current.kv) };
-      const result = await this.kvCall(() => this.kv.txn(compare, finished ? [{ delete: { key } }] : [{ put }]));
-      if (result.succeeded) return withVersion(next, result.revision);
-      if (expected !== undefined && expected !== '') throw stale();
+      const result = await this.kvCall(() => this.kv.txn(compare, finished ? [{ delete: { key } }] : [{ put }], [{ range: { key } }]));
+      if (result.succeeded) {
+        const written = withVersion(next, result.revision);
+        if (finished) this.recent.delete(key);
+        else this.remember({ ...put, lease: put.lease ?? '0', createRevision: current.kv.createRevision, modRevision: result.revision, version: current.kv.version + 1 }, written);
+        return written;
+      }
+      // Someone else wrote it: the failure branch read what is there now.
+      const now = result.ranges[0]?.[0];
+      if (now === undefined) this.recent.delete(key);
+      current = now === undefined ? null : this.remember(now);
+      if (expected !== undefined && expected !== '' && !fromMemory) throw stale();
+      fromMemory = false;
     }
     throw ApiError.conflict(info, name, 'the object kept changing; please try again');
   }

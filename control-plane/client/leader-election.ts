@@ -54,6 +54,8 @@ export class LeaderElector {
   private observed: { record: string; atMs: number } | null = null;
   private lastRenewMs = 0;
   private held: ApiObject | null = null;
+  /** The try in progress, if any: `stop()` waits for it, so that no renewal lands after the release. */
+  private inFlight: Promise<void> | null = null;
 
   constructor(private readonly options: LeaderElectionOptions) {
     this.namespace = options.namespace ?? 'kube-system';
@@ -69,7 +71,13 @@ export class LeaderElector {
   }
 
   start(): void {
-    void this.tick();
+    this.runTick();
+  }
+
+  private runTick(): void {
+    this.inFlight = this.tick().finally(() => {
+      this.inFlight = null;
+    });
   }
 
   /** Stops trying; a held lease is released (a standby takes over at its next try). */
@@ -77,12 +85,26 @@ export class LeaderElector {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
-    if (this.leading) {
-      this.setLeading(false);
-      if (this.held !== null) {
-        const released = structuredClone(this.held);
-        released.spec = { ...released.spec, holderIdentity: '', leaseDurationSeconds: 1 };
-        await this.options.client.update(LEASES, released).catch(() => {});
+    // A renewal in flight would land after the release and take the lease back: let it finish first.
+    await this.inFlight;
+    if (!this.leading) return;
+    this.setLeading(false);
+    await this.release();
+  }
+
+  /** Gives the lease up if this candidate still holds it (written on the latest version seen). */
+  private async release(): Promise<void> {
+    const { client, name, identity } = this.options;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const lease = attempt === 0 && this.held !== null ? this.held : await client.get(LEASES, this.namespace, name).catch(() => null);
+      if (lease === null || (lease.spec as { holderIdentity?: string } | undefined)?.holderIdentity !== identity) return;
+      const released = structuredClone(lease);
+      released.spec = { ...released.spec, holderIdentity: '', leaseDurationSeconds: 1 };
+      try {
+        await client.update(LEASES, released);
+        return;
+      } catch (error) {
+        if (!(error instanceof ApiError && error.reason === 'Conflict')) return;
       }
     }
   }
@@ -97,7 +119,7 @@ export class LeaderElector {
       this.options.log?.(`leader election ${this.options.name}: ${(error as Error).message}`);
       if (this.leading && Date.now() - this.lastRenewMs >= this.renewDeadlineMs) this.setLeading(false);
     }
-    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.retryPeriodMs);
+    if (!this.stopped) this.timer = setTimeout(() => this.runTick(), this.retryPeriodMs);
   }
 
   private setLeading(leading: boolean): void {

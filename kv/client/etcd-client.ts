@@ -4,8 +4,10 @@
  * transactions, and watches from a revision that survive the loss of a member.
  *
  * Failover: the client holds a channel per endpoint and uses one at a time. A request that
- * fails with UNAVAILABLE (the member is down or unreachable) is tried on the next endpoint,
- * up to once per endpoint. Transactions are retried too: every write the API server makes
+ * fails with UNAVAILABLE (the member is down or unreachable, or the cluster is electing a
+ * leader) is tried on the next endpoint, and again round the endpoints with a growing pause,
+ * for up to `ETCD_RETRY_BUDGET_MS` — long enough to ride out an election. Transactions are
+ * retried too: every write the API server makes
  * is conditional (on a create revision or a mod revision), so a retried transaction whose
  * first attempt did land fails its comparison rather than writing twice.
  *
@@ -20,6 +22,11 @@ import { EtcdClientError, EtcdCompactedError } from './errors.js';
 
 /** A unary request not answered within this long fails with DEADLINE_EXCEEDED. */
 export const ETCD_REQUEST_TIMEOUT_MS = 10_000;
+/** How long a request keeps being retried while every endpoint answers UNAVAILABLE. */
+export const ETCD_RETRY_BUDGET_MS = 8_000;
+/** The pause after a round of endpoints that all failed, doubling up to the max. */
+const RETRY_PAUSE_MIN_MS = 50;
+const RETRY_PAUSE_MAX_MS = 1_000;
 /** A broken watch stream is opened again (on the next endpoint) after this long. */
 export const WATCH_RETRY_DELAY_MS = 200;
 
@@ -202,8 +209,9 @@ export class EtcdClient {
   }
 
   private async unary(method: 'Range' | 'Txn' | 'LeaseGrant', request: WireObject): Promise<WireObject> {
-    let lastError: grpc.ServiceError | undefined;
-    for (let attempt = 0; attempt < this.kv.length; attempt++) {
+    const giveUpAt = Date.now() + ETCD_RETRY_BUDGET_MS;
+    let pauseMs = RETRY_PAUSE_MIN_MS;
+    for (let attempt = 1; ; attempt++) {
       if (this.closed) throw new EtcdClientError('CLOSED', 'etcd client is closed');
       const index = this.current;
       try {
@@ -215,12 +223,15 @@ export class EtcdClient {
         });
       } catch (error) {
         const serviceError = error as grpc.ServiceError;
-        if (serviceError.code !== grpc.status.UNAVAILABLE) throw EtcdClientError.fromGrpc(serviceError);
-        lastError = serviceError;
+        if (serviceError.code !== grpc.status.UNAVAILABLE || Date.now() >= giveUpAt) throw EtcdClientError.fromGrpc(serviceError);
         if (this.current === index) this.current = (index + 1) % this.kv.length;
+        // After a whole round of endpoints failed, pause before the next.
+        if (attempt % this.kv.length === 0) {
+          await new Promise((resolve) => setTimeout(resolve, pauseMs));
+          pauseMs = Math.min(pauseMs * 2, RETRY_PAUSE_MAX_MS);
+        }
       }
     }
-    throw EtcdClientError.fromGrpc(lastError!);
   }
 }
 

@@ -419,6 +419,58 @@ describe('deletion', () => {
   });
 });
 
+describe('two API servers over one KV', () => {
+  // Each remembers the objects it wrote as first guesses for later writes: a guess the other
+  // made stale must cost a retry, never a lost change or a wrong answer.
+  test('writes through both interleave without losing a change; stale memory never decides', async () => {
+    const other = await ApiServer.start({ kvEndpoints: cluster.clientEndpoints, httpPort: 0, grpcPort: 0 });
+    try {
+      const ns = await freshNamespace();
+      const path = `/api/v1/namespaces/${ns}/configmaps/shared`;
+      const merge = 'application/merge-patch+json';
+      await apiCall(base, 'POST', `/api/v1/namespaces/${ns}/configmaps`, configMap('shared', {}));
+      await apiCall(base, 'PATCH', path, { metadata: { labels: { a: '1' } } }, merge);
+      await apiCall(other.http.url, 'PATCH', path, { metadata: { labels: { b: '2' } } }, merge);
+      const third = await apiCall(base, 'PATCH', path, { metadata: { labels: { c: '3' } } }, merge);
+      expect(third.status).toBe(200);
+      expect(third.body.metadata.labels).toEqual({ a: '1', b: '2', c: '3' });
+
+      // A replace with the current resourceVersion (learned from the other server) succeeds here.
+      const latest = (await apiCall(other.http.url, 'PATCH', path, { data: { x: 'y' } }, merge)).body;
+      const replaced = await apiCall(base, 'PUT', path, { ...latest, data: { x: 'z' } });
+      expect(replaced.status).toBe(200);
+      expect(replaced.body.data).toEqual({ x: 'z' });
+      // ... and one with an old resourceVersion is a conflict, whatever this server remembers.
+      const old = await apiCall(base, 'PUT', path, { ...latest, data: { x: 'w' } });
+      expect(old.status).toBe(409);
+
+      // Bound through the other server: a second binding here is a conflict.
+      const pods = `/api/v1/namespaces/${ns}/pods`;
+      await apiCall(base, 'POST', pods, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'i' }] } });
+      const bind = (server: string, node: string) => apiCall(server, 'POST', `${pods}/p/binding`, { apiVersion: 'v1', kind: 'Binding', metadata: { name: 'p' }, target: { kind: 'Node', name: node } });
+      expect((await bind(other.http.url, 'n1')).status).toBe(201);
+      const second = await bind(base, 'n2');
+      expect(second.status).toBe(409);
+      expect(second.body.message).toContain('already assigned to node "n1"');
+
+      // A namespace deleted and made again through the other server takes new objects here.
+      const doomed = await freshNamespace();
+      await apiCall(base, 'POST', `/api/v1/namespaces/${doomed}/configmaps`, configMap('before', {}));
+      await apiCall(other.http.url, 'DELETE', `/api/v1/namespaces/${doomed}`);
+      await apiCall(other.http.url, 'PUT', `/api/v1/namespaces/${doomed}`, {
+        ...(await apiCall(other.http.url, 'GET', `/api/v1/namespaces/${doomed}`)).body,
+        spec: { finalizers: [] },
+      });
+      await eventually(async () => expect((await apiCall(other.http.url, 'GET', `/api/v1/namespaces/${doomed}`)).status).toBe(404));
+      expect((await apiCall(other.http.url, 'POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: doomed } })).status).toBe(201);
+      const after = await apiCall(base, 'POST', `/api/v1/namespaces/${doomed}/configmaps`, configMap('after', {}));
+      expect(after.status).toBe(201);
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
 describe('availability', () => {
   test('the API keeps serving when the KV member it was using stops', async () => {
     const ns = await freshNamespace();
