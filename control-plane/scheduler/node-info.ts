@@ -7,8 +7,8 @@
 import type { ApiObject } from '../api/types.js';
 import { memoryBytesOf, milliCpuOf } from './pod-info.js';
 import type { PodInfo } from './pod-info.js';
-import { parseTaints } from './taints.js';
-import type { Taint } from './taints.js';
+import { parseTaints } from '../api/taints.js';
+import type { Taint } from '../api/taints.js';
 
 /** The label every kubelet sets to its host name; the topology key of "one pod per node". */
 export const HOSTNAME_LABEL = 'kubernetes.io/hostname';

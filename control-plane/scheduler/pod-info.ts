@@ -12,8 +12,8 @@ import { objectKey } from '../client/informer.js';
 import { DEFAULT_SCHEDULER_NAME, DEFAULT_SCORING_MEMORY_BYTES, DEFAULT_SCORING_MILLI_CPU } from './constants.js';
 import { parseNodeSelectorTerms, parsePreferredTerms } from './node-selector.js';
 import type { NodeSelectorTerm, PreferredNodeSelectorTerm } from './node-selector.js';
-import { parseTolerations } from './taints.js';
-import type { Toleration } from './taints.js';
+import { parseTolerations } from '../api/taints.js';
+import type { Toleration } from '../api/taints.js';
 
 /** CPU in millicores (integers, so that sums are exact), memory in bytes. */
 export interface Resources {

@@ -11,6 +11,8 @@
  * implied), which the node lifecycle controller's `podEvictionTimeoutSeconds` sets.
  * Pure functions.
  */
+import { parseTolerations, toleratesTaint } from '../../api/taints.js';
+import type { Toleration } from '../../api/taints.js';
 import { timestamp } from '../../apiserver/registry.js';
 
 export const NOT_READY_TAINT_KEY = 'node.kubernetes.io/not-ready';
@@ -27,18 +29,6 @@ export interface NodeTaint {
   timeAdded?: string;
 }
 
-export interface PodToleration {
-  /** Absent or '' (with `Exists`): every key. */
-  key?: string;
-  /** `Equal` (default) or `Exists`. */
-  operator?: string;
-  value?: string;
-  /** Absent or '': every effect. */
-  effect?: string;
-  /** For NoExecute: how long the pod stays once tainted; absent: for ever. */
-  tolerationSeconds?: number;
-}
-
 /** What should happen to a pod on a tainted node. */
 export type EvictionDecision = { readonly kind: 'stay' } | { readonly kind: 'evict-now' } | { readonly kind: 'evict-after'; readonly seconds: number };
 
@@ -47,16 +37,9 @@ export function nodeTaints(spec: Record<string, unknown> | undefined): NodeTaint
   return Array.isArray(taints) ? (taints as NodeTaint[]) : [];
 }
 
-export function podTolerations(spec: Record<string, unknown> | undefined): PodToleration[] {
-  const tolerations = spec?.tolerations;
-  return Array.isArray(tolerations) ? (tolerations as PodToleration[]) : [];
-}
-
-export function toleratesTaint(toleration: PodToleration, taint: NodeTaint): boolean {
-  if ((toleration.effect ?? '') !== '' && toleration.effect !== taint.effect) return false;
-  if ((toleration.key ?? '') !== '' && toleration.key !== taint.key) return false;
-  if (toleration.operator === 'Exists') return true;
-  return (toleration.value ?? '') === (taint.value ?? '');
+/** A pod's tolerations. */
+export function podTolerations(spec: Record<string, unknown> | undefined): Toleration[] {
+  return parseTolerations(spec?.tolerations);
 }
 
 /** The taint key a node's Ready condition status calls for: not-ready for False, unreachable for Unknown. */
@@ -84,18 +67,18 @@ export function taintsForReadiness(taints: readonly NodeTaint[], readyStatus: st
 }
 
 /** The pod's tolerations and, for not-ready and unreachable when it tolerates neither, the default ones. */
-export function effectiveTolerations(tolerations: readonly PodToleration[], defaultSeconds: number): PodToleration[] {
+export function effectiveTolerations(tolerations: readonly Toleration[], defaultSeconds: number): Toleration[] {
   const effective = [...tolerations];
   for (const key of [NOT_READY_TAINT_KEY, UNREACHABLE_TAINT_KEY]) {
     if (!tolerations.some((toleration) => toleratesTaint(toleration, { key, effect: 'NoExecute' }))) {
-      effective.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: defaultSeconds });
+      effective.push({ key, operator: 'Exists', value: '', effect: 'NoExecute', tolerationSeconds: defaultSeconds });
     }
   }
   return effective;
 }
 
 /** What the node's NoExecute taints mean for a pod with these tolerations (defaults included by the caller). */
-export function evictionDecision(taints: readonly NodeTaint[], tolerations: readonly PodToleration[]): EvictionDecision {
+export function evictionDecision(taints: readonly NodeTaint[], tolerations: readonly Toleration[]): EvictionDecision {
   let minimumSeconds = Infinity;
   for (const taint of taints) {
     if (taint.effect !== 'NoExecute') continue;

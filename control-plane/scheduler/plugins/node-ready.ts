@@ -10,8 +10,8 @@
  */
 import { SUCCESS, unschedulable } from '../framework.js';
 import type { FilterPlugin } from '../framework.js';
-import { anyTolerates } from '../taints.js';
-import type { Taint } from '../taints.js';
+import { anyTolerates } from '../../api/taints.js';
+import type { Taint } from '../../api/taints.js';
 
 export const REASON_NODE_NOT_READY = 'node(s) were not ready';
 const NOT_READY = unschedulable(REASON_NODE_NOT_READY);

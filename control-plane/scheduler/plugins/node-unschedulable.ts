@@ -4,7 +4,7 @@
  */
 import { SUCCESS, unschedulable } from '../framework.js';
 import type { FilterPlugin } from '../framework.js';
-import { UNSCHEDULABLE_TAINT, anyTolerates } from '../taints.js';
+import { UNSCHEDULABLE_TAINT, anyTolerates } from '../../api/taints.js';
 
 export const REASON_NODE_UNSCHEDULABLE = 'node(s) were unschedulable';
 const UNSCHEDULABLE = unschedulable(REASON_NODE_UNSCHEDULABLE);

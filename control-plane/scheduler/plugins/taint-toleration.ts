@@ -7,8 +7,8 @@
 import { SUCCESS, normalizeByMax, unschedulable } from '../framework.js';
 import type { FilterPlugin, ScorePlugin, Status } from '../framework.js';
 import type { NodeInfo } from '../node-info.js';
-import { anyTolerates, formatTaint, toleratesTaint } from '../taints.js';
-import type { Taint, Toleration } from '../taints.js';
+import { anyTolerates, formatTaint, toleratesTaint } from '../../api/taints.js';
+import type { Taint, Toleration } from '../../api/taints.js';
 
 /**
  * `node(s) had taint {key: value}, that the pod didn't tolerate`: the issue's words, which

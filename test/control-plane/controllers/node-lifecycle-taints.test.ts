@@ -13,12 +13,14 @@ import {
   taintsForReadiness,
 } from '../../../control-plane/controllers/node-lifecycle/taint-eviction.js';
 import type { NodeTaint } from '../../../control-plane/controllers/node-lifecycle/taint-eviction.js';
+import { parseTolerations } from '../../../control-plane/api/taints.js';
 
 const unreachable: NodeTaint = { key: UNREACHABLE_TAINT_KEY, effect: 'NoExecute' };
 const dedicated: NodeTaint = { key: 'dedicated', value: 'db', effect: 'NoExecute' };
 
 test('eviction follows the tolerations the NoExecute taints use', () => {
-  const defaults = (tolerations: Parameters<typeof effectiveTolerations>[0] = []) => effectiveTolerations(tolerations, 300);
+  // Tolerations as a pod spec writes them.
+  const defaults = (tolerations: Record<string, unknown>[] = []) => effectiveTolerations(parseTolerations(tolerations), 300);
   expect(evictionDecision([], defaults())).toEqual({ kind: 'stay' });
   expect(evictionDecision([{ key: 'x', effect: 'NoSchedule' }], defaults())).toEqual({ kind: 'stay' });
   expect(evictionDecision([unreachable], defaults())).toEqual({ kind: 'evict-after', seconds: 300 });

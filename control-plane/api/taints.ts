@@ -1,6 +1,8 @@
 /**
  * Taints (on nodes: `{key, value, effect}`) and tolerations (on pods), and when a
- * toleration tolerates a taint, as Kubernetes defines it:
+ * toleration tolerates a taint, as Kubernetes defines it — one rule for the scheduler (which
+ * keeps pods off nodes whose taints they do not tolerate) and the node lifecycle controller
+ * (which evicts them from nodes tainted NoExecute):
  * - the effects match when the toleration names none (all effects) or the same one;
  * - the keys match when the toleration names none (with `Exists`: every taint) or the same;
  * - `Exists` ignores the value; `Equal` (the default operator) needs the same value.
@@ -21,6 +23,8 @@ export interface Toleration {
   readonly value: string;
   /** '': every effect. */
   readonly effect: string;
+  /** For NoExecute: how long the pod stays once the node is tainted; absent: for ever. */
+  readonly tolerationSeconds?: number;
 }
 
 /** The key a node gets while cordoned (`spec.unschedulable`); a pod tolerating it may still go there. */
@@ -56,16 +60,18 @@ export function parseTolerations(value: unknown): Toleration[] {
       operator: toleration.operator === 'Exists' ? 'Exists' : 'Equal',
       value: text(toleration.value),
       effect: text(toleration.effect),
+      ...(typeof toleration.tolerationSeconds === 'number' ? { tolerationSeconds: toleration.tolerationSeconds } : {}),
     });
   }
   return tolerations;
 }
 
-export function toleratesTaint(toleration: Toleration, taint: Taint): boolean {
+/** Whether `toleration` tolerates `taint` (a taint without a value has the empty one). */
+export function toleratesTaint(toleration: Toleration, taint: { readonly key: string; readonly value?: string; readonly effect: string }): boolean {
   if (toleration.effect !== '' && toleration.effect !== taint.effect) return false;
   if (toleration.key !== '' && toleration.key !== taint.key) return false;
   if (toleration.operator === 'Exists') return true;
-  return toleration.key !== '' && toleration.value === taint.value;
+  return toleration.key !== '' && toleration.value === (taint.value ?? '');
 }
 
 /** Whether any of the tolerations tolerates the taint. */
