@@ -7,6 +7,7 @@
 import type { EventRecorder } from '../client/event-recorder.js';
 import type { GrpcApiClient } from '../client/grpc-api-client.js';
 import type { InformerFactory } from '../client/informer-factory.js';
+import type { Informer } from '../client/informer.js';
 
 export interface ControllerContext {
   readonly client: GrpcApiClient;
@@ -29,4 +30,33 @@ export interface Controller {
   start(context: ControllerContext): Promise<void>;
   /** Stops the workers (the work in hand finishes) and every timer. */
   stop(): Promise<void>;
+}
+
+/**
+ * A controller's work, started once all its caches have listed — never before: acting on a
+ * half-listed cache would create what exists, or take an owner not listed yet for gone —
+ * and not at all if `stop()` comes first (the API server may be gone, the caches never fill).
+ */
+export class WorkAfterSync {
+  private wake: () => void = () => {};
+  private running: Promise<void> | null = null;
+  private stopped = false;
+
+  get started(): boolean {
+    return this.running !== null;
+  }
+
+  /** Starts `work` once every one of `informers` has listed. */
+  start(informers: readonly Informer[], work: () => Promise<void>): void {
+    const stop = new Promise<void>((resolve) => (this.wake = resolve));
+    const synced = Promise.all(informers.map((informer) => informer.waitForSync()));
+    this.running = Promise.race([synced, stop]).then(() => (this.stopped ? undefined : work()));
+  }
+
+  /** Ends the wait, or waits for the work to end (shut its queues down first). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    await this.running;
+  }
 }

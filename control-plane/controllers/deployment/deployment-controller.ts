@@ -31,6 +31,7 @@ import { objectKey } from '../../client/informer.js';
 import { WorkQueue } from '../../client/work-queue.js';
 import type { WorkQueueOptions } from '../../client/work-queue.js';
 import type { Controller, ControllerContext } from '../controller.js';
+import { WorkAfterSync } from '../controller.js';
 import { claimObjects, controllerRefOf, newControllerRef } from '../replicaset/controller-ref.js';
 import type { Pod, ReplicaSet } from '../replicaset/workload-objects.js';
 import { specReplicas } from '../replicaset/workload-objects.js';
@@ -86,9 +87,7 @@ export class DeploymentController implements Controller {
   private replicaSets!: Informer<ReplicaSet>;
   private pods!: Informer<Pod>;
   private recorder!: EventRecorder;
-  private running: Promise<void> | null = null;
-  private stopRequested = false;
-  private stopWaiting: () => void = () => {};
+  private readonly work = new WorkAfterSync();
   private readonly pendingEvents = new Set<Promise<void>>();
 
   constructor(private readonly options: DeploymentControllerOptions = {}) {
@@ -98,7 +97,7 @@ export class DeploymentController implements Controller {
   }
 
   async start(context: ControllerContext): Promise<void> {
-    if (this.running !== null) throw new Error('the Deployment controller is already started');
+    if (this.work.started) throw new Error('the Deployment controller is already started');
     this.context = context;
     this.now = this.options.now ?? context.now;
     this.recorder = context.recorder('deployment-controller');
@@ -117,10 +116,7 @@ export class DeploymentController implements Controller {
     });
     // Recreate waits for the old pods to be gone: their removal is the event that lets it go on.
     this.pods.on({ delete: (pod) => this.deletePod(pod) });
-    // Stopping before the caches sync must not wait for them (the API server may be gone).
-    const stopped = new Promise<void>((resolve) => (this.stopWaiting = resolve));
-    const synced = Promise.all([this.deployments.waitForSync(), this.replicaSets.waitForSync(), this.pods.waitForSync()]);
-    this.running = Promise.race([synced, stopped]).then(() => (this.stopRequested ? undefined : this.runWorkers()));
+    this.work.start([this.deployments, this.replicaSets, this.pods], () => this.runWorkers());
   }
 
   private runWorkers(): Promise<void> {
@@ -129,10 +125,8 @@ export class DeploymentController implements Controller {
   }
 
   async stop(): Promise<void> {
-    this.stopRequested = true;
-    this.stopWaiting();
     this.queue.shutdown();
-    await this.running;
+    await this.work.stop();
     await Promise.all([...this.pendingEvents]);
   }
 

@@ -23,6 +23,7 @@ import { objectKey, splitKey } from '../../client/informer.js';
 import { WorkQueue } from '../../client/work-queue.js';
 import type { WorkQueueOptions } from '../../client/work-queue.js';
 import type { Controller, ControllerContext } from '../controller.js';
+import { WorkAfterSync } from '../controller.js';
 import { endpointSubsets, isHeadless, isPodReady, podIP } from './endpoint-subsets.js';
 import type { EndpointSubset } from './endpoint-subsets.js';
 
@@ -47,8 +48,7 @@ export class EndpointsController implements Controller {
   private endpoints: Informer | null = null;
   private recorder: EventRecorder | null = null;
   private readonly queue: WorkQueue;
-  private running: Promise<void> | null = null;
-  private wakeOnStop: () => void = () => {};
+  private readonly work = new WorkAfterSync();
 
   constructor(private readonly options: EndpointsControllerOptions = {}) {
     this.queue = new WorkQueue(options.queue);
@@ -81,17 +81,14 @@ export class EndpointsController implements Controller {
       update: (_old, current) => this.queue.add(objectKey(current)),
       delete: (gone) => this.queue.add(objectKey(gone)),
     });
-    const stopped = new Promise<void>((resolve) => (this.wakeOnStop = resolve));
-    this.running = (async () => {
-      await Promise.race([Promise.all([services.waitForSync(), pods.waitForSync(), endpoints.waitForSync()]), stopped]);
-      await this.queue.run(this.options.workers ?? 4, (key) => this.reconcile(key), (key, error) => context.log(`endpoints ${key}: ${(error as Error).message}`));
-    })();
+    this.work.start([services, pods, endpoints], () =>
+      this.queue.run(this.options.workers ?? 4, (key) => this.reconcile(key), (key, error) => context.log(`endpoints ${key}: ${(error as Error).message}`)),
+    );
   }
 
   async stop(): Promise<void> {
     this.queue.shutdown();
-    this.wakeOnStop();
-    await this.running;
+    await this.work.stop();
   }
 
   /**

@@ -30,6 +30,7 @@ import type { Informer } from '../../client/informer.js';
 import { WorkQueue } from '../../client/work-queue.js';
 import type { WorkQueueOptions } from '../../client/work-queue.js';
 import type { Controller, ControllerContext } from '../controller.js';
+import { WorkAfterSync } from '../controller.js';
 import { DependencyGraph, FOREGROUND_DELETION_FINALIZER, ORPHAN_FINALIZER, hasFinalizer, ownerRef } from './dependency-graph.js';
 import type { GraphNode, ObjectRef } from './dependency-graph.js';
 
@@ -55,8 +56,7 @@ export class GarbageCollector implements Controller {
   private readonly deleteQueue: WorkQueue;
   private readonly orphanQueue: WorkQueue;
   private context: ControllerContext | null = null;
-  private running: Promise<void> | null = null;
-  private wakeOnStop: () => void = () => {};
+  private readonly work = new WorkAfterSync();
 
   constructor(private readonly options: GarbageCollectorOptions = {}) {
     this.deleteQueue = new WorkQueue(options.queue ?? GC_QUEUE_DEFAULTS);
@@ -78,24 +78,21 @@ export class GarbageCollector implements Controller {
       });
       informers.push(informer);
     }
-    const stopped = new Promise<void>((resolve) => (this.wakeOnStop = resolve));
     const workers = this.options.workers ?? 4;
     const log = (what: string) => (uid: string, error: unknown) => context.log(`garbage collector: ${what} ${this.describe(uid)}: ${(error as Error).message}`);
-    this.running = (async () => {
-      // Act only on a whole graph: an owner not listed yet would look gone.
-      await Promise.race([Promise.all(informers.map((informer) => informer.waitForSync())), stopped]);
+    // Act only on a whole graph: an owner not listed yet would look gone.
+    this.work.start(informers, async () => {
       await Promise.all([
         this.deleteQueue.run(workers, (uid) => this.attemptToDelete(uid), log('deleting')),
         this.orphanQueue.run(workers, (uid) => this.attemptToOrphan(uid), log('orphaning the dependents of')),
       ]);
-    })();
+    });
   }
 
   async stop(): Promise<void> {
     this.deleteQueue.shutdown();
     this.orphanQueue.shutdown();
-    this.wakeOnStop();
-    await this.running;
+    await this.work.stop();
   }
 
   /**

@@ -26,6 +26,7 @@ import type { Informer } from '../../client/informer.js';
 import { WorkQueue } from '../../client/work-queue.js';
 import type { WorkQueueOptions } from '../../client/work-queue.js';
 import type { Controller, ControllerContext } from '../controller.js';
+import { WorkAfterSync } from '../controller.js';
 import { namespaceConditions } from './namespace-conditions.js';
 import type { ContentTotals, NamespaceCondition } from './namespace-conditions.js';
 
@@ -53,8 +54,7 @@ export class NamespaceController implements Controller {
   private context: ControllerContext | null = null;
   /** Per namespace: pod uid → when (this clock, ms) it was first seen marked for deletion. */
   private readonly podClocks = new Map<string, Map<string, number>>();
-  private running: Promise<void> | null = null;
-  private wakeOnStop: () => void = () => {};
+  private readonly work = new WorkAfterSync();
 
   constructor(private readonly options: NamespaceControllerOptions = {}) {
     this.queue = new WorkQueue(options.queue);
@@ -81,19 +81,16 @@ export class NamespaceController implements Controller {
       });
       informers.push(informer);
     }
-    const stopped = new Promise<void>((resolve) => (this.wakeOnStop = resolve));
-    this.running = (async () => {
-      await Promise.race([Promise.all(informers.map((informer) => informer.waitForSync())), stopped]);
-      await this.queue.run(this.options.workers ?? NAMESPACE_CONTROLLER_DEFAULTS.workers, (name) => this.reconcile(name), (name, error) =>
+    this.work.start(informers, () =>
+      this.queue.run(this.options.workers ?? NAMESPACE_CONTROLLER_DEFAULTS.workers, (name) => this.reconcile(name), (name, error) =>
         context.log(`namespace ${name}: ${(error as Error).message}`),
-      );
-    })();
+      ),
+    );
   }
 
   async stop(): Promise<void> {
     this.queue.shutdown();
-    this.wakeOnStop();
-    await this.running;
+    await this.work.stop();
   }
 
   /** One deletion pass over the namespace `name`; finalizes it once it is empty, else looks again later. */

@@ -34,6 +34,7 @@ import { objectKey } from '../../client/informer.js';
 import { WorkQueue } from '../../client/work-queue.js';
 import type { WorkQueueOptions } from '../../client/work-queue.js';
 import type { Controller, ControllerContext } from '../controller.js';
+import { WorkAfterSync } from '../controller.js';
 import { NODE_LEASE_NAMESPACE, conditionsMarkedUnknown, heartbeatOf, readyCondition } from './node-health.js';
 import { DEFAULT_TOLERATION_SECONDS, effectiveTolerations, evictionDecision, nodeTaints, podTolerations, taintsForReadiness } from './taint-eviction.js';
 
@@ -99,9 +100,7 @@ export class NodeLifecycleController implements Controller {
   /** Pods seen marked for deletion on an unreachable node, and since when (force-deleted after their grace). */
   private readonly terminatingClocks = new Map<string, EvictionClock>();
   private monitor: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private wakeOnStop: () => void = () => {};
-  private stopping = false;
+  private readonly work = new WorkAfterSync();
 
   constructor(options: NodeLifecycleControllerOptions = {}) {
     this.settings = {
@@ -137,24 +136,20 @@ export class NodeLifecycleController implements Controller {
       add: (lease) => this.leaseChanged(lease),
       update: (_old, lease) => this.leaseChanged(lease),
     });
-    const stopped = new Promise<void>((resolve) => (this.wakeOnStop = resolve));
-    this.running = (async () => {
-      await Promise.race([Promise.all([nodes.waitForSync(), pods.waitForSync(), leases.waitForSync()]), stopped]);
-      if (this.stopping) return;
+    this.work.start([nodes, pods, leases], () => {
       this.monitor = setInterval(() => {
         for (const node of nodes.list()) this.queue.add(node.metadata.name!);
       }, this.settings.nodeMonitorPeriodMs);
-      await this.queue.run(this.settings.workers, (key) => this.reconcile(key), (key, error) => context.log(`node lifecycle ${key}: ${(error as Error).message}`));
-    })();
+      return this.queue.run(this.settings.workers, (key) => this.reconcile(key), (key, error) => context.log(`node lifecycle ${key}: ${(error as Error).message}`));
+    });
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.queue.shutdown();
+    await this.work.stop();
+    // After the work ended: the monitor is set when the work starts.
     if (this.monitor !== null) clearInterval(this.monitor);
     this.monitor = null;
-    this.queue.shutdown();
-    this.wakeOnStop();
-    await this.running;
   }
 
   /**

@@ -24,6 +24,7 @@ import { objectKey } from '../../client/informer.js';
 import { WorkQueue } from '../../client/work-queue.js';
 import type { WorkQueueOptions } from '../../client/work-queue.js';
 import type { Controller, ControllerContext } from '../controller.js';
+import { WorkAfterSync } from '../controller.js';
 
 const NODES = resourceByName('nodes')!;
 const PODS = resourceByName('pods')!;
@@ -62,9 +63,7 @@ export class PodGcController implements Controller {
   /** Pod uid → when (this clock, ms) it was first seen bound to a missing node. */
   private readonly orphanClocks = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private wakeOnStop: () => void = () => {};
-  private stopping = false;
+  private readonly work = new WorkAfterSync();
 
   constructor(options: PodGcControllerOptions = {}) {
     this.settings = {
@@ -97,23 +96,19 @@ export class PodGcController implements Controller {
         if (!jsonEqual(old.spec?.taints, node.spec?.taints)) pass();
       },
     });
-    const stopped = new Promise<void>((resolve) => (this.wakeOnStop = resolve));
-    this.running = (async () => {
-      await Promise.race([Promise.all([pods.waitForSync(), nodes.waitForSync()]), stopped]);
-      if (this.stopping) return;
+    this.work.start([pods, nodes], () => {
       pass();
       this.timer = setInterval(pass, this.settings.periodMs);
-      await this.queue.run(1, () => this.reconcile(), (_key, error) => context.log(`pod GC: ${(error as Error).message}`));
-    })();
+      return this.queue.run(1, () => this.reconcile(), (_key, error) => context.log(`pod GC: ${(error as Error).message}`));
+    });
   }
 
   async stop(): Promise<void> {
-    this.stopping = true;
+    this.queue.shutdown();
+    await this.work.stop();
+    // After the work ended: the timer is set when the work starts.
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    this.queue.shutdown();
-    this.wakeOnStop();
-    await this.running;
   }
 
   /** One pass: terminated pods over the threshold, orphaned pods, unscheduled and out-of-service terminating pods. */

@@ -26,6 +26,7 @@ import { objectKey, splitKey } from '../../client/informer.js';
 import { WorkQueue } from '../../client/work-queue.js';
 import type { WorkQueueOptions } from '../../client/work-queue.js';
 import type { Controller, ControllerContext } from '../controller.js';
+import { WorkAfterSync } from '../controller.js';
 import { AVAILABILITY_RECHECK_MARGIN_MS, BURST_REPLICAS, REPLICASET_WORKERS_DEFAULT, SLOW_START_INITIAL_BATCH_SIZE } from './constants.js';
 import { claimObjects, controllerRefOf, newControllerRef } from './controller-ref.js';
 import { ControllerExpectations } from './expectations.js';
@@ -65,9 +66,7 @@ export class ReplicaSetController implements Controller {
   private replicaSets!: Informer<ReplicaSet>;
   private pods!: Informer<Pod>;
   private recorder!: EventRecorder;
-  private running: Promise<void> | null = null;
-  private stopRequested = false;
-  private stopWaiting: () => void = () => {};
+  private readonly work = new WorkAfterSync();
   private readonly pendingEvents = new Set<Promise<void>>();
 
   constructor(private readonly options: ReplicaSetControllerOptions = {}) {
@@ -78,7 +77,7 @@ export class ReplicaSetController implements Controller {
   }
 
   async start(context: ControllerContext): Promise<void> {
-    if (this.running !== null) throw new Error('the ReplicaSet controller is already started');
+    if (this.work.started) throw new Error('the ReplicaSet controller is already started');
     this.context = context;
     this.now = this.options.now ?? context.now;
     this.recorder = context.recorder('replicaset-controller');
@@ -97,11 +96,7 @@ export class ReplicaSetController implements Controller {
       update: (old, pod) => this.updatePod(old, pod),
       delete: (pod) => this.deletePod(pod),
     });
-    // Workers wait for both caches: acting on a half-listed cache would create pods that exist.
-    // Stopping before the caches sync must not wait for them (the API server may be gone).
-    const stopped = new Promise<void>((resolve) => (this.stopWaiting = resolve));
-    const synced = Promise.all([this.replicaSets.waitForSync(), this.pods.waitForSync()]);
-    this.running = Promise.race([synced, stopped]).then(() => (this.stopRequested ? undefined : this.runWorkers()));
+    this.work.start([this.replicaSets, this.pods], () => this.runWorkers());
   }
 
   private runWorkers(): Promise<void> {
@@ -110,10 +105,8 @@ export class ReplicaSetController implements Controller {
   }
 
   async stop(): Promise<void> {
-    this.stopRequested = true;
-    this.stopWaiting();
     this.queue.shutdown();
-    await this.running;
+    await this.work.stop();
     await Promise.all([...this.pendingEvents]);
   }
 
