@@ -27,6 +27,8 @@ export interface ApiServerOptions {
   readonly prefix?: string;
   /** How long Events live (default 1 h). */
   readonly eventTtlSeconds?: number;
+  /** Changes each resource's watch cache keeps (default `WATCH_CACHE_CAPACITY`; 0: no cache, each watch is a KV watch). */
+  readonly watchCacheSize?: number;
   /** Told about bootstrap attempts that failed (the store not answering yet). */
   readonly log?: (line: string) => void;
 }
@@ -50,6 +52,7 @@ export class ApiServer {
       kv,
       ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
       ...(options.eventTtlSeconds !== undefined ? { eventTtlSeconds: options.eventTtlSeconds } : {}),
+      ...(options.watchCacheSize !== undefined ? { watchCacheSize: options.watchCacheSize } : {}),
     });
     const host = options.host ?? '127.0.0.1';
     let http: ApiHttpServer | undefined;
@@ -80,6 +83,7 @@ export class ApiServer {
     this.stopped = true;
     if (this.bootstrapTimer !== null) clearTimeout(this.bootstrapTimer);
     await Promise.all([this.http.stop(), this.grpc.stop()]);
+    this.registry.closeWatchCaches();
     this.kv.close();
   }
 
@@ -88,6 +92,8 @@ export class ApiServer {
     this.registry.ensureSystemNamespaces().then(
       () => {
         this.bootstrapped = true;
+        // Warm every resource's watch cache, so that the first watchers are served from it (a failure is retried at the next watch).
+        void this.registry.startWatchCaches();
       },
       (error: unknown) => {
         if (this.stopped) return;

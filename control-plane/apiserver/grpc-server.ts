@@ -6,7 +6,8 @@
 import * as grpc from '@grpc/grpc-js';
 import { RESOURCES } from '../api/resources.js';
 import type { ResourceInfo } from '../api/resources.js';
-import type { ApiObject, WatchEvent } from '../api/types.js';
+import type { ApiObject } from '../api/types.js';
+import type { ServedWatchEvent } from './watch-cache.js';
 import type { WireObject } from '../../kv/server/etcd-proto.js';
 import { objectsService } from './balsa-proto.js';
 import { ApiError } from './errors.js';
@@ -141,8 +142,8 @@ function watch(registry: Registry, calls: OpenWatches, call: WatchCall): void {
         resourceVersion: String(request.resourceVersion ?? ''),
         ...(ref.name !== undefined ? { name: ref.name } : {}),
       },
-      (event: WatchEvent) => {
-        call.write({ type: event.type, object: Buffer.from(JSON.stringify(event.object)) });
+      (event: ServedWatchEvent) => {
+        call.write({ type: event.type, object: Buffer.from(event.json()) });
       },
       (error) => {
         finish();

@@ -7,7 +7,8 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ApiObject, WatchEvent } from '../api/types.js';
+import type { ApiObject } from '../api/types.js';
+import type { ServedWatchEvent } from './watch-cache.js';
 import { discoveryDocument } from './discovery.js';
 import { ApiError } from './errors.js';
 import { parseResourcePath } from './http-routes.js';
@@ -176,8 +177,8 @@ export class ApiHttpServer {
       this.watches.delete(entry);
       if (!response.writableEnded) response.end();
     };
-    const send = (event: WatchEvent): void => {
-      if (!response.writableEnded) response.write(`${JSON.stringify(event)}\n`);
+    const send = (event: ServedWatchEvent): void => {
+      if (!response.writableEnded) response.write(`{"type":"${event.type}","object":${event.json()}}\n`);
     };
     // Throws before anything is written when the options are bad: the client gets a plain 400.
     entry.watch = this.options.registry.watch(
@@ -186,7 +187,8 @@ export class ApiHttpServer {
       { ...listOptions(query), resourceVersion: query.get('resourceVersion') ?? undefined, ...(route.name !== undefined ? { name: route.name } : {}) },
       send,
       (error) => {
-        send({ type: 'ERROR', object: error.toStatus() });
+        const status = JSON.stringify(error.toStatus());
+        if (!response.writableEnded) response.write(`{"type":"ERROR","object":${status}}\n`);
         finish();
       },
     );

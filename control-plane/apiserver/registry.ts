@@ -26,7 +26,7 @@ import { applyCreateDefaults, applyDefaults } from '../api/defaults.js';
 import type { FieldError } from '../api/field-errors.js';
 import { RESOURCES, apiVersionOf, resourceForKind } from '../api/resources.js';
 import type { ResourceInfo } from '../api/resources.js';
-import type { ApiList, ApiObject, WatchEvent } from '../api/types.js';
+import type { ApiList, ApiObject } from '../api/types.js';
 import { validateCreate, validateStatusUpdate, validateUpdate } from '../api/validation.js';
 import { ApiError } from './errors.js';
 import { applyMergePatch } from './merge-patch.js';
@@ -37,7 +37,9 @@ import { StorageKeys, prefixEnd } from './storage-keys.js';
 import { decodeContinue, encodeContinue } from './continue-token.js';
 import { RecentObjects } from './recent-objects.js';
 import type { Current } from './recent-objects.js';
-import { decodeObject, encodeObject, translateEvent, withVersion } from './stored-objects.js';
+import { decodeObject, encodeObject, withVersion } from './stored-objects.js';
+import { CachedChange, WATCH_CACHE_CAPACITY, WatchCache, eventFor, objectEvent } from './watch-cache.js';
+import type { CacheWatcherOptions, ServedWatchEvent } from './watch-cache.js';
 
 /** A change computed on a stale object is recomputed at most this many times. */
 export const UPDATE_ATTEMPTS = 8;
@@ -88,6 +90,8 @@ export interface RegistryOptions {
   readonly prefix?: string;
   /** The clock for timestamps (tests pin it). */
   readonly now?: () => Date;
+  /** Changes each resource's watch cache keeps (default `WATCH_CACHE_CAPACITY`); 0: no cache, every watch is a KV watch of its own. */
+  readonly watchCacheSize?: number;
 }
 
 export interface RegistryWatch {
@@ -108,12 +112,17 @@ export class Registry {
   private eventLease: { id: string; grantedAtMs: number } | null = null;
   /** The latest state seen of recently read or written keys: first guesses for writes (see RecentObjects). */
   private readonly recent = new RecentObjects();
+  /** Per resource plural: its watch cache, or its start in progress. */
+  private readonly watchCaches = new Map<string, WatchCache | Promise<WatchCache>>();
+  private watchCachesClosed = false;
+  private readonly watchCacheSize: number;
 
   constructor(options: RegistryOptions) {
     this.kv = options.kv;
     this.eventTtlSeconds = options.eventTtlSeconds ?? DEFAULT_EVENT_TTL_SECONDS;
     this.keys = new StorageKeys(options.prefix);
     this.now = options.now ?? (() => new Date());
+    this.watchCacheSize = options.watchCacheSize ?? WATCH_CACHE_CAPACITY;
   }
 
   async get(info: ResourceInfo, namespace: string | undefined, name: string): Promise<ApiObject> {
@@ -285,27 +294,34 @@ export class Registry {
 
   /**
    * Watches a collection (`namespace` undefined: every namespace). `onEvent` gets each event
-   * in revision order; `onEnd` is called once if the watch cannot go on (410 Expired when
-   * `resourceVersion` was compacted, 503 when the store is gone). Throws ApiError at once
-   * for bad options.
+   * in revision order, never before this returns; `onEnd` is called once if the watch
+   * cannot go on (410 Expired when `resourceVersion` is older than the watch cache holds and
+   * the KV compacted it, 503 when the store is gone). Throws ApiError at once for bad options.
+   *
+   * Served from the resource's watch cache when it holds every change after the revision
+   * (one KV watch for all watchers; see watch-cache.ts), else by a KV watch of its own.
    */
   watch(
     info: ResourceInfo,
     namespace: string | undefined,
     options: WatchOptions,
-    onEvent: (event: WatchEvent) => void,
+    onEvent: (event: ServedWatchEvent) => void,
     onEnd: (error: ApiError) => void,
   ): RegistryWatch {
     const filter = ObjectFilter.parse(info, options);
-    const passes = (object: ApiObject): boolean => (options.name === undefined || object.metadata.name === options.name) && filter.matches(object);
     const requested = options.resourceVersion ?? '';
     let fromRevision: number | null = null;
     if (requested !== '' && requested !== '0') {
       if (!/^\d+$/.test(requested)) throw ApiError.badRequest(`invalid resource version: "${requested}"`);
       fromRevision = Number(requested);
     }
-    const collection = this.keys.collection(info, namespace);
-    let handle: WatchHandle | null = null;
+    // One object's key when the watch names it (and its namespace, for a namespaced kind); else the collection's folder.
+    const exactKey = options.name !== undefined && (!info.namespaced || namespace !== undefined);
+    const keyPrefix = (exactKey ? this.keys.object(info, namespace, options.name!) : this.keys.collection(info, namespace)).toString('latin1');
+    const name = options.name;
+    const passes =
+      filter.everything && (name === undefined || exactKey) ? undefined : (object: ApiObject): boolean => (name === undefined || object.metadata.name === name) && filter.matches(object);
+    let handle: { cancel(): void } | null = null;
     let cancelled = false;
     let ended = false;
     const end = (error: ApiError): void => {
@@ -316,28 +332,29 @@ export class Registry {
     };
     const start = (after: number): void => {
       if (cancelled) return;
-      handle = this.kv.watch(collection, {
-        rangeEnd: prefixEnd(collection),
-        startRevision: after + 1,
-        prevKv: true,
-        onEvents: (events) => {
-          for (const event of events) {
-            if (cancelled || ended) return;
-            const translated = translateEvent(event.type, event.kv, event.prevKv, passes);
-            if (translated !== null) onEvent(translated);
-          }
+      const watcher: CacheWatcherOptions = {
+        afterRevision: after,
+        keyPrefix,
+        exactKey,
+        ...(passes !== undefined ? { passes } : {}),
+        onEvent: (event) => {
+          if (!cancelled && !ended) onEvent(event);
         },
-        onError: (error) => end(error instanceof EtcdCompactedError ? ApiError.expired(`too old resource version: ${after} (${error.compactRevision})`) : toApiError(error)),
-      });
+        onEnd: end,
+      };
+      handle = this.watchCacheFor(info)?.watch(watcher) ?? this.watchKv(info, namespace, watcher);
     };
     if (fromRevision !== null) {
-      start(fromRevision);
+      // Not at once: a cache replays its kept changes as it is joined, and the front-ends must
+      // have sent their headers before the first event (no event arrives before this returns).
+      const after = fromRevision;
+      queueMicrotask(() => start(after));
     } else {
       // "Get state and start at most recent": the current objects as ADDED, then changes after them.
       this.list(info, namespace, options).then(
         (list) => {
           if (cancelled) return;
-          for (const item of list.items) if (passes(item)) onEvent({ type: 'ADDED', object: item });
+          for (const item of list.items) if (passes === undefined || passes(item)) onEvent(objectEvent('ADDED', item));
           start(Number(list.metadata.resourceVersion));
         },
         (error: unknown) => end(error instanceof ApiError ? error : toApiError(error)),
@@ -349,6 +366,80 @@ export class Registry {
         handle?.cancel();
       },
     };
+  }
+
+  /**
+   * Starts the watch caches of every resource now (the API server does, so that the first
+   * watchers are served from them); without it each starts at its resource's first watch.
+   */
+  async startWatchCaches(): Promise<void> {
+    await Promise.all(RESOURCES.map((info) => this.startWatchCache(info)));
+  }
+
+  /** Stops every watch cache (the API server's stop). */
+  closeWatchCaches(): void {
+    this.watchCachesClosed = true;
+    for (const cache of this.watchCaches.values()) if (cache instanceof WatchCache) cache.close();
+    this.watchCaches.clear();
+  }
+
+  /** How many client watches the caches serve, per resource (for tests and metrics). */
+  watchCacheWatchers(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const [plural, cache] of this.watchCaches) if (cache instanceof WatchCache) counts.set(plural, cache.watcherCount);
+    return counts;
+  }
+
+  /** The resource's cache when it runs; otherwise undefined, and one is started for the next watches. */
+  private watchCacheFor(info: ResourceInfo): WatchCache | undefined {
+    const cache = this.watchCaches.get(info.plural);
+    if (cache instanceof WatchCache) return cache;
+    if (cache === undefined && this.watchCacheSize > 0) void this.startWatchCache(info);
+    return undefined;
+  }
+
+  private async startWatchCache(info: ResourceInfo): Promise<void> {
+    if (this.watchCaches.has(info.plural) || this.watchCachesClosed || this.watchCacheSize === 0) return;
+    const starting = WatchCache.start(
+      this.kv,
+      this.keys.collection(info, undefined),
+      (failed) => {
+        if (this.watchCaches.get(info.plural) === failed) this.watchCaches.delete(info.plural);
+      },
+      this.watchCacheSize,
+    );
+    this.watchCaches.set(info.plural, starting);
+    let cache: WatchCache;
+    try {
+      cache = await starting;
+    } catch {
+      // The KV is unreachable: watches go to the KV themselves until a later watch starts the cache.
+      if (this.watchCaches.get(info.plural) === starting) this.watchCaches.delete(info.plural);
+      return;
+    }
+    if (this.watchCachesClosed || this.watchCaches.get(info.plural) !== starting) {
+      cache.close();
+      return;
+    }
+    this.watchCaches.set(info.plural, cache);
+  }
+
+  /** A watch of the KV of this watcher's own: for revisions the cache does not hold. */
+  private watchKv(info: ResourceInfo, namespace: string | undefined, watcher: CacheWatcherOptions): WatchHandle {
+    const collection = this.keys.collection(info, namespace);
+    const after = watcher.afterRevision;
+    return this.kv.watch(collection, {
+      rangeEnd: prefixEnd(collection),
+      startRevision: after + 1,
+      prevKv: true,
+      onEvents: (events) => {
+        for (const event of events) {
+          const served = eventFor(new CachedChange(event.type, event.kv, event.prevKv), watcher);
+          if (served !== null) watcher.onEvent(served);
+        }
+      },
+      onError: (error) => watcher.onEnd(error instanceof EtcdCompactedError ? ApiError.expired(`too old resource version: ${after} (${error.compactRevision})`) : toApiError(error)),
+    });
   }
 
   /**

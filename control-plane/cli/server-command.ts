@@ -16,6 +16,7 @@ import { KvServer } from '../../kv/server/kv-server.js';
 import { serverOptionsFromConfig } from '../../kv/server/server-options.js';
 import { ApiServer, DEFAULT_API_GRPC_PORT, DEFAULT_API_HTTP_PORT } from '../apiserver/api-server.js';
 import { DEFAULT_REGISTRY_PREFIX } from '../apiserver/storage-keys.js';
+import { WATCH_CACHE_CAPACITY } from '../apiserver/watch-cache.js';
 import { controllerSettings } from './control-loops-command.js';
 import { UsageError, parseDurationSeconds } from './durations.js';
 import { startControlLoops } from './control-loops.js';
@@ -28,12 +29,13 @@ const API_FLAGS = {
   'api-grpc-port': { type: 'string', default: String(DEFAULT_API_GRPC_PORT) },
   'kv-prefix': { type: 'string', default: DEFAULT_REGISTRY_PREFIX },
   'event-ttl': { type: 'string', default: '1h' },
+  'default-watch-cache-size': { type: 'string', default: String(WATCH_CACHE_CAPACITY) },
 } as const;
 
 const SERVER_USAGE = `usage: balsa server [etcd flags: --name, --data-dir, --listen-client-urls, --initial-cluster, ...]
-                    [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h]
+                    [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
                     [--scheduler=true] [--controllers all|none|LIST] [--node-monitor-grace-period 40s] [--pod-eviction-timeout 5m]`;
-const APISERVER_USAGE = `usage: balsa apiserver --kv-endpoints URL[,URL...] [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h]`;
+const APISERVER_USAGE = `usage: balsa apiserver --kv-endpoints URL[,URL...] [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]`;
 
 interface ApiFlags {
   readonly host: string;
@@ -41,6 +43,8 @@ interface ApiFlags {
   readonly grpcPort: number;
   readonly prefix: string;
   readonly eventTtlSeconds: number;
+  /** Changes each resource's watch cache keeps (0: no cache, every watch is a KV watch of its own). */
+  readonly watchCacheSize: number;
 }
 
 
@@ -49,7 +53,9 @@ function port(value: string, flag: string): number {
   return Number(value);
 }
 
-function apiFlags(values: { 'api-host'?: string; 'api-port'?: string; 'api-grpc-port'?: string; 'kv-prefix'?: string; 'event-ttl'?: string }): ApiFlags {
+function apiFlags(values: { 'api-host'?: string; 'api-port'?: string; 'api-grpc-port'?: string; 'kv-prefix'?: string; 'event-ttl'?: string; 'default-watch-cache-size'?: string }): ApiFlags {
+  const watchCacheSize = values['default-watch-cache-size'] ?? String(WATCH_CACHE_CAPACITY);
+  if (!/^\d+$/.test(watchCacheSize)) throw new UsageError(`--default-watch-cache-size must be a whole number of changes (0 turns the cache off), got "${watchCacheSize}"`);
   const prefix = values['kv-prefix'] ?? DEFAULT_REGISTRY_PREFIX;
   if (!prefix.startsWith('/') || prefix.endsWith('/')) throw new UsageError(`--kv-prefix must start with '/' and not end with one, got "${prefix}"`);
   return {
@@ -58,6 +64,7 @@ function apiFlags(values: { 'api-host'?: string; 'api-port'?: string; 'api-grpc-
     grpcPort: port(values['api-grpc-port'] ?? String(DEFAULT_API_GRPC_PORT), 'api-grpc-port'),
     prefix,
     eventTtlSeconds: parseDurationSeconds(values['event-ttl'] ?? '1h', 'event-ttl'),
+    watchCacheSize: Number(watchCacheSize),
   };
 }
 
@@ -67,7 +74,7 @@ function splitApiFlags(argv: readonly string[]): { api: Record<string, string>; 
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const match = /^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl|scheduler|controllers|node-monitor-grace-period|pod-eviction-timeout)(?:=(.*))?$/.exec(arg);
+    const match = /^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl|default-watch-cache-size|scheduler|controllers|node-monitor-grace-period|pod-eviction-timeout)(?:=(.*))?$/.exec(arg);
     if (match === null) {
       rest.push(arg);
       continue;
@@ -94,6 +101,7 @@ async function startApi(flags: ApiFlags, kvEndpoints: readonly string[], who: st
     grpcPort: flags.grpcPort,
     prefix: flags.prefix,
     eventTtlSeconds: flags.eventTtlSeconds,
+    watchCacheSize: flags.watchCacheSize,
     log: (line) => console.error(`${who}: ${line}`),
   });
   console.log(`${who}: API server on ${api.http.url} (gRPC ${api.grpc.address}), storing under ${flags.prefix} in ${kvEndpoints.join(',')}`);
