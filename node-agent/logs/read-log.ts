@@ -7,8 +7,10 @@
  * (`log-rotator.ts`), so the follower watches both: a changed `.1` means a rotation, and
  * what the follower had not read yet of the old content is at the same offsets in the new
  * `.1` — it reads that, then the current file from offset 0. A truncation by anyone else
- * (the file shorter than what was read) restarts at offset 0 of the new content. Two
- * rotations within one poll lose the older copy's unread part: one generation is kept.
+ * is seen as the file being shorter than what was read, and restarts at offset 0 of the
+ * new content; new content that outgrows the old before the next poll cannot be told from
+ * an append (its first bytes are skipped). Two rotations within one poll lose the older
+ * copy's unread part: one generation is kept.
  */
 import { open, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
