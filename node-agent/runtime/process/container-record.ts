@@ -7,24 +7,13 @@
  */
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ContainerInfo, ContainerState, PortMapping } from '../container-runtime.js';
+import type { ContainerInfo } from '../container-runtime.js';
 import type { PathMapping } from './container-environment.js';
 import { STATE_FILE_VERSION } from './constants.js';
 
-/** Everything the runtime remembers of one container. */
-export interface ContainerRecord {
+/** Everything the runtime remembers of one container: what it reports, and what it needs to watch, stop and exec in it. */
+export interface ContainerRecord extends ContainerInfo {
   readonly version: number;
-  readonly id: string;
-  readonly podUid: string;
-  readonly podNamespace: string;
-  readonly podName: string;
-  readonly containerName: string;
-  readonly attempt: number;
-  readonly image: string;
-  readonly ports: readonly PortMapping[];
-  readonly logPath: string;
-  /** Epoch ms. */
-  readonly startedAtMs: number;
   /** The exit wrapper's PID (the leader of the container's process group) and its start time. */
   readonly pid: number;
   readonly startTicks: number;
@@ -36,32 +25,12 @@ export interface ContainerRecord {
   readonly mappings: readonly PathMapping[];
   /** Its cgroup directory, when limits are enforced. */
   readonly cgroupPath?: string;
-  readonly limitsNote?: string;
-  readonly state: ContainerState;
-  readonly finishedAtMs?: number;
-  readonly exitCode?: number;
-  readonly reason?: string;
 }
 
-/** The runtime-neutral view of a record. */
+/** The runtime-neutral view of a record: without the runtime's own fields (the environment holds Secret values). */
 export function toInfo(record: ContainerRecord): ContainerInfo {
-  return {
-    id: record.id,
-    podUid: record.podUid,
-    podNamespace: record.podNamespace,
-    podName: record.podName,
-    containerName: record.containerName,
-    attempt: record.attempt,
-    image: record.image,
-    state: record.state,
-    startedAtMs: record.startedAtMs,
-    ...(record.finishedAtMs === undefined ? {} : { finishedAtMs: record.finishedAtMs }),
-    ...(record.exitCode === undefined ? {} : { exitCode: record.exitCode }),
-    ...(record.reason === undefined ? {} : { reason: record.reason }),
-    ports: record.ports,
-    logPath: record.logPath,
-    ...(record.limitsNote === undefined ? {} : { limitsNote: record.limitsNote }),
-  };
+  const { version: _version, pid: _pid, startTicks: _startTicks, env: _env, cwd: _cwd, mappings: _mappings, cgroupPath: _cgroupPath, ...info } = record;
+  return info;
 }
 
 /** The files of one state directory. */

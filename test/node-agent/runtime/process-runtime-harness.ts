@@ -3,7 +3,7 @@
  * specs with defaults, and runtimes whose containers are all killed and whose directories
  * are removed after each test, also when it fails.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerInfo, ContainerSpec } from '../../../node-agent/runtime/container-runtime.js';
@@ -28,11 +28,6 @@ export class RuntimeHarness {
     const runtime = new ProcessRuntime({ stateDir: join(this.directory, 'state'), ...options });
     this.runtimes.push(runtime);
     return runtime;
-  }
-
-  /** Remembers a process to kill at tear-down (a container's process group leader). */
-  rememberPid(pid: number): void {
-    this.pids.add(pid);
   }
 
   spec(overrides: Partial<ContainerSpec> = {}): ContainerSpec {
@@ -64,6 +59,12 @@ export class RuntimeHarness {
       if (info.state === 'running') await fresh.stop(info.id, 0).catch(() => undefined);
     }
     await fresh.close();
+    // Whatever a container left in its process group (a test that failed half-way).
+    for (const name of await readdir(join(this.directory, 'state')).catch(() => [] as string[])) {
+      if (!name.endsWith('.json')) continue;
+      const record = JSON.parse(await readFile(join(this.directory, 'state', name), 'utf8').catch(() => '{}')) as { pid?: number };
+      if (record.pid !== undefined) this.pids.add(record.pid);
+    }
     for (const pid of this.pids) {
       try {
         process.kill(-pid, 'SIGKILL');

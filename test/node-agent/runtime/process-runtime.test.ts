@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { RuntimeError } from '../../../node-agent/runtime/errors.js';
+import { eventually } from '../../support/eventually.js';
 import { exitOf, logContaining, RuntimeHarness, WEB_APP } from './process-runtime-harness.js';
 
 const harness = new RuntimeHarness();
@@ -147,8 +148,9 @@ describe('exits', () => {
     expect(await processState(sleeperPid)).toMatch(/^[RS]$/);
     await runtime.stop(info.id, 600);
     expect(await runtime.inspect(info.id)).toMatchObject({ exitCode: 0, reason: 'Completed' });
-    // The sleeper outlived the container's main process; stop killed it (gone, or a zombie awaiting its reaper).
-    expect(['gone', 'Z']).toContain(await processState(sleeperPid));
+    // The sleeper outlived the container's main process; stop killed it (gone, or a zombie
+    // awaiting its reaper; a SIGKILLed process takes a moment to die).
+    await eventually(async () => expect(['gone', 'Z']).toContain(await processState(sleeperPid)));
   });
 });
 
