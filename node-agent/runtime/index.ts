@@ -1,0 +1,15 @@
+/** The node agent's container runtimes and the contract they share. */
+export type {
+  ContainerInfo,
+  ContainerRuntime,
+  ContainerSpec,
+  ContainerState,
+  ExecResult,
+  PortMapping,
+  ResourceLimits,
+  VolumeMount,
+} from './container-runtime.js';
+export { RuntimeError } from './errors.js';
+export type { RuntimeErrorCode } from './errors.js';
+export { ProcessRuntime } from './process/process-runtime.js';
+export type { ProcessRuntimeOptions } from './process/process-runtime.js';
