@@ -1,0 +1,146 @@
+/**
+ * The node agent, assembled: registration and heartbeats of the Node, the pods' workers
+ * over an injected container runtime and prober factory, and the logs endpoint. `startAgent`
+ * is what `balsa agent` runs; tests run it in-process with a fake runtime and prober.
+ */
+import { mkdir } from 'node:fs/promises';
+import { EventRecorder } from '../control-plane/client/event-recorder.js';
+import type { GrpcApiClient } from '../control-plane/client/grpc-api-client.js';
+import { AgentLogsServer } from './agent-logs-server.js';
+import type { LogReader } from './agent-logs-server.js';
+import { DEFAULT_AGENT_PORT, DEFAULT_MAX_PODS, RESTART_BACKOFF_BASE_MS, RESTART_BACKOFF_MAX_MS, RESTART_BACKOFF_RESET_MS } from './constants.js';
+import { HostPortAllocator } from './host-ports.js';
+import { hostResources } from './node-conditions.js';
+import type { NodeResources, PressureThresholds } from './node-conditions.js';
+import { NodeRegistration } from './node-registration.js';
+import type { Taint } from './node-registration.js';
+import { PodManager } from './pod-manager.js';
+import { PodPaths } from './pod-paths.js';
+import type { ContainerProberFactory } from './probes/probe-types.js';
+import type { BackoffSettings } from './restart-backoff.js';
+import type { ContainerRuntime } from './runtime/container-runtime.js';
+
+/** The agent's version, reported in `status.nodeInfo`. */
+export const AGENT_VERSION = '0.1.0';
+
+/** The event source of the agent's Events, as Kubernetes' kubelet names itself. */
+export const AGENT_COMPONENT = 'kubelet';
+
+export interface AgentOptions {
+  readonly client: GrpcApiClient;
+  readonly nodeName: string;
+  readonly nodeIp: string;
+  /** Pod logs, volumes and the host-port allocations live here. */
+  readonly dataDir: string;
+  readonly runtime: ContainerRuntime;
+  readonly proberFactory: ContainerProberFactory;
+  /** The logs endpoint's port (default 10250; 0 = any). */
+  readonly port?: number;
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly taints?: readonly Taint[];
+  /** Capacity overrides (default: the host's CPUs and memory, 110 pods). */
+  readonly resources?: Partial<NodeResources>;
+  /** Restart back-off (default 10 s doubling to 5 min, reset after 10 min running). */
+  readonly backoff?: Partial<BackoffSettings>;
+  readonly leaseRenewIntervalMs?: number;
+  readonly statusUpdateIntervalMs?: number;
+  readonly statusReportIntervalMs?: number;
+  readonly pressureThresholds?: PressureThresholds;
+  readonly logReader?: LogReader;
+  readonly log?: (line: string) => void;
+}
+
+export interface StopOptions {
+  /** Stop every pod's containers gracefully (default true); false leaves them running, as a crash would, for the next run to adopt. */
+  readonly stopContainers?: boolean;
+}
+
+export interface Agent {
+  readonly nodeName: string;
+  /** The logs endpoint's base URL (`http://127.0.0.2:10250`). */
+  readonly logsUrl: string;
+  readonly port: number;
+  stop(options?: StopOptions): Promise<void>;
+}
+
+export async function startAgent(options: AgentOptions): Promise<Agent> {
+  const log = options.log ?? (() => {});
+  const paths = new PodPaths(options.dataDir);
+  await mkdir(options.dataDir, { recursive: true });
+  const ports = await HostPortAllocator.load(paths.hostPortsFile, options.nodeIp);
+  const recorder = new EventRecorder(options.client, AGENT_COMPONENT, log, options.nodeName);
+  const pods = new PodManager(options.client, {
+    client: options.client,
+    runtime: options.runtime,
+    proberFactory: options.proberFactory,
+    record: (object, type, reason, message) => void recorder.record(object, type, reason, message),
+    ports,
+    paths,
+    nodeIp: options.nodeIp,
+    nodeName: options.nodeName,
+    backoff: {
+      baseMs: options.backoff?.baseMs ?? RESTART_BACKOFF_BASE_MS,
+      maxMs: options.backoff?.maxMs ?? RESTART_BACKOFF_MAX_MS,
+      resetMs: options.backoff?.resetMs ?? RESTART_BACKOFF_RESET_MS,
+    },
+    log,
+  });
+  const logs = await AgentLogsServer.start({
+    host: options.nodeIp,
+    port: options.port ?? DEFAULT_AGENT_PORT,
+    ...(options.logReader !== undefined ? { reader: options.logReader } : {}),
+    source: (namespace, pod, container) => {
+      const worker = pods.worker(namespace, pod);
+      if (worker === undefined) return { found: 'no-pod' };
+      const attempts = worker.attempts(container);
+      if (attempts === undefined) return { found: 'no-container' };
+      const current = attempts.current;
+      return {
+        found: 'container',
+        ...(current !== undefined ? { current: { path: current.logPath, running: () => worker.attempts(container)?.current?.id === current.id && worker.attempts(container)?.current?.state === 'running' } } : {}),
+        ...(attempts.previous !== undefined ? { previousPath: attempts.previous.logPath } : {}),
+      };
+    },
+  });
+  const host = hostResources(options.resources?.pods ?? DEFAULT_MAX_PODS);
+  const registration = new NodeRegistration({
+    client: options.client,
+    nodeName: options.nodeName,
+    nodeIp: options.nodeIp,
+    agentPort: logs.port,
+    labels: options.labels ?? {},
+    taints: options.taints ?? [],
+    resources: { ...host, ...options.resources },
+    runtimeName: options.runtime.name,
+    dataDir: options.dataDir,
+    agentVersion: AGENT_VERSION,
+    ...(options.pressureThresholds !== undefined ? { thresholds: options.pressureThresholds } : {}),
+    ...(options.leaseRenewIntervalMs !== undefined ? { leaseRenewIntervalMs: options.leaseRenewIntervalMs } : {}),
+    ...(options.statusUpdateIntervalMs !== undefined ? { statusUpdateIntervalMs: options.statusUpdateIntervalMs } : {}),
+    ...(options.statusReportIntervalMs !== undefined ? { statusReportIntervalMs: options.statusReportIntervalMs } : {}),
+    log,
+  });
+  try {
+    await registration.start();
+    await pods.start();
+  } catch (error) {
+    await registration.stop();
+    await pods.stop(false);
+    await logs.stop();
+    throw error;
+  }
+  let stopping: Promise<void> | null = null;
+  return {
+    nodeName: options.nodeName,
+    logsUrl: logs.url,
+    port: logs.port,
+    stop(stopOptions = {}) {
+      stopping ??= (async () => {
+        await pods.stop(stopOptions.stopContainers ?? true);
+        await registration.stop();
+        await logs.stop();
+      })();
+      return stopping;
+    },
+  };
+}

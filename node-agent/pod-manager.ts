@@ -1,0 +1,135 @@
+/**
+ * The pods of this node: watches the pods bound to it (a field selector on `spec.nodeName`)
+ * and the ConfigMaps and Secrets they may read, keeps one `PodWorker` per pod (by uid: a pod
+ * deleted and made again under the same name is another pod), and routes to it every change
+ * of its object, its containers' exits and its configuration.
+ *
+ * At start it takes over what an earlier run of the agent left: containers of pods still
+ * bound here are adopted as they are (running ones keep running, restart counts continue
+ * from their attempt numbers); containers, host ports, volumes and logs of pods that are
+ * gone are removed.
+ */
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { resourceByName } from '../control-plane/api/resources.js';
+import type { ApiObject } from '../control-plane/api/types.js';
+import { Informer } from '../control-plane/client/informer.js';
+import type { GrpcApiClient } from '../control-plane/client/grpc-api-client.js';
+import type { ConfigSources } from './config-sources.js';
+import { MINIMUM_STOP_GRACE_SECONDS } from './constants.js';
+import type { PodIdentity } from './pod-paths.js';
+import { PodWorker } from './pod-worker.js';
+import type { PodWorkerContext } from './pod-worker.js';
+import type { ContainerInfo } from './runtime/container-runtime.js';
+
+const PODS = resourceByName('pods')!;
+const CONFIG_MAPS = resourceByName('configmaps')!;
+const SECRETS = resourceByName('secrets')!;
+
+export type PodManagerContext = Omit<PodWorkerContext, 'sources' | 'terminated'> & { readonly nodeName: string };
+
+export class PodManager {
+  private readonly pods: Informer;
+  private readonly configMaps: Informer;
+  private readonly secrets: Informer;
+  private readonly workers = new Map<string, PodWorker>();
+  private readonly workerContext: PodWorkerContext;
+  private stopped = false;
+
+  constructor(
+    client: GrpcApiClient,
+    private readonly context: PodManagerContext,
+  ) {
+    const log = context.log;
+    this.pods = new Informer(client, PODS, { fieldSelector: `spec.nodeName=${context.nodeName}`, log });
+    this.configMaps = new Informer(client, CONFIG_MAPS, { log });
+    this.secrets = new Informer(client, SECRETS, { log });
+    const sources: ConfigSources = {
+      configMap: (namespace, name) => this.configMaps.getByName(namespace, name),
+      secret: (namespace, name) => this.secrets.getByName(namespace, name),
+    };
+    this.workerContext = { ...context, sources, terminated: (uid) => this.workers.delete(uid) };
+  }
+
+  /** Lists what the runtime has, starts watching, adopts or cleans up, then converges every pod. */
+  async start(): Promise<void> {
+    const leftovers = await this.context.runtime.list();
+    this.context.runtime.onExit((info) => this.workers.get(info.podUid)?.containerExited(info));
+    await Promise.all([this.configMaps.start(), this.secrets.start()]);
+    await this.pods.start();
+    if (this.stopped) return;
+    const known = new Set<string>();
+    for (const pod of this.pods.list()) {
+      known.add(pod.metadata.uid!);
+      const worker = this.ensureWorker(pod);
+      const ports = worker.adopt(leftovers.filter((info) => info.podUid === pod.metadata.uid));
+      await this.context.ports.adopt(pod.metadata.uid!, ports);
+    }
+    await this.removeLeftovers(leftovers, known);
+    for (const informer of [this.configMaps, this.secrets]) {
+      const changed = (object: ApiObject): void => this.configChanged(object.metadata.namespace ?? 'default');
+      informer.on({ add: changed, update: (_old, object) => changed(object), delete: changed });
+    }
+    this.pods.on({
+      add: (pod) => this.ensureWorker(pod).update(pod),
+      update: (old, pod) => {
+        if (old.metadata.uid !== pod.metadata.uid) this.workers.get(old.metadata.uid!)?.update(undefined);
+        this.ensureWorker(pod).update(pod);
+      },
+      delete: (pod) => this.workers.get(pod.metadata.uid!)?.update(undefined),
+    });
+    // A pod deleted while the leftovers were cleaned up was never announced to its worker.
+    const present = new Set(this.pods.list().map((pod) => pod.metadata.uid!));
+    for (const worker of this.workers.values()) if (!present.has(worker.uid)) worker.update(undefined);
+  }
+
+  /** The worker of the pod named so, if this node runs it. */
+  worker(namespace: string, name: string): PodWorker | undefined {
+    const pod = this.pods.getByName(namespace, name);
+    if (pod !== undefined) return this.workers.get(pod.metadata.uid!);
+    return [...this.workers.values()].find((worker) => worker.namespace === namespace && worker.name === name);
+  }
+
+  /** Stops watching and every worker; with `stopContainers`, their running containers are stopped gracefully. */
+  async stop(stopContainers: boolean): Promise<void> {
+    this.stopped = true;
+    for (const informer of [this.pods, this.configMaps, this.secrets]) informer.stop();
+    await Promise.all([...this.workers.values()].map((worker) => worker.shutdown(stopContainers)));
+  }
+
+  private ensureWorker(pod: ApiObject): PodWorker {
+    let worker = this.workers.get(pod.metadata.uid!);
+    if (worker === undefined) {
+      worker = new PodWorker(this.workerContext, pod);
+      this.workers.set(pod.metadata.uid!, worker);
+    }
+    return worker;
+  }
+
+  private configChanged(namespace: string): void {
+    for (const worker of this.workers.values()) if (worker.namespace === namespace) worker.requestSync();
+  }
+
+  /** What an earlier run left for pods that are no longer bound here: containers, ports, volumes, logs. */
+  private async removeLeftovers(leftovers: readonly ContainerInfo[], known: ReadonlySet<string>): Promise<void> {
+    for (const info of leftovers) {
+      if (known.has(info.podUid)) continue;
+      this.context.log(`removing container ${info.id} of ${info.podNamespace}/${info.podName}: the pod is no longer bound to this node`);
+      if (info.state === 'running') await this.context.runtime.stop(info.id, MINIMUM_STOP_GRACE_SECONDS);
+      await this.context.runtime.remove(info.id);
+    }
+    for (const uid of this.context.ports.podUids) if (!known.has(uid)) await this.context.ports.release(uid);
+    for (const root of ['pods', 'volumes']) {
+      const dir = join(this.context.paths.dataDir, root);
+      for (const entry of await readdir(dir).catch(() => [] as string[])) {
+        const identity = parsePodDir(entry);
+        if (identity !== undefined && !known.has(identity.uid)) await rm(join(dir, entry), { recursive: true, force: true });
+      }
+    }
+  }
+}
+
+function parsePodDir(entry: string): PodIdentity | undefined {
+  const parts = entry.split('_');
+  return parts.length === 3 ? { namespace: parts[0]!, name: parts[1]!, uid: parts[2]! } : undefined;
+}
