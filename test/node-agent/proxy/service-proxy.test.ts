@@ -328,6 +328,24 @@ test('two Services on one port: the second waits for the port and gets it when t
   expect(await whoAnswers(port)).toBe('b');
 });
 
+test('past the connection limit new clients are turned away (and it is logged once); they are served again when one ends', async () => {
+  await proxy.close();
+  logs = [];
+  proxy = new ServiceProxy({ listenHost: NODE_IP, tcpConnectionsMax: 2, log: (line) => logs.push(line) });
+  const [a] = await backends('a');
+  const port = await freePort(NODE_IP);
+  proxy.setService(service('web', [{ port }]));
+  proxy.setEndpoints(endpointsOf('web', [a!]));
+  await listening(port);
+  const held = [new LineClient(NODE_IP, port), new LineClient(NODE_IP, port)];
+  toClose.push(...held);
+  for (const client of held) expect(await client.line()).toBe('a');
+  for (let i = 0; i < 2; i++) expect(await new LineClient(NODE_IP, port).closed).toBe('ECONNRESET');
+  expect(logs.filter((line) => line.includes('at the limit of 2 open connections'))).toHaveLength(1);
+  held[0]!.close();
+  await eventually(async () => expect(await whoAnswers(port)).toBe('a'));
+});
+
 test('close() frees every port and ends the open connections', async () => {
   const [a] = await backends('a');
   const port = await freePort(NODE_IP);
