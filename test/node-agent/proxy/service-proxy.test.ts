@@ -273,6 +273,27 @@ test('UDP: datagrams go to an endpoint and its replies come back; clients are sp
   expect(proxy.udpSessions).toBeGreaterThanOrEqual(2);
 });
 
+test('UDP: a session to an endpoint that is gone ends on its ICMP error; the client\'s retransmission reaches the next one', async () => {
+  const live = await startUdpEchoBackend('live');
+  toClose.push(live);
+  const gone = await freePort(BACKEND_IP);
+  const port = await freePort(NODE_IP);
+  proxy.setService(service('dns', [{ port, protocol: 'UDP' }]));
+  proxy.setEndpoints(
+    endpoints('dns', [
+      { ready: [BACKEND_IP], ports: [{ port: gone, protocol: 'UDP' }] },
+      { ready: [BACKEND_IP], ports: [{ port: live.port, protocol: 'UDP' }] },
+    ]),
+  );
+  await listening(port);
+  for (let i = 0; i < 3; i++) {
+    const client = new UdpClient();
+    toClose.push(client);
+    expect(await client.ask(port, 'query')).toBe('live:query');
+  }
+  expect(logs.some((line) => line.includes('ECONNREFUSED'))).toBe(true);
+});
+
 test('UDP sessions idle for the timeout are closed; the next datagram opens a new one', async () => {
   await proxy.close();
   proxy = new ServiceProxy({ listenHost: NODE_IP, udpIdleTimeoutMs: 300 });
