@@ -74,7 +74,7 @@ export class TcpConnection implements Flow {
     const clientIp = this.client.remoteAddress ?? '';
     const tried = new Set<string>();
     const failures: string[] = [];
-    for (let attempt = 0; attempt < dialAttemptsMax && !this.clientClosed; attempt++) {
+    for (let attempt = 0; attempt < dialAttemptsMax && !this.clientGone; attempt++) {
       const backend = balancer.pick(clientIp, tried);
       if (backend === undefined) break;
       tried.add(backendName(backend));
@@ -87,7 +87,7 @@ export class TcpConnection implements Flow {
         failures.push(`${backendName(backend)} ${failure}`);
         continue;
       }
-      if (this.clientClosed) {
+      if (this.clientGone) {
         socket.destroy();
         return;
       }
@@ -95,10 +95,15 @@ export class TcpConnection implements Flow {
       this.join(socket);
       return;
     }
-    if (this.clientClosed) return;
+    if (this.clientGone) return;
     const why = failures.length > 0 ? failures.join(', ') : 'no ready endpoints';
     this.options.log(`proxy: ${this.options.label}: connection from ${clientIp}:${this.client.remotePort} closed: ${why}`);
     resetSocket(this.client);
+  }
+
+  /** The client hung up, or was reset by us (its 'close' event comes a turn later). */
+  private get clientGone(): boolean {
+    return this.clientClosed || this.client.destroyed;
   }
 
   private join(upstream: net.Socket): void {
