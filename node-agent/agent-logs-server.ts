@@ -5,15 +5,15 @@
  * kubelet's endpoint of the same path does for `kubectl logs`. Unknown pods and containers
  * are 404, `previous` without an earlier attempt is 400, each with a plain-text message.
  *
- * The file reader is injected (`LogReader`); `readLocalLog` is a minimal one until the
- * logs package's reader (rotation-aware) replaces it.
+ * Files are read with the logs package's `readLog` (rotation-aware: a tail spans the rotated
+ * `.1` file, a follow survives a copy-truncate); tests may inject another `LogReader`.
  */
-import { open, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LOG_FOLLOW_POLL_MS, LOG_TAIL_LINES_MAX } from './constants.js';
+import { readLog } from './logs/read-log.js';
 
 export interface LogReadOptions {
   /** Only the last this many lines (all when absent). */
@@ -126,7 +126,7 @@ export class AgentLogsServer {
     response.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
     if (follow) void this.endWhenExited(running, controller);
     try {
-      const reader = this.options.reader ?? readLocalLog;
+      const reader = this.options.reader ?? readLog;
       for await (const chunk of reader(path, { ...(tailText !== null ? { tailLines: Number(tailText) } : {}), follow, signal: controller.signal })) {
         if (!response.write(chunk)) await new Promise((resolve) => response.once('drain', resolve));
       }
@@ -148,47 +148,4 @@ export class AgentLogsServer {
 function respond(response: ServerResponse, code: number, message: string): void {
   response.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' });
   response.end(`${message}\n`);
-}
-
-/** A minimal reader: the file (or its last lines), then what is appended while following. */
-export async function* readLocalLog(path: string, options: LogReadOptions): AsyncGenerator<Uint8Array> {
-  let offset = 0;
-  const size = (await stat(path).catch(() => undefined))?.size ?? 0;
-  if (size > 0) {
-    const whole = await readRange(path, 0, size);
-    offset = size;
-    yield options.tailLines === undefined ? whole : lastLines(whole, options.tailLines);
-  }
-  while (options.follow && !options.signal.aborted) {
-    await sleep(LOG_FOLLOW_POLL_MS, undefined, { signal: options.signal }).catch(() => {});
-    const now = (await stat(path).catch(() => undefined))?.size ?? 0;
-    if (now < offset) offset = 0; // Rotated or truncated: start over from the new file's beginning.
-    if (now > offset) {
-      const chunk = await readRange(path, offset, now);
-      offset = now;
-      yield chunk;
-    }
-  }
-}
-
-async function readRange(path: string, start: number, end: number): Promise<Buffer> {
-  const handle = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(end - start);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, start);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
-  }
-}
-
-/** The last `count` lines of `text` (a final line without a newline counts as one). */
-function lastLines(text: Buffer, count: number): Buffer {
-  if (count === 0) return Buffer.alloc(0);
-  let position = text.length;
-  if (position > 0 && text[position - 1] === 0x0a) position--;
-  for (let seen = 0; position > 0; position--) {
-    if (text[position - 1] === 0x0a && ++seen === count) break;
-  }
-  return text.subarray(position);
 }

@@ -26,7 +26,7 @@ const STOP_GRACE_MS = 5_000;
 export const CLUSTER_TOKEN = 'balsa-test';
 
 /**
- * The project's `dist/control-plane/cli/balsa.js`: the first folder above this module
+ * The project's `dist/cmd/balsa.js`: the first folder above this module
  * (run from source, from `dist/`, or from another compiled copy such as `dist/chaos/`)
  * that holds a `package.json`.
  */
@@ -37,7 +37,7 @@ export function defaultBalsaCli(): string {
     if (parent === folder) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
     folder = parent;
   }
-  return join(folder, 'dist', 'control-plane', 'cli', 'balsa.js');
+  return join(folder, 'dist', 'cmd', 'balsa.js');
 }
 
 export interface KvClusterOptions {

@@ -2,7 +2,8 @@
  * The architecture rules of ARCHITECTURE.md as pure functions over in-memory files, so
  * that the test can prove they bite on fakes before trusting them on the real tree.
  *
- * 1. Layers: `proto` ← `raft` ← `kv` ← `control-plane` ← `node-agent`. A lower layer
+ * 1. Layers: `proto` ← `raft` ← `kv` ← `control-plane` ← `node-agent` ← `cmd` (the `balsa`
+ *    command, which starts any of them). A lower layer
  *    never imports a higher one; nothing outside `test/` and `bench/` imports them.
  * 2. The Raft core is pure: no I/O, timers, clocks or ambient randomness, and it imports
  *    only itself and the `LogStorage` contract.
@@ -32,7 +33,7 @@ export interface Violation {
 }
 
 /** The product layers, lowest first: each may import itself and those before it. */
-export const LAYERS = ['proto', 'raft', 'kv', 'control-plane', 'node-agent'] as const;
+export const LAYERS = ['proto', 'raft', 'kv', 'control-plane', 'node-agent', 'cmd'] as const;
 export type Layer = (typeof LAYERS)[number];
 
 /** Folders outside the layering: they may import any layer. */

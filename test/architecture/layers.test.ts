@@ -12,7 +12,7 @@ import { checkFile, classifyPath, findViolations, mayImport, parseImports, resol
 import type { SourceFile, Violation } from './import-rules.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SOURCE_FOLDERS = ['proto', 'raft', 'kv', 'control-plane', 'node-agent', 'test', 'bench', 'examples'];
+const SOURCE_FOLDERS = ['proto', 'raft', 'kv', 'control-plane', 'node-agent', 'cmd', 'test', 'bench', 'examples'];
 const SOURCE_EXTENSIONS = /\.(ts|tsx|mts|cts|js|mjs|cjs)$/;
 const SKIPPED_DIRECTORIES = new Set(['node_modules', 'dist', 'coverage']);
 
@@ -92,6 +92,8 @@ describe('import parsing', () => {
     expect(mayImport('proto', 'raft')).toBe(false);
     expect(mayImport('control-plane', 'node-agent')).toBe(false);
     expect(mayImport('node-agent', 'control-plane')).toBe(true);
+    expect(mayImport('cmd', 'node-agent')).toBe(true);
+    expect(mayImport('node-agent', 'cmd')).toBe(false);
     expect(mayImport('raft', 'test')).toBe(false);
     expect(mayImport('node-agent', 'bench')).toBe(false);
     expect(mayImport('test', 'node-agent')).toBe(true);

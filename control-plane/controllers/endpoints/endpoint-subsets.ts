@@ -81,19 +81,40 @@ export function podIP(pod: ApiObject): string {
 /**
  * The port a Service port forwards to on this pod: a numeric `targetPort` as it is; a named
  * one looked up among the pod's containers' ports (same name and protocol); undefined when
- * the pod has no such port (the pod is then left out of this port's endpoints).
+ * the pod has no such port (the pod is then left out of this port's endpoints). Then, when
+ * the node agent reported a host port for that container port (Balsa's agents give each
+ * pod's container ports host ports of their own on the node's IP, listed in
+ * `status.containerStatuses[].ports`), that host port: it is where the pod listens.
  */
 export function resolveTargetPort(pod: ApiObject, servicePort: ServicePort): number | undefined {
   const target = servicePort.targetPort ?? servicePort.port;
-  if (typeof target === 'number') return target;
-  if (typeof target !== 'string' || target === '') return undefined;
   const protocol = typeof servicePort.protocol === 'string' ? servicePort.protocol : 'TCP';
+  let containerPort: number | undefined;
+  if (typeof target === 'number') containerPort = target;
+  else if (typeof target === 'string' && target !== '') containerPort = namedContainerPort(pod, target, protocol);
+  return containerPort === undefined ? undefined : (reportedHostPort(pod, containerPort, protocol) ?? containerPort);
+}
+
+function namedContainerPort(pod: ApiObject, name: string, protocol: string): number | undefined {
   const containers = pod.spec?.containers;
   if (!Array.isArray(containers)) return undefined;
   for (const container of containers as { ports?: unknown }[]) {
     if (!Array.isArray(container?.ports)) continue;
     for (const port of container.ports as ContainerPort[]) {
-      if (port?.name === target && (port.protocol ?? 'TCP') === protocol && typeof port.containerPort === 'number') return port.containerPort;
+      if (port?.name === name && (port.protocol ?? 'TCP') === protocol && typeof port.containerPort === 'number') return port.containerPort;
+    }
+  }
+  return undefined;
+}
+
+/** The host port the node agent reported for a container port of this pod, if any. */
+function reportedHostPort(pod: ApiObject, containerPort: number, protocol: string): number | undefined {
+  const statuses = (pod.status as { containerStatuses?: unknown } | undefined)?.containerStatuses;
+  if (!Array.isArray(statuses)) return undefined;
+  for (const status of statuses as { ports?: unknown }[]) {
+    if (!Array.isArray(status?.ports)) continue;
+    for (const port of status.ports as { containerPort?: unknown; hostPort?: unknown; protocol?: unknown }[]) {
+      if (port?.containerPort === containerPort && (port.protocol ?? 'TCP') === protocol && typeof port.hostPort === 'number') return port.hostPort;
     }
   }
   return undefined;

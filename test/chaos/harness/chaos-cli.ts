@@ -2,7 +2,7 @@
  * `npm run chaos -- --duration S --seed N [--members 3|5] [--faults kill,pause,...]`: one
  * fault-injection run of the real KV server (`ChaosRun`), compiled by
  * `test/chaos/tsconfig.json` into `dist/chaos/` and run from the repository root (it
- * starts `dist/control-plane/cli/balsa.js`, which `npm run chaos` builds first).
+ * starts `dist/cmd/balsa.js`, which `npm run chaos` builds first).
  *
  * SIGINT or SIGTERM stops the run and cleans up (members, proxies, temporary directory);
  * a second one kills the members at once and exits.

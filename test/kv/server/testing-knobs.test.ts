@@ -55,7 +55,7 @@ describe('knobs from the environment', () => {
   test('balsa kv serve refuses to start with a wrong value, naming the variable', () => {
     const dir = mkdtempSync(join(tmpdir(), 'balsa-knob-'));
     try {
-      const run = spawnSync(process.execPath, [join(process.cwd(), 'dist/control-plane/cli/balsa.js'), 'kv', 'serve', '--name', 'm1', '--data-dir', join(dir, 'm1')], {
+      const run = spawnSync(process.execPath, [join(process.cwd(), 'dist/cmd/balsa.js'), 'kv', 'serve', '--name', 'm1', '--data-dir', join(dir, 'm1')], {
         env: { ...process.env, [UNSAFE_FOLLOWER_READS_ENV]: '1' },
         encoding: 'utf8',
         timeout: 60_000,
