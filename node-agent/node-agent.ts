@@ -1,6 +1,7 @@
 /**
  * The node agent, assembled: registration and heartbeats of the Node, the pods' workers
- * over an injected container runtime and prober factory, and the logs endpoint. `startAgent`
+ * over an injected container runtime and prober factory, the logs endpoint, and (when asked)
+ * the node's service proxy. `startAgent`
  * is what `balsa agent` runs; tests run it in-process with a fake runtime and prober.
  */
 import { mkdir } from 'node:fs/promises';
@@ -19,6 +20,7 @@ import { PodPaths } from './pod-paths.js';
 import type { ContainerProberFactory } from './probes/probe-types.js';
 import type { BackoffSettings } from './restart-backoff.js';
 import type { ContainerRuntime } from './runtime/container-runtime.js';
+import { ServiceProxy, startServiceProxyFromApi } from './proxy/index.js';
 
 /** The agent's version, reported in `status.nodeInfo`. */
 export const AGENT_VERSION = '0.1.0';
@@ -47,6 +49,8 @@ export interface AgentOptions {
   readonly statusReportIntervalMs?: number;
   readonly pressureThresholds?: PressureThresholds;
   readonly logReader?: LogReader;
+  /** Run the node's service proxy (kube-proxy's part): a listener on the node IP per Service port (default false; `balsa agent` turns it on). */
+  readonly serviceProxy?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -120,10 +124,14 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     ...(options.statusReportIntervalMs !== undefined ? { statusReportIntervalMs: options.statusReportIntervalMs } : {}),
     log,
   });
+  const proxy = options.serviceProxy === true ? new ServiceProxy({ listenHost: options.nodeIp, log: (line) => log(`service proxy: ${line}`) }) : null;
+  const proxyFeed = proxy === null ? null : startServiceProxyFromApi(options.client, proxy, { log });
   try {
     await registration.start();
     await pods.start();
   } catch (error) {
+    proxyFeed?.stop();
+    await proxy?.close();
     await registration.stop();
     await pods.stop(false);
     await logs.stop();
@@ -137,6 +145,9 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     stop(stopOptions = {}) {
       stopping ??= (async () => {
         await pods.stop(stopOptions.stopContainers ?? true);
+        // After the pods: a pod's clients keep reaching its peers through the proxy while it drains.
+        proxyFeed?.stop();
+        await proxy?.close();
         await registration.stop();
         await logs.stop();
       })();

@@ -21,12 +21,13 @@ import { parseLabels, parseTaints } from './agent-flags.js';
 
 export const AGENT_USAGE = `usage: balsa agent --server HOST:PORT --name NODE [--node-ip ${DEFAULT_NODE_IP}] [--data-dir DIR]
                    [--runtime process|docker] [--port ${DEFAULT_AGENT_PORT}] [--labels k=v,...] [--taints k=v:NoSchedule,...]
-                   [--cpu N] [--memory QUANTITY] [--max-pods ${DEFAULT_MAX_PODS}]
+                   [--cpu N] [--memory QUANTITY] [--max-pods ${DEFAULT_MAX_PODS}] [--service-proxy=true|false]
   --server     the API server's gRPC address
   --name       this node's name
   --node-ip    the address the node reports, binds host ports and serves logs on
   --data-dir   pod logs, volumes and state (default ~/.balsa/agent/NODE)
-  --port       the logs endpoint's port (0 = any free port)`;
+  --port       the logs endpoint's port (0 = any free port)
+  --service-proxy  listen on the node IP for every Service port and balance over its ready endpoints (default true)`;
 
 const AGENT_FLAGS = {
   server: { type: 'string' },
@@ -40,6 +41,7 @@ const AGENT_FLAGS = {
   cpu: { type: 'string' },
   memory: { type: 'string' },
   'max-pods': { type: 'string' },
+  'service-proxy': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -87,6 +89,7 @@ interface AgentFlags {
   readonly labels: Record<string, string>;
   readonly taints: AgentOptions['taints'];
   readonly resources: Partial<NodeResources>;
+  readonly serviceProxy: boolean;
 }
 
 export async function runAgentCommand(argv: string[], dependencies: AgentCommandDependencies = {}): Promise<number> {
@@ -128,6 +131,7 @@ export async function runAgentCommand(argv: string[], dependencies: AgentCommand
         labels: flags.labels,
         taints: flags.taints ?? [],
         resources: flags.resources,
+        serviceProxy: flags.serviceProxy,
         log: (line) => err(`balsa agent ${flags.name}: ${line}`),
       }),
       stopSignal.then(() => undefined),
@@ -165,9 +169,12 @@ function agentFlags(values: Record<string, unknown>): AgentFlags {
     if (!/^\d+$/.test(maxPods) || Number(maxPods) < 1) throw new AgentError('InvalidFlag', `--max-pods must be a positive integer, got "${maxPods}"`, false);
     resources.pods = Number(maxPods);
   }
+  const serviceProxy = stringFlag(values as never, 'service-proxy') ?? 'true';
+  if (serviceProxy !== 'true' && serviceProxy !== 'false') throw new AgentError('InvalidFlag', `--service-proxy must be true or false, got "${serviceProxy}"`, false);
   return {
     server,
     name,
+    serviceProxy: serviceProxy === 'true',
     nodeIp: stringFlag(values as never, 'node-ip') ?? DEFAULT_NODE_IP,
     dataDir: stringFlag(values as never, 'data-dir') ?? join(homedir(), '.balsa', 'agent', name),
     runtime: stringFlag(values as never, 'runtime') ?? 'process',

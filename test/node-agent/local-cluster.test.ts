@@ -1,0 +1,190 @@
+/**
+ * A whole small cluster of real processes, as people run it: `balsa server` (KV, API
+ * server, scheduler, controllers) and two `balsa agent`s on their own loopback addresses
+ * (127.0.0.2 and 127.0.0.3), running the web app with the process runtime. A Deployment's
+ * pods spread over both nodes and become Ready; its Service answers on every node through
+ * that node's proxy, from pods of both nodes; an agent killed with SIGKILL and started
+ * again adopts its pods without restarting them; agents stopped with SIGTERM leave no
+ * container process behind.
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { apiCall } from '../support/api-http.js';
+import type { ParsedJson } from '../support/api-http.js';
+import { startBalsa } from '../support/balsa-process.js';
+import type { BalsaServerProcess } from '../support/balsa-process.js';
+import { eventually } from '../support/eventually.js';
+import { startKvCluster } from '../support/kv-cluster.js';
+import type { KvCluster } from '../support/kv-cluster.js';
+import { freePort } from '../../raft/testing/process-cluster.js';
+
+const NODES = [
+  { name: 'node-a', ip: '127.0.0.2' },
+  { name: 'node-b', ip: '127.0.0.3' },
+];
+const REPLICAS = 4;
+
+let dir: string;
+let app: string;
+let cluster: KvCluster;
+let api: string;
+let servicePort: number;
+const agents = new Map<string, BalsaServerProcess>();
+
+function startAgent(node: { name: string; ip: string }): Promise<BalsaServerProcess> {
+  return startBalsa(['agent', '--server', cluster.members[0]!.apiGrpcAddress!, '--name', node.name, '--node-ip', node.ip, '--port', '0', '--data-dir', join(dir, node.name)], /registered/);
+}
+
+/** The command lines of this test's app processes still running (the app itself, not the runtime's shell around it). */
+function appProcesses(): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', '-a', `^${process.execPath} ${app}$`], { encoding: 'utf8' }).trim().split('\n').filter((line) => line !== '');
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
+
+/** A GET on a connection of its own (fetch would reuse one, and a proxy balances connections, not requests). */
+function getOnce(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { agent: false, timeout: 5_000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve(body));
+      response.on('error', reject);
+    });
+    request.on('timeout', () => request.destroy(new Error(`GET ${url} timed out`)));
+    request.on('error', reject);
+  });
+}
+
+async function pods(): Promise<ParsedJson[]> {
+  return (await apiCall(api, 'GET', '/api/v1/namespaces/default/pods?labelSelector=app%3Dweb')).body.items as ParsedJson[];
+}
+
+function isReady(pod: ParsedJson): boolean {
+  return (pod.status?.conditions ?? []).some((condition: ParsedJson) => condition.type === 'Ready' && condition.status === 'True');
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'balsa-local-cluster-'));
+  // The app from a path of this test's own, so that its processes can be told apart from any other run's.
+  app = join(dir, 'web-app.mjs');
+  await copyFile(join(process.cwd(), 'examples/web/app.mjs'), app);
+  cluster = await startKvCluster({ members: 1, dir, apiServer: true });
+  api = cluster.members[0]!.apiUrl!;
+  await eventually(async () => expect((await apiCall(api, 'GET', '/readyz')).status).toBe(200));
+  for (const node of NODES) agents.set(node.name, await startAgent(node));
+  servicePort = await freePort();
+}, 120_000);
+
+afterAll(async () => {
+  for (const agent of agents.values()) await agent.stop();
+  await cluster?.stop();
+  await rm(dir, { recursive: true, force: true });
+}, 120_000);
+
+test('both nodes register Ready with their addresses', async () => {
+  await eventually(async () => {
+    const nodes = (await apiCall(api, 'GET', '/api/v1/nodes')).body.items as ParsedJson[];
+    expect(nodes.map((node) => node.metadata.name).sort()).toEqual(NODES.map((node) => node.name));
+    for (const node of nodes) {
+      expect(node.status.conditions.find((condition: ParsedJson) => condition.type === 'Ready')?.status).toBe('True');
+      expect(node.status.addresses).toContainEqual({ type: 'InternalIP', address: NODES.find((known) => known.name === node.metadata.name)!.ip });
+    }
+  });
+});
+
+test("a Deployment's pods spread over both nodes and become Ready; its Service answers on every node, from pods of both", async () => {
+  const deployment = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', labels: { app: 'web' } },
+    spec: {
+      replicas: REPLICAS,
+      selector: { matchLabels: { app: 'web' } },
+      template: {
+        metadata: { labels: { app: 'web' } },
+        spec: {
+          terminationGracePeriodSeconds: 5,
+          containers: [
+            {
+              name: 'web',
+              image: 'web:1',
+              command: [process.execPath, app],
+              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+              ports: [{ name: 'http', containerPort: 8080 }],
+              readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1 },
+            },
+          ],
+        },
+      },
+    },
+  };
+  expect((await apiCall(api, 'POST', '/apis/apps/v1/namespaces/default/deployments', deployment)).status).toBe(201);
+  const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: servicePort, targetPort: 'http' }] } };
+  expect((await apiCall(api, 'POST', '/api/v1/namespaces/default/services', service)).status).toBe(201);
+
+  await eventually(async () => {
+    const current = await pods();
+    expect(current.filter(isReady)).toHaveLength(REPLICAS);
+    expect(new Set(current.map((pod) => pod.spec.nodeName))).toEqual(new Set(NODES.map((node) => node.name)));
+  }, 90_000);
+  for (const pod of await pods()) {
+    const node = NODES.find((known) => known.name === pod.spec.nodeName)!;
+    expect(pod.status.phase).toBe('Running');
+    expect(pod.status.podIP).toBe(node.ip);
+    expect(pod.status.containerStatuses[0].ports[0]).toMatchObject({ name: 'http', containerPort: 8080, protocol: 'TCP' });
+  }
+
+  // Every node's proxy balances over every ready pod, wherever it runs.
+  const names = new Set(((await pods()) as ParsedJson[]).map((pod) => pod.metadata.name as string));
+  for (const node of NODES) {
+    const answered = new Set<string>();
+    await eventually(async () => {
+      const body = await getOnce(`http://${node.ip}:${servicePort}/`);
+      const match = /^hello from web:1 \((.+)\)\n$/.exec(body);
+      expect(match).not.toBeNull();
+      answered.add(match![1]!);
+      expect(answered.size).toBe(REPLICAS);
+    }, 60_000);
+    expect(answered).toEqual(names);
+  }
+}, 180_000);
+
+test('an agent killed with SIGKILL and started again adopts its running pods without restarting them', async () => {
+  const before = (await pods()).filter((pod) => pod.spec.nodeName === 'node-a');
+  expect(before.length).toBeGreaterThan(0);
+  const containers = new Map(before.map((pod) => [pod.metadata.name as string, pod.status.containerStatuses[0].containerID as string]));
+  const processesBefore = appProcesses().length;
+
+  await agents.get('node-a')!.stop('SIGKILL');
+  // The pods go on serving while their agent is away.
+  expect(appProcesses()).toHaveLength(processesBefore);
+  agents.set('node-a', await startAgent(NODES[0]!));
+
+  await eventually(async () => {
+    const after = (await pods()).filter((pod) => pod.spec.nodeName === 'node-a');
+    expect(after.map((pod) => pod.metadata.name).sort()).toEqual([...containers.keys()].sort());
+    for (const pod of after) {
+      expect(isReady(pod)).toBe(true);
+      expect(pod.status.containerStatuses[0].containerID).toBe(containers.get(pod.metadata.name));
+      expect(pod.status.containerStatuses[0].restartCount).toBe(0);
+    }
+  }, 60_000);
+  expect(appProcesses()).toHaveLength(processesBefore);
+}, 120_000);
+
+test('agents stopped with SIGTERM stop their pods and leave no container process behind', async () => {
+  expect(appProcesses()).toHaveLength(REPLICAS);
+  for (const [name, agent] of agents) {
+    const exit = await agent.stop('SIGTERM');
+    expect({ name, ...exit }).toEqual({ name, code: 0, signal: null });
+  }
+  agents.clear();
+  expect(appProcesses()).toEqual([]);
+}, 120_000);
