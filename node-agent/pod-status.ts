@@ -14,7 +14,9 @@
  * STATUS column (`Running`, `Init:0/1`, `CrashLoopBackOff`, `Completed`, `Error`).
  *
  * Each container status also lists the container's host ports,
- * `ports: [{name, containerPort, hostPort, protocol}]` (a Balsa extension).
+ * `ports: [{name, containerPort, hostPort, protocol}]`, and, when the runtime could not
+ * enforce the container's CPU or memory limits on this host, `limitsNote` saying why (both
+ * Balsa extensions).
  */
 import { timestamp } from '../control-plane/apiserver/registry.js';
 import type { ContainerInfo, PortMapping } from './runtime/container-runtime.js';
@@ -140,6 +142,8 @@ function containerStatus(view: ContainerView, input: PodStatusInput): Json {
     status.state = current.state === 'running' ? { running: { startedAt: timestamp(new Date(current.startedAtMs)) } } : { terminated: terminatedState(current, input.runtimeName) };
     if (view.previous !== undefined) status.lastState = { terminated: terminatedState(view.previous, input.runtimeName) };
   }
+  // Limits the host could not enforce (no writable cgroup v2) are said, not silently dropped.
+  if (current?.limitsNote !== undefined) status.limitsNote = current.limitsNote;
   status.ports = view.ports.map((port) => ({ ...(port.name !== undefined ? { name: port.name } : {}), containerPort: port.containerPort, hostPort: port.hostPort, protocol: port.protocol }));
   return status;
 }
