@@ -27,6 +27,9 @@ export const PROBE_USER_AGENT = 'kube-probe/balsa';
 /** The longest message a probe attempt reports (an exec probe's output is cut to it): it ends up in an Event. */
 export const PROBE_MESSAGE_CHARS_MAX = 1024;
 
+/** The most of a gRPC health response read (the answer is a few bytes; more is not a health server). */
+export const GRPC_PROBE_RESPONSE_BYTES_MAX = 4 * 1024;
+
 /** The gRPC health checking protocol's method (grpc.health.v1). */
 export const GRPC_HEALTH_CHECK_METHOD = '/grpc.health.v1.Health/Check';
 

@@ -5,7 +5,7 @@
  * printed nothing; a runtime that cannot run it at all is an error, not a failure.
  */
 import type { ProbeTarget } from './probe-types.js';
-import { failure, formatSeconds, probeError, runWithDeadline, SUCCESS } from './probe-result.js';
+import { errorMessage, failure, formatSeconds, probeError, runWithDeadline, SUCCESS } from './probe-result.js';
 import type { AttemptContext, ProbeResult } from './probe-result.js';
 
 export function probeExec(command: readonly string[], target: ProbeTarget, context: AttemptContext): Promise<ProbeResult> {
@@ -16,7 +16,7 @@ export function probeExec(command: readonly string[], target: ProbeTarget, conte
     try {
       result = await target.exec(command, context.timeoutMs);
     } catch (error) {
-      return probeError(`exec of ${quoted} failed: ${error instanceof Error ? error.message : String(error)}`);
+      return probeError(`exec of ${quoted} failed: ${errorMessage(error)}`);
     }
     if (result.timedOut) return timedOut(result.output);
     if (result.exitCode === 0) return SUCCESS;

@@ -40,6 +40,12 @@ function boundMessage(message: string): string {
   return message.length <= PROBE_MESSAGE_CHARS_MAX ? message : `${message.slice(0, PROBE_MESSAGE_CHARS_MAX - 1)}…`;
 }
 
+/** An error's message; duck-typed, since an error may come from another realm (`instanceof Error` would miss it). */
+export function errorMessage(error: unknown): string {
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' ? message : String(error);
+}
+
 /** `1s`, `1.5s`: a timeout as Go prints a duration in the kubelet's messages. */
 export function formatSeconds(ms: number): string {
   return `${ms / 1000}s`;
@@ -75,6 +81,6 @@ export function runWithDeadline(
       return;
     }
     context.signal.addEventListener('abort', onStop, { once: true });
-    work(abort.signal).then(settle, (error: unknown) => settle(probeError(error instanceof Error ? error.message : String(error))));
+    work(abort.signal).then(settle, (error: unknown) => settle(probeError(errorMessage(error))));
   });
 }

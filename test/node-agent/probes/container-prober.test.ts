@@ -262,6 +262,24 @@ describe('errors', () => {
       '2s unhealthy liveness: live says no',
     ]);
   });
+
+  it('leave readiness as it was', async () => {
+    const { clock, container, listener, prober } = harness(
+      { readinessProbe: execProbe('ready', { periodSeconds: 1, failureThreshold: 1 }) },
+      (c) => c.script('ready', 'ok'),
+    );
+    const exec = container.exec.bind(container);
+    container.exec = (command, timeoutMs) => (clock.now() >= 2000 ? Promise.reject(new Error('runtime gone')) : exec(command, timeoutMs));
+    prober.start();
+    await clock.advanceSeconds(4);
+    expect(listener.events).toEqual([
+      '0s started',
+      '0s ready',
+      '2s readiness failed: exec of "ready" failed: runtime gone',
+      '3s readiness failed: exec of "ready" failed: runtime gone',
+      '4s readiness failed: exec of "ready" failed: runtime gone',
+    ]);
+  });
 });
 
 describe('stop', () => {
