@@ -43,15 +43,8 @@ export function probeGrpc(host: string, port: number, service: string, context: 
 function check(address: string, service: string, timeoutMs: number, signal: AbortSignal): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const session = http2.connect(`http://${address}`);
-    const finish = (result: ProbeResult): void => {
-      signal.removeEventListener('abort', onAbort);
-      session.destroy();
-      resolve(result);
-    };
-    const onAbort = (): void => {
-      session.destroy();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
+    // The deadline aborts the signal once the attempt is decided, whoever decided it.
+    signal.addEventListener('abort', () => session.destroy(), { once: true });
     let connected = false;
     session.once('connect', () => {
       connected = true;
@@ -59,7 +52,7 @@ function check(address: string, service: string, timeoutMs: number, signal: Abor
     // Before the connection is up, the call fails first, with the connection's error as its cause.
     const failed = (error: Error): void => {
       const reason = error.cause === undefined ? error.message : errorMessage(error.cause);
-      finish(failure(connected ? `error: health rpc probe failed: ${error.message}` : `error: failed to connect service at ${JSON.stringify(address)}: ${reason}`));
+      resolve(failure(connected ? `error: health rpc probe failed: ${error.message}` : `error: failed to connect service at ${JSON.stringify(address)}: ${reason}`));
     };
     session.on('error', failed);
 
@@ -88,11 +81,11 @@ function check(address: string, service: string, timeoutMs: number, signal: Abor
     call.on('trailers', readStatus);
     call.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
-      if (bytes > GRPC_PROBE_RESPONSE_BYTES_MAX) finish(failure(`error: health rpc probe failed: response larger than ${GRPC_PROBE_RESPONSE_BYTES_MAX} bytes`));
+      if (bytes > GRPC_PROBE_RESPONSE_BYTES_MAX) resolve(failure(`error: health rpc probe failed: response larger than ${GRPC_PROBE_RESPONSE_BYTES_MAX} bytes`));
       else chunks.push(chunk);
     });
     call.on('error', failed);
-    call.on('end', () => finish(judge(httpStatus, grpcStatus, grpcMessage, Buffer.concat(chunks), timeoutMs)));
+    call.on('end', () => resolve(judge(httpStatus, grpcStatus, grpcMessage, Buffer.concat(chunks), timeoutMs)));
     call.end(frame(encodeRequest(service)));
   });
 }

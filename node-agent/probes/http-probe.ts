@@ -47,28 +47,21 @@ function get(request: HttpProbeRequest, url: string, signal: AbortSignal): Promi
       rejectUnauthorized: false,
     };
     const client = request.scheme === 'HTTPS' ? https.request(options) : http.request(options);
-    const finish = (result: ProbeResult): void => {
-      signal.removeEventListener('abort', onAbort);
-      client.destroy();
-      resolve(result);
-    };
-    const onAbort = (): void => {
-      client.destroy();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    client.on('error', (error) => finish(failure(`Get ${JSON.stringify(url)}: ${error.message}`)));
+    // The deadline aborts the signal once the attempt is decided, whoever decided it.
+    signal.addEventListener('abort', () => client.destroy(), { once: true });
+    client.on('error', (error) => resolve(failure(`Get ${JSON.stringify(url)}: ${error.message}`)));
     client.on('response', (response) => {
       const status = response.statusCode ?? 0;
       let bytes = 0;
       const judge = (): void => {
-        finish(status >= 200 && status < 400 ? SUCCESS : failure(`HTTP probe failed with statuscode: ${status}`));
+        resolve(status >= 200 && status < 400 ? SUCCESS : failure(`HTTP probe failed with statuscode: ${status}`));
       };
       response.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         if (bytes >= HTTP_PROBE_BODY_BYTES_MAX) judge();
       });
       response.on('end', judge);
-      response.on('error', (error) => finish(failure(`Get ${JSON.stringify(url)}: ${error.message}`)));
+      response.on('error', (error) => resolve(failure(`Get ${JSON.stringify(url)}: ${error.message}`)));
     });
     client.end();
   });

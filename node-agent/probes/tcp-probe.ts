@@ -14,16 +14,9 @@ export function probeTcp(host: string, port: number, context: AttemptContext): P
 function connect(host: string, port: number, address: string, signal: AbortSignal): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
-    const onAbort = (): void => {
-      socket.destroy();
-    };
-    const finish = (result: ProbeResult): void => {
-      signal.removeEventListener('abort', onAbort);
-      socket.destroy();
-      resolve(result);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    socket.once('connect', () => finish(SUCCESS));
-    socket.once('error', (error) => finish(failure(`dial tcp ${address}: ${error.message}`)));
+    // The deadline aborts the signal once the attempt is decided, whoever decided it.
+    signal.addEventListener('abort', () => socket.destroy(), { once: true });
+    socket.once('connect', () => resolve(SUCCESS));
+    socket.on('error', (error) => resolve(failure(`dial tcp ${address}: ${error.message}`)));
   });
 }

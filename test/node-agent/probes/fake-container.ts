@@ -9,9 +9,10 @@ import type { VirtualClock } from './virtual-clock.js';
 
 /**
  * One answer of a scripted command: exit 0, exit 1, killed at the timeout as a runtime
- * does (`timeout`), never answered (`never`), or an answer after `afterMs`.
+ * does (`timeout`), never answered (`never`), the runtime could not run it (`refused`:
+ * the exec rejects), or an answer after `afterMs`.
  */
-export type Answer = 'ok' | 'fail' | 'timeout' | 'never' | { readonly afterMs: number; readonly answer: 'ok' | 'fail' };
+export type Answer = 'ok' | 'fail' | 'timeout' | 'never' | 'refused' | { readonly afterMs: number; readonly answer: 'ok' | 'fail' };
 
 export class FakeContainer implements ProbeTarget {
   readonly host = '127.0.0.1';
@@ -41,6 +42,7 @@ export class FakeContainer implements ProbeTarget {
     const answers = this.scripts.get(name);
     if (answers === undefined || answers.length === 0) throw new Error(`no script for ${name}`);
     const answer = answers.length > 1 ? answers.shift()! : answers[0]!;
+    if (answer === 'refused') return Promise.reject(new Error('container not found'));
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     return new Promise<ExecResult>((resolve) => {
