@@ -5,4 +5,3 @@ export { AGENT_USAGE, defaultRuntimeFactory, runAgentCommand } from './cli/agent
 export type { AgentCommandDependencies, RuntimeFactory } from './cli/agent-command.js';
 export { AgentError } from './errors.js';
 export type { AgentErrorCode } from './errors.js';
-export { unprobedProberFactory } from './unprobed-prober.js';

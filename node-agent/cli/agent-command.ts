@@ -14,9 +14,9 @@ import { AgentError } from '../errors.js';
 import { startAgent } from '../node-agent.js';
 import type { AgentOptions } from '../node-agent.js';
 import type { NodeResources } from '../node-conditions.js';
+import { createContainerProber } from '../probes/container-prober.js';
 import type { ContainerProberFactory } from '../probes/probe-types.js';
 import type { ContainerRuntime } from '../runtime/container-runtime.js';
-import { unprobedProberFactory } from '../unprobed-prober.js';
 import { parseLabels, parseTaints } from './agent-flags.js';
 
 export const AGENT_USAGE = `usage: balsa agent --server HOST:PORT --name NODE [--node-ip ${DEFAULT_NODE_IP}] [--data-dir DIR]
@@ -126,7 +126,7 @@ export async function runAgentCommand(argv: string[], dependencies: AgentCommand
         nodeIp: flags.nodeIp,
         dataDir: flags.dataDir,
         runtime,
-        proberFactory: dependencies.proberFactory ?? unprobedProberFactory,
+        proberFactory: dependencies.proberFactory ?? createContainerProber,
         port: flags.port,
         labels: flags.labels,
         taints: flags.taints ?? [],

@@ -156,6 +156,52 @@ test("a Deployment's pods spread over both nodes and become Ready; its Service a
   }
 }, 180_000);
 
+test('a pod whose readiness probe fails leaves the Service on every node, and comes back when it recovers', async () => {
+  const [victim, ...others] = await pods();
+  const hostPort = victim.status.containerStatuses[0].ports[0].hostPort as number;
+  const post = (path: string): Promise<Response> => fetch(`http://${victim.status.podIP}:${hostPort}${path}`, { method: 'POST', signal: AbortSignal.timeout(5_000) });
+  expect((await post('/fail')).status).toBe(200);
+  await eventually(async () => {
+    const pod = (await pods()).find((candidate) => candidate.metadata.name === victim.metadata.name)!;
+    expect(isReady(pod)).toBe(false);
+    expect(pod.status.containerStatuses[0].ready).toBe(false);
+  });
+  // Once the Endpoints dropped it, no connection reaches it, through either node.
+  await eventually(async () => {
+    const endpoints = (await apiCall(api, 'GET', '/api/v1/namespaces/default/endpoints/web')).body;
+    expect(endpoints.subsets.flatMap((subset: ParsedJson) => (subset.notReadyAddresses ?? []).map((address: ParsedJson) => address.targetRef.name))).toEqual([victim.metadata.name]);
+  });
+  for (const node of NODES) {
+    for (let i = 0; i < 2 * REPLICAS; i++) expect(await getOnce(`http://${node.ip}:${servicePort}/`)).not.toContain(`(${victim.metadata.name})`);
+  }
+  expect(others.every(isReady)).toBe(true);
+  expect((await post('/recover')).status).toBe(200);
+  await eventually(async () => expect(((await pods()).find((candidate) => candidate.metadata.name === victim.metadata.name)!.status.containerStatuses[0].ready)).toBe(true));
+  // An Unhealthy Event told why.
+  const events = (await apiCall(api, 'GET', `/api/v1/namespaces/default/events?fieldSelector=${encodeURIComponent(`involvedObject.name=${victim.metadata.name}`)}`)).body.items as ParsedJson[];
+  expect(events.map((event) => `${event.reason}: ${event.message}`)).toContainEqual(expect.stringMatching(/^Unhealthy: Readiness probe failed: HTTP probe failed with statuscode: 503/));
+}, 120_000);
+
+test('a container that keeps crashing is restarted with back-off and shown as CrashLoopBackOff', async () => {
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'crasher' },
+    spec: { containers: [{ name: 'crash', image: 'crash:1', command: [process.execPath, '-e', 'console.log("starting"); process.exit(3)'] }] },
+  };
+  expect((await apiCall(api, 'POST', '/api/v1/namespaces/default/pods', pod)).status).toBe(201);
+  await eventually(async () => {
+    const status = (await apiCall(api, 'GET', '/api/v1/namespaces/default/pods/crasher')).body.status;
+    const container = status.containerStatuses[0];
+    expect(container.restartCount).toBeGreaterThanOrEqual(1);
+    expect(container.state.waiting).toMatchObject({ reason: 'CrashLoopBackOff' });
+    expect(container.state.waiting.message).toMatch(/^back-off \d+s restarting failed container=crash pod=crasher_default\(/);
+    expect(container.lastState.terminated).toMatchObject({ exitCode: 3, reason: 'Error' });
+  }, 60_000);
+  expect((await apiCall(api, 'DELETE', '/api/v1/namespaces/default/pods/crasher')).status).toBe(200);
+  await eventually(async () => expect((await apiCall(api, 'GET', '/api/v1/namespaces/default/pods/crasher')).status).toBe(404));
+}, 120_000);
+
 test('an agent killed with SIGKILL and started again adopts its running pods without restarting them', async () => {
   const before = (await pods()).filter((pod) => pod.spec.nodeName === 'node-a');
   expect(before.length).toBeGreaterThan(0);
