@@ -14,6 +14,9 @@ import { ApiError } from './errors.js';
 import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
 import { toApiError } from './registry.js';
 
+/** At most this many events in one watch message (a batch is sent at the latest when the event loop turns). */
+export const WATCH_BATCH_EVENTS_MAX = 256;
+
 /** The trailing metadata key that carries an error's whole Status (JSON). */
 export const STATUS_METADATA_KEY = 'balsa-status-bin';
 
@@ -126,7 +129,19 @@ export class ApiGrpcServer {
 /** Serves one Watch call until the client cancels it, the registry ends it, or the server stops. */
 function watch(registry: Registry, calls: OpenWatches, call: WatchCall): void {
   const entry: { watch: RegistryWatch | null; call: typeof call } = { watch: null, call };
+  // Events that arrive together (one KV watch response, a cache replay) leave as one message.
+  let pending: WireObject[] = [];
+  let flushScheduled = false;
+  let finished = false;
+  const flush = (): void => {
+    flushScheduled = false;
+    const batch = pending;
+    pending = [];
+    if (finished || batch.length === 0) return;
+    call.write(batch.length === 1 ? batch[0]! : { events: batch });
+  };
   const finish = (): void => {
+    finished = true;
     entry.watch?.cancel();
     calls.delete(entry);
   };
@@ -143,9 +158,15 @@ function watch(registry: Registry, calls: OpenWatches, call: WatchCall): void {
         ...(ref.name !== undefined ? { name: ref.name } : {}),
       },
       (event: ServedWatchEvent) => {
-        call.write({ type: event.type, object: Buffer.from(event.json()) });
+        pending.push({ type: event.type, object: Buffer.from(event.json()) });
+        if (pending.length >= WATCH_BATCH_EVENTS_MAX) flush();
+        else if (!flushScheduled) {
+          flushScheduled = true;
+          setImmediate(flush);
+        }
       },
       (error) => {
+        flush();
         finish();
         call.emit('error', toServiceError(error));
       },

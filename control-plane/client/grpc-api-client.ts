@@ -119,8 +119,12 @@ export class GrpcApiClient {
       onEnd(error);
     };
     stream.on('data', (message: WireObject) => {
-      if (cancelled || ended) return;
-      onEvent({ type: String(message.type) as WatchEvent['type'], object: JSON.parse((message.object as Buffer).toString('utf8')) as ApiObject });
+      // A message is one event, or a batch of them in order.
+      const batch = message.events as WireObject[] | undefined;
+      for (const event of batch !== undefined && batch.length > 0 ? batch : [message]) {
+        if (cancelled || ended) return;
+        onEvent({ type: String(event.type) as WatchEvent['type'], object: JSON.parse((event.object as Buffer).toString('utf8')) as ApiObject });
+      }
     });
     stream.on('error', (error: grpc.ServiceError) => {
       if (error.code !== grpc.status.CANCELLED || !cancelled) end(fromServiceError(error));

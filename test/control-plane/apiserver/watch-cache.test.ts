@@ -9,6 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiServer } from '../../../control-plane/apiserver/api-server.js';
+import { resourceByName } from '../../../control-plane/api/resources.js';
+import { GrpcApiClient } from '../../../control-plane/client/grpc-api-client.js';
 import { storedJsonWithVersion, encodeObject } from '../../../control-plane/apiserver/stored-objects.js';
 import { apiCall, HttpWatch } from '../../support/api-http.js';
 import type { ParsedJson, WireWatchEvent } from '../../support/api-http.js';
@@ -121,6 +123,27 @@ test('watchers joining at many revisions, inside and outside the window, each se
     expect(replay(taken.tierState, front.events)).toEqual(finalFront);
   }
   expect(snapshots.length).toBeGreaterThan(2);
+});
+
+test('a gRPC watch that replays hundreds of changes at once (sent in batches) gets each of them once, in order', async () => {
+  const path = '/api/v1/namespaces/default/configmaps';
+  const from = (await apiCall(base, 'GET', path)).body.metadata.resourceVersion as string;
+  const written: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    // Ten writes at a time: the cache receives them in few KV responses.
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, j) => apiCall(base, 'POST', path, configMap(`batch-${i}-${j}`, String(j), 'front'))));
+    written.push(...answers.map((answer) => Number(answer.body.metadata.resourceVersion)));
+  }
+  const client = new GrpcApiClient(api.grpc.address);
+  try {
+    const seen: number[] = [];
+    const watch = client.watch(resourceByName('configmaps')!, 'default', { resourceVersion: from }, (event) => seen.push(Number(event.object.metadata.resourceVersion)), () => {});
+    await eventually(async () => expect(seen).toHaveLength(written.length));
+    watch.cancel();
+    expect(seen).toEqual([...written].sort((a, b) => a - b));
+  } finally {
+    client.close();
+  }
 });
 
 test('a watch event carries the object exactly as a get returns it', async () => {
