@@ -3,7 +3,8 @@
  * people, the balsa CLI and kubectl-style tools). Every error answer is a `Status` with the
  * HTTP code of its reason. A watch (`?watch=1`) is a chunked response of one JSON event per
  * line; it ends after `timeoutSeconds`, when the client goes, when the server stops, or with
- * an ERROR event (410 Expired for a compacted resourceVersion).
+ * an ERROR event (410 Expired for a compacted resourceVersion). A pod's log
+ * (`pods/{name}/log`) is streamed from its node's agent (`pod-logs.ts`).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,7 @@ import { discoveryDocument } from './discovery.js';
 import { ApiError } from './errors.js';
 import { parseResourcePath } from './http-routes.js';
 import type { ResourceRoute } from './http-routes.js';
+import { servePodLog } from './pod-logs.js';
 import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
 import { toApiError } from './registry.js';
 
@@ -114,6 +116,10 @@ export class ApiHttpServer {
       if (method !== 'POST') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} pods/binding)`);
       await registry.bind(namespace, name, await readJson(request));
       return this.json(response, 201, { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', code: 201 });
+    }
+    if (subresource === 'log' && info.kind === 'Pod' && name !== undefined && namespace !== undefined) {
+      if (method !== 'GET') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} pods/log)`);
+      return servePodLog(registry, namespace, name, query, response);
     }
     if (subresource !== undefined && subresource !== 'status') {
       throw new ApiError('NotFound', `the server could not find the requested resource (${info.plural}/${subresource})`);

@@ -1,11 +1,11 @@
 /**
  * A small client of the API server's Kubernetes REST API, on `fetch` (HTTP/1.1 + JSON):
- * read, list page by page, create, replace, merge-patch, delete and watch. Error answers
- * become `ApiClientError`s carrying the server's `Status`; a server that cannot be reached
- * becomes an `ApiUnreachableError`.
+ * read, list page by page, create, replace, merge-patch, delete, watch, and a pod's log as
+ * it streams. Error answers become `ApiClientError`s carrying the server's `Status`; a
+ * server that cannot be reached becomes an `ApiUnreachableError`.
  */
 import type { ApiList, ApiObject, Status, WatchEvent } from '../api/types.js';
-import { apiVersionOf, resourcePath } from '../api/resources.js';
+import { apiVersionOf, resourceByName, resourcePath } from '../api/resources.js';
 import type { ResourceInfo } from '../api/resources.js';
 import { LIST_PAGE_LIMIT, LIST_PAGES_MAX, REQUEST_TIMEOUT_MS, WATCH_LINE_BYTES_MAX } from './constants.js';
 import { ApiClientError, ApiUnreachableError, CliError } from './errors.js';
@@ -35,6 +35,22 @@ export interface WatchOptions extends ListOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Kubernetes' `PodLogOptions` the CLI sets. */
+export interface PodLogOptions {
+  /** Absent: the pod's only container (the server says which to choose when there are several). */
+  readonly container?: string;
+  /** Keep streaming while the container runs. */
+  readonly follow?: boolean;
+  /** The log of the attempt before the current one. */
+  readonly previous?: boolean;
+  /** Only the last this many lines. */
+  readonly tailLines?: number;
+  /** At most this many bytes. */
+  readonly limitBytes?: number;
+  /** Ends the stream (the iterator then simply finishes). */
+  readonly signal?: AbortSignal;
+}
+
 /** `DeleteOptions` fields the CLI sets. */
 export interface DeleteOptions {
   readonly gracePeriodSeconds?: number;
@@ -59,6 +75,8 @@ interface RequestOptions {
   /** No request timeout (watches). */
   readonly streaming?: boolean;
 }
+
+const PODS: ResourceInfo = resourceByName('pods')!;
 
 function queryString(parameters: Readonly<Record<string, string | number | undefined>>): string {
   const search = new URLSearchParams();
@@ -182,44 +200,72 @@ export class ApiClient {
       fieldSelector: options.fieldSelector,
       resourceVersion: options.resourceVersion,
     });
+    const decoder = new TextDecoder();
+    let buffered = '';
+    for await (const chunk of this.stream(`${resourcePath(info, scoped(info, options.namespace))}${query}`, options.signal)) {
+      buffered += decoder.decode(chunk, { stream: true });
+      let newline = buffered.indexOf('\n');
+      while (newline >= 0) {
+        const line = buffered.slice(0, newline).trim();
+        buffered = buffered.slice(newline + 1);
+        if (line !== '') yield parseWatchLine(line, info);
+        newline = buffered.indexOf('\n');
+      }
+      if (buffered.length > WATCH_LINE_BYTES_MAX) throw new Error(`watch ${info.plural}: a line longer than ${WATCH_LINE_BYTES_MAX} bytes`);
+    }
+    // Stopped mid-line: what is buffered is not a whole event.
+    if (options.signal?.aborted) return;
+    const last = buffered.trim();
+    if (last !== '') yield parseWatchLine(last, info);
+  }
+
+  /**
+   * A container's log, chunk by chunk as the server sends it, until it ends or `signal` is
+   * aborted (the iterator then simply finishes). An error answer (no such pod or container,
+   * no previous attempt) is an `ApiClientError` before the first chunk.
+   */
+  async *podLog(namespace: string, name: string, options: PodLogOptions = {}): AsyncGenerator<Uint8Array> {
+    const query = queryString({
+      container: options.container,
+      follow: options.follow === true ? 'true' : undefined,
+      previous: options.previous === true ? 'true' : undefined,
+      tailLines: options.tailLines,
+      limitBytes: options.limitBytes,
+    });
+    try {
+      yield* this.stream(`${resourcePath(PODS, namespace, name)}/log${query}`, options.signal);
+    } catch (error) {
+      if (error instanceof ApiClientError || error instanceof CliError) throw error;
+      throw new CliError(`the log of pod "${name}" broke off: ${fetchFailureCause(error)}`);
+    }
+  }
+
+  /**
+   * The body of a streamed GET, chunk by chunk, until the server ends it or `signal` is
+   * aborted (the iterator then simply finishes). Leaving the loop early closes the connection.
+   */
+  private async *stream(path: string, signal: AbortSignal | undefined): AsyncGenerator<Uint8Array> {
     const controller = new AbortController();
     const onAbort = (): void => controller.abort();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      if (options.signal?.aborted) return;
+      if (signal?.aborted) return;
       let response: Response;
       try {
-        response = await this.send('GET', `${resourcePath(info, scoped(info, options.namespace))}${query}`, {
-          signal: controller.signal,
-          streaming: true,
-        });
+        response = await this.send('GET', path, { signal: controller.signal, streaming: true });
       } catch (error) {
-        if (options.signal?.aborted) return;
+        if (signal?.aborted) return;
         throw error;
       }
       if (response.body === null) return;
-      const decoder = new TextDecoder();
-      let buffered = '';
       try {
-        for await (const chunk of response.body) {
-          buffered += decoder.decode(chunk as Uint8Array, { stream: true });
-          let newline = buffered.indexOf('\n');
-          while (newline >= 0) {
-            const line = buffered.slice(0, newline).trim();
-            buffered = buffered.slice(newline + 1);
-            if (line !== '') yield parseWatchLine(line, info);
-            newline = buffered.indexOf('\n');
-          }
-          if (buffered.length > WATCH_LINE_BYTES_MAX) throw new Error(`watch ${info.plural}: a line longer than ${WATCH_LINE_BYTES_MAX} bytes`);
-        }
+        for await (const chunk of response.body) yield chunk as Uint8Array;
       } catch (error) {
         if (controller.signal.aborted) return;
         throw error;
       }
-      const last = buffered.trim();
-      if (last !== '') yield parseWatchLine(last, info);
     } finally {
-      options.signal?.removeEventListener('abort', onAbort);
+      signal?.removeEventListener('abort', onAbort);
       controller.abort();
     }
   }

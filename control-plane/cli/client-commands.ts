@@ -1,6 +1,6 @@
 /**
  * The client commands of `balsa`, kubectl's verbs against the API server: `apply`, `get`,
- * `describe`, `delete`, `label`, `scale`, `rollout`. `balsa.ts` hands them `argv` from the command name on; each
+ * `describe`, `delete`, `label`, `scale`, `rollout`, `logs`. `balsa.ts` hands them `argv` from the command name on; each
  * returns its exit code (0 done, 1 failed, 2 the command line is wrong) and writes only to
  * the `CliIo` it is given.
  */
@@ -15,11 +15,12 @@ import { deleteCommand } from './commands/delete.js';
 import { describeCommand } from './commands/describe.js';
 import { getCommand } from './commands/get.js';
 import { labelCommand } from './commands/label.js';
+import { logsCommand } from './commands/logs.js';
 import { rolloutCommand } from './commands/rollout.js';
 import { scaleCommand } from './commands/scale.js';
 import { COMMON_FLAGS, COMMON_FLAGS_HELP, booleanFlag, parseFlags } from './flags.js';
 
-const COMMANDS: readonly ClientCommand[] = [applyCommand, getCommand, describeCommand, deleteCommand, labelCommand, scaleCommand, rolloutCommand];
+const COMMANDS: readonly ClientCommand[] = [applyCommand, getCommand, describeCommand, deleteCommand, labelCommand, scaleCommand, rolloutCommand, logsCommand];
 
 /** The command names `runClientCommand` handles. */
 export { CLIENT_COMMANDS };
