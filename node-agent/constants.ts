@@ -33,6 +33,16 @@ export const RESTART_BACKOFF_RESET_MS = 600_000;
 /** A container is always given at least this long between SIGTERM and SIGKILL after its preStop hook (Kubernetes' minimum). */
 export const MINIMUM_STOP_GRACE_SECONDS = 2;
 
+/**
+ * A terminating pod that some Service's Endpoints list as ready waits, before its processes
+ * are signalled, until they no longer do — at most this long, and at most half its grace
+ * period — looking this often; then this long more for every node's proxy to apply the
+ * change it hears on its watch.
+ */
+export const ENDPOINTS_EXIT_WAIT_MAX_MS = 10_000;
+export const ENDPOINTS_EXIT_POLL_MS = 100;
+export const ENDPOINTS_EXIT_SETTLE_MS = 300;
+
 /** A failed pod sync (an API write, a volume that cannot be written) is retried after this long, doubling to the max. */
 export const POD_SYNC_RETRY_MIN_MS = 200;
 export const POD_SYNC_RETRY_MAX_MS = 10_000;

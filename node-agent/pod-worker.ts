@@ -30,7 +30,7 @@ import { ApiError } from '../control-plane/apiserver/errors.js';
 import type { EventType } from '../control-plane/client/event-recorder.js';
 import type { GrpcApiClient } from '../control-plane/client/grpc-api-client.js';
 import type { ConfigSources } from './config-sources.js';
-import { MINIMUM_STOP_GRACE_SECONDS, POD_SYNC_RETRY_MAX_MS, POD_SYNC_RETRY_MIN_MS } from './constants.js';
+import { ENDPOINTS_EXIT_POLL_MS, ENDPOINTS_EXIT_SETTLE_MS, ENDPOINTS_EXIT_WAIT_MAX_MS, MINIMUM_STOP_GRACE_SECONDS, POD_SYNC_RETRY_MAX_MS, POD_SYNC_RETRY_MIN_MS } from './constants.js';
 import { resolveEnv } from './container-env.js';
 import { ContainerRecord } from './container-record.js';
 import { AgentError } from './errors.js';
@@ -47,6 +47,19 @@ import type { BackoffSettings } from './restart-backoff.js';
 import type { ContainerInfo, ContainerRuntime, ContainerSpec, PortMapping } from './runtime/container-runtime.js';
 
 const PODS = resourceByName('pods')!;
+const ENDPOINTS = resourceByName('endpoints')!;
+
+/** The pod uids an Endpoints object lists as ready addresses. */
+function readyAddressUids(endpoints: ApiObject): Set<string> {
+  const uids = new Set<string>();
+  for (const subset of records(endpoints.subsets)) {
+    for (const address of records(subset.addresses)) {
+      const uid = (address.targetRef as { uid?: unknown } | undefined)?.uid;
+      if (typeof uid === 'string') uids.add(uid);
+    }
+  }
+  return uids;
+}
 
 /** What every pod worker of an agent shares. */
 export interface PodWorkerContext {
@@ -388,8 +401,11 @@ export class PodWorker {
     for (const record of this.containers.values()) record.stopProber();
     const pod = this.pod;
     // Out of the Service's endpoints before any process is signalled.
-    if (pod !== undefined) await this.writeStatus(pod, { initialized: true, initFailed: false }, true);
     const grace = this.gracePeriodSeconds();
+    if (pod !== undefined) {
+      await this.writeStatus(pod, { initialized: true, initFailed: false }, true);
+      await this.awaitOutOfEndpoints(Math.min(ENDPOINTS_EXIT_WAIT_MAX_MS, (grace * 1000) / 2));
+    }
     await this.stopRunning(grace);
     for (const info of await this.context.runtime.list()) {
       if (info.podUid !== this.uid) continue;
@@ -409,6 +425,31 @@ export class PodWorker {
     this.state = 'terminated';
     this.clearWake();
     this.context.terminated(this.uid);
+  }
+
+  /**
+   * Waits (at most `budgetMs`) until no Endpoints of the pod's namespace lists it as a ready
+   * address — the endpoints controller saw it unready — then a moment more for every node's
+   * proxy to apply that, so that no new connection reaches a process about to be signalled.
+   * Returns at once when no Endpoints listed it.
+   */
+  private async awaitOutOfEndpoints(budgetMs: number): Promise<void> {
+    const deadline = Date.now() + budgetMs;
+    let listed = false;
+    for (;;) {
+      let stillListed: boolean;
+      try {
+        const endpoints = await this.context.client.list(ENDPOINTS, this.namespace);
+        stillListed = endpoints.items.some((object) => readyAddressUids(object).has(this.uid));
+      } catch {
+        return; // The API is unreachable: the grace period, not this wait, bounds what follows.
+      }
+      if (!stillListed) break;
+      listed = true;
+      if (Date.now() >= deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, ENDPOINTS_EXIT_POLL_MS));
+    }
+    if (listed) await new Promise((resolve) => setTimeout(resolve, Math.min(ENDPOINTS_EXIT_SETTLE_MS, Math.max(0, deadline - Date.now()))));
   }
 
   /** Runs each running container's preStop hook and stops it, all containers at once, within `graceSeconds`. */

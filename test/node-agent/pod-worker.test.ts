@@ -307,3 +307,37 @@ test('a deleted pod is reported unready before its containers are signalled, run
   await expect(readFile(join(harness.dataDir, 'pods', podDirName(identity)))).rejects.toThrow();
   expect((await eventReasons(plane, namespace, 'leaving')).map((event) => event.reason)).toContain('Killing');
 });
+
+test('a deleted pod that a Service still lists as a ready endpoint is signalled only once the Endpoints drop it', async () => {
+  const { plane, runtime, probers } = harness;
+  const ENDPOINTS = resourceByName('endpoints')!;
+  const namespace = await plane.namespace('drain');
+  const created = await plane.client.create(PODS, namespace, boundPod('serving', harness.nodeName, { terminationGracePeriodSeconds: 30, containers: [{ name: 'app', image: 'app:1' }] }));
+  const id = await running('serving', 'app', 0);
+  probers.latest('app').listener.readinessChanged(true);
+  await eventually(async () => expect(condition(await getPod(namespace, 'serving'), 'Ready')).toBe('True'));
+  // What the endpoints controller would publish for a Service selecting it.
+  const address = { ip: '127.0.0.1', targetRef: { kind: 'Pod', namespace, name: 'serving', uid: created.metadata.uid } };
+  const endpoints = await plane.client.create(ENDPOINTS, namespace, { apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'svc' }, subsets: [{ addresses: [address], ports: [{ port: 8080 }] }] });
+
+  let listedWhenSignalled: boolean | undefined;
+  runtime.beforeStop = async (info) => {
+    if (info.id !== id) return;
+    const now = await plane.client.get(ENDPOINTS, namespace, 'svc');
+    listedWhenSignalled = JSON.stringify((now.subsets as Json[])[0]!.addresses ?? []).includes(created.metadata.uid!);
+  };
+  try {
+    await plane.client.delete(PODS, namespace, 'serving');
+    await eventually(async () => expect(condition(await getPod(namespace, 'serving'), 'Ready')).toBe('False'));
+    // Still listed as ready: the container is left running (the controller has not caught up).
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(runtime.calls.some((call) => call.kind === 'stop' && 'id' in call && call.id === id)).toBe(false);
+    await plane.client.update(ENDPOINTS, { ...endpoints, subsets: [{ notReadyAddresses: [address], ports: [{ port: 8080 }] }] });
+    await eventually(async () => {
+      await expect(getPod(namespace, 'serving')).rejects.toThrow(ApiError);
+    });
+  } finally {
+    runtime.beforeStop = undefined;
+  }
+  expect(listedWhenSignalled).toBe(false);
+});
