@@ -4,8 +4,8 @@
  * (127.0.0.2 and 127.0.0.3), running the web app with the process runtime. A Deployment's
  * pods spread over both nodes and become Ready; its Service answers on every node through
  * that node's proxy, from pods of both nodes; an agent killed with SIGKILL and started
- * again adopts its pods without restarting them; agents stopped with SIGTERM leave no
- * container process behind.
+ * again adopts its pods without restarting them; `balsa logs` reads a pod's output; agents
+ * stopped with SIGTERM leave no container process behind.
  */
 import { execFileSync } from 'node:child_process';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiCall } from '../support/api-http.js';
 import type { ParsedJson } from '../support/api-http.js';
-import { startBalsa } from '../support/balsa-process.js';
+import { runBalsa, startBalsa } from '../support/balsa-process.js';
 import type { BalsaServerProcess } from '../support/balsa-process.js';
 import { eventually } from '../support/eventually.js';
 import { startKvCluster } from '../support/kv-cluster.js';
@@ -155,6 +155,14 @@ test("a Deployment's pods spread over both nodes and become Ready; its Service a
     expect(answered).toEqual(names);
   }
 }, 180_000);
+
+test('balsa logs shows what a pod printed, through the API server and its agent', async () => {
+  const [pod] = await pods();
+  const hostPort = pod.status.containerStatuses[0].ports[0].hostPort as number;
+  const run = await runBalsa(['logs', pod.metadata.name, '--tail', '1'], { env: { BALSA_SERVER: api } });
+  expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(run.stdout).toBe(`listening on ${hostPort}\n`);
+});
 
 test('a pod whose readiness probe fails leaves the Service on every node, and comes back when it recovers', async () => {
   const [victim, ...others] = await pods();
