@@ -41,7 +41,7 @@ Examples:
 
 Flags:
       --image IMAGE        the image to deploy (required)
-      --container NAME     the container to set it on (default: the only container)
+  -c, --container NAME     the container to set it on (default: the only container)
 ${RELEASE_TIMEOUT_HELP}`;
 
 /**

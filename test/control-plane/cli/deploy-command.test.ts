@@ -90,7 +90,8 @@ function template(deployment: ApiObject): Template {
 
 /** The lines of `stdout`, checked to be plain: no carriage return, no escape sequence. */
 function plainLines(stdout: string): string[] {
-  expect(stdout).not.toMatch(/[\r\u001b]/);
+  expect(stdout).not.toContain('\r');
+  expect(stdout).not.toContain('\u001b');
   expect(stdout.endsWith('\n')).toBe(true);
   return stdout.slice(0, -1).split('\n');
 }
