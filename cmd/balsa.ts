@@ -23,7 +23,7 @@ const USAGE = [
   '  scheduler, controller-manager   one control loop, leader-elected (--server HOST:PORT, gRPC)',
   '  agent       a node agent: runs the pods bound to its node (--server HOST:PORT --name NODE)',
   '  kv serve    a KV member alone (etcd flags)',
-  '  apply -f FILE|DIR|-, get, describe, delete, label, scale, rollout, logs   (run `balsa COMMAND --help`)',
+  '  apply -f FILE|DIR|-, get, describe, delete, label, scale, rollout, logs, deploy, promote   (run `balsa COMMAND --help`)',
 ].join('\n');
 
 async function kvServe(argv: readonly string[]): Promise<number> {

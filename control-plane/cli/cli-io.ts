@@ -20,6 +20,13 @@ export interface CliIo {
   readonly now: () => Date;
   /** When aborted, long-running commands (`get -w`, `delete --wait`) stop and return. */
   readonly signal?: AbortSignal;
+  /**
+   * stdout is a terminal: progress (`deploy`, `promote`) may be rewritten in place with a
+   * carriage return. Absent or false: plain lines only, as logs and build pipelines want them.
+   */
+  readonly interactive?: boolean;
+  /** The terminal's width in characters when known, so that a line rewritten in place never wraps. */
+  readonly columns?: number;
 }
 
 async function readAllStdin(): Promise<string> {
@@ -36,4 +43,6 @@ export const processIo: CliIo = {
   env: process.env,
   homeDirectory: homedir(),
   now: () => new Date(),
+  interactive: process.stdout.isTTY === true,
+  ...(process.stdout.isTTY === true && process.stdout.columns > 0 ? { columns: process.stdout.columns } : {}),
 };

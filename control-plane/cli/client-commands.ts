@@ -1,6 +1,8 @@
 /**
  * The client commands of `balsa`, kubectl's verbs against the API server: `apply`, `get`,
- * `describe`, `delete`, `label`, `scale`, `rollout`, `logs`. `balsa.ts` hands them `argv` from the command name on; each
+ * `describe`, `delete`, `label`, `scale`, `rollout`, `logs`;
+ * and for build pipelines `deploy` (a new image, followed until live) and `promote` (what is live in
+ * one namespace, to another). `balsa.ts` hands them `argv` from the command name on; each
  * returns its exit code (0 done, 1 failed, 2 the command line is wrong) and writes only to
  * the `CliIo` it is given.
  */
@@ -12,15 +14,17 @@ import { createCommandContext } from './command-context.js';
 import type { ClientCommand } from './command-context.js';
 import { applyCommand } from './commands/apply.js';
 import { deleteCommand } from './commands/delete.js';
+import { deployCommand } from './commands/deploy.js';
 import { describeCommand } from './commands/describe.js';
 import { getCommand } from './commands/get.js';
 import { labelCommand } from './commands/label.js';
 import { logsCommand } from './commands/logs.js';
+import { promoteCommand } from './commands/promote.js';
 import { rolloutCommand } from './commands/rollout.js';
 import { scaleCommand } from './commands/scale.js';
 import { COMMON_FLAGS, COMMON_FLAGS_HELP, booleanFlag, parseFlags } from './flags.js';
 
-const COMMANDS: readonly ClientCommand[] = [applyCommand, getCommand, describeCommand, deleteCommand, labelCommand, scaleCommand, rolloutCommand, logsCommand];
+const COMMANDS: readonly ClientCommand[] = [applyCommand, getCommand, describeCommand, deleteCommand, labelCommand, scaleCommand, rolloutCommand, logsCommand, deployCommand, promoteCommand];
 
 /** The command names `runClientCommand` handles. */
 export { CLIENT_COMMANDS };

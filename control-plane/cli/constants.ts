@@ -31,3 +31,9 @@ export const WATCH_LINE_BYTES_MAX = 16 * 1024 * 1024;
 
 /** `get endpoints` shows this many addresses, then ` + N more...` (kubectl's cut). */
 export const ENDPOINTS_SHOWN_MAX = 3;
+
+/** `deploy` and `promote` give up on the rollout after this long unless `--timeout` says otherwise. */
+export const RELEASE_TIMEOUT_MS_DEFAULT = 5 * 60_000;
+
+/** A rollout followed by `deploy`/`promote` is read again this long after its watch ended, so that a server that ends every watch at once is not hammered. */
+export const ROLLOUT_REWATCH_DELAY_MS = 250;

@@ -10,7 +10,7 @@ import { CLIENT_COMMANDS, runClientCommand } from '../../../control-plane/cli/cl
 import { captureIo, runBalsa } from './cli-test-io.js';
 
 test('the commands balsa.ts dispatches', () => {
-  expect(CLIENT_COMMANDS).toEqual(['apply', 'get', 'describe', 'delete', 'label', 'scale', 'rollout', 'logs']);
+  expect(CLIENT_COMMANDS).toEqual(['apply', 'get', 'describe', 'delete', 'label', 'scale', 'rollout', 'logs', 'deploy', 'promote']);
 });
 
 test('--help per command, without a server', async () => {
