@@ -44,6 +44,12 @@ async function getNodes(env: NodeJS.ProcessEnv): Promise<string[][]> {
   return run.stdout.trim().split('\n').slice(1).map((line) => line.trim().split(/\s+/));
 }
 
+/** Whatever is left of `up`, killed; its folder removed. */
+async function cleanUp(up: UpProcess | undefined, home: Folder | undefined): Promise<void> {
+  await up?.kill();
+  if (home !== undefined) await rm(home.dir, { recursive: true, force: true });
+}
+
 async function expectPortsFree(ports: readonly { host: string; port: number }[]): Promise<void> {
   const busy: string[] = [];
   for (const { host, port } of ports) if (!(await portFree(host, port))) busy.push(`${host}:${port}`);
@@ -72,10 +78,7 @@ describe('balsa up: three servers and two agents', () => {
     await up.waitForOutput(/^cluster ready/m);
   }, 300_000);
 
-  afterAll(async () => {
-    await up?.kill();
-    await rm(home.dir, { recursive: true, force: true });
-  }, 120_000);
+  afterAll(() => cleanUp(up, home), 120_000);
 
   test('it says where every server and node listens, and writes the CLI config that `balsa get nodes` uses', async () => {
     const output = up!.output();
@@ -165,10 +168,7 @@ describe('balsa up --demo', () => {
     await up.waitForOutput(/^cluster ready/m);
   }, 300_000);
 
-  afterAll(async () => {
-    await up?.kill();
-    await rm(home.dir, { recursive: true, force: true });
-  }, 120_000);
+  afterAll(() => cleanUp(up, home), 120_000);
 
   test('the example app answers through every node\'s proxy at the URL it prints; SIGINT takes its pods\' processes too', async () => {
     const [, url] = await up!.waitForOutput(/^demo ready: (\S+) answers "hello from web:demo \(demo-[^)]+\)"/m);
