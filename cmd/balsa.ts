@@ -7,6 +7,7 @@
  * - `balsa apiserver --kv-endpoints URLS`: the API server alone, over any etcd v3 endpoint;
  * - `balsa scheduler|controller-manager --server HOST:PORT`: one control loop, leader-elected;
  * - `balsa agent --server HOST:PORT --name NODE`: a node agent (`node-agent/cli/agent-command.ts`);
+ * - `balsa up [--data-dir DIR] [--demo]`: a whole cluster on this machine, servers and agents as child processes (`up/`);
  * - `balsa apply|get|describe|delete|label|scale|rollout ...`: the client commands (`client-commands.ts`).
  */
 import { KvConfigError, parseKvServerConfig } from '../kv/server/config.js';
@@ -15,6 +16,7 @@ import { KvServer } from '../kv/server/kv-server.js';
 import type { KvServerOptions } from '../kv/server/kv-server.js';
 import { serverOptionsFromConfig } from '../kv/server/server-options.js';
 import { CLIENT_COMMANDS } from '../control-plane/cli/client-command-names.js';
+import { stopWhenUpGoes } from './up/parent-watch.js';
 
 const USAGE = [
   'usage: balsa COMMAND [flags]',
@@ -22,6 +24,7 @@ const USAGE = [
   '  apiserver   the API server alone (--kv-endpoints URLS)',
   '  scheduler, controller-manager   one control loop, leader-elected (--server HOST:PORT, gRPC)',
   '  agent       a node agent: runs the pods bound to its node (--server HOST:PORT --name NODE)',
+  '  up          a whole cluster on this machine: 3 servers and 2 agents, in the foreground (--help)',
   '  kv serve    a KV member alone (etcd flags)',
   '  apply -f FILE|DIR|-, get, describe, delete, label, scale, rollout, logs, deploy, promote   (run `balsa COMMAND --help`)',
 ].join('\n');
@@ -63,11 +66,13 @@ async function kvServe(argv: readonly string[]): Promise<number> {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
+  stopWhenUpGoes();
   if (argv[0] === 'kv' && argv[1] === 'serve') return kvServe(argv.slice(2));
   // Each family of commands is loaded when used: a KV member does not load the CLI's YAML or tables.
   if (argv[0] === 'server') return (await import('../control-plane/cli/server-command.js')).serverCommand(argv.slice(1));
   if (argv[0] === 'apiserver') return (await import('../control-plane/cli/server-command.js')).apiServerCommand(argv.slice(1));
   if (argv[0] === 'scheduler' || argv[0] === 'controller-manager') return (await import('../control-plane/cli/control-loops-command.js')).controlLoopCommand(argv[0], argv.slice(1));
+  if (argv[0] === 'up') return (await import('./up/up-command.js')).upCommand(argv.slice(1));
   if (argv[0] === 'agent') return (await import('../node-agent/cli/agent-command.js')).runAgentCommand(argv.slice(1));
   if (argv[0] !== undefined && CLIENT_COMMANDS.includes(argv[0])) return (await import('../control-plane/cli/client-commands.js')).runClientCommand(argv);
   console.error(USAGE);
