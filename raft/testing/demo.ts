@@ -1,7 +1,6 @@
 /**
- * `npm start`: a short simulation of a 5-node cluster under faults, told as it happens
- * (elections, faults, the heal) and summed up (commits, reads, checks). Until a later
- * issue gives `npm start` a real job, this is what it shows.
+ * `npm run sim:demo`: a short simulation of a 5-node cluster under faults, told as it
+ * happens (elections, faults, the heal) and summed up (commits, reads, checks).
  */
 import { TICK_UNITS } from './constants.js';
 import { runSeed } from './simulator.js';
