@@ -184,8 +184,8 @@ describeWithTools(requireTool('etcdctl'), 'members restarted on their data direc
       const grant = async () => BigInt((await client.call('Lease', 'LeaseGrant', { TTL: LEASE_TTL_SECONDS })).ID as string);
       const live = await grant();
       const revoked = await grant();
-      liveLease = live.toString(16);
-      revokedLease = revoked.toString(16);
+      liveLease = live.toString(16).padStart(16, '0'); // etcdctl prints lease IDs as 16 hex digits
+      revokedLease = revoked.toString(16).padStart(16, '0');
       await put('leased/a1', 'a1', live.toString());
       await put('leased/a2', 'a2', live.toString());
       await put('leased/b1', 'b1', revoked.toString());
