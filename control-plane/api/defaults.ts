@@ -20,6 +20,12 @@ export const DEFAULT_TERMINATION_MESSAGE_PATH = '/dev/termination-log';
 export const DEFAULT_ROLLING_UPDATE_PERCENT = '25%';
 export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
 export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
+/** A blue-green rollout switches the Service by itself once the new version is healthy, unless told otherwise. */
+export const DEFAULT_BLUE_GREEN_AUTO_PROMOTE = true;
+/** Seconds the old version keeps every pod after a blue-green switch (Argo Rollouts' default): an instant way back. */
+export const DEFAULT_BLUE_GREEN_SCALE_DOWN_DELAY_SECONDS = 30;
+/** Seconds a blue-green rollout's new version has to become healthy before it is given up. */
+export const DEFAULT_BLUE_GREEN_HEALTH_TIMEOUT_SECONDS = 600;
 /** The finalizer the namespace controller removes once a namespace's content is gone. */
 export const NAMESPACE_FINALIZER = 'kubernetes';
 
@@ -162,6 +168,15 @@ function defaultDeploymentSpec(spec: unknown): void {
       if (rollingUpdate !== undefined) {
         setIfAbsent(rollingUpdate, 'maxSurge', DEFAULT_ROLLING_UPDATE_PERCENT);
         setIfAbsent(rollingUpdate, 'maxUnavailable', DEFAULT_ROLLING_UPDATE_PERCENT);
+      }
+    }
+    if (strategy.type === 'BlueGreen') {
+      // Created even when absent, so that validation names the missing `activeService` in it.
+      const blueGreen = ensureRecord(strategy, 'blueGreen');
+      if (blueGreen !== undefined) {
+        setIfAbsent(blueGreen, 'autoPromote', DEFAULT_BLUE_GREEN_AUTO_PROMOTE);
+        setIfAbsent(blueGreen, 'scaleDownDelaySeconds', DEFAULT_BLUE_GREEN_SCALE_DOWN_DELAY_SECONDS);
+        setIfAbsent(blueGreen, 'healthTimeoutSeconds', DEFAULT_BLUE_GREEN_HEALTH_TIMEOUT_SECONDS);
       }
     }
   }

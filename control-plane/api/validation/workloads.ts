@@ -5,7 +5,7 @@
  * controller would create pods forever), and may not change (apps/v1: a new selector would
  * orphan the existing pods).
  */
-import { labelKeyErrors, labelValueErrors } from '../names.js';
+import { dns1123LabelErrors, labelKeyErrors, labelValueErrors } from '../names.js';
 import { labelSelectorFromObject, matchesLabels } from '../selectors.js';
 import type { LabelSelector } from '../selectors.js';
 import {
@@ -53,6 +53,7 @@ export function validateDeploymentSpec(specValue: unknown, errors: Errors): void
   const spec = readRecord([], specValue, 'spec');
   if (spec === undefined) return;
   validateStrategy(spec.strategy, 'spec.strategy', errors);
+  if (readRecord([], spec.strategy, '')?.type === 'BlueGreen') requireReadinessProbes(spec.template, 'spec.template', errors);
   checkIntegerAtLeast(errors, spec.revisionHistoryLimit, 'spec.revisionHistoryLimit', 0);
   readBoolean(errors, spec.paused, 'spec.paused');
   const progressDeadline = checkIntegerAtLeast(errors, spec.progressDeadlineSeconds, 'spec.progressDeadlineSeconds', 0);
@@ -182,7 +183,8 @@ function validatePodTemplate(value: unknown, path: string, selector: LabelSelect
 
 /**
  * `RollingUpdate` takes `maxSurge`/`maxUnavailable` (counts or percentages, not both zero,
- * since the rollout could then make no step); `Recreate` and `BlueGreen` take none.
+ * since the rollout could then make no step); `BlueGreen` takes `blueGreen` (its Services
+ * and timings); `Recreate` takes neither.
  */
 function validateStrategy(value: unknown, path: string, errors: Errors): void {
   const strategy = readRecord(errors, value, path);
@@ -191,6 +193,9 @@ function validateStrategy(value: unknown, path: string, errors: Errors): void {
   if (type !== undefined && !(DEPLOYMENT_STRATEGIES as readonly string[]).includes(type)) {
     notSupported(errors, child(path, 'type'), type, DEPLOYMENT_STRATEGIES);
   }
+  const blueGreenPath = child(path, 'blueGreen');
+  if (type === 'BlueGreen') validateBlueGreen(strategy.blueGreen, blueGreenPath, errors);
+  else if (!isAbsent(strategy.blueGreen)) forbidden(errors, blueGreenPath, `may not be specified when strategy \`type\` is '${type ?? 'RollingUpdate'}'`);
   const rollingPath = child(path, 'rollingUpdate');
   if (type !== undefined && type !== 'RollingUpdate' && !isAbsent(strategy.rollingUpdate)) {
     forbidden(errors, rollingPath, `may not be specified when strategy \`type\` is '${type}'`);
@@ -206,6 +211,49 @@ function validateStrategy(value: unknown, path: string, errors: Errors): void {
   if (typeof rollingUpdate.maxUnavailable === 'string' && maxUnavailable !== undefined && maxUnavailable > 100) {
     invalid(errors, child(rollingPath, 'maxUnavailable'), rollingUpdate.maxUnavailable, 'must not be greater than 100%');
   }
+}
+
+/**
+ * `blueGreen`: the active Service (required) and the preview one (optional, another one)
+ * are Service names; the delays are whole seconds, 0 or more.
+ */
+function validateBlueGreen(value: unknown, path: string, errors: Errors): void {
+  const blueGreen = readRecord(errors, value, path);
+  if (blueGreen === undefined) {
+    if (isAbsent(value)) required(errors, child(path, 'activeService'));
+    return;
+  }
+  const activePath = child(path, 'activeService');
+  const active = readString(errors, blueGreen.activeService, activePath);
+  if (active === undefined || active === '') {
+    if (isAbsent(blueGreen.activeService) || active === '') required(errors, activePath);
+  } else {
+    checkName(errors, activePath, active, dns1123LabelErrors);
+  }
+  const previewPath = child(path, 'previewService');
+  const preview = readString(errors, blueGreen.previewService, previewPath);
+  if (preview !== undefined && preview !== '') {
+    if (checkName(errors, previewPath, preview, dns1123LabelErrors) && preview === active) {
+      invalid(errors, previewPath, preview, 'must not be the same as `activeService`');
+    }
+  }
+  readBoolean(errors, blueGreen.autoPromote, child(path, 'autoPromote'));
+  checkIntegerAtLeast(errors, blueGreen.scaleDownDelaySeconds, child(path, 'scaleDownDelaySeconds'), 0);
+  checkIntegerAtLeast(errors, blueGreen.healthTimeoutSeconds, child(path, 'healthTimeoutSeconds'), 0);
+}
+
+/**
+ * A blue-green rollout switches traffic only once every new pod is Ready, so "Ready" must
+ * mean something: every container declares a readiness probe.
+ */
+function requireReadinessProbes(templateValue: unknown, path: string, errors: Errors): void {
+  const spec = readRecord([], readRecord([], templateValue, '')?.spec, '');
+  const containers = Array.isArray(spec?.containers) ? spec.containers : [];
+  containers.forEach((container, i) => {
+    if (isAbsent(readRecord([], container, '')?.readinessProbe)) {
+      required(errors, child(index(child(child(path, 'spec'), 'containers'), i), 'readinessProbe'), 'a BlueGreen deployment needs a readiness probe on every container');
+    }
+  });
 }
 
 /** A non-negative integer or a percentage string (`25%`); answers the number (the percent, for a string). */

@@ -11,16 +11,22 @@
  *   ReplicaSet back up under a new revision number;
  * - `pause` / `resume`: sets `spec.paused`;
  * - `restart`: stamps the template with `kubectl.kubernetes.io/restartedAt`, so that every
- *   pod is replaced.
+ *   pod is replaced;
+ * - `promote` / `abort` (BlueGreen Deployments, as `kubectl argo rollouts`): name the new
+ *   version (its `pod-template-hash`) in the Deployment's promote or abort annotation; the
+ *   deployer then switches traffic to it once healthy, or gives it up and keeps traffic on
+ *   the old one. `undo` of a BlueGreen Deployment also clears an abort, so that the
+ *   revision rolled back to is rolled out again the blue-green way.
  *
  * Writes carry the resourceVersion they were computed from and are worked out again after a
  * 409, so a concurrent change is never overwritten.
  */
 import type { ResourceInfo } from '../../api/resources.js';
 import type { ApiObject } from '../../api/types.js';
-import { ANNOTATIONS_NOT_COPIED } from '../../controllers/deployment/constants.js';
+import { ANNOTATIONS_NOT_COPIED, POD_TEMPLATE_HASH_LABEL } from '../../controllers/deployment/constants.js';
 import { revisionOf } from '../../controllers/deployment/revisions.js';
-import { equalIgnoringHash, withoutHashLabel } from '../../controllers/deployment/template-hash.js';
+import { computeTemplateHash, equalIgnoringHash, withoutHashLabel } from '../../controllers/deployment/template-hash.js';
+import { ABORT_ANNOTATION, PROMOTE_ANNOTATION } from '../../deployer/constants.js';
 import type { PodTemplate } from '../../controllers/replicaset/workload-objects.js';
 import type { ApiClient } from '../api-client.js';
 import type { ClientCommand, CommandContext } from '../command-context.js';
@@ -46,6 +52,8 @@ Subcommands:
   pause     stop the rollout where it is (scaling still happens)
   resume    let a paused rollout go on
   restart   replace every pod with a new one of the same template
+  promote   BlueGreen: switch traffic to the new version once it is healthy (autoPromote: false)
+  abort     BlueGreen: give the new version up; traffic stays on (or goes back to) the old one
 
 Examples:
   balsa rollout status deployment/web
@@ -53,6 +61,7 @@ Examples:
   balsa rollout history deployment/web --revision 2
   balsa rollout undo deployment/web --to-revision 1
   balsa rollout pause deployment/web
+  balsa rollout promote deployment/web
 
 Flags:
   -w, --watch=false        status: print the status once and exit
@@ -61,7 +70,7 @@ Flags:
                            history: show revision N's pod template
       --to-revision N      undo: the revision to go back to (default: the one before the latest)`;
 
-const SUBCOMMANDS = ['status', 'history', 'undo', 'pause', 'resume', 'restart'] as const;
+const SUBCOMMANDS = ['status', 'history', 'undo', 'pause', 'resume', 'restart', 'promote', 'abort'] as const;
 type Subcommand = (typeof SUBCOMMANDS)[number];
 
 /** Which flags each subcommand takes (the common ones aside). */
@@ -72,6 +81,8 @@ const SUBCOMMAND_FLAGS: Readonly<Record<Subcommand, readonly string[]>> = {
   pause: [],
   resume: [],
   restart: [],
+  promote: [],
+  abort: [],
 };
 
 const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';
@@ -229,6 +240,9 @@ async function undo(client: ApiClient, target: Target, flags: ParsedFlags, conte
     const annotations: Record<string, string> = {};
     for (const [key, value] of Object.entries(current.metadata.annotations ?? {})) if (ANNOTATIONS_NOT_COPIED.has(key)) annotations[key] = value;
     for (const [key, value] of Object.entries(rs.metadata.annotations ?? {})) if (!ANNOTATIONS_NOT_COPIED.has(key)) annotations[key] = value;
+    // A rollback is a new rollout: an abort of that version no longer holds.
+    delete annotations[ABORT_ANNOTATION];
+    delete annotations[PROMOTE_ANNOTATION];
     current.metadata.annotations = annotations;
     return { done: 'rolled back' };
   });
@@ -257,6 +271,40 @@ function restart(now: Date): (deployment: ApiObject) => { done: string } {
   };
 }
 
+// --- promote, abort (BlueGreen) ---
+
+/**
+ * The `pod-template-hash` of the Deployment's current template: its ReplicaSet's label
+ * when one exists (the hash it was made with), else the hash the controller will give it.
+ */
+async function currentTemplateHash(client: ApiClient, deployment: ApiObject): Promise<string> {
+  const template = asRecord(deployment.spec).template as PodTemplate;
+  const rs = (await ownedReplicaSets(client, deployment)).find((candidate) => equalIgnoringHash(asRecord(candidate.spec).template as PodTemplate, template));
+  const label = rs?.metadata.labels?.[POD_TEMPLATE_HASH_LABEL];
+  if (label !== undefined) return label;
+  const collisionCount = asRecord(deployment.status).collisionCount;
+  return computeTemplateHash(template, typeof collisionCount === 'number' ? collisionCount : undefined);
+}
+
+/** Marks the new version of a BlueGreen Deployment promoted (or aborted); refuses when no new version is rolling out. */
+async function markNewVersion(client: ApiClient, target: Target, context: CommandContext, annotation: string): Promise<string> {
+  const deployment = await client.get(target.info, context.namespace, target.name);
+  const spec = asRecord(deployment.spec);
+  if (asRecord(spec.strategy).type !== 'BlueGreen') throw new CliError(`deployment "${target.name}" does not use the BlueGreen strategy: nothing to ${annotation === PROMOTE_ANNOTATION ? 'promote' : 'abort'}`);
+  const hash = await currentTemplateHash(client, deployment);
+  const active = asRecord(asRecord(deployment.status).blueGreen).activeSelector;
+  if (hash === active) throw new CliError(`deployment "${target.name}" has no new version rolling out: service "${String(asRecord(asRecord(spec.strategy).blueGreen).activeService)}" already serves it`);
+  const verb = annotation === PROMOTE_ANNOTATION ? 'promoted' : 'aborted';
+  return updateDeployment(client, target, context, (current) => {
+    if (current.metadata.annotations?.[annotation] === hash) return { skipped: `${verb} (already)` };
+    const annotations: Record<string, string> = { ...(current.metadata.annotations ?? {}), [annotation]: hash };
+    // Promoting after an abort would contradict it: the later word wins.
+    delete annotations[annotation === PROMOTE_ANNOTATION ? ABORT_ANNOTATION : PROMOTE_ANNOTATION];
+    current.metadata.annotations = annotations;
+    return { done: verb };
+  });
+}
+
 async function run(flags: ParsedFlags, context: CommandContext): Promise<number> {
   const subcommand = parseSubcommand(flags.positionals[0]);
   checkFlags(subcommand, flags);
@@ -280,6 +328,10 @@ async function run(flags: ParsedFlags, context: CommandContext): Promise<number>
           break;
         case 'restart':
           context.io.stdout(`${qualifiedName(target.info, target.name)} ${await updateDeployment(client, target, context, restart(context.io.now()))}\n`);
+          break;
+        case 'promote':
+        case 'abort':
+          context.io.stdout(`${qualifiedName(target.info, target.name)} ${await markNewVersion(client, target, context, subcommand === 'promote' ? PROMOTE_ANNOTATION : ABORT_ANNOTATION)}\n`);
           break;
         default: {
           const unexpected: never = subcommand;

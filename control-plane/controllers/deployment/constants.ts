@@ -4,6 +4,8 @@
  * condition reasons, and its defaults.
  */
 
+import { BLUE_GREEN_DEPLOYMENT_ANNOTATIONS } from '../../deployer/constants.js';
+
 /** The label added to a ReplicaSet's selector, its template and its pods: the template's hash. */
 export const POD_TEMPLATE_HASH_LABEL = 'pod-template-hash';
 
@@ -31,6 +33,7 @@ export const ANNOTATIONS_NOT_COPIED: ReadonlySet<string> = new Set([
   DESIRED_REPLICAS_ANNOTATION,
   MAX_REPLICAS_ANNOTATION,
   'deprecated.deployment.rollback.to',
+  ...BLUE_GREEN_DEPLOYMENT_ANNOTATIONS,
 ]);
 
 /** Condition types of a Deployment. */

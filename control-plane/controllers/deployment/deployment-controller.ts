@@ -13,8 +13,10 @@
  *
  * - `spec.paused`: no rollout progress (no new ReplicaSet, no moving of pods), but scaling
  *   and history cleanup go on, and Progressing says `DeploymentPaused`.
- * - `BlueGreen`: the blue-green deployer (another component) owns the rollout; this
- *   controller only claims the ReplicaSets and keeps the status.
+ * - `BlueGreen`: this controller claims the ReplicaSets, makes the new one and its revision,
+ *   and writes the status; the blue-green deployer (`control-plane/deployer/`) decides the
+ *   rest (sizes, the Services' pins, the conditions) through `BlueGreenHost`. Changes of
+ *   the Services it names and of the active Service's Endpoints sync it again.
  * - Undo is not the controller's: `balsa rollout undo` copies an old ReplicaSet's template
  *   into the Deployment, as kubectl does since apps/v1; the controller then finds that
  *   ReplicaSet again as the new one and gives it the next revision.
@@ -30,6 +32,9 @@ import type { Informer } from '../../client/informer.js';
 import { objectKey } from '../../client/informer.js';
 import { WorkQueue } from '../../client/work-queue.js';
 import type { WorkQueueOptions } from '../../client/work-queue.js';
+import { BlueGreenDeployer } from '../../deployer/blue-green-deployer.js';
+import type { AnnotationChanges } from '../../deployer/blue-green-deployer.js';
+import type { ApiObject } from '../../api/types.js';
 import type { Controller, ControllerContext } from '../controller.js';
 import { WorkAfterSync } from '../controller.js';
 import { claimObjects, controllerRefOf, newControllerRef } from '../replicaset/controller-ref.js';
@@ -86,7 +91,10 @@ export class DeploymentController implements Controller {
   private deployments!: Informer<Deployment>;
   private replicaSets!: Informer<ReplicaSet>;
   private pods!: Informer<Pod>;
+  private services!: Informer;
+  private endpoints!: Informer;
   private recorder!: EventRecorder;
+  private blueGreen!: BlueGreenDeployer;
   private readonly work = new WorkAfterSync();
   private readonly pendingEvents = new Set<Promise<void>>();
 
@@ -104,6 +112,18 @@ export class DeploymentController implements Controller {
     this.deployments = context.informers.informer<Deployment>('deployments');
     this.replicaSets = context.informers.informer<ReplicaSet>('replicasets');
     this.pods = context.informers.informer<Pod>('pods');
+    this.services = context.informers.informer('services');
+    this.endpoints = context.informers.informer('endpoints');
+    this.blueGreen = new BlueGreenDeployer({
+      client: context.client,
+      services: this.services,
+      endpoints: this.endpoints,
+      pods: this.pods,
+      now: () => this.now(),
+      recordEvent: (deployment, type, reason, message) => this.recordEvent(deployment, type, reason, message),
+      scaleReplicaSet: (deployment, rs, replicas, annotations) => this.scaleReplicaSet({ deployment }, rs, replicas, false, annotations),
+      requeueAfter: (deployment, delayMs) => this.queue.addAfter(objectKey(deployment), delayMs),
+    });
     this.deployments.on({
       add: (deployment) => this.queue.add(objectKey(deployment)),
       update: (_old, deployment) => this.queue.add(objectKey(deployment)),
@@ -116,7 +136,11 @@ export class DeploymentController implements Controller {
     });
     // Recreate waits for the old pods to be gone: their removal is the event that lets it go on.
     this.pods.on({ delete: (pod) => this.deletePod(pod) });
-    this.work.start([this.deployments, this.replicaSets, this.pods], () => this.runWorkers());
+    // A blue-green rollout steers its Services and waits for the active one's Endpoints.
+    const serviceChanged = (object: ApiObject): void => this.enqueueBlueGreenUsing(object, true);
+    this.services.on({ add: serviceChanged, update: (_old, service) => serviceChanged(service), delete: serviceChanged });
+    this.endpoints.on({ add: (endpoints) => this.enqueueBlueGreenUsing(endpoints, false), update: (_old, endpoints) => this.enqueueBlueGreenUsing(endpoints, false) });
+    this.work.start([this.deployments, this.replicaSets, this.pods, this.services, this.endpoints], () => this.runWorkers());
   }
 
   private runWorkers(): Promise<void> {
@@ -157,6 +181,16 @@ export class DeploymentController implements Controller {
     if (deployment !== undefined && strategyTypeOf(deployment) === 'Recreate') this.queue.add(objectKey(deployment));
   }
 
+  /** The blue-green Deployments of the namespace whose active (or, with `preview`, preview) Service has the object's name. */
+  private enqueueBlueGreenUsing(object: ApiObject, preview: boolean): void {
+    const name = object.metadata.name;
+    for (const deployment of this.deployments.list(object.metadata.namespace)) {
+      const blueGreen = deployment.spec.strategy?.blueGreen;
+      if (strategyTypeOf(deployment) !== 'BlueGreen' || blueGreen === undefined) continue;
+      if (blueGreen.activeService === name || (preview && blueGreen.previewService === name)) this.queue.add(objectKey(deployment));
+    }
+  }
+
   private enqueueOwner(rs: ReplicaSet): void {
     const deployment = this.resolveControllerRef(rs.metadata.namespace, controllerRefOf(rs));
     if (deployment !== undefined) this.queue.add(objectKey(deployment));
@@ -192,11 +226,9 @@ export class DeploymentController implements Controller {
     }
     const rsList = await this.claimReplicaSets(deployment, selector);
     const strategy = strategyTypeOf(deployment);
-    // Being deleted, or rolled out by the blue-green deployer: only report.
-    if (deployment.metadata.deletionTimestamp !== undefined || strategy === 'BlueGreen') {
-      const newRS = findNewReplicaSet(deployment, rsList);
-      return this.syncStatus(state, rsList, newRS);
-    }
+    // Being deleted: only report.
+    if (deployment.metadata.deletionTimestamp !== undefined) return this.syncStatus(state, rsList, findNewReplicaSet(deployment, rsList));
+    if (strategy === 'BlueGreen') return this.rolloutBlueGreen(state, rsList);
     this.checkPausedConditions(state);
     if (deployment.spec.paused === true) return this.syncScaling(state, rsList);
     if (isScalingEvent(deployment, findNewReplicaSet(deployment, rsList), findOldReplicaSets(deployment, rsList))) return this.syncScaling(state, rsList);
@@ -288,6 +320,22 @@ export class DeploymentController implements Controller {
     if (specReplicas(newRS) !== (deployment.spec.replicas ?? 0)) await this.scaleReplicaSet(state, newRS, deployment.spec.replicas ?? 0, false);
     if (deploymentComplete(deployment, state.status)) await this.cleanupHistory(state, oldRSs);
     return this.syncRolloutStatus(state, withNew(), newRS);
+  }
+
+  /**
+   * Blue-green: the new ReplicaSet made (not while paused) and numbered here, the rest
+   * decided by the deployer, then the counts and the deployer's fields written as status.
+   */
+  private async rolloutBlueGreen(state: SyncState, rsList: readonly ReplicaSet[]): Promise<void> {
+    const { deployment } = state;
+    this.checkPausedConditions(state);
+    const { newRS, oldRSs } = await this.replicaSetsAndRevision(state, rsList, deployment.spec.paused !== true);
+    await this.blueGreen.sync({ deployment, status: state.status, newRS, oldRSs });
+    const status = calculateStatus([...oldRSs, ...(newRS === undefined ? [] : [newRS])], newRS, deployment, this.now());
+    status.currentPodHash = state.status.currentPodHash;
+    status.blueGreen = state.status.blueGreen;
+    if (getCondition(status, PROGRESSING)?.reason === REASONS.newReplicaSetAvailable) await this.cleanupHistory(state, oldRSs);
+    if (deploymentStatusChanged(state.cached.status, status)) await this.writeStatus(state, status);
   }
 
   /** Whether an old ReplicaSet still reports pods, or any pod of one is not finished (terminating pods included). */
@@ -400,17 +448,25 @@ export class DeploymentController implements Controller {
    * Sets `rs`'s size and its replica annotations (the Deployment's size and size plus
    * surge), conditional on the resourceVersion the decision was made from. Whether it wrote.
    */
-  private async scaleReplicaSet(state: SyncState, rs: ReplicaSet, replicas: number, refreshAnnotations: boolean): Promise<boolean> {
+  private async scaleReplicaSet(
+    state: Pick<SyncState, 'deployment'>,
+    rs: ReplicaSet,
+    replicas: number,
+    refreshAnnotations: boolean,
+    annotations: AnnotationChanges = {},
+  ): Promise<boolean> {
     const { deployment } = state;
     const current = specReplicas(rs);
     const desired = deployment.spec.replicas ?? 0;
     const maxReplicas = desired + maxSurge(deployment);
     const sizeChanged = current !== replicas;
-    if (!sizeChanged && !(refreshAnnotations && replicasAnnotationsNeedUpdate(rs, desired, maxReplicas))) return false;
+    const existing = rs.metadata.annotations ?? {};
+    const annotationsChanged = Object.entries(annotations).some(([key, value]) => (value === null ? key in existing : existing[key] !== value));
+    if (!sizeChanged && !annotationsChanged && !(refreshAnnotations && replicasAnnotationsNeedUpdate(rs, desired, maxReplicas))) return false;
     await this.context.client.patch(REPLICASETS, rs.metadata.namespace, rs.metadata.name!, {
       metadata: {
         resourceVersion: rs.metadata.resourceVersion,
-        annotations: { [DESIRED_REPLICAS_ANNOTATION]: String(desired), [MAX_REPLICAS_ANNOTATION]: String(maxReplicas) },
+        annotations: { ...annotations, [DESIRED_REPLICAS_ANNOTATION]: String(desired), [MAX_REPLICAS_ANNOTATION]: String(maxReplicas) },
       },
       spec: { replicas },
     });

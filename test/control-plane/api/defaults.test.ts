@@ -147,11 +147,18 @@ describe('workload defaults', () => {
     const partial = deployment();
     partial.spec!.strategy = { rollingUpdate: { maxSurge: 1 } };
     expect(defaulted(partial).spec!.strategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: '25%' } });
-    for (const type of ['Recreate', 'BlueGreen']) {
-      const object = deployment();
-      object.spec!.strategy = { type };
-      expect(defaulted(object).spec!.strategy).toEqual({ type });
-    }
+    const recreate = deployment();
+    recreate.spec!.strategy = { type: 'Recreate' };
+    expect(defaulted(recreate).spec!.strategy).toEqual({ type: 'Recreate' });
+  });
+
+  it('completes a BlueGreen strategy: promoted automatically, old version kept 30 s, 600 s to become healthy', () => {
+    const object = deployment();
+    object.spec!.strategy = { type: 'BlueGreen', blueGreen: { activeService: 'web', scaleDownDelaySeconds: 5 } };
+    expect(defaulted(object).spec!.strategy).toEqual({
+      type: 'BlueGreen',
+      blueGreen: { activeService: 'web', autoPromote: true, scaleDownDelaySeconds: 5, healthTimeoutSeconds: 600 },
+    });
   });
 });
 

@@ -306,16 +306,49 @@ describe('ReplicaSet and Deployment', () => {
     );
   });
 
+  /** A BlueGreen strategy of `blueGreen`, every container given a readiness probe (which it requires). */
+  const blueGreen = (value: unknown) => (object: ApiObject) => {
+    spec(object).strategy = { type: 'BlueGreen', blueGreen: value };
+    for (const entry of templateSpec(object).containers as Json[]) entry.readinessProbe ??= { tcpSocket: { port: 80 } };
+  };
+
   it('accepts the strategies, Balsa’s BlueGreen included', () => {
-    for (const type of ['RollingUpdate', 'Recreate', 'BlueGreen']) {
+    for (const type of ['RollingUpdate', 'Recreate']) {
       expect(createErrors(deployment, (object) => (spec(object).strategy = { type }))).toEqual([]);
     }
+    expect(createErrors(deployment, blueGreen({ activeService: 'web' }))).toEqual([]);
     const unknown = createErrors(deployment, (object) => (spec(object).strategy = { type: 'Canary' }));
     expect(onlyError(unknown, 'spec.strategy.type', 'NotSupported')).toBe(
       'spec.strategy.type: Unsupported value: "Canary": supported values: "RollingUpdate", "Recreate", "BlueGreen"',
     );
     const recreate = createErrors(deployment, (object) => ((spec(object).strategy as Json).type = 'Recreate'));
     onlyError(recreate, 'spec.strategy.rollingUpdate', 'Forbidden');
+  });
+
+  it('checks a BlueGreen strategy: an active Service, Service names, whole seconds, and no other strategy’s fields', () => {
+    expect(onlyError(createErrors(deployment, blueGreen(undefined)), 'spec.strategy.blueGreen.activeService', 'Required')).toBe(
+      'spec.strategy.blueGreen.activeService: Required value',
+    );
+    onlyError(createErrors(deployment, blueGreen({ previewService: 'web-preview' })), 'spec.strategy.blueGreen.activeService', 'Required');
+    onlyError(createErrors(deployment, blueGreen({ activeService: 'Web_1' })), 'spec.strategy.blueGreen.activeService', 'Invalid');
+    onlyError(createErrors(deployment, blueGreen({ activeService: 'web', previewService: 'web' })), 'spec.strategy.blueGreen.previewService', 'Invalid');
+    expect(onlyError(createErrors(deployment, blueGreen({ activeService: 'web', scaleDownDelaySeconds: -1 })), 'spec.strategy.blueGreen.scaleDownDelaySeconds', 'Invalid')).toBe(
+      'spec.strategy.blueGreen.scaleDownDelaySeconds: Invalid value: -1: must be greater than or equal to 0',
+    );
+    onlyError(createErrors(deployment, blueGreen({ activeService: 'web', healthTimeoutSeconds: 1.5 })), 'spec.strategy.blueGreen.healthTimeoutSeconds', 'Invalid');
+    onlyError(createErrors(deployment, blueGreen({ activeService: 'web', autoPromote: 'yes' })), 'spec.strategy.blueGreen.autoPromote', 'Invalid');
+    const rolling = createErrors(deployment, (object) => (spec(object).strategy = { type: 'RollingUpdate', blueGreen: { activeService: 'web' } }));
+    expect(messages(rolling)).toContain("spec.strategy.blueGreen: Forbidden: may not be specified when strategy `type` is 'RollingUpdate'");
+  });
+
+  it('rejects a BlueGreen Deployment with a container without a readiness probe, saying why', () => {
+    const errors = createErrors(deployment, (object) => {
+      blueGreen({ activeService: 'web' })(object);
+      delete (templateSpec(object).containers as Json[])[1]!.readinessProbe;
+    });
+    expect(onlyError(errors, 'spec.template.spec.containers[1].readinessProbe', 'Required')).toBe(
+      'spec.template.spec.containers[1].readinessProbe: Required value: a BlueGreen deployment needs a readiness probe on every container',
+    );
   });
 
   it('checks surge and unavailability', () => {

@@ -28,6 +28,8 @@ export interface FakeNodeAgentOptions {
   readonly readiness?: (pod: ApiObject) => boolean;
   /** How long after binding a pod is reported ready, in ms (default 0). */
   readonly readyDelayMs?: number;
+  /** The IP reported for running pods (default none: such pods are nobody's endpoints). */
+  readonly podIP?: string;
   /** Told about writes that failed (they are retried). */
   readonly log?: (line: string) => void;
 }
@@ -130,6 +132,7 @@ export class FakeNodeAgent {
     const containers = (((pod.spec ?? {}) as Json).containers ?? []) as { name: string; image?: string }[];
     return {
       phase: 'Running',
+      ...(this.options.podIP === undefined ? {} : { podIP: this.options.podIP, hostIP: this.options.podIP }),
       conditions,
       startTime: (status.startTime as string | undefined) ?? now,
       containerStatuses: containers.map((container) => ({
