@@ -19,36 +19,24 @@
  * - after `rollout status` returned, every node answered with the new version, and the
  *   last answers of each phase are all the new version.
  */
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { apiCall } from '../support/api-http.js';
 import type { ParsedJson } from '../support/api-http.js';
-import { startBalsa } from '../support/balsa-process.js';
-import type { BalsaServerProcess } from '../support/balsa-process.js';
 import { eventually } from '../support/eventually.js';
-import { startKvCluster } from '../support/kv-cluster.js';
-import type { KvCluster } from '../support/kv-cluster.js';
 import { freePort } from '../../raft/testing/process-cluster.js';
 import { runBalsa } from '../control-plane/cli/cli-test-io.js';
+import { LOCAL_NODES, LocalCluster } from './support/local-cluster.js';
 
-const NODES = [
-  { name: 'node-a', ip: '127.0.0.2' },
-  { name: 'node-b', ip: '127.0.0.3' },
-];
+const NODES = LOCAL_NODES;
 const REPLICAS = 2;
 /** Requests in flight at once (each on its own connection). */
 const LOAD_PARALLELISM = 4;
 /** Requests each phase keeps going after its `rollout status` returned. */
 const REQUESTS_AFTER_SWITCH = 40;
 
-let dir: string;
-let app: string;
-let cluster: KvCluster;
+let local: LocalCluster;
 let api: string;
 let servicePort: number;
-const agents = new Map<string, BalsaServerProcess>();
 
 interface Answer {
   readonly node: string;
@@ -121,23 +109,13 @@ function checkOneWaySwitch(phase: readonly Answer[], oldVersion: string, newVers
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'balsa-blue-green-'));
-  app = join(dir, 'web-app.mjs');
-  await copyFile(join(process.cwd(), 'examples/web/app.mjs'), app);
-  cluster = await startKvCluster({ members: 1, dir, apiServer: true });
-  api = cluster.members[0]!.apiUrl!;
-  await eventually(async () => expect((await apiCall(api, 'GET', '/readyz')).status).toBe(200));
-  for (const node of NODES) {
-    const args = ['agent', '--server', cluster.members[0]!.apiGrpcAddress!, '--name', node.name, '--node-ip', node.ip, '--port', '0', '--data-dir', join(dir, node.name)];
-    agents.set(node.name, await startBalsa(args, /registered/));
-  }
+  local = await LocalCluster.start('blue-green');
+  api = local.api;
   servicePort = await freePort();
 }, 120_000);
 
 afterAll(async () => {
-  for (const agent of agents.values()) await agent.stop();
-  await cluster?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await local?.stop();
 }, 120_000);
 
 function balsa(...args: string[]): ReturnType<typeof runBalsa> {
@@ -165,16 +143,7 @@ test('no request fails while traffic switches web:1 → web:2 and back, and afte
         metadata: { labels: { app: 'web' } },
         spec: {
           terminationGracePeriodSeconds: 5,
-          containers: [
-            {
-              name: 'web',
-              image: 'web:1',
-              command: [process.execPath, app],
-              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
-              ports: [{ name: 'http', containerPort: 8080 }],
-              readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1 },
-            },
-          ],
+          containers: [local.webContainer('web:1')],
         },
       },
     },

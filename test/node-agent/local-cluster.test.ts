@@ -8,35 +8,21 @@
  * stopped with SIGTERM leave no container process behind.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { apiCall } from '../support/api-http.js';
 import type { ParsedJson } from '../support/api-http.js';
-import { runBalsa, startBalsa } from '../support/balsa-process.js';
-import type { BalsaServerProcess } from '../support/balsa-process.js';
+import { runBalsa } from '../support/balsa-process.js';
+import { LOCAL_NODES, LocalCluster } from './support/local-cluster.js';
 import { eventually } from '../support/eventually.js';
-import { startKvCluster } from '../support/kv-cluster.js';
-import type { KvCluster } from '../support/kv-cluster.js';
 import { freePort } from '../../raft/testing/process-cluster.js';
 
-const NODES = [
-  { name: 'node-a', ip: '127.0.0.2' },
-  { name: 'node-b', ip: '127.0.0.3' },
-];
+const NODES = LOCAL_NODES;
 const REPLICAS = 4;
 
-let dir: string;
+let local: LocalCluster;
 let app: string;
-let cluster: KvCluster;
 let api: string;
 let servicePort: number;
-const agents = new Map<string, BalsaServerProcess>();
-
-function startAgent(node: { name: string; ip: string }): Promise<BalsaServerProcess> {
-  return startBalsa(['agent', '--server', cluster.members[0]!.apiGrpcAddress!, '--name', node.name, '--node-ip', node.ip, '--port', '0', '--data-dir', join(dir, node.name)], /registered/);
-}
 
 /** The command lines of this test's app processes still running (the app itself, not the runtime's shell around it). */
 function appProcesses(): string[] {
@@ -71,21 +57,14 @@ function isReady(pod: ParsedJson): boolean {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'balsa-local-cluster-'));
-  // The app from a path of this test's own, so that its processes can be told apart from any other run's.
-  app = join(dir, 'web-app.mjs');
-  await copyFile(join(process.cwd(), 'examples/web/app.mjs'), app);
-  cluster = await startKvCluster({ members: 1, dir, apiServer: true });
-  api = cluster.members[0]!.apiUrl!;
-  await eventually(async () => expect((await apiCall(api, 'GET', '/readyz')).status).toBe(200));
-  for (const node of NODES) agents.set(node.name, await startAgent(node));
+  local = await LocalCluster.start('local-cluster');
+  app = local.app;
+  api = local.api;
   servicePort = await freePort();
 }, 120_000);
 
 afterAll(async () => {
-  for (const agent of agents.values()) await agent.stop();
-  await cluster?.stop();
-  await rm(dir, { recursive: true, force: true });
+  await local?.stop();
 }, 120_000);
 
 test('both nodes register Ready with their addresses', async () => {
@@ -111,16 +90,7 @@ test("a Deployment's pods spread over both nodes and become Ready; its Service a
         metadata: { labels: { app: 'web' } },
         spec: {
           terminationGracePeriodSeconds: 5,
-          containers: [
-            {
-              name: 'web',
-              image: 'web:1',
-              command: [process.execPath, app],
-              env: [{ name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
-              ports: [{ name: 'http', containerPort: 8080 }],
-              readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 1 },
-            },
-          ],
+          containers: [local.webContainer('web:1')],
         },
       },
     },
@@ -216,10 +186,10 @@ test('an agent killed with SIGKILL and started again adopts its running pods wit
   const containers = new Map(before.map((pod) => [pod.metadata.name as string, pod.status.containerStatuses[0].containerID as string]));
   const processesBefore = appProcesses().length;
 
-  await agents.get('node-a')!.stop('SIGKILL');
+  await local.agents.get('node-a')!.stop('SIGKILL');
   // The pods go on serving while their agent is away.
   expect(appProcesses()).toHaveLength(processesBefore);
-  agents.set('node-a', await startAgent(NODES[0]!));
+  await local.startAgent(NODES[0]!);
 
   await eventually(async () => {
     const after = (await pods()).filter((pod) => pod.spec.nodeName === 'node-a');
@@ -235,10 +205,10 @@ test('an agent killed with SIGKILL and started again adopts its running pods wit
 
 test('agents stopped with SIGTERM stop their pods and leave no container process behind', async () => {
   expect(appProcesses()).toHaveLength(REPLICAS);
-  for (const [name, agent] of agents) {
+  for (const [name, agent] of local.agents) {
     const exit = await agent.stop('SIGTERM');
     expect({ name, ...exit }).toEqual({ name, code: 0, signal: null });
   }
-  agents.clear();
+  local.agents.clear();
   expect(appProcesses()).toEqual([]);
 }, 120_000);
