@@ -97,30 +97,37 @@ export async function followRollout(client: ApiClient, options: FollowRolloutOpt
     return judgement;
   };
   try {
-    while (!stop.signal.aborted) {
-      const deployment = await client.get(DEPLOYMENTS, options.namespace, options.name);
-      const now = look(deployment);
-      if (now !== undefined) return now;
-      const events = client.watch(DEPLOYMENTS, {
-        namespace: options.namespace,
-        fieldSelector: `metadata.name=${options.name}`,
-        resourceVersion: deployment.metadata.resourceVersion,
-        signal: stop.signal,
-      });
-      for await (const event of events) {
-        if (event.type === 'BOOKMARK') continue;
-        if (event.type === 'ERROR') break; // too old a version, say: read it again
-        const object = event.object as ApiObject;
-        if (object.metadata.name !== options.name) continue;
-        if (event.type === 'DELETED') return { kind: 'deleted' };
-        const outcome = look(object);
-        if (outcome !== undefined) return outcome;
-      }
-      await sleep(ROLLOUT_REWATCH_DELAY_MS, undefined, { signal: stop.signal }).catch(() => undefined);
-    }
+    const outcome = await watchDeployment(client, options.namespace, options.name, stop.signal, look);
+    if (outcome === 'deleted') return { kind: 'deleted' };
+    if (outcome !== undefined) return outcome;
     return timedOut ? { kind: 'timedOut' } : { kind: 'interrupted' };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     options.signal?.removeEventListener('abort', onInterrupt);
   }
+}
+
+/**
+ * Reads the Deployment, then watches it (reading it again whenever a watch ends) until
+ * `look` answers something: that answer; `'deleted'` when it is deleted; undefined once
+ * `signal` aborts.
+ */
+export async function watchDeployment<T>(client: ApiClient, namespace: string, name: string, signal: AbortSignal, look: (deployment: ApiObject) => T | undefined): Promise<T | 'deleted' | undefined> {
+  while (!signal.aborted) {
+    const deployment = await client.get(DEPLOYMENTS, namespace, name);
+    const now = look(deployment);
+    if (now !== undefined) return now;
+    const events = client.watch(DEPLOYMENTS, { namespace, fieldSelector: `metadata.name=${name}`, resourceVersion: deployment.metadata.resourceVersion, signal });
+    for await (const event of events) {
+      if (event.type === 'BOOKMARK') continue;
+      if (event.type === 'ERROR') break; // too old a version, say: read it again
+      const object = event.object as ApiObject;
+      if (object.metadata.name !== name) continue;
+      if (event.type === 'DELETED') return 'deleted';
+      const answer = look(object);
+      if (answer !== undefined) return answer;
+    }
+    await sleep(ROLLOUT_REWATCH_DELAY_MS, undefined, { signal }).catch(() => undefined);
+  }
+  return undefined;
 }

@@ -38,6 +38,7 @@ import { booleanFlag, integerFlag, parseGoDurationMs, stringFlag } from '../flag
 import type { ParsedFlags } from '../flags.js';
 import { asRecord, qualifiedName } from '../object-fields.js';
 import { parseResourceArgs } from '../resource-args.js';
+import { watchDeployment } from '../rollout-follow.js';
 import { deploymentRolloutStatus } from '../rollout-status.js';
 
 const HELP = `Manage the rollout of a deployment.
@@ -150,24 +151,13 @@ async function followStatus(client: ApiClient, target: Target, flags: ParsedFlag
     return done;
   };
   try {
-    while (!stop.signal.aborted) {
-      const deployment = await client.get(target.info, context.namespace, target.name);
-      if (show(deployment) || !watch) return 0;
-      const events = client.watch(target.info, {
-        namespace: context.namespace,
-        fieldSelector: `metadata.name=${target.name}`,
-        resourceVersion: deployment.metadata.resourceVersion,
-        signal: stop.signal,
-      });
-      for await (const event of events) {
-        if (event.type === 'BOOKMARK') continue;
-        if (event.type === 'ERROR') break; // too old a version, say: read it again
-        const object = event.object as ApiObject;
-        if (object.metadata.name !== target.name) continue;
-        if (event.type === 'DELETED') throw new CliError(`deployment "${target.name}" has been deleted`);
-        if (show(object)) return 0;
-      }
+    if (!watch) {
+      show(await client.get(target.info, context.namespace, target.name));
+      return 0;
     }
+    const outcome = await watchDeployment(client, context.namespace, target.name, stop.signal, (deployment) => (show(deployment) ? true : undefined));
+    if (outcome === 'deleted') throw new CliError(`deployment "${target.name}" has been deleted`);
+    if (outcome === true) return 0;
     if (io.signal?.aborted) return 1;
     io.stderr('error: timed out waiting for the condition\n');
     return 1;
