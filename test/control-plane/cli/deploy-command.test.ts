@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resourceByName } from '../../../control-plane/api/resources.js';
 import type { ApiObject } from '../../../control-plane/api/types.js';
-import { DeploymentController, ReplicaSetController } from '../../../control-plane/controllers/index.js';
+import { DeploymentController, EndpointsController, ReplicaSetController } from '../../../control-plane/controllers/index.js';
 import { runBalsa as runBuiltBalsa } from '../../support/balsa-process.js';
 import { eventually } from '../../support/eventually.js';
 import { TEST_QUEUE_OPTIONS, startControlPlane } from '../controllers/support/control-plane.js';
@@ -54,9 +54,11 @@ beforeAll(async () => {
   await plane.startControllers([
     new ReplicaSetController({ workers: 2, queue: TEST_QUEUE_OPTIONS }),
     new DeploymentController({ workers: 2, queue: TEST_QUEUE_OPTIONS }),
+    new EndpointsController({ workers: 2, queue: TEST_QUEUE_OPTIONS }),
   ]);
   agent = await FakeNodeAgent.start(plane.client, {
     readyDelayMs: 200,
+    podIP: '127.0.0.9',
     readiness: (pod) => !(pod.spec as { containers: { image: string }[] }).containers.some((container) => container.image === BROKEN_IMAGE),
   });
 }, 60_000);
@@ -152,6 +154,30 @@ test('deploy exits 1 with the reason when the rollout exceeds its progress deadl
   expect(again.code).toBe(1);
   expect(again.stdout).toBe(`deployment.apps/web unchanged (container main already has image ${BROKEN_IMAGE})\n`);
   expect(again.stderr).toMatch(/^error: deployment "web" exceeded its progress deadline \(ProgressDeadlineExceeded: /);
+}, TEST_TIMEOUT_MS);
+
+test('deploy of a BlueGreen Deployment exits 0 once the Service serves the new version, and 1 with the reason when a version never gets healthy', async () => {
+  const ns = await plane.namespace('deploy-bg');
+  await plane.client.create(resourceByName('services')!, ns, { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 8080 }] } });
+  const manifest = deploymentManifest('web', 2, { strategy: { type: 'BlueGreen', blueGreen: { activeService: 'web', scaleDownDelaySeconds: 0, healthTimeoutSeconds: 3 } } });
+  const container = (manifest.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec.containers[0]!;
+  container.readinessProbe = { httpGet: { path: '/healthz', port: 8080 } };
+  await plane.client.create(DEPLOYMENTS, ns, manifest);
+  expect((await balsa('rollout', 'status', 'deployment/web', '-n', ns, '--timeout', DEPLOY_TIMEOUT)).code).toBe(0);
+
+  const live = await builtBalsa('deploy', 'web', '--image', 'web:2', '-n', ns, '--timeout', DEPLOY_TIMEOUT);
+  expect({ code: live.code, stderr: live.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(plainLines(live.stdout).at(-1)).toBe('deployment "web" successfully rolled out (service "web" serves the new version) (image web:2)');
+  const servedBy = async (): Promise<string> => ((await plane.client.get(resourceByName('services')!, ns, 'web')).spec as { selector: Record<string, string> }).selector['pod-template-hash']!;
+  const liveHash = await servedBy();
+  const liveRs = (await plane.client.list(REPLICASETS, ns)).items.find((rs) => template(rs).spec.containers[0]!.image === 'web:2')!;
+  expect(liveRs.metadata.labels?.['pod-template-hash']).toBe(liveHash);
+
+  const broken = await builtBalsa('deploy', 'web', '--image', BROKEN_IMAGE, '-n', ns, '--timeout', DEPLOY_TIMEOUT);
+  expect(broken.code).toBe(1);
+  expect(broken.stderr).toMatch(/BlueGreenHealthTimeout/);
+  // Traffic never moved off the live version.
+  expect(await servedBy()).toBe(liveHash);
 }, TEST_TIMEOUT_MS);
 
 test('deploy exits 1 when --timeout passes, and when the template is changed while it rolls out', async () => {
