@@ -51,13 +51,15 @@ export class ApiGrpcServer {
     const calls: OpenWatches = new Set();
     const registry = options.registry;
     const unary = (handler: (request: WireObject) => Promise<unknown>): grpc.handleUnaryCall<WireObject, WireObject> => (call, callback) => {
-      handler(call.request).then(
+      Promise.resolve(call.request)
+        .then((request) => handler(decoded(request)))
+        .then(
         (response) => callback(null, response as WireObject),
         (error: unknown) => callback(toServiceError(toApiError(error))),
       );
     };
     const objectReply = (object: ApiObject): WireObject => ({ object: Buffer.from(JSON.stringify(object)) });
-    server.addService(objectsService(), {
+    server.addService(undecodableAsRequests(objectsService()), {
       Get: unary(async (request) => {
         const ref = parseRef(request.ref, true);
         return objectReply(await registry.get(ref.info, ref.namespace, ref.name!));
@@ -146,7 +148,7 @@ function watch(registry: Registry, calls: OpenWatches, call: WatchCall): void {
     calls.delete(entry);
   };
   try {
-    const request = call.request;
+    const request = decoded(call.request);
     const ref = parseRef(request.ref, false);
     entry.watch = registry.watch(
       ref.info,
@@ -178,6 +180,39 @@ function watch(registry: Registry, calls: OpenWatches, call: WatchCall): void {
   calls.add(entry);
   call.on('cancelled', finish);
   call.on('close', finish);
+}
+
+/** Marks a request whose bytes did not decode (the reason why), in place of its message. */
+const UNDECODABLE = Symbol('undecodable');
+
+/**
+ * `definition` with request decoders that never throw: bytes that are not the method's
+ * request message decode to a marker the handlers answer INVALID_ARGUMENT to. (grpc-js
+ * answers a throwing decoder with INTERNAL "Error deserializing request", which blames the
+ * server for the client's bytes.)
+ */
+function undecodableAsRequests(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const tolerant: Record<string, grpc.MethodDefinition<WireObject, WireObject>> = {};
+  for (const [name, method] of Object.entries(definition as Record<string, grpc.MethodDefinition<WireObject, WireObject>>)) {
+    tolerant[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer): WireObject => {
+        try {
+          return method.requestDeserialize(bytes);
+        } catch (error) {
+          return { [UNDECODABLE]: `the request is not a valid balsa.v1 ${name} request: ${(error as Error).message}` } as WireObject;
+        }
+      },
+    };
+  }
+  return tolerant;
+}
+
+/** `request`, or a 400 when its bytes did not decode. */
+function decoded(request: WireObject): WireObject {
+  const why = (request as { [UNDECODABLE]?: string })[UNDECODABLE];
+  if (why !== undefined) throw ApiError.badRequest(why);
+  return request;
 }
 
 function toServiceError(error: ApiError): Partial<grpc.StatusObject> {

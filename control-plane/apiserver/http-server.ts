@@ -8,6 +8,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ApiObject } from '../api/types.js';
 import type { ServedWatchEvent } from './watch-cache.js';
 import { discoveryDocument } from './discovery.js';
@@ -50,6 +51,7 @@ export class ApiHttpServer {
     server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
       front.handle(request, response).catch((error: unknown) => front.fail(response, toApiError(error)));
     });
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, options.host ?? '127.0.0.1', () => {
@@ -224,6 +226,33 @@ export class ApiHttpServer {
     }
     this.json(response, error.httpCode, error.toStatus());
   }
+}
+
+/**
+ * Answers a request Node's HTTP parser refused (a malformed request line, an unknown
+ * method, headers past Node's limit) with a Status, as every other error is answered, and
+ * closes the connection: nothing after a malformed request can be framed.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const code = tooLarge ? 431 : 400;
+  const status = {
+    apiVersion: 'v1',
+    kind: 'Status',
+    metadata: {},
+    status: 'Failure',
+    message: tooLarge ? 'the request line and headers are larger than the server accepts' : `the request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`,
+    reason: tooLarge ? 'RequestEntityTooLarge' : 'BadRequest',
+    code,
+  };
+  const body = JSON.stringify(status);
+  socket.end(
+    `HTTP/1.1 ${code} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 function isTrue(value: string | null): boolean {
