@@ -11,6 +11,7 @@ import type { ServedWatchEvent } from './watch-cache.js';
 import type { WireObject } from '../../kv/server/etcd-proto.js';
 import { objectsService } from './balsa-proto.js';
 import { ApiError } from './errors.js';
+import { checkJsonDepth, checkSelectorLength } from './json-depth.js';
 import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
 import { toApiError } from './registry.js';
 
@@ -67,8 +68,8 @@ export class ApiGrpcServer {
       List: unary(async (request) => {
         const ref = parseRef(request.ref, false);
         const list = await registry.list(ref.info, ref.namespace, {
-          labelSelector: String(request.labelSelector ?? ''),
-          fieldSelector: String(request.fieldSelector ?? ''),
+          labelSelector: checkSelectorLength(String(request.labelSelector ?? ''), 'label_selector'),
+          fieldSelector: checkSelectorLength(String(request.fieldSelector ?? ''), 'field_selector'),
           limit: Number(request.limit ?? 0),
           continue: String(request.continue ?? ''),
         });
@@ -154,8 +155,8 @@ function watch(registry: Registry, calls: OpenWatches, call: WatchCall): void {
       ref.info,
       ref.namespace,
       {
-        labelSelector: String(request.labelSelector ?? ''),
-        fieldSelector: String(request.fieldSelector ?? ''),
+        labelSelector: checkSelectorLength(String(request.labelSelector ?? ''), 'label_selector'),
+        fieldSelector: checkSelectorLength(String(request.fieldSelector ?? ''), 'field_selector'),
         resourceVersion: String(request.resourceVersion ?? ''),
         ...(ref.name !== undefined ? { name: ref.name } : {}),
       },
@@ -238,11 +239,14 @@ function parseRef(value: unknown, needsName: boolean): Ref {
 function parseJson(bytes: unknown): unknown {
   const text = Buffer.isBuffer(bytes) ? bytes.toString('utf8') : '';
   if (text.trim() === '') throw ApiError.badRequest('the object is empty: expected JSON');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw ApiError.badRequest(`the object is not valid JSON: ${(error as Error).message}`);
   }
+  checkJsonDepth(value, 'the object');
+  return value;
 }
 
 function deleteOptions(request: WireObject): DeleteOptions {

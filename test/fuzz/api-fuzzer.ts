@@ -253,7 +253,16 @@ const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'FU
 
 function encodeQueryValue(rng: Rng, value: string): string {
   // Sometimes raw (a broken escape stays broken), usually encoded.
-  return value.startsWith('%') || rng.chance(0.2) ? value.replace(/[^\x21-\x7e]/gu, (character) => encodeURIComponent(character)) : encodeURIComponent(value);
+  return value.startsWith('%') || rng.chance(0.2) ? value.replace(/[^\x21-\x7e]/gu, percentEncoded) : percentEncoded(value);
+}
+
+/** `text` percent-encoded as UTF-8 (a lone surrogate as the WTF-8 bytes, which no server should accept as text). */
+function percentEncoded(text: string): string {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    return [...Buffer.from(text, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  }
 }
 
 export function httpCase(rng: Rng, caseNumber: number): HttpCase {
@@ -274,6 +283,8 @@ export function httpCase(rng: Rng, caseNumber: number): HttpCase {
     if (rng.chance(0.05)) parts.push('extra', 'segments');
     path = parts.join('/').replace(/\/{2,}/g, rng.chance(0.5) ? '/' : '//');
   }
+  // Raw non-ASCII in a path is refused by the client library: percent-encode it (the server sees the UTF-8).
+  path = path.replace(/[^\x21-\x7e]/gu, percentEncoded);
   if (rng.chance(0.6)) {
     const count = 1 + rng.int(4);
     const query: string[] = [];
