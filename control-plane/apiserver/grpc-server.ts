@@ -11,6 +11,7 @@ import type { ServedWatchEvent } from './watch-cache.js';
 import type { WireObject } from '../../kv/server/etcd-proto.js';
 import { objectsService } from './balsa-proto.js';
 import { ApiError } from './errors.js';
+import { checkJsonDepth, checkSelectorLength } from './json-depth.js';
 import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
 import { toApiError } from './registry.js';
 
@@ -51,13 +52,15 @@ export class ApiGrpcServer {
     const calls: OpenWatches = new Set();
     const registry = options.registry;
     const unary = (handler: (request: WireObject) => Promise<unknown>): grpc.handleUnaryCall<WireObject, WireObject> => (call, callback) => {
-      handler(call.request).then(
+      Promise.resolve(call.request)
+        .then((request) => handler(decoded(request)))
+        .then(
         (response) => callback(null, response as WireObject),
         (error: unknown) => callback(toServiceError(toApiError(error))),
       );
     };
     const objectReply = (object: ApiObject): WireObject => ({ object: Buffer.from(JSON.stringify(object)) });
-    server.addService(objectsService(), {
+    server.addService(undecodableAsRequests(objectsService()), {
       Get: unary(async (request) => {
         const ref = parseRef(request.ref, true);
         return objectReply(await registry.get(ref.info, ref.namespace, ref.name!));
@@ -65,8 +68,8 @@ export class ApiGrpcServer {
       List: unary(async (request) => {
         const ref = parseRef(request.ref, false);
         const list = await registry.list(ref.info, ref.namespace, {
-          labelSelector: String(request.labelSelector ?? ''),
-          fieldSelector: String(request.fieldSelector ?? ''),
+          labelSelector: checkSelectorLength(String(request.labelSelector ?? ''), 'label_selector'),
+          fieldSelector: checkSelectorLength(String(request.fieldSelector ?? ''), 'field_selector'),
           limit: Number(request.limit ?? 0),
           continue: String(request.continue ?? ''),
         });
@@ -146,14 +149,14 @@ function watch(registry: Registry, calls: OpenWatches, call: WatchCall): void {
     calls.delete(entry);
   };
   try {
-    const request = call.request;
+    const request = decoded(call.request);
     const ref = parseRef(request.ref, false);
     entry.watch = registry.watch(
       ref.info,
       ref.namespace,
       {
-        labelSelector: String(request.labelSelector ?? ''),
-        fieldSelector: String(request.fieldSelector ?? ''),
+        labelSelector: checkSelectorLength(String(request.labelSelector ?? ''), 'label_selector'),
+        fieldSelector: checkSelectorLength(String(request.fieldSelector ?? ''), 'field_selector'),
         resourceVersion: String(request.resourceVersion ?? ''),
         ...(ref.name !== undefined ? { name: ref.name } : {}),
       },
@@ -180,6 +183,39 @@ function watch(registry: Registry, calls: OpenWatches, call: WatchCall): void {
   call.on('close', finish);
 }
 
+/** Marks a request whose bytes did not decode (the reason why), in place of its message. */
+const UNDECODABLE = Symbol('undecodable');
+
+/**
+ * `definition` with request decoders that never throw: bytes that are not the method's
+ * request message decode to a marker the handlers answer INVALID_ARGUMENT to. (grpc-js
+ * answers a throwing decoder with INTERNAL "Error deserializing request", which blames the
+ * server for the client's bytes.)
+ */
+function undecodableAsRequests(definition: grpc.ServiceDefinition): grpc.ServiceDefinition {
+  const tolerant: Record<string, grpc.MethodDefinition<WireObject, WireObject>> = {};
+  for (const [name, method] of Object.entries(definition as Record<string, grpc.MethodDefinition<WireObject, WireObject>>)) {
+    tolerant[name] = {
+      ...method,
+      requestDeserialize: (bytes: Buffer): WireObject => {
+        try {
+          return method.requestDeserialize(bytes);
+        } catch (error) {
+          return { [UNDECODABLE]: `the request is not a valid balsa.v1 ${name} request: ${(error as Error).message}` } as WireObject;
+        }
+      },
+    };
+  }
+  return tolerant;
+}
+
+/** `request`, or a 400 when its bytes did not decode. */
+function decoded(request: WireObject): WireObject {
+  const why = (request as { [UNDECODABLE]?: string })[UNDECODABLE];
+  if (why !== undefined) throw ApiError.badRequest(why);
+  return request;
+}
+
 function toServiceError(error: ApiError): Partial<grpc.StatusObject> {
   const metadata = new grpc.Metadata();
   metadata.set(STATUS_METADATA_KEY, Buffer.from(JSON.stringify(error.toStatus())));
@@ -203,11 +239,14 @@ function parseRef(value: unknown, needsName: boolean): Ref {
 function parseJson(bytes: unknown): unknown {
   const text = Buffer.isBuffer(bytes) ? bytes.toString('utf8') : '';
   if (text.trim() === '') throw ApiError.badRequest('the object is empty: expected JSON');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw ApiError.badRequest(`the object is not valid JSON: ${(error as Error).message}`);
   }
+  checkJsonDepth(value, 'the object');
+  return value;
 }
 
 function deleteOptions(request: WireObject): DeleteOptions {

@@ -8,11 +8,13 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ApiObject } from '../api/types.js';
 import type { ServedWatchEvent } from './watch-cache.js';
 import { discoveryDocument } from './discovery.js';
 import { ApiError } from './errors.js';
 import { parseResourcePath } from './http-routes.js';
+import { checkJsonDepth, checkSelectorLength } from './json-depth.js';
 import type { ResourceRoute } from './http-routes.js';
 import { servePodLog } from './pod-logs.js';
 import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
@@ -50,6 +52,7 @@ export class ApiHttpServer {
     server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
       front.handle(request, response).catch((error: unknown) => front.fail(response, toApiError(error)));
     });
+    server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, options.host ?? '127.0.0.1', () => {
@@ -86,7 +89,7 @@ export class ApiHttpServer {
   }
 
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = requestUrl(request.url ?? '/');
     const method = request.method ?? 'GET';
     const path = url.pathname;
     if (path === '/healthz' || path === '/livez') return this.text(response, 200, 'ok');
@@ -226,6 +229,46 @@ export class ApiHttpServer {
   }
 }
 
+/**
+ * Answers a request Node's HTTP parser refused (a malformed request line, an unknown
+ * method, headers past Node's limit) with a Status, as every other error is answered, and
+ * closes the connection: nothing after a malformed request can be framed.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  // Node's own rule: no answer once a response on this connection has begun (its bytes would follow that one's).
+  const inFlight = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent === true) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const code = tooLarge ? 431 : 400;
+  const status = {
+    apiVersion: 'v1',
+    kind: 'Status',
+    metadata: {},
+    status: 'Failure',
+    message: tooLarge ? 'the request line and headers are larger than the server accepts' : `the request is not valid HTTP/1.1 (${error.code ?? 'parse error'})`,
+    reason: tooLarge ? 'RequestEntityTooLarge' : 'BadRequest',
+    code,
+  };
+  // A HEAD answer has no body (the client would read one as the next response).
+  const head = (error as { rawPacket?: Buffer }).rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
+  const body = head ? '' : JSON.stringify(status);
+  socket.end(
+    `HTTP/1.1 ${code} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${head ? Buffer.byteLength(JSON.stringify(status)) : Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** The request's URL; a path that starts `//` stays a path (not a host). 400 when it does not parse. */
+function requestUrl(target: string): URL {
+  try {
+    return target.startsWith('/') ? new URL(`http://localhost${target}`) : new URL(target, 'http://localhost');
+  } catch {
+    throw ApiError.badRequest(`the request URL does not parse: ${target.slice(0, 200)}`);
+  }
+}
+
 function isTrue(value: string | null): boolean {
   return value === '1' || value === 'true';
 }
@@ -241,8 +284,8 @@ function listOptions(query: URLSearchParams): { labelSelector?: string; fieldSel
   const field = query.get('fieldSelector');
   const limit = query.get('limit');
   const token = query.get('continue');
-  if (label !== null) options.labelSelector = label;
-  if (field !== null) options.fieldSelector = field;
+  if (label !== null) options.labelSelector = checkSelectorLength(label, 'labelSelector');
+  if (field !== null) options.fieldSelector = checkSelectorLength(field, 'fieldSelector');
   if (limit !== null && limit !== '') options.limit = nonNegativeInteger(limit, 'limit');
   if (token !== null) options.continue = token;
   return options;
@@ -289,9 +332,12 @@ async function readJson(request: http.IncomingMessage, optional = false): Promis
     if (optional) return undefined;
     throw ApiError.badRequest('the request body is empty: expected a JSON object');
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (error) {
     throw ApiError.badRequest(`the request body is not valid JSON: ${(error as Error).message}`);
   }
+  checkJsonDepth(value, 'the request body');
+  return value;
 }
