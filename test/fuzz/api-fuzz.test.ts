@@ -1,7 +1,7 @@
 /**
  * The API server under hostile input (issue 12): the seeded fuzzer (`api-fuzzer.ts`) against
- * a one-member `balsa server` of real processes — a fixed seed, one random seed (printed),
- * and every recorded finding's case. Every answer is a 2xx or a 4xx Status (HTTP) / a
+ * a one-member `balsa server` of real processes — two fixed seeds, and every recorded
+ * finding's case. Every answer is a 2xx or a 4xx Status (HTTP) / a
  * status other than INTERNAL, UNKNOWN and DEADLINE_EXCEEDED (gRPC); no rejected request
  * changes the store; the server keeps answering and its process stays up. The long run is
  * `npm run fuzz:api -- --seed N --cases N`.
@@ -17,6 +17,12 @@ import type { FuzzReport, FuzzTarget } from './api-fuzzer.js';
 import { FINDINGS } from './findings.js';
 
 const FIXED_SEED = 12;
+/**
+ * The suite's seeds are fixed, so that a red run is the code's doing and replays as it is;
+ * new seeds are the long run's job (`npm run fuzz:api -- --seed N --cases N`, a random seed
+ * when none is given). This one once failed a case inside the suite and replayed clean alone.
+ */
+const SECOND_SEED = 1213471038;
 const CASES_PER_SEED = 150;
 
 let dir: string;
@@ -57,10 +63,8 @@ test(`seed ${FIXED_SEED}: ${CASES_PER_SEED} hostile requests, none breaks the se
   expect(report.httpCases + report.grpcCases).toBe(CASES_PER_SEED);
 });
 
-test('a random seed (printed): hostile requests, none breaks the server', async () => {
-  const seed = Math.floor(Math.random() * 2 ** 31);
-  console.log(`api fuzz seed ${seed} (replay: npm run fuzz:api -- --seed ${seed} --cases ${CASES_PER_SEED})`);
-  const report = await runApiFuzz(target, { seed, cases: CASES_PER_SEED });
+test(`seed ${SECOND_SEED}: ${CASES_PER_SEED} more hostile requests, none breaks the server`, async () => {
+  const report = await runApiFuzz(target, { seed: SECOND_SEED, cases: CASES_PER_SEED });
   expectClean(report);
 });
 
