@@ -548,8 +548,9 @@ export class Registry {
   /**
    * Rewrites every Secret whose stored value is not under the first encryption key (written
    * before a rotation, or before encryption was on), each by a compare-and-swap on its mod
-   * revision, so that a concurrent write wins and is not undone. Returns how many it rewrote.
-   * A value no key decrypts is an ApiError 500 naming its key (the rest are left as they are).
+   * revision, so that a concurrent write wins and is not undone. Returns how many it found
+   * stale (each rewritten, or written meanwhile by another update, which uses the first key too).
+   * A value no key decrypts stops it with an ApiError 500 naming its key (the rest are left as they are).
    */
   async rewriteSecrets(): Promise<number> {
     if (this.encryption.keys.length === 0) return 0;
