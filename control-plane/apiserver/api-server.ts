@@ -8,6 +8,7 @@ import { resourceByName } from '../api/resources.js';
 import { ApiGrpcServer } from './grpc-server.js';
 import { ApiHttpServer } from './http-server.js';
 import { Registry } from './registry.js';
+import type { SecretEncryption } from './secret-encryption.js';
 
 /** Kubernetes' secure port, served here over plain HTTP until TLS lands. */
 export const DEFAULT_API_HTTP_PORT = 6443;
@@ -29,7 +30,11 @@ export interface ApiServerOptions {
   readonly eventTtlSeconds?: number;
   /** Changes each resource's watch cache keeps (default `WATCH_CACHE_CAPACITY`; 0: no cache, each watch is a KV watch). */
   readonly watchCacheSize?: number;
-  /** Told about bootstrap attempts that failed (the store not answering yet). */
+  /** How Secrets are stored (`--encryption-key-file`; default: plaintext). */
+  readonly encryption?: SecretEncryption;
+  /** Once bootstrapped, rewrite every Secret not under the first encryption key (`--rewrite-secrets`, a key rotation's second step). */
+  readonly rewriteSecrets?: boolean;
+  /** Told about bootstrap attempts that failed (the store not answering yet) and the secrets rewrite. */
   readonly log?: (line: string) => void;
 }
 
@@ -44,6 +49,7 @@ export class ApiServer {
     readonly http: ApiHttpServer,
     readonly grpc: ApiGrpcServer,
     private readonly log: (line: string) => void,
+    private readonly rewriteSecrets: boolean,
   ) {}
 
   static async start(options: ApiServerOptions): Promise<ApiServer> {
@@ -53,6 +59,7 @@ export class ApiServer {
       ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
       ...(options.eventTtlSeconds !== undefined ? { eventTtlSeconds: options.eventTtlSeconds } : {}),
       ...(options.watchCacheSize !== undefined ? { watchCacheSize: options.watchCacheSize } : {}),
+      ...(options.encryption !== undefined ? { encryption: options.encryption } : {}),
     });
     const host = options.host ?? '127.0.0.1';
     let http: ApiHttpServer | undefined;
@@ -61,7 +68,7 @@ export class ApiServer {
     try {
       http = await ApiHttpServer.start({ registry, host, port: options.httpPort, ready: () => server.ready() });
       const grpc = await ApiGrpcServer.start({ registry, host, port: options.grpcPort });
-      server = new ApiServer(registry, kv, http, grpc, options.log ?? (() => {}));
+      server = new ApiServer(registry, kv, http, grpc, options.log ?? (() => {}), options.rewriteSecrets === true);
     } catch (error) {
       await http?.stop();
       kv.close();
@@ -94,6 +101,12 @@ export class ApiServer {
         this.bootstrapped = true;
         // Warm every resource's watch cache, so that the first watchers are served from it (a failure is retried at the next watch).
         void this.registry.startWatchCaches();
+        if (this.rewriteSecrets) {
+          this.registry.rewriteSecrets().then(
+            (count) => this.log(`api server: rewrote ${count} secret(s) with the first encryption key`),
+            (error: unknown) => this.log(`api server: rewriting the secrets failed: ${(error as Error).message}`),
+          );
+        }
       },
       (error: unknown) => {
         if (this.stopped) return;

@@ -38,7 +38,8 @@ import { decodeContinue, encodeContinue } from './continue-token.js';
 import { RecentObjects } from './recent-objects.js';
 import type { Current } from './recent-objects.js';
 import { decodeObject, encodeObject, withVersion } from './stored-objects.js';
-import { CachedChange, WATCH_CACHE_CAPACITY, WatchCache, eventFor, objectEvent } from './watch-cache.js';
+import { SecretEncryption } from './secret-encryption.js';
+import { WATCH_CACHE_CAPACITY, WatchCache, changeInClear, eventFor, objectEvent } from './watch-cache.js';
 import type { CacheWatcherOptions, ServedWatchEvent } from './watch-cache.js';
 
 /** A change computed on a stale object is recomputed at most this many times. */
@@ -61,6 +62,7 @@ const nameSuffix = customAlphabet('bcdfghjklmnpqrstvwxz2456789', 5);
 
 const NAMESPACES = RESOURCES.find((info) => info.kind === 'Namespace')!;
 const PODS = RESOURCES.find((info) => info.kind === 'Pod')!;
+const SECRETS = RESOURCES.find((info) => info.kind === 'Secret')!;
 
 export interface ListOptions extends FilterOptions {
   /** At most this many items (0 or absent: all). */
@@ -92,6 +94,8 @@ export interface RegistryOptions {
   readonly now?: () => Date;
   /** Changes each resource's watch cache keeps (default `WATCH_CACHE_CAPACITY`); 0: no cache, every watch is a KV watch of its own. */
   readonly watchCacheSize?: number;
+  /** How Secrets are stored (default `SecretEncryption.identity`: as plaintext). */
+  readonly encryption?: SecretEncryption;
 }
 
 export interface RegistryWatch {
@@ -116,6 +120,9 @@ export class Registry {
   private readonly watchCaches = new Map<string, WatchCache | Promise<WatchCache>>();
   private watchCachesClosed = false;
   private readonly watchCacheSize: number;
+  private readonly encryption: SecretEncryption;
+  /** The KV folder of every Secret: the values `encryption` applies to. */
+  private readonly secretsFolder: Buffer;
 
   constructor(options: RegistryOptions) {
     this.kv = options.kv;
@@ -123,6 +130,8 @@ export class Registry {
     this.keys = new StorageKeys(options.prefix);
     this.now = options.now ?? (() => new Date());
     this.watchCacheSize = options.watchCacheSize ?? WATCH_CACHE_CAPACITY;
+    this.encryption = options.encryption ?? SecretEncryption.identity;
+    this.secretsFolder = this.keys.collection(SECRETS, undefined);
   }
 
   async get(info: ResourceInfo, namespace: string | undefined, name: string): Promise<ApiObject> {
@@ -151,7 +160,7 @@ export class Registry {
       const page = await this.kvCall(() => this.kv.range(start, { rangeEnd: end, revision, limit: want }), revision);
       if (revision === 0) revision = page.revision;
       for (const kv of page.kvs) {
-        const object = decodeObject(kv);
+        const object = decodeObject(this.plain(kv));
         if (filter.matches(object)) items.push(object);
       }
       const last = page.kvs.at(-1);
@@ -196,7 +205,7 @@ export class Registry {
     meta.generation = 1;
     const name = meta.name!;
     const key = this.keys.object(info, meta.namespace, name);
-    const value = encodeObject(object);
+    const value = this.encode(key, object);
     const lease = info.kind === 'Event' ? await this.kvCall(() => this.eventLeaseId()) : undefined;
 
     // The namespace as last seen (no read when this registry saw it lately): the transaction
@@ -279,7 +288,7 @@ export class Registry {
         }
       } else {
         if (jsonEqual(marked, object)) return object;
-        const put = { key, value: encodeObject(marked), ...keepLease(current.kv) };
+        const put = { key, value: this.encode(key, marked), ...keepLease(current.kv) };
         result = await this.kvCall(() => this.kv.txn(compare, [{ put }]));
         if (result.succeeded) {
           const written = withVersion(marked, result.revision);
@@ -407,6 +416,7 @@ export class Registry {
         if (this.watchCaches.get(info.plural) === failed) this.watchCaches.delete(info.plural);
       },
       this.watchCacheSize,
+      (kv) => this.plain(kv),
     );
     this.watchCaches.set(info.plural, starting);
     let cache: WatchCache;
@@ -428,18 +438,28 @@ export class Registry {
   private watchKv(info: ResourceInfo, namespace: string | undefined, watcher: CacheWatcherOptions): WatchHandle {
     const collection = this.keys.collection(info, namespace);
     const after = watcher.afterRevision;
-    return this.kv.watch(collection, {
+    const handle: WatchHandle = this.kv.watch(collection, {
       rangeEnd: prefixEnd(collection),
       startRevision: after + 1,
       prevKv: true,
       onEvents: (events) => {
         for (const event of events) {
-          const served = eventFor(new CachedChange(event.type, event.kv, event.prevKv), watcher);
+          let change;
+          try {
+            change = changeInClear(event, (kv) => this.plain(kv));
+          } catch (error) {
+            // A value that cannot be decrypted ends the watch with a 500 naming its key.
+            handle.cancel();
+            watcher.onEnd(toApiError(error));
+            return;
+          }
+          const served = eventFor(change, watcher);
           if (served !== null) watcher.onEvent(served);
         }
       },
       onError: (error) => watcher.onEnd(error instanceof EtcdCompactedError ? ApiError.expired(`too old resource version: ${after} (${error.compactRevision})`) : toApiError(error)),
     });
+    return handle;
   }
 
   /**
@@ -496,9 +516,64 @@ export class Registry {
     return this.remember(kv);
   }
 
-  /** Notes `kv` (decoded as `object` when given) as the latest seen of its key; returns it. */
-  private remember(kv: KeyValue, object: ApiObject = decodeObject(kv)): Current {
+  /**
+   * Notes `kv` (decoded as `object` when given) as the latest seen of its key; returns it.
+   * `kv` is as stored (a Secret's value encrypted): the object is its plaintext.
+   */
+  private remember(kv: KeyValue, object: ApiObject = decodeObject(this.plain(kv))): Current {
     return this.recent.remember(kv, object);
+  }
+
+  /** The value stored for `object` at `key`: its JSON, encrypted when it is a Secret. */
+  private encode(key: Buffer, object: ApiObject): Buffer {
+    const json = encodeObject(object);
+    return this.isSecret(key) ? this.encryption.seal(key, json) : json;
+  }
+
+  /** `kv` with its value in the clear (a Secret's decrypted). Throws ApiError 500 when it cannot be. */
+  private plain(kv: KeyValue): KeyValue {
+    if (!this.isSecret(kv.key)) return kv;
+    return { ...kv, value: this.encryption.open(kv.key, kv.value).value };
+  }
+
+  /** Whether a stored value would be written differently now (a Secret not under the first key). */
+  private staleValue(kv: KeyValue): boolean {
+    return this.isSecret(kv.key) && this.encryption.isStale(kv.value);
+  }
+
+  private isSecret(key: Buffer): boolean {
+    return key.length > this.secretsFolder.length && key.subarray(0, this.secretsFolder.length).equals(this.secretsFolder);
+  }
+
+  /**
+   * Rewrites every Secret whose stored value is not under the first encryption key (written
+   * before a rotation, or before encryption was on), each by a compare-and-swap on its mod
+   * revision, so that a concurrent write wins and is not undone. Returns how many it found
+   * stale (each rewritten, or written meanwhile by another update, which uses the first key too).
+   * A value no key decrypts stops it with an ApiError 500 naming its key (the rest are left as they are).
+   */
+  async rewriteSecrets(): Promise<number> {
+    if (this.encryption.keys.length === 0) return 0;
+    const end = prefixEnd(this.secretsFolder);
+    let start = this.secretsFolder;
+    let rewritten = 0;
+    for (;;) {
+      const page = await this.kvCall(() => this.kv.range(start, { rangeEnd: end, limit: LIST_PAGE_MAX }));
+      for (const kv of page.kvs) {
+        if (!this.staleValue(kv)) continue;
+        const object = this.remember(kv).object;
+        try {
+          await this.guaranteedUpdate(SECRETS, object.metadata.namespace, object.metadata.name!, undefined, (current) => current);
+          rewritten++;
+        } catch (error) {
+          // Deleted meanwhile: nothing to rewrite.
+          if (!(error instanceof ApiError && error.reason === 'NotFound')) throw error;
+        }
+      }
+      const last = page.kvs.at(-1);
+      if (!page.more || last === undefined) return rewritten;
+      start = Buffer.concat([last.key, Buffer.of(0)]);
+    }
   }
 
   /**
@@ -538,7 +613,8 @@ export class Registry {
       delete next.metadata.resourceVersion;
       const unchanged = { ...current.object, metadata: { ...current.object.metadata } };
       delete unchanged.metadata.resourceVersion;
-      if (jsonEqual(next, unchanged)) {
+      // A value not under the first encryption key is rewritten even when unchanged (key rotation).
+      if (jsonEqual(next, unchanged) && !this.staleValue(current.kv)) {
         if (!fromMemory) return current.object;
         // No change against memory; make sure against the store.
         fromMemory = false;
@@ -547,7 +623,7 @@ export class Registry {
       }
       const compare = [{ key, target: 'MOD' as const, result: 'EQUAL' as const, modRevision: current.kv.modRevision }];
       const finished = next.metadata.deletionTimestamp !== undefined && (next.metadata.finalizers ?? []).length === 0 && !awaitsNamespaceFinalizers(info, next) && !awaitsPodTermination(info, next);
-      const put = { key, value: encodeObject(next), ...keepLease(current.kv) };
+      const put = { key, value: this.encode(key, next), ...keepLease(current.kv) };
       const result = await this.kvCall(() => this.kv.txn(compare, finished ? [{ delete: { key } }] : [{ put }], [{ range: { key } }]));
       if (result.succeeded) {
         const written = withVersion(next, result.revision);

@@ -20,7 +20,7 @@
  * a new one.
  */
 import { EtcdCompactedError } from '../../kv/client/errors.js';
-import type { EtcdClient, KeyValue, WatchHandle } from '../../kv/client/etcd-client.js';
+import type { EtcdClient, KeyValue, WatchEvent, WatchHandle } from '../../kv/client/etcd-client.js';
 import type { ApiObject, WatchEventType } from '../api/types.js';
 import { ApiError } from './errors.js';
 import { prefixEnd } from './storage-keys.js';
@@ -77,6 +77,15 @@ export class CachedChange {
   previousAtRevision(): ApiObject {
     return withVersion(this.previous()!, this.revision);
   }
+}
+
+/**
+ * A KV watch event as a change of plaintext values: `plain` decrypts what is stored
+ * encrypted (Secrets), before anything splices JSON into it. Throws ApiError when it cannot.
+ */
+export function changeInClear(event: WatchEvent, plain: (kv: KeyValue) => KeyValue): CachedChange {
+  // A DELETE's key-value has no value: nothing to decrypt.
+  return new CachedChange(event.type, event.type === 'DELETE' ? event.kv : plain(event.kv), event.prevKv === null ? null : plain(event.prevKv));
 }
 
 /**
@@ -170,7 +179,13 @@ export class WatchCache {
    * last `capacity` changes (at least 1). `onFailed` is called once if its KV watch fails
    * (the owner then drops it).
    */
-  static async start(kv: EtcdClient, prefix: Buffer, onFailed: (cache: WatchCache) => void, capacity = WATCH_CACHE_CAPACITY): Promise<WatchCache> {
+  static async start(
+    kv: EtcdClient,
+    prefix: Buffer,
+    onFailed: (cache: WatchCache) => void,
+    capacity = WATCH_CACHE_CAPACITY,
+    plain: (kv: KeyValue) => KeyValue = (stored) => stored,
+  ): Promise<WatchCache> {
     const { revision } = await kv.range(prefix, { rangeEnd: prefixEnd(prefix), countOnly: true });
     const cache = new WatchCache(Math.max(1, capacity), revision, onFailed);
     cache.handle = kv.watch(prefix, {
@@ -178,7 +193,12 @@ export class WatchCache {
       startRevision: revision + 1,
       prevKv: true,
       onEvents: (events) => {
-        for (const event of events) cache.add(new CachedChange(event.type, event.kv, event.prevKv));
+        try {
+          for (const event of events) cache.add(changeInClear(event, plain));
+        } catch (error) {
+          // A value that cannot be decrypted: every watcher ends with it (a 500 naming the key).
+          cache.fail(error instanceof ApiError ? error : ApiError.internal((error as Error).message));
+        }
       },
       onError: (error) => cache.fail(error instanceof EtcdCompactedError ? ApiError.expired(`the watch cache fell behind the KV's compaction (${error.compactRevision})`) : ApiError.unavailable(error.message)),
     });

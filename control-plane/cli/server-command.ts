@@ -15,6 +15,7 @@ import { KvStartError } from '../../kv/server/etcd-errors.js';
 import { KvServer } from '../../kv/server/kv-server.js';
 import { serverOptionsFromConfig } from '../../kv/server/server-options.js';
 import { ApiServer, DEFAULT_API_GRPC_PORT, DEFAULT_API_HTTP_PORT } from '../apiserver/api-server.js';
+import { EncryptionConfigError, SecretEncryption } from '../apiserver/secret-encryption.js';
 import { DEFAULT_REGISTRY_PREFIX } from '../apiserver/storage-keys.js';
 import { WATCH_CACHE_CAPACITY } from '../apiserver/watch-cache.js';
 import { controllerSettings } from './control-loops-command.js';
@@ -30,12 +31,16 @@ const API_FLAGS = {
   'kv-prefix': { type: 'string', default: DEFAULT_REGISTRY_PREFIX },
   'event-ttl': { type: 'string', default: '1h' },
   'default-watch-cache-size': { type: 'string', default: String(WATCH_CACHE_CAPACITY) },
+  'encryption-key-file': { type: 'string' },
+  'rewrite-secrets': { type: 'boolean' },
 } as const;
 
 const SERVER_USAGE = `usage: balsa server [etcd flags: --name, --data-dir, --listen-client-urls, --initial-cluster, ...]
                     [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
+                    [--encryption-key-file PATH] [--rewrite-secrets]
                     [--scheduler=true] [--controllers all|none|LIST] [--node-monitor-grace-period 40s] [--pod-eviction-timeout 5m]`;
-const APISERVER_USAGE = `usage: balsa apiserver --kv-endpoints URL[,URL...] [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]`;
+const APISERVER_USAGE = `usage: balsa apiserver --kv-endpoints URL[,URL...] [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
+                       [--encryption-key-file PATH] [--rewrite-secrets]`;
 
 interface ApiFlags {
   readonly host: string;
@@ -45,6 +50,10 @@ interface ApiFlags {
   readonly eventTtlSeconds: number;
   /** Changes each resource's watch cache keeps (0: no cache, every watch is a KV watch of its own). */
   readonly watchCacheSize: number;
+  /** Secrets are encrypted at rest with its keys (see secret-encryption.ts); absent: stored as plaintext. */
+  readonly encryptionKeyFile?: string;
+  /** Rewrite every Secret not under the first key once started (a key rotation's second step). */
+  readonly rewriteSecrets: boolean;
 }
 
 
@@ -53,11 +62,25 @@ function port(value: string, flag: string): number {
   return Number(value);
 }
 
-function apiFlags(values: { 'api-host'?: string; 'api-port'?: string; 'api-grpc-port'?: string; 'kv-prefix'?: string; 'event-ttl'?: string; 'default-watch-cache-size'?: string }): ApiFlags {
+function apiFlags(values: {
+  'api-host'?: string;
+  'api-port'?: string;
+  'api-grpc-port'?: string;
+  'kv-prefix'?: string;
+  'event-ttl'?: string;
+  'default-watch-cache-size'?: string;
+  'encryption-key-file'?: string;
+  'rewrite-secrets'?: string | boolean;
+}): ApiFlags {
   const watchCacheSize = values['default-watch-cache-size'] ?? String(WATCH_CACHE_CAPACITY);
   if (!/^\d+$/.test(watchCacheSize)) throw new UsageError(`--default-watch-cache-size must be a whole number of changes (0 turns the cache off), got "${watchCacheSize}"`);
   const prefix = values['kv-prefix'] ?? DEFAULT_REGISTRY_PREFIX;
   if (!prefix.startsWith('/') || prefix.endsWith('/')) throw new UsageError(`--kv-prefix must start with '/' and not end with one, got "${prefix}"`);
+  const rewrite = values['rewrite-secrets'] ?? false;
+  if (rewrite !== true && rewrite !== false && rewrite !== 'true' && rewrite !== 'false') throw new UsageError(`--rewrite-secrets must be true or false, got "${rewrite}"`);
+  const rewriteSecrets = rewrite === true || rewrite === 'true';
+  const keyFile = values['encryption-key-file'];
+  if (rewriteSecrets && keyFile === undefined) throw new UsageError('--rewrite-secrets needs --encryption-key-file (the key to rewrite the secrets with)');
   return {
     host: values['api-host'] ?? '127.0.0.1',
     httpPort: port(values['api-port'] ?? String(DEFAULT_API_HTTP_PORT), 'api-port'),
@@ -65,7 +88,19 @@ function apiFlags(values: { 'api-host'?: string; 'api-port'?: string; 'api-grpc-
     prefix,
     eventTtlSeconds: parseDurationSeconds(values['event-ttl'] ?? '1h', 'event-ttl'),
     watchCacheSize: Number(watchCacheSize),
+    ...(keyFile !== undefined ? { encryptionKeyFile: keyFile } : {}),
+    rewriteSecrets,
   };
+}
+
+/** The key file's keys, read before anything starts (a bad file is a usage error: exit 2). */
+async function loadEncryption(flags: ApiFlags): Promise<SecretEncryption | undefined> {
+  if (flags.encryptionKeyFile === undefined) return undefined;
+  try {
+    return await SecretEncryption.fromFile(flags.encryptionKeyFile);
+  } catch (error) {
+    throw error instanceof EncryptionConfigError ? new UsageError(`--encryption-key-file: ${error.message}`) : error;
+  }
 }
 
 /** Splits argv into the API server's flags and the rest (etcd's). */
@@ -74,13 +109,14 @@ function splitApiFlags(argv: readonly string[]): { api: Record<string, string>; 
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const match = /^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl|default-watch-cache-size|scheduler|controllers|node-monitor-grace-period|pod-eviction-timeout)(?:=(.*))?$/.exec(arg);
+    const match = /^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl|default-watch-cache-size|encryption-key-file|rewrite-secrets|scheduler|controllers|node-monitor-grace-period|pod-eviction-timeout)(?:=(.*))?$/.exec(arg);
     if (match === null) {
       rest.push(arg);
       continue;
     }
-    // `--scheduler` alone means true; every other flag takes a value.
-    const value = match[2] ?? (match[1] === 'scheduler' && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('-')) ? 'true' : argv[++i]);
+    // `--scheduler` and `--rewrite-secrets` alone mean true; every other flag takes a value.
+    const boolean = match[1] === 'scheduler' || match[1] === 'rewrite-secrets';
+    const value = match[2] ?? (boolean && (argv[i + 1] === undefined || argv[i + 1]!.startsWith('-')) ? 'true' : argv[++i]);
     if (value === undefined) throw new UsageError(`--${match[1]} needs a value`);
     api[match[1]!] = value;
   }
@@ -93,7 +129,7 @@ function untilSignal(): Promise<void> {
   });
 }
 
-async function startApi(flags: ApiFlags, kvEndpoints: readonly string[], who: string): Promise<ApiServer> {
+async function startApi(flags: ApiFlags, encryption: SecretEncryption | undefined, kvEndpoints: readonly string[], who: string): Promise<ApiServer> {
   const api = await ApiServer.start({
     kvEndpoints,
     host: flags.host,
@@ -102,6 +138,8 @@ async function startApi(flags: ApiFlags, kvEndpoints: readonly string[], who: st
     prefix: flags.prefix,
     eventTtlSeconds: flags.eventTtlSeconds,
     watchCacheSize: flags.watchCacheSize,
+    ...(encryption !== undefined ? { encryption } : {}),
+    rewriteSecrets: flags.rewriteSecrets,
     log: (line) => console.error(`${who}: ${line}`),
   });
   console.log(`${who}: API server on ${api.http.url} (gRPC ${api.grpc.address}), storing under ${flags.prefix} in ${kvEndpoints.join(',')}`);
@@ -116,6 +154,7 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
   let flags: ApiFlags;
   let kvOptions;
   let loops: { scheduler: boolean; settings: ControllerSettings };
+  let encryption: SecretEncryption | undefined;
   try {
     const { api, rest } = splitApiFlags(argv);
     flags = apiFlags(api);
@@ -129,6 +168,7 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
     const parsed = parseKvServerConfig(rest, process.env);
     for (const warning of parsed.warnings) console.error(`balsa server: warning: ${warning}`);
     kvOptions = serverOptionsFromConfig(parsed.config, process.env);
+    encryption = await loadEncryption(flags);
   } catch (error) {
     if (error instanceof KvConfigError || error instanceof UsageError) {
       console.error(`balsa server: ${error.message}\n${SERVER_USAGE}`);
@@ -149,7 +189,7 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
   console.log(`balsa server ${kvOptions.name}: KV serving clients on ${kv.clientAddresses.join(', ')} (member ${kv.memberId.toString(16)})`);
   let api: ApiServer;
   try {
-    api = await startApi(flags, kv.clientAddresses, `balsa server ${kvOptions.name}`);
+    api = await startApi(flags, encryption, kv.clientAddresses, `balsa server ${kvOptions.name}`);
   } catch (error) {
     console.error(`balsa server: cannot start the API server: ${(error as Error).message}`);
     await kv.stop();
@@ -174,6 +214,7 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
 export async function apiServerCommand(argv: readonly string[]): Promise<number> {
   let flags: ApiFlags;
   let endpoints: string[];
+  let encryption: SecretEncryption | undefined;
   try {
     const { values } = parseArgs({ args: [...argv], options: { ...API_FLAGS, 'kv-endpoints': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
     if (values.help === true) {
@@ -183,13 +224,14 @@ export async function apiServerCommand(argv: readonly string[]): Promise<number>
     flags = apiFlags(values);
     endpoints = (values['kv-endpoints'] ?? '').split(',').map((endpoint) => endpoint.trim()).filter((endpoint) => endpoint !== '');
     if (endpoints.length === 0) throw new UsageError('--kv-endpoints is required: the etcd v3 endpoints to store objects in (http://127.0.0.1:2379,...)');
+    encryption = await loadEncryption(flags);
   } catch (error) {
     console.error(`balsa apiserver: ${(error as Error).message}\n${APISERVER_USAGE}`);
     return 2;
   }
   let api: ApiServer;
   try {
-    api = await startApi(flags, endpoints, 'balsa apiserver');
+    api = await startApi(flags, encryption, endpoints, 'balsa apiserver');
   } catch (error) {
     console.error(`balsa apiserver: ${(error as Error).message}`);
     return 1;
