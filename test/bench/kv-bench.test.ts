@@ -10,27 +10,17 @@
  * the suite; elsewhere it is skipped with the reason.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KvBenchResult } from '../../bench/kv-report.js';
 import { describeWithTools, etcdTools } from '../support/etcd-tools.js';
-import { runBench } from './run-bench.js';
+import { isRunning, runBench, useBenchDirs } from './run-bench.js';
 
 const RUN_TIMEOUT_MS = 150_000;
 const SCRATCH_PREFIX = 'balsa-bench-kv-';
 
 /** The benchmark's scratch directories in the OS temp dir right now. */
-const scratchDirs = () => new Set(readdirSync(tmpdir()).filter((name) => name.startsWith(SCRATCH_PREFIX)));
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function readResult(dir: string): { result: KvBenchResult; files: string[] } {
   const files = readdirSync(dir).sort();
@@ -40,22 +30,12 @@ function readResult(dir: string): { result: KvBenchResult; files: string[] } {
 }
 
 describeWithTools(etcdTools(), 'bench/kv', () => {
-  let resultsDir: string;
-  let scratchBefore: Set<string>;
-  beforeEach(() => {
-    resultsDir = mkdtempSync(join(tmpdir(), 'balsa-bench-results-'));
-    scratchBefore = scratchDirs();
-  });
-  afterEach(() => {
-    rmSync(resultsDir, { recursive: true, force: true });
-    // Whatever the run created in the temp dir, it removed.
-    expect([...scratchDirs()].filter((name) => !scratchBefore.has(name))).toEqual([]);
-  });
+  const dirs = useBenchDirs(SCRATCH_PREFIX);
 
   it('runs put and linearizable get against Balsa and etcd and writes JSON, a Markdown table and an SVG chart', async () => {
     const args = [
       '--quick', '--concurrency', '1,16', '--connections', '4', '--keys', '200', '--duration-s', '0.5', '--warmup-s', '0.1',
-      '--target-warmup-s', '0.2', '--memory-keys', '300', '--results-dir', resultsDir,
+      '--target-warmup-s', '0.2', '--memory-keys', '300', '--results-dir', dirs.resultsDir(),
     ];
     const run = await runBench('kv', args, RUN_TIMEOUT_MS);
     expect({ code: run.code, stdout: run.stdout }).toMatchObject({ code: 0 });
@@ -65,7 +45,7 @@ describeWithTools(etcdTools(), 'bench/kv', () => {
     expect(run.stdout).not.toContain('check perf');
     expect(run.stdout).toMatch(/^Balsa\/etcd\s+[\d.]+×\s+[\d.]+×$/m);
 
-    const { result, files } = readResult(resultsDir);
+    const { result, files } = readResult(dirs.resultsDir());
     // JSON, Markdown and SVG, with one stem.
     const stem = files[0]!.replace(/\.\w+$/, '');
     expect(files).toEqual([`${stem}.json`, `${stem}.md`, `${stem}.svg`]);
@@ -109,23 +89,23 @@ describeWithTools(etcdTools(), 'bench/kv', () => {
     expect(ratio.opsPerS).toBeCloseTo(put16(balsa).opsPerS / put16(etcd).opsPerS, 2);
     expect(ratio.p99).toBeCloseTo(put16(balsa).latencyMs.p99 / put16(etcd).latencyMs.p99, 2);
 
-    const svg = readFileSync(join(resultsDir, `${stem}.svg`), 'utf8');
+    const svg = readFileSync(join(dirs.resultsDir(), `${stem}.svg`), 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     expect(svg.match(/<polyline /g)).toHaveLength(4);
     expect(svg).toContain('>linearizable get</text>');
-    const markdown = readFileSync(join(resultsDir, `${stem}.md`), 'utf8');
+    const markdown = readFileSync(join(dirs.resultsDir(), `${stem}.md`), 'utf8');
     expect(markdown).toContain(`Command: \`${result.command}\``);
     expect(markdown).toMatch(/^\| put \| 1 \| Balsa\/etcd \| [\d.]+× \|/m);
   });
 
   it('says clearly when etcd and etcdctl are missing and runs Balsa alone', async () => {
-    const args = ['--quick', '--etcd', '/nonexistent/etcd', '--etcdctl', '/nonexistent/etcdctl', '--check-perf', 's', '--concurrency', '4', '--workloads', 'put', '--duration-s', '0.3', '--warmup-s', '0', '--results-dir', resultsDir];
+    const args = ['--quick', '--etcd', '/nonexistent/etcd', '--etcdctl', '/nonexistent/etcdctl', '--check-perf', 's', '--concurrency', '4', '--workloads', 'put', '--duration-s', '0.3', '--warmup-s', '0', '--results-dir', dirs.resultsDir()];
     const run = await runBench('kv', args, RUN_TIMEOUT_MS);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('kv: etcd is missing: --etcd /nonexistent/etcd is not an executable file; running Balsa alone');
     expect(run.stderr).toContain('kv: etcdctl is missing: --etcdctl /nonexistent/etcdctl is not an executable file; etcdctl check perf not run');
     expect(run.stdout).toContain('skipped: etcd is missing');
-    const { result } = readResult(resultsDir);
+    const { result } = readResult(dirs.resultsDir());
     expect(result.targets.map((target) => target.target)).toEqual(['balsa']);
     expect(result.targets[0]!.cells).toHaveLength(1);
     expect(result.targets[0]!.cells[0]!.ops).toBeGreaterThan(0);
@@ -135,7 +115,7 @@ describeWithTools(etcdTools(), 'bench/kv', () => {
   });
 
   it('on SIGINT stops every member it started and removes its data, then exits 130', async () => {
-    const child = spawn(process.execPath, ['dist/bench/kv.js', '--targets', 'balsa', '--concurrency', '4', '--duration-s', '60', '--results-dir', resultsDir], { cwd: process.cwd() });
+    const child = spawn(process.execPath, ['dist/bench/kv.js', '--targets', 'balsa', '--concurrency', '4', '--duration-s', '60', '--results-dir', dirs.resultsDir()], { cwd: process.cwd() });
     let stderr = '';
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     const pids = await new Promise<number[]>((resolve, reject) => {
@@ -156,7 +136,7 @@ describeWithTools(etcdTools(), 'bench/kv', () => {
     expect(stderr).toContain('SIGINT: stopping everything this benchmark started');
     expect(pids.filter(isRunning)).toEqual([]);
     // Nothing was measured to the end: no result file.
-    expect(existsSync(resultsDir) ? readdirSync(resultsDir) : []).toEqual([]);
+    expect(existsSync(dirs.resultsDir()) ? readdirSync(dirs.resultsDir()) : []).toEqual([]);
   });
 
   it('rejects bad arguments with usage and exit 2', async () => {

@@ -7,25 +7,15 @@
  * an interrupt while the pods run, and that bad arguments are refused; never the speed.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LocalClusterBenchResult } from '../../bench/local-cluster.js';
-import { runBench } from './run-bench.js';
+import { isRunning, runBench, useBenchDirs } from './run-bench.js';
 
 const RUN_TIMEOUT_MS = 180_000;
 const SCRATCH_PREFIX = 'balsa-bench-local-cluster-';
 
-const scratchDirs = () => new Set(readdirSync(tmpdir()).filter((name) => name.startsWith(SCRATCH_PREFIX)));
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Processes whose command line names something in `dir` (the run's copy of the app, its agents' data). */
 function processesUnder(dir: string): string[] {
@@ -53,20 +43,10 @@ function readResult(dir: string): LocalClusterBenchResult {
 }
 
 describe('bench/local-cluster', () => {
-  let resultsDir: string;
-  let scratchBefore: Set<string>;
-  beforeEach(() => {
-    resultsDir = mkdtempSync(join(tmpdir(), 'balsa-bench-results-'));
-    scratchBefore = scratchDirs();
-  });
-  afterEach(() => {
-    rmSync(resultsDir, { recursive: true, force: true });
-    // Whatever the run created in the temp dir, it removed.
-    expect([...scratchDirs()].filter((name) => !scratchBefore.has(name))).toEqual([]);
-  });
+  const dirs = useBenchDirs(SCRATCH_PREFIX);
 
   it('measures a small Deployment from apply to all Ready, reports consistent figures and leaves nothing behind', async () => {
-    const args = ['--replicas', '2', '--runs', '1', '--results-dir', resultsDir];
+    const args = ['--replicas', '2', '--runs', '1', '--results-dir', dirs.resultsDir()];
     const run = await runBench('local-cluster', args, RUN_TIMEOUT_MS);
     expect({ code: run.code, stdout: run.stdout, stderr: run.stderr.slice(-3000) }).toMatchObject({ code: 0 });
     const figure = String.raw`[\d.,]+ ms`;
@@ -84,7 +64,7 @@ describe('bench/local-cluster', () => {
     expect(run.stdout).toMatch(/^machine +.+ cores, .+ GiB, node v\d+/m);
     expect(run.stdout).toContain(`command   node dist/bench/local-cluster.js ${args.join(' ')}`);
 
-    const result = readResult(resultsDir);
+    const result = readResult(dirs.resultsDir());
     expect(result.config).toMatchObject({ replicas: 2, runs: 1, agents: 2, readinessProbePeriodS: 1 });
     expect(result.runs).toHaveLength(1);
     const [only] = result.runs;
@@ -123,7 +103,7 @@ describe('bench/local-cluster', () => {
   }, RUN_TIMEOUT_MS + 10_000);
 
   it('on SIGINT while its pods run stops every process it started, the pods too, and removes its data, then exits 130', async () => {
-    const child = spawn(process.execPath, ['dist/bench/local-cluster.js', '--replicas', '2', '--runs', '1', '--results-dir', resultsDir], { cwd: process.cwd() });
+    const child = spawn(process.execPath, ['dist/bench/local-cluster.js', '--replicas', '2', '--runs', '1', '--results-dir', dirs.resultsDir()], { cwd: process.cwd() });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
@@ -145,7 +125,7 @@ describe('bench/local-cluster', () => {
     expect(started.pids.filter(isRunning)).toEqual([]);
     expect(processesUnder(started.scratch)).toEqual([]);
     expect(existsSync(started.scratch)).toBe(false);
-    expect(readdirSync(resultsDir)).toEqual([]);
+    expect(readdirSync(dirs.resultsDir())).toEqual([]);
   }, RUN_TIMEOUT_MS + 10_000);
 
   it('rejects bad arguments with usage and exit 2', async () => {
@@ -158,7 +138,7 @@ describe('bench/local-cluster', () => {
       expect({ args, code: run.code }).toEqual({ args, code: 2 });
       expect(run.stderr).toContain(message);
       expect(run.stderr).toMatch(/usage: npm run bench:local-cluster/);
-      expect(readdirSync(resultsDir)).toEqual([]);
+      expect(readdirSync(dirs.resultsDir())).toEqual([]);
     }
   });
 });

@@ -3,6 +3,8 @@
  * deadline, and collects what it printed. Jest's global setup has built dist/.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface BenchRun {
@@ -27,4 +29,38 @@ export function runBench(name: string, args: readonly string[], timeoutMs: numbe
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Whether a process with this pid is alive. */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The names in the temp dir that start with `prefix` (a benchmark's scratch directories). */
+export function scratchDirs(prefix: string): Set<string> {
+  return new Set(readdirSync(tmpdir()).filter((name) => name.startsWith(prefix)));
+}
+
+/**
+ * For each test of the calling suite: a fresh results directory (removed after), and the
+ * check that the run left no scratch directory named `scratchPrefix…` in the temp dir.
+ */
+export function useBenchDirs(scratchPrefix: string): { resultsDir(): string } {
+  let resultsDir = '';
+  let before = new Set<string>();
+  beforeEach(() => {
+    resultsDir = mkdtempSync(join(tmpdir(), 'balsa-bench-results-'));
+    before = scratchDirs(scratchPrefix);
+  });
+  afterEach(() => {
+    rmSync(resultsDir, { recursive: true, force: true });
+    // Whatever the run created in the temp dir, it removed.
+    expect([...scratchDirs(scratchPrefix)].filter((name) => !before.has(name))).toEqual([]);
+  });
+  return { resultsDir: () => resultsDir };
 }

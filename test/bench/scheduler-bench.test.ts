@@ -6,25 +6,15 @@
  * no node holds more than it offers, and that the figures are consistent, never their speed.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SchedulerBenchResult } from '../../bench/scheduler.js';
-import { runBench } from './run-bench.js';
+import { isRunning, runBench, useBenchDirs } from './run-bench.js';
 
 const RUN_TIMEOUT_MS = 120_000;
 const SCRATCH_PREFIX = 'balsa-bench-scheduler-';
 
-const scratchDirs = () => new Set(readdirSync(tmpdir()).filter((name) => name.startsWith(SCRATCH_PREFIX)));
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function readResult(dir: string): SchedulerBenchResult {
   const files = readdirSync(dir);
@@ -34,20 +24,10 @@ function readResult(dir: string): SchedulerBenchResult {
 }
 
 describe('bench/scheduler', () => {
-  let resultsDir: string;
-  let scratchBefore: Set<string>;
-  beforeEach(() => {
-    resultsDir = mkdtempSync(join(tmpdir(), 'balsa-bench-results-'));
-    scratchBefore = scratchDirs();
-  });
-  afterEach(() => {
-    rmSync(resultsDir, { recursive: true, force: true });
-    // Whatever the run created in the temp dir, it removed.
-    expect([...scratchDirs()].filter((name) => !scratchBefore.has(name))).toEqual([]);
-  });
+  const dirs = useBenchDirs(SCRATCH_PREFIX);
 
   it('binds every pod of a small run and reports consistent figures', async () => {
-    const args = ['--nodes', '20', '--pods', '200', '--results-dir', resultsDir];
+    const args = ['--nodes', '20', '--pods', '200', '--results-dir', dirs.resultsDir()];
     const run = await runBench('scheduler', args, RUN_TIMEOUT_MS);
     expect({ code: run.code, stdout: run.stdout, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
     expect(run.stdout).toMatch(/^scheduler: 20 nodes, 200 pods \(100m CPU, 128Mi each\), 1-member Balsa KV/m);
@@ -57,7 +37,7 @@ describe('bench/scheduler', () => {
     expect(run.stdout).toMatch(/^check +200 pods bound in the API on \d+ nodes \(at most \d+ on one\), 0 nodes overcommitted$/m);
     expect(run.stdout).toMatch(/^goal: ≥ 1,500 pods\/s: (met|not met) \([\d.,]+\)$/m);
 
-    const result = readResult(resultsDir);
+    const result = readResult(dirs.resultsDir());
     expect(result.command).toBe(`node dist/bench/scheduler.js ${args.join(' ')}`);
     expect(result.config).toMatchObject({ nodes: 20, pods: 200, kvMembers: 1, backlog: false, scheduledEvents: false });
     expect(result.creation).toMatchObject({ created: 200, errors: 0 });
@@ -77,11 +57,11 @@ describe('bench/scheduler', () => {
   });
 
   it('with --backlog creates every pod first, then measures the scheduler on the full queue', async () => {
-    const run = await runBench('scheduler', ['--nodes', '10', '--pods', '100', '--backlog', '--events', '--results-dir', resultsDir], RUN_TIMEOUT_MS);
+    const run = await runBench('scheduler', ['--nodes', '10', '--pods', '100', '--backlog', '--events', '--results-dir', dirs.resultsDir()], RUN_TIMEOUT_MS);
     expect({ code: run.code, stderr: run.stderr.slice(-2000) }).toMatchObject({ code: 0 });
     expect(run.stdout).toMatch(/^bound +100 pods in [\d.,]+ s: [\d.,]+ pods\/s \(first binding to last\)$/m);
     expect(run.stderr).toMatch(/scheduler running \(pid \d+; it sees 10 nodes, 100 pods\)/);
-    const result = readResult(resultsDir);
+    const result = readResult(dirs.resultsDir());
     expect(result.config).toMatchObject({ backlog: true, scheduledEvents: true });
     expect(result.createToBindMs).toBeNull();
     expect(result.check).toMatchObject({ boundInApi: 100, overcommittedNodes: 0 });
@@ -89,7 +69,7 @@ describe('bench/scheduler', () => {
   });
 
   it('on SIGINT stops every process it started and removes its data, then exits 130', async () => {
-    const child = spawn(process.execPath, ['dist/bench/scheduler.js', '--nodes', '10', '--pods', '100000', '--results-dir', resultsDir], { cwd: process.cwd() });
+    const child = spawn(process.execPath, ['dist/bench/scheduler.js', '--nodes', '10', '--pods', '100000', '--results-dir', dirs.resultsDir()], { cwd: process.cwd() });
     let stderr = '';
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     const pids = await new Promise<number[]>((resolve, reject) => {
@@ -110,7 +90,7 @@ describe('bench/scheduler', () => {
     expect(await exited).toBe(130);
     expect(stderr).toContain('SIGINT: stopping everything this benchmark started');
     expect(pids.filter(isRunning)).toEqual([]);
-    expect(readdirSync(resultsDir)).toEqual([]);
+    expect(readdirSync(dirs.resultsDir())).toEqual([]);
   });
 
   it('rejects bad arguments with usage and exit 2', async () => {

@@ -1,4 +1,5 @@
-// 250 of the 500 5-node seeds that `npm test` runs (see seed-range.ts).
+// 150 of the 300 5-node seeds that `npm test` runs (see seed-range.ts): 600 seeds of 2,000 steps in all,
+// above the 500 the simulator issue asks of `npm test`; `npm run sim -- --seeds N` runs more.
 import { describeSeedRange } from './seed-range.js';
 
-describeSeedRange(5, 251, 250);
+describeSeedRange(5, 151, 150);
