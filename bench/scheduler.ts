@@ -42,7 +42,7 @@ import { UsageError, integerFlag, numberFlag, parseOrExplain } from './support/c
 import { onInterrupt } from './support/interrupts.js';
 import { LatencyHistogram, roundedSummary } from './support/latency-histogram.js';
 import type { LatencySummary } from './support/latency-histogram.js';
-import { cpuSeconds } from './support/proc-stats.js';
+import { totalCpuSeconds } from './support/proc-stats.js';
 import { commandLine, defaultResultsDir, describeMachine, machineLine, resultStem, round2, writeResultFile } from './support/results-file.js';
 import type { MachineDescription } from './support/results-file.js';
 import type { SchedulerProcessStats } from './support/scheduler-process.js';
@@ -198,16 +198,6 @@ async function stopAll(running: Running): Promise<SchedulerProcessStats | null> 
   return stats;
 }
 
-function cpuOf(pids: readonly number[]): number | null {
-  let total = 0;
-  for (const pid of pids) {
-    const seconds = cpuSeconds(pid);
-    if (seconds === null) return null;
-    total += seconds;
-  }
-  return total;
-}
-
 async function run(options: SchedulerBenchOptions, command: string): Promise<SchedulerBenchResult> {
   const startedAt = new Date().toISOString();
   const machine = describeMachine();
@@ -243,7 +233,7 @@ async function run(options: SchedulerBenchOptions, command: string): Promise<Sch
     let cpuStart: { kv: number | null; apiServer: number | null; scheduler: number | null; main: NodeJS.CpuUsage; atMs: number } | null = null;
     const markCpu = (): void => {
       const now = pids();
-      cpuStart = { kv: cpuOf(now.kv), apiServer: cpuOf(now.apiServer), scheduler: cpuOf(now.scheduler), main: process.cpuUsage(), atMs: performance.now() };
+      cpuStart = { kv: totalCpuSeconds(now.kv), apiServer: totalCpuSeconds(now.apiServer), scheduler: totalCpuSeconds(now.scheduler), main: process.cpuUsage(), atMs: performance.now() };
     };
     // The scheduler's counters every PROGRESS_MS: a progress line, and the peaks of its queue.
     const peaks = { active: 0, bindsInFlight: 0 };
@@ -276,9 +266,9 @@ async function run(options: SchedulerBenchOptions, command: string): Promise<Sch
     const start = cpuStart!;
     const cpu = {
       windowS: (performance.now() - start.atMs) / 1000,
-      kv: start.kv === null ? null : (cpuOf(endCpu.kv) ?? NaN) - start.kv,
-      apiServer: start.apiServer === null ? null : (cpuOf(endCpu.apiServer) ?? NaN) - start.apiServer,
-      scheduler: start.scheduler === null ? null : (cpuOf(endCpu.scheduler) ?? NaN) - start.scheduler,
+      kv: start.kv === null ? null : (totalCpuSeconds(endCpu.kv) ?? NaN) - start.kv,
+      apiServer: start.apiServer === null ? null : (totalCpuSeconds(endCpu.apiServer) ?? NaN) - start.apiServer,
+      scheduler: start.scheduler === null ? null : (totalCpuSeconds(endCpu.scheduler) ?? NaN) - start.scheduler,
       loadGenerator: (() => {
         const used = process.cpuUsage(start.main);
         return (used.user + used.system) / 1e6;

@@ -83,7 +83,8 @@ export class CachedChange {
  * A KV watch event as a change of plaintext values: `plain` decrypts what is stored
  * encrypted (Secrets), before anything splices JSON into it. Throws ApiError when it cannot.
  */
-export function changeInClear(event: WatchEvent, plain: (kv: KeyValue) => KeyValue): CachedChange {
+export function changeInClear(event: WatchEvent, plain?: (kv: KeyValue) => KeyValue): CachedChange {
+  if (plain === undefined) return new CachedChange(event.type, event.kv, event.prevKv);
   // A DELETE's key-value has no value: nothing to decrypt.
   return new CachedChange(event.type, event.type === 'DELETE' ? event.kv : plain(event.kv), event.prevKv === null ? null : plain(event.prevKv));
 }
@@ -184,7 +185,7 @@ export class WatchCache {
     prefix: Buffer,
     onFailed: (cache: WatchCache) => void,
     capacity = WATCH_CACHE_CAPACITY,
-    plain: (kv: KeyValue) => KeyValue = (stored) => stored,
+    plain?: (kv: KeyValue) => KeyValue,
   ): Promise<WatchCache> {
     const { revision } = await kv.range(prefix, { rangeEnd: prefixEnd(prefix), countOnly: true });
     const cache = new WatchCache(Math.max(1, capacity), revision, onFailed);

@@ -46,4 +46,8 @@ export const ERROR_BODY_MAX_BYTES = 64 * 1024;
 /** The header of each frame of a multiplexed (non-TTY) stream: stream type, 3 zero bytes, payload size (uint32 big-endian). */
 export const FRAME_HEADER_BYTES = 8;
 
+/** A 137 exit is inspected again this many times, this far apart, for the daemon's late OOM record. */
+export const OOM_SETTLE_ATTEMPTS = 10;
+export const OOM_SETTLE_MS = 100;
+
 if (LOG_POSITION_SAVE_MS > LOG_DRAIN_MS || WAIT_RETRY_MS <= 0) throw new Error('docker runtime constants are inconsistent');

@@ -30,7 +30,7 @@ import { dirname, join } from 'node:path';
 import { LogRotator } from '../../logs/log-rotator.js';
 import type { ContainerInfo, ContainerRuntime, ContainerSpec, ExecResult, ResourceLimits } from '../container-runtime.js';
 import { RuntimeError, startError } from '../errors.js';
-import { DOCKER_SOCKET_PATH_DEFAULT, LABEL_STATE_DIR, LOG_DRAIN_MS, WAIT_RETRY_MS } from './constants.js';
+import { DOCKER_SOCKET_PATH_DEFAULT, LABEL_STATE_DIR, LOG_DRAIN_MS, OOM_SETTLE_ATTEMPTS, OOM_SETTLE_MS, WAIT_RETRY_MS } from './constants.js';
 import { DockerApi, DockerApiError } from './docker-api.js';
 import { containerName, createBody, toInfo } from './docker-container.js';
 import type { DockerInspect } from './docker-container.js';
@@ -263,6 +263,19 @@ export class DockerRuntime implements ContainerRuntime {
     }
   }
 
+  /**
+   * A SIGKILLed container (137) may have been the kernel's OOM kill: the daemon records that
+   * from its OOM event, which can arrive just after the exit. Look again a few times before
+   * calling it a plain `Error`.
+   */
+  private async settleOomKill(info: ContainerInfo): Promise<ContainerInfo> {
+    for (let attempt = 0; attempt < OOM_SETTLE_ATTEMPTS && info.exitCode === 137 && info.reason !== 'OOMKilled'; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, OOM_SETTLE_MS));
+      info = (await this.inspectDaemon(info.id).catch(() => undefined)) ?? info;
+    }
+    return info;
+  }
+
   private track(info: ContainerInfo): Tracked {
     let markExited!: () => void;
     const exited = new Promise<void>((resolve) => {
@@ -302,6 +315,7 @@ export class DockerRuntime implements ContainerRuntime {
         await new Promise((resolve) => setTimeout(resolve, WAIT_RETRY_MS));
         continue;
       }
+      if (info !== undefined) info = await this.settleOomKill(info);
       // Removed behind the runtime's back: it ended, how is unknown.
       await this.finish(tracked, info ?? { ...tracked.info, state: 'exited', finishedAtMs: Date.now(), reason: 'Unknown' });
       return;
