@@ -22,6 +22,10 @@ import { toApiError } from './registry.js';
 
 /** The largest request body accepted (Kubernetes' limit). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
+/** An error answered before the body was read reads at most this much more of it before closing the connection instead. */
+const MAX_DRAIN_BYTES = MAX_REQUEST_BODY_BYTES + 1024 * 1024;
+/** ... and waits at most this long for it. */
+const DRAIN_TIMEOUT_MS = 10_000;
 /** A watch without `timeoutSeconds` ends after this long (clients watch again from where they were). */
 export const DEFAULT_WATCH_TIMEOUT_SECONDS = 30 * 60;
 /** The version this server reports at `/version`: the Kubernetes API it follows. */
@@ -50,7 +54,7 @@ export class ApiHttpServer {
     const server = http.createServer();
     const front = new ApiHttpServer(server, options);
     server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
-      front.handle(request, response).catch((error: unknown) => front.fail(response, toApiError(error)));
+      front.handle(request, response).catch((error: unknown) => front.fail(request, response, toApiError(error)));
     });
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket));
     await new Promise<void>((resolve, reject) => {
@@ -220,11 +224,18 @@ export class ApiHttpServer {
     response.end(body);
   }
 
-  private fail(response: http.ServerResponse, error: ApiError): void {
+  /**
+   * Answers an error. A body the handler did not read is read (and dropped) first, up to
+   * `MAX_DRAIN_BYTES`: a client still uploading when the connection closed would get a
+   * reset instead of the answer. Past that, the answer goes out and the connection closes.
+   */
+  private async fail(request: http.IncomingMessage, response: http.ServerResponse, error: ApiError): Promise<void> {
     if (response.headersSent) {
       response.destroy();
       return;
     }
+    if (!(await drainBody(request))) response.shouldKeepAlive = false;
+    if (response.headersSent || response.destroyed) return;
     this.json(response, error.httpCode, error.toStatus());
   }
 }
@@ -318,16 +329,66 @@ function deleteOptions(query: URLSearchParams, body: unknown): DeleteOptions {
   return options;
 }
 
-/** The request body as JSON (undefined for an empty body when `optional`). 413 past the limit, 400 when it does not parse. */
+/**
+ * Reads the rest of a request's body and drops it, up to `MAX_DRAIN_BYTES` and
+ * `DRAIN_TIMEOUT_MS`. True when the body ended (the connection can carry the answer and more).
+ */
+function drainBody(request: http.IncomingMessage): Promise<boolean> {
+  if (request.complete) return Promise.resolve(true);
+  if (request.destroyed) return Promise.resolve(false);
+  const declared = Number(request.headers['content-length'] ?? 0);
+  if (declared > MAX_DRAIN_BYTES) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let seen = 0;
+    const done = (ended: boolean): void => {
+      clearTimeout(timer);
+      request.off('data', onData);
+      request.off('end', onEnd);
+      request.off('close', onClose);
+      resolve(ended);
+    };
+    const onData = (chunk: Buffer): void => {
+      seen += chunk.length;
+      if (seen > MAX_DRAIN_BYTES) done(false);
+    };
+    const onEnd = (): void => done(true);
+    const onClose = (): void => done(request.complete);
+    const timer = setTimeout(() => done(false), DRAIN_TIMEOUT_MS);
+    request.on('data', onData);
+    request.once('end', onEnd);
+    request.once('close', onClose);
+    request.resume();
+  });
+}
+
+/**
+ * The request body as JSON (undefined for an empty body when `optional`). 413 past the
+ * limit (the rest of the body is left for `fail` to drain), 400 when it does not parse.
+ */
 async function readJson(request: http.IncomingMessage, optional = false): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_REQUEST_BODY_BYTES) throw new ApiError('RequestEntityTooLarge', `the request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const tooLarge = (): ApiError => new ApiError('RequestEntityTooLarge', `the request body is larger than ${MAX_REQUEST_BODY_BYTES} bytes`);
+  if (Number(request.headers['content-length'] ?? 0) > MAX_REQUEST_BODY_BYTES) throw tooLarge();
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= MAX_REQUEST_BODY_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      request.off('data', onData);
+      request.pause();
+      reject(tooLarge());
+    };
+    request.on('data', onData);
+    request.once('end', () => resolve(Buffer.concat(chunks)));
+    request.once('error', reject);
+    request.once('close', () => {
+      if (!request.complete) reject(ApiError.badRequest('the client closed the connection before the request body ended'));
+    });
+  });
+  const text = body.toString('utf8');
   if (text.trim() === '') {
     if (optional) return undefined;
     throw ApiError.badRequest('the request body is empty: expected a JSON object');

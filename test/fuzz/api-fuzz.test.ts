@@ -7,6 +7,7 @@
  * `npm run fuzz:api -- --seed N --cases N`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually } from '../support/eventually.js';
@@ -77,4 +78,42 @@ test('the limits: a body past 3 MiB is 413 RequestEntityTooLarge', async () => {
   expect(response.status).toBe(413);
   expect(await response.json()).toMatchObject({ kind: 'Status', reason: 'RequestEntityTooLarge', code: 413 });
   expect((await fetch(`${target.apiUrl}/api/v1/namespaces/default/configmaps/too-big`)).status).toBe(404);
+});
+
+/**
+ * One request on its own connection (`Connection: close`), its body's last 64 KiB written
+ * 100 ms after the rest (a client uploading over a slow link); resolves with the answer
+ * once the exchange is over, rejects when any write failed (the server hung up mid-upload).
+ */
+function uploadOnce(path: string, method: string, body: Buffer): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(target.apiUrl);
+    const req = http.request({ host: url.hostname, port: url.port, method, path, agent: false, headers: { 'content-type': 'application/json', 'content-length': String(body.length) } });
+    let answer: { status: number; body: string } | undefined;
+    let failure: Error | undefined;
+    // Settled when the exchange is over: a write that failed after the answer came is a failure too (the upload was cut off).
+    req.on('error', (error) => (failure = error));
+    req.on('close', () => (failure !== undefined || answer === undefined ? reject(failure ?? new Error('no answer')) : resolve(answer)));
+    req.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => (answer = { status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    const last = body.length - 64 * 1024;
+    req.write(body.subarray(0, last));
+    setTimeout(() => req.end(body.subarray(last)), 100);
+  });
+}
+
+test('an error answered before the body is read still reaches a client that is uploading (no reset)', async () => {
+  const almostLimit = Buffer.alloc(HTTP_BODY_LIMIT_BYTES - 4096, 0x20);
+  const pastLimit = Buffer.alloc(HTTP_BODY_LIMIT_BYTES + 512, 0x20);
+  for (let round = 0; round < 5; round++) {
+    const unrouted = await uploadOnce('/api/v1/namespaces/default/configmaps/', 'PATCH', almostLimit);
+    expect(unrouted.status).toBe(405);
+    expect(JSON.parse(unrouted.body)).toMatchObject({ kind: 'Status', reason: 'MethodNotAllowed' });
+    const tooLarge = await uploadOnce('/api/v1/namespaces/default/configmaps', 'POST', pastLimit);
+    expect(tooLarge.status).toBe(413);
+    expect(JSON.parse(tooLarge.body)).toMatchObject({ kind: 'Status', reason: 'RequestEntityTooLarge' });
+  }
 });
