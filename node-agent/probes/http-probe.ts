@@ -6,9 +6,11 @@
  * body is read, up to `HTTP_PROBE_BODY_BYTES_MAX`, before the status is judged, so a
  * server that sends its headers and then stalls times out like one that never answers.
  *
- * Redirects are not followed: a 3xx answer is itself a success (the kubelet follows
- * redirects on the same host and judges the last answer; a probe endpoint that redirects
- * is rare, and following would only matter for one that redirects to a failing page).
+ * Redirects are followed as the kubelet follows them: to the same host (any port, any
+ * scheme), at most `HTTP_PROBE_MAX_REDIRECTS` times, judging the last answer (`stopped
+ * after 10 redirects` past that); a redirect to another host is not followed and the 3xx
+ * answer itself is the (successful) result, as the kubelet does not follow probes off
+ * the node's pod.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -27,14 +29,45 @@ export interface HttpProbeRequest {
   readonly headers: readonly ProbeHeader[];
 }
 
+/** Redirects followed at most (Go's http.Client default, which the kubelet keeps). */
+export const HTTP_PROBE_MAX_REDIRECTS = 10;
+
+const REDIRECT_CODES = new Set([301, 302, 303, 307, 308]);
+
 export function probeHttp(request: HttpProbeRequest, context: AttemptContext): Promise<ProbeResult> {
-  const url = `${request.scheme === 'HTTPS' ? 'https' : 'http'}://${joinHostPort(request.host, request.port)}${request.path}`;
+  const url = probeUrl(request);
   // The kubelet's wording (Go's http.Client): operators search Events for it.
   const timedOut = (): ProbeResult => failure(`Get ${JSON.stringify(url)}: context deadline exceeded (Client.Timeout exceeded while awaiting headers)`);
-  return runWithDeadline(context, (signal) => get(request, url, signal), timedOut);
+  return runWithDeadline(context, (signal) => follow(request, signal), timedOut);
 }
 
-function get(request: HttpProbeRequest, url: string, signal: AbortSignal): Promise<ProbeResult> {
+function probeUrl(request: HttpProbeRequest): string {
+  return `${request.scheme === 'HTTPS' ? 'https' : 'http'}://${joinHostPort(request.host, request.port)}${request.path}`;
+}
+
+/** GETs `request`, then each same-host `Location` it is sent to, up to the limit. */
+async function follow(request: HttpProbeRequest, signal: AbortSignal): Promise<ProbeResult> {
+  let current = request;
+  for (let redirects = 0; ; redirects++) {
+    const answer = await get(current, probeUrl(current), signal);
+    if (answer.location === undefined) return answer.result;
+    let next: URL;
+    try {
+      next = new URL(answer.location, probeUrl(current));
+    } catch {
+      return answer.result;
+    }
+    const hostname = next.hostname.replace(/^\[|\]$/g, '');
+    // Off the pod's host (or to a scheme a probe cannot speak): the redirect itself is the answer.
+    if (hostname !== request.host || (next.protocol !== 'http:' && next.protocol !== 'https:')) return answer.result;
+    if (redirects + 1 > HTTP_PROBE_MAX_REDIRECTS) return failure(`Get ${JSON.stringify(next.href)}: stopped after ${HTTP_PROBE_MAX_REDIRECTS} redirects`);
+    const scheme = next.protocol === 'https:' ? 'HTTPS' : 'HTTP';
+    current = { ...current, scheme, port: next.port === '' ? (scheme === 'HTTPS' ? 443 : 80) : Number(next.port), path: `${next.pathname}${next.search}` };
+  }
+}
+
+/** One GET: its result, and where a 3xx answer points (when it says). */
+function get(request: HttpProbeRequest, url: string, signal: AbortSignal): Promise<{ result: ProbeResult; location?: string }> {
   return new Promise((resolve) => {
     const options: https.RequestOptions = {
       host: request.host,
@@ -49,19 +82,21 @@ function get(request: HttpProbeRequest, url: string, signal: AbortSignal): Promi
     const client = request.scheme === 'HTTPS' ? https.request(options) : http.request(options);
     // The deadline aborts the signal once the attempt is decided, whoever decided it.
     signal.addEventListener('abort', () => client.destroy(), { once: true });
-    client.on('error', (error) => resolve(failure(`Get ${JSON.stringify(url)}: ${error.message}`)));
+    client.on('error', (error) => resolve({ result: failure(`Get ${JSON.stringify(url)}: ${error.message}`) }));
     client.on('response', (response) => {
       const status = response.statusCode ?? 0;
       let bytes = 0;
+      const location = REDIRECT_CODES.has(status) ? response.headers.location : undefined;
       const judge = (): void => {
-        resolve(status >= 200 && status < 400 ? SUCCESS : failure(`HTTP probe failed with statuscode: ${status}`));
+        const result = status >= 200 && status < 400 ? SUCCESS : failure(`HTTP probe failed with statuscode: ${status}`);
+        resolve(location === undefined ? { result } : { result, location });
       };
       response.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         if (bytes >= HTTP_PROBE_BODY_BYTES_MAX) judge();
       });
       response.on('end', judge);
-      response.on('error', (error) => resolve(failure(`Get ${JSON.stringify(url)}: ${error.message}`)));
+      response.on('error', (error) => resolve({ result: failure(`Get ${JSON.stringify(url)}: ${error.message}`) }));
     });
     client.end();
   });

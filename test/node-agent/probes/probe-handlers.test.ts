@@ -69,7 +69,16 @@ function handler(seen: { headers?: http.IncomingHttpHeaders }) {
         response.writeHead(503).end('not yet');
         return;
       case '/moved':
-        response.writeHead(302, { location: '/elsewhere' }).end();
+        response.writeHead(302, { location: '/healthz' }).end();
+        return;
+      case '/moved-to-failure':
+        response.writeHead(301, { location: `http://${HOST}:${(request.socket.localPort ?? 0)}/unavailable` }).end();
+        return;
+      case '/moved-away':
+        response.writeHead(302, { location: 'http://probe-target.invalid/unavailable' }).end();
+        return;
+      case '/loop':
+        response.writeHead(307, { location: '/loop' }).end();
         return;
       case '/missing':
         response.writeHead(404).end();
@@ -122,8 +131,14 @@ describe('httpGet', () => {
     expect(await attempt(httpGet(port, '/missing'))).toEqual({ outcome: 'failure', message: 'HTTP probe failed with statuscode: 404' });
   });
 
-  it('counts a redirect as a success', async () => {
+  it('follows redirects on the same host and judges the last answer, as the kubelet does', async () => {
     expect(await attempt(httpGet(port, '/moved'))).toEqual({ outcome: 'success', message: '' });
+    expect(await attempt(httpGet(port, '/moved-to-failure'))).toEqual({ outcome: 'failure', message: 'HTTP probe failed with statuscode: 503' });
+    expect(await attempt(httpGet(port, '/loop'), target(), ATTEMPT_BOUND_MS)).toEqual({ outcome: 'failure', message: `Get "${url}/loop": stopped after 10 redirects` });
+  });
+
+  it('does not follow a redirect to another host: the redirect itself is a success', async () => {
+    expect(await attempt(httpGet(port, '/moved-away'))).toEqual({ outcome: 'success', message: '' });
   });
 
   it('reaches a named port at its host port', async () => {
