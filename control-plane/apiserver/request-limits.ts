@@ -107,6 +107,11 @@ export class RequestLimits {
     if (problem !== undefined) throw new Error(`request limits: ${problem}`);
   }
 
+  /** Requests in flight now, not counting long-running ones (for tests and metrics). */
+  get inflight(): { readonly readonly: number; readonly mutating: number } {
+    return { readonly: this.readonlyInflight, mutating: this.mutatingInflight };
+  }
+
   /** Requests refused so far (for tests and metrics). */
   get refused(): number {
     return this.refusedCount;
