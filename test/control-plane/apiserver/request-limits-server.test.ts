@@ -3,7 +3,8 @@
  * mutating in-flight limit is 429 with Kubernetes' Status and Retry-After and changes
  * nothing, while reads go on; a client past its watch limit is refused more watches (on
  * HTTP and gRPC alike) but not its other requests, and another client's watches are its
- * own; a connection past the cap is answered 429 and closed; the gRPC front-end announces
+ * own; a connection past the cap is answered 429 and closed; a client past its rate is
+ * refused with the wait in Retry-After; the gRPC front-end announces
  * its stream limit; and Balsa's own clients (the gRPC client, the CLI's) wait out a 429
  * and get through once the server has room.
  *
@@ -23,7 +24,7 @@ import { objectsService } from '../../../control-plane/apiserver/balsa-proto.js'
 import { ApiError } from '../../../control-plane/apiserver/errors.js';
 import { STATUS_METADATA_KEY } from '../../../control-plane/apiserver/grpc-server.js';
 import { ApiHttpServer } from '../../../control-plane/apiserver/http-server.js';
-import { TOO_MANY_REQUESTS_MESSAGE } from '../../../control-plane/apiserver/request-limits.js';
+import { RequestLimits, TOO_MANY_REQUESTS_MESSAGE } from '../../../control-plane/apiserver/request-limits.js';
 import { ApiClient } from '../../../control-plane/cli/api-client.js';
 import { GrpcApiClient } from '../../../control-plane/client/grpc-api-client.js';
 import { apiCall, HttpWatch } from '../../support/api-http.js';
@@ -242,6 +243,23 @@ describe('connections and streams', () => {
     } finally {
       first.destroy();
       await capped.stop();
+    }
+  });
+
+  test('rate per client: past its burst a client is refused with the seconds until a token is back; probes and other clients go on', async () => {
+    const limits = new RequestLimits({ maxRequestsInflight: 0, maxMutatingRequestsInflight: 0, maxWatchesPerClient: 0, maxRequestsPerSecondPerClient: 0.01, maxRequestBurstPerClient: 2 });
+    const rated = await ApiHttpServer.start({ registry: api.registry, port: 0, limits });
+    try {
+      expect((await call(rated.url, 'GET', '/version')).status).toBe(200);
+      expect((await call(rated.url, 'GET', '/api/v1/namespaces')).status).toBe(200);
+      const refused = await call(rated.url, 'GET', '/version');
+      expect(refused.status).toBe(429);
+      expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(99);
+      expect(refused.body).toMatchObject({ reason: 'TooManyRequests', message: TOO_MANY_REQUESTS_MESSAGE, code: 429 });
+      expect((await call(rated.url, 'GET', '/readyz')).status).toBe(200);
+      expect((await call(rated.url, 'GET', '/version', { localAddress: '127.0.0.2' })).status).toBe(200);
+    } finally {
+      await rated.stop();
     }
   });
 
