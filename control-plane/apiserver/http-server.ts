@@ -136,11 +136,10 @@ export class ApiHttpServer {
   private admit(request: http.IncomingMessage, response: http.ServerResponse, method: string, path: string, query: URLSearchParams): void {
     const kind = httpRequestKind(method, path, query);
     if (kind === 'exempt') return;
-    try {
-      this.connections.check(request.socket);
-    } catch (error) {
+    const overCap = this.connections.refusal(request.socket);
+    if (overCap !== undefined) {
       response.shouldKeepAlive = false;
-      throw error;
+      throw overCap;
     }
     const release = this.options.limits?.admit(clientKey({ remoteAddress: request.socket.remoteAddress ?? '' }), kind);
     if (release !== undefined) response.once('close', release);

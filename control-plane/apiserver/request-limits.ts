@@ -241,6 +241,9 @@ export function grpcRequestKind(method: string): RequestKind {
   return method === 'Get' || method === 'List' ? 'readonly' : 'mutating';
 }
 
+/** Connections past the soft cap that are still answered (429) before Node drops further ones unanswered. */
+export const CONNECTION_HEADROOM = 64;
+
 /**
  * The HTTP server's open connections, past `max` of which a request is answered 429 and
  * its connection closed (rather than the connection dropped unanswered, as Node's
@@ -264,12 +267,9 @@ export class ConnectionCap {
     if (this.max > 0 && this.open > this.max) this.over.add(socket);
   }
 
-  /** Throws 429 for a request on a connection past the cap. */
-  check(socket: object): void {
-    if (!this.over.has(socket)) return;
-    throw new ApiError('TooManyRequests', `too many connections: the server has ${this.max} open, the most it allows (--api-max-connections)`, { retryAfterSeconds: 1 });
+  /** The 429 for a request on a connection past the cap; undefined for one within it. */
+  refusal(socket: object): ApiError | undefined {
+    if (!this.over.has(socket)) return undefined;
+    return new ApiError('TooManyRequests', `too many connections: the server has ${this.max} open, the most it allows (--api-max-connections)`, { retryAfterSeconds: 1 });
   }
 }
-
-/** Connections past the soft cap that are still answered (429) before Node drops further ones unanswered. */
-export const CONNECTION_HEADROOM = 64;
