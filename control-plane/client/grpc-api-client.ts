@@ -1,7 +1,9 @@
 /**
  * A client of the API server's gRPC front-end, for the scheduler, the controllers and the
  * node agents: the registry's operations with typed arguments, errors rebuilt as `ApiError`
- * (same reason, message and details as the server's), and watches as callbacks.
+ * (same reason, message and details as the server's), and watches as callbacks. A call the
+ * server refuses with 429 TooManyRequests is sent again after the wait it asks for
+ * (`too-many-requests.ts`); a refused watch ends with that error, for its owner to back off.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
