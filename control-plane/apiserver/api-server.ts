@@ -8,6 +8,8 @@ import { resourceByName } from '../api/resources.js';
 import { ApiGrpcServer } from './grpc-server.js';
 import { ApiHttpServer } from './http-server.js';
 import { Registry } from './registry.js';
+import { DEFAULT_API_MAX_CONCURRENT_STREAMS, DEFAULT_API_MAX_CONNECTIONS, DEFAULT_REQUEST_LIMITS, RequestLimits } from './request-limits.js';
+import type { RequestLimitsOptions } from './request-limits.js';
 import type { SecretEncryption } from './secret-encryption.js';
 
 /** Kubernetes' secure port, served here over plain HTTP until TLS lands. */
@@ -34,6 +36,12 @@ export interface ApiServerOptions {
   readonly encryption?: SecretEncryption;
   /** Once bootstrapped, rewrite every Secret not under the first encryption key (`--rewrite-secrets`, a key rotation's second step). */
   readonly rewriteSecrets?: boolean;
+  /** Requests in flight, watches and rate per client, on both front-ends (default `DEFAULT_REQUEST_LIMITS`). */
+  readonly requestLimits?: RequestLimitsOptions;
+  /** Open HTTP connections past which requests are answered 429 (default `DEFAULT_API_MAX_CONNECTIONS`; 0: none). */
+  readonly maxConnections?: number;
+  /** HTTP/2 streams per gRPC connection (default `DEFAULT_API_MAX_CONCURRENT_STREAMS`). */
+  readonly maxConcurrentStreams?: number;
   /** Told about bootstrap attempts that failed (the store not answering yet) and the secrets rewrite. */
   readonly log?: (line: string) => void;
 }
@@ -48,6 +56,8 @@ export class ApiServer {
     private readonly kv: EtcdClient,
     readonly http: ApiHttpServer,
     readonly grpc: ApiGrpcServer,
+    /** What both front-ends admit (`request-limits.ts`). */
+    readonly limits: RequestLimits,
     private readonly log: (line: string) => void,
     private readonly rewriteSecrets: boolean,
   ) {}
@@ -62,13 +72,21 @@ export class ApiServer {
       ...(options.encryption !== undefined ? { encryption: options.encryption } : {}),
     });
     const host = options.host ?? '127.0.0.1';
+    const limits = new RequestLimits(options.requestLimits ?? DEFAULT_REQUEST_LIMITS);
     let http: ApiHttpServer | undefined;
     // Assigned once both front-ends are up; a /readyz before then answers 503 (its check throws).
     let server!: ApiServer;
     try {
-      http = await ApiHttpServer.start({ registry, host, port: options.httpPort, ready: () => server.ready() });
-      const grpc = await ApiGrpcServer.start({ registry, host, port: options.grpcPort });
-      server = new ApiServer(registry, kv, http, grpc, options.log ?? (() => {}), options.rewriteSecrets === true);
+      http = await ApiHttpServer.start({
+        registry,
+        host,
+        port: options.httpPort,
+        ready: () => server.ready(),
+        limits,
+        maxConnections: options.maxConnections ?? DEFAULT_API_MAX_CONNECTIONS,
+      });
+      const grpc = await ApiGrpcServer.start({ registry, host, port: options.grpcPort, limits, maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULT_API_MAX_CONCURRENT_STREAMS });
+      server = new ApiServer(registry, kv, http, grpc, limits, options.log ?? (() => {}), options.rewriteSecrets === true);
     } catch (error) {
       await http?.stop();
       kv.close();

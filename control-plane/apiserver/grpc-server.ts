@@ -11,8 +11,10 @@ import type { ServedWatchEvent } from './watch-cache.js';
 import type { WireObject } from '../../kv/server/etcd-proto.js';
 import { objectsService } from './balsa-proto.js';
 import { ApiError } from './errors.js';
+import { admitted } from './grpc-admission.js';
 import { checkJsonDepth, checkSelectorLength } from './json-depth.js';
 import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
+import type { RequestLimits } from './request-limits.js';
 import { toApiError } from './registry.js';
 
 /** At most this many events in one watch message (a batch is sent at the latest when the event loop turns). */
@@ -27,6 +29,10 @@ export interface ApiGrpcServerOptions {
   readonly host?: string;
   /** 0 picks a free port. */
   readonly port: number;
+  /** Requests in flight, watches and rate per client (`request-limits.ts`; shared with the HTTP front-end). Default: none. */
+  readonly limits?: RequestLimits;
+  /** HTTP/2 streams one connection may have open (SETTINGS_MAX_CONCURRENT_STREAMS). Default: Node's, 2^32-1. */
+  readonly maxConcurrentStreams?: number;
 }
 
 interface Ref {
@@ -47,7 +53,11 @@ export class ApiGrpcServer {
   ) {}
 
   static async start(options: ApiGrpcServerOptions): Promise<ApiGrpcServer> {
-    const server = new grpc.Server({ 'grpc.enable_channelz': 0, 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+    const server = new grpc.Server({
+      'grpc.enable_channelz': 0,
+      'grpc.max_receive_message_length': 4 * 1024 * 1024,
+      ...(options.maxConcurrentStreams !== undefined ? { 'grpc.max_concurrent_streams': options.maxConcurrentStreams } : {}),
+    });
     const host = options.host ?? '127.0.0.1';
     const calls: OpenWatches = new Set();
     const registry = options.registry;
@@ -60,7 +70,7 @@ export class ApiGrpcServer {
       );
     };
     const objectReply = (object: ApiObject): WireObject => ({ object: Buffer.from(JSON.stringify(object)) });
-    server.addService(undecodableAsRequests(objectsService()), {
+    const implementation = {
       Get: unary(async (request) => {
         const ref = parseRef(request.ref, true);
         return objectReply(await registry.get(ref.info, ref.namespace, ref.name!));
@@ -105,7 +115,8 @@ export class ApiGrpcServer {
         return objectReply(await registry.bind(ref.namespace!, ref.name!, { kind: 'Binding', target: { kind: 'Node', name: String(request.nodeName ?? '') } }));
       }),
       Watch: (call: WatchCall) => watch(registry, calls, call),
-    });
+    };
+    server.addService(undecodableAsRequests(objectsService()), options.limits === undefined ? implementation : admitted(implementation, options.limits, toServiceError));
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
     });

@@ -14,6 +14,8 @@ import type { ServedWatchEvent } from './watch-cache.js';
 import { discoveryDocument } from './discovery.js';
 import { ApiError } from './errors.js';
 import { parseResourcePath } from './http-routes.js';
+import { clientKey, ConnectionCap, httpRequestKind } from './request-limits.js';
+import type { RequestLimits } from './request-limits.js';
 import { checkJsonDepth, checkSelectorLength } from './json-depth.js';
 import type { ResourceRoute } from './http-routes.js';
 import { servePodLog } from './pod-logs.js';
@@ -39,20 +41,29 @@ export interface ApiHttpServerOptions {
   readonly port: number;
   /** Answers `/readyz`: resolves when the server can serve (its store answers). */
   readonly ready?: () => Promise<void>;
+  /** Requests in flight, watches and rate per client (`request-limits.ts`; shared with the gRPC front-end). Default: none. */
+  readonly limits?: RequestLimits;
+  /** Open connections past which requests are answered 429 (0: no limit). Default 0. */
+  readonly maxConnections?: number;
 }
 
 export class ApiHttpServer {
   private readonly watches = new Set<{ watch: RegistryWatch | null; response: http.ServerResponse }>();
   private stopping = false;
+  private readonly connections: ConnectionCap;
 
   private constructor(
     private readonly server: http.Server,
     private readonly options: ApiHttpServerOptions,
-  ) {}
+  ) {
+    this.connections = new ConnectionCap(options.maxConnections ?? 0);
+  }
 
   static async start(options: ApiHttpServerOptions): Promise<ApiHttpServer> {
     const server = http.createServer();
     const front = new ApiHttpServer(server, options);
+    server.maxConnections = front.connections.hardMax;
+    server.on('connection', (socket: Duplex) => front.connections.track(socket));
     server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
       front.handle(request, response).catch((error: unknown) => front.fail(request, response, toApiError(error)));
     });
@@ -96,6 +107,7 @@ export class ApiHttpServer {
     const url = requestUrl(request.url ?? '/');
     const method = request.method ?? 'GET';
     const path = url.pathname;
+    this.admit(request, response, method, path, url.searchParams);
     if (path === '/healthz' || path === '/livez') return this.text(response, 200, 'ok');
     if (path === '/readyz') {
       try {
@@ -114,6 +126,23 @@ export class ApiHttpServer {
     const route = parseResourcePath(path);
     if (route === null) throw new ApiError('NotFound', `the server could not find the requested resource (${method} ${path})`);
     await this.handleResource(route, method, url.searchParams, request, response);
+  }
+
+  /**
+   * The limits' hook (`request-limits.ts`): throws 429 for a request past them (on a
+   * connection past the cap, the connection then closes); an admitted request holds its
+   * place until its response is over.
+   */
+  private admit(request: http.IncomingMessage, response: http.ServerResponse, method: string, path: string, query: URLSearchParams): void {
+    const kind = httpRequestKind(method, path, query);
+    if (kind === 'exempt') return;
+    const overCap = this.connections.refusal(request.socket);
+    if (overCap !== undefined) {
+      response.shouldKeepAlive = false;
+      throw overCap;
+    }
+    const release = this.options.limits?.admit(clientKey({ remoteAddress: request.socket.remoteAddress ?? '' }), kind);
+    if (release !== undefined) response.once('close', release);
   }
 
   private async handleResource(route: ResourceRoute, method: string, query: URLSearchParams, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
@@ -213,9 +242,9 @@ export class ApiHttpServer {
     if (timeoutSeconds > 0) timer = setTimeout(finish, timeoutSeconds * 1000);
   }
 
-  private json(response: http.ServerResponse, code: number, body: unknown): void {
+  private json(response: http.ServerResponse, code: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
     const text = JSON.stringify(body);
-    response.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+    response.writeHead(code, { ...headers, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
     response.end(text);
   }
 
@@ -236,7 +265,9 @@ export class ApiHttpServer {
     }
     if (!(await drainBody(request))) response.shouldKeepAlive = false;
     if (response.headersSent || response.destroyed) return;
-    this.json(response, error.httpCode, error.toStatus());
+    // Kubernetes sends a Status's retryAfterSeconds as Retry-After too (429, 503, 504).
+    const retryAfter = error.details?.retryAfterSeconds;
+    this.json(response, error.httpCode, error.toStatus(), retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) });
   }
 }
 

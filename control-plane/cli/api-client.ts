@@ -8,6 +8,8 @@ import type { ApiList, ApiObject, Status, WatchEvent } from '../api/types.js';
 import { apiVersionOf, resourceByName, resourcePath } from '../api/resources.js';
 import type { ResourceInfo } from '../api/resources.js';
 import { LIST_PAGE_LIMIT, LIST_PAGES_MAX, REQUEST_TIMEOUT_MS, WATCH_LINE_BYTES_MAX } from './constants.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { retryAfterSecondsOf, TOO_MANY_REQUESTS_ATTEMPTS_MAX, tooManyRequestsWaitMs } from '../client/too-many-requests.js';
 import { ApiClientError, ApiUnreachableError, CliError } from './errors.js';
 
 export { ApiClientError, ApiUnreachableError } from './errors.js';
@@ -280,8 +282,27 @@ export class ApiClient {
     }
   }
 
-  /** Sends one request; an error answer becomes an `ApiClientError`, a network failure an `ApiUnreachableError`. */
+  /**
+   * Sends a request; an error answer becomes an `ApiClientError`, a network failure an
+   * `ApiUnreachableError`. A 429 is sent again after the server's Retry-After, with back-off
+   * (`too-many-requests.ts`): the server did nothing with it.
+   */
   private async send(method: string, path: string, options: RequestOptions): Promise<Response> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.sendOnce(method, path, options);
+      } catch (error) {
+        if (!(error instanceof ApiClientError) || error.status.code !== 429 || attempt >= TOO_MANY_REQUESTS_ATTEMPTS_MAX) throw error;
+        try {
+          await sleep(tooManyRequestsWaitMs(attempt, error.status.details?.retryAfterSeconds), undefined, options.signal === undefined ? {} : { signal: options.signal });
+        } catch {
+          throw error; // aborted while waiting: the 429 is the answer
+        }
+      }
+    }
+  }
+
+  private async sendOnce(method: string, path: string, options: RequestOptions): Promise<Response> {
     const signals: AbortSignal[] = [];
     if (options.signal !== undefined) signals.push(options.signal);
     if (options.streaming !== true) signals.push(AbortSignal.timeout(this.requestTimeoutMs));
@@ -310,9 +331,11 @@ export class ApiClient {
     } catch {
       parsed = undefined;
     }
-    throw new ApiClientError(
-      isStatus(parsed) ? { ...parsed, code: parsed.code || response.status } : synthesizedStatus(response.status, response.statusText, body),
-    );
+    const status = isStatus(parsed) ? { ...parsed, code: parsed.code || response.status } : synthesizedStatus(response.status, response.statusText, body);
+    // The header says it when the body does not (a proxy's 429).
+    const retryAfter = retryAfterSecondsOf(response.headers.get('retry-after'));
+    if (retryAfter !== undefined && status.details?.retryAfterSeconds === undefined) status.details = { ...status.details, retryAfterSeconds: retryAfter };
+    throw new ApiClientError(status);
   }
 }
 

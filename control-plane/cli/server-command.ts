@@ -21,6 +21,8 @@ import { WATCH_CACHE_CAPACITY } from '../apiserver/watch-cache.js';
 import { controllerSettings } from './control-loops-command.js';
 import { UsageError, parseDurationSeconds } from './durations.js';
 import { startControlLoops } from './control-loops.js';
+import { LIMIT_FLAG_NAMES, LIMIT_FLAGS, LIMIT_USAGE, parseLimitFlags } from './limit-flags.js';
+import type { ApiLimits, LimitFlagName } from './limit-flags.js';
 import type { ControllerSettings } from './control-loops.js';
 
 /** The API server's own flags; `balsa server` takes them beside etcd's. */
@@ -33,14 +35,17 @@ const API_FLAGS = {
   'default-watch-cache-size': { type: 'string', default: String(WATCH_CACHE_CAPACITY) },
   'encryption-key-file': { type: 'string' },
   'rewrite-secrets': { type: 'boolean' },
+  ...LIMIT_FLAGS,
 } as const;
 
 const SERVER_USAGE = `usage: balsa server [etcd flags: --name, --data-dir, --listen-client-urls, --initial-cluster, ...]
                     [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
                     [--encryption-key-file PATH] [--rewrite-secrets]
+                    ${LIMIT_USAGE}
                     [--scheduler=true] [--controllers all|none|LIST] [--node-monitor-grace-period 40s] [--pod-eviction-timeout 5m]`;
 const APISERVER_USAGE = `usage: balsa apiserver --kv-endpoints URL[,URL...] [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
-                       [--encryption-key-file PATH] [--rewrite-secrets]`;
+                       [--encryption-key-file PATH] [--rewrite-secrets]
+                       ${LIMIT_USAGE}`;
 
 interface ApiFlags {
   readonly host: string;
@@ -54,6 +59,8 @@ interface ApiFlags {
   readonly encryptionKeyFile?: string;
   /** Rewrite every Secret not under the first key once started (a key rotation's second step). */
   readonly rewriteSecrets: boolean;
+  /** Requests in flight, watches and rate per client, connections and streams (`limit-flags.ts`). */
+  readonly limits: ApiLimits;
 }
 
 
@@ -62,7 +69,7 @@ function port(value: string, flag: string): number {
   return Number(value);
 }
 
-function apiFlags(values: {
+function apiFlags(values: Partial<Record<LimitFlagName, string>> & {
   'api-host'?: string;
   'api-port'?: string;
   'api-grpc-port'?: string;
@@ -90,6 +97,7 @@ function apiFlags(values: {
     watchCacheSize: Number(watchCacheSize),
     ...(keyFile !== undefined ? { encryptionKeyFile: keyFile } : {}),
     rewriteSecrets,
+    limits: parseLimitFlags(values),
   };
 }
 
@@ -103,13 +111,17 @@ async function loadEncryption(flags: ApiFlags): Promise<SecretEncryption | undef
   }
 }
 
+const API_FLAG_PATTERN = new RegExp(
+  `^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl|default-watch-cache-size|encryption-key-file|rewrite-secrets|scheduler|controllers|node-monitor-grace-period|pod-eviction-timeout|${LIMIT_FLAG_NAMES.join('|')})(?:=(.*))?$`,
+);
+
 /** Splits argv into the API server's flags and the rest (etcd's). */
 function splitApiFlags(argv: readonly string[]): { api: Record<string, string>; rest: string[] } {
   const api: Record<string, string> = {};
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const match = /^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl|default-watch-cache-size|encryption-key-file|rewrite-secrets|scheduler|controllers|node-monitor-grace-period|pod-eviction-timeout)(?:=(.*))?$/.exec(arg);
+    const match = API_FLAG_PATTERN.exec(arg);
     if (match === null) {
       rest.push(arg);
       continue;
@@ -140,6 +152,9 @@ async function startApi(flags: ApiFlags, encryption: SecretEncryption | undefine
     watchCacheSize: flags.watchCacheSize,
     ...(encryption !== undefined ? { encryption } : {}),
     rewriteSecrets: flags.rewriteSecrets,
+    requestLimits: flags.limits.requestLimits,
+    maxConnections: flags.limits.maxConnections,
+    maxConcurrentStreams: flags.limits.maxConcurrentStreams,
     log: (line) => console.error(`${who}: ${line}`),
   });
   console.log(`${who}: API server on ${api.http.url} (gRPC ${api.grpc.address}), storing under ${flags.prefix} in ${kvEndpoints.join(',')}`);

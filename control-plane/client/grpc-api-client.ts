@@ -1,8 +1,11 @@
 /**
  * A client of the API server's gRPC front-end, for the scheduler, the controllers and the
  * node agents: the registry's operations with typed arguments, errors rebuilt as `ApiError`
- * (same reason, message and details as the server's), and watches as callbacks.
+ * (same reason, message and details as the server's), and watches as callbacks. A call the
+ * server refuses with 429 TooManyRequests is sent again after the wait it asks for
+ * (`too-many-requests.ts`); a refused watch ends with that error, for its owner to back off.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as grpc from '@grpc/grpc-js';
 import type { ResourceInfo } from '../api/resources.js';
 import type { ApiList, ApiObject, Status, WatchEvent } from '../api/types.js';
@@ -12,6 +15,7 @@ import { ApiError } from '../apiserver/errors.js';
 import { STATUS_METADATA_KEY } from '../apiserver/grpc-server.js';
 import type { DeleteOptions, ListOptions, WatchOptions } from '../apiserver/registry.js';
 import type { WireObject } from '../../kv/server/etcd-proto.js';
+import { TOO_MANY_REQUESTS_ATTEMPTS_MAX, tooManyRequestsWaitMs } from './too-many-requests.js';
 
 /** A unary call not answered within this long fails with 504 Timeout. */
 export const API_REQUEST_TIMEOUT_MS = 30_000;
@@ -28,6 +32,8 @@ interface ObjectsStub extends grpc.Client {
   Bind: Unary;
   Watch(request: WireObject): grpc.ClientReadableStream<WireObject>;
 }
+
+type Method = 'Get' | 'List' | 'Create' | 'Update' | 'UpdateStatus' | 'Patch' | 'Delete' | 'Bind';
 
 export interface ApiWatch {
   cancel(): void;
@@ -142,7 +148,22 @@ export class GrpcApiClient {
     this.stub.close();
   }
 
-  private call(method: 'Get' | 'List' | 'Create' | 'Update' | 'UpdateStatus' | 'Patch' | 'Delete' | 'Bind', request: WireObject): Promise<WireObject> {
+  /**
+   * One call; refused with 429 TooManyRequests (RESOURCE_EXHAUSTED), sent again after the
+   * wait the server asked for, with back-off (`too-many-requests.ts`): the server did nothing.
+   */
+  private async call(method: Method, request: WireObject): Promise<WireObject> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.callOnce(method, request);
+      } catch (error) {
+        if (!(error instanceof ApiError) || error.reason !== 'TooManyRequests' || attempt >= TOO_MANY_REQUESTS_ATTEMPTS_MAX) throw error;
+        await sleep(tooManyRequestsWaitMs(attempt, error.details?.retryAfterSeconds));
+      }
+    }
+  }
+
+  private callOnce(method: Method, request: WireObject): Promise<WireObject> {
     return new Promise((resolve, reject) => {
       this.stub[method](request, { deadline: Date.now() + API_REQUEST_TIMEOUT_MS }, (error, response) => (error ? reject(fromServiceError(error)) : resolve(response ?? {})));
     });

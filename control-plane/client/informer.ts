@@ -13,6 +13,7 @@ import type { ResourceInfo } from '../api/resources.js';
 import type { ApiObject } from '../api/types.js';
 import type { ApiError } from '../apiserver/errors.js';
 import type { GrpcApiClient } from './grpc-api-client.js';
+import { tooManyRequestsWaitMs } from './too-many-requests.js';
 
 /** After a failed list or a broken watch, the informer tries again after this long, doubling to the max. */
 export const INFORMER_RETRY_MIN_MS = 100;
@@ -56,6 +57,8 @@ export class Informer<T extends ApiObject = ApiObject> {
   private synced = false;
   private syncWaiters: (() => void)[] = [];
   private retryMs = INFORMER_RETRY_MIN_MS;
+  /** Watches refused in a row with 429 (over the client's watch limit): each waits longer before the next. */
+  private watchRefusals = 0;
   /** The resourceVersion of the last list or event seen. */
   private lastVersion = '';
 
@@ -160,6 +163,7 @@ export class Informer<T extends ApiObject = ApiObject> {
       this.options.namespace,
       { labelSelector: this.options.labelSelector, fieldSelector: this.options.fieldSelector, resourceVersion },
       (event) => {
+        this.watchRefusals = 0;
         if (event.type === 'ERROR' || event.type === 'BOOKMARK') return;
         const object = event.object as T;
         this.lastVersion = object.metadata.resourceVersion ?? this.lastVersion;
@@ -170,6 +174,8 @@ export class Informer<T extends ApiObject = ApiObject> {
         this.watch = null;
         // Expired: the cache is too old to resume; list again. Anything else: resume from where we are if we can.
         if (error.reason === 'Expired' || error.reason === 'Gone') this.retry(`watch ${this.info.plural} expired: ${error.message}`, 0);
+        // Refused (the list before it succeeded, which resets the back-off): as long as the server asks, and longer each time.
+        else if (error.reason === 'TooManyRequests') this.retry(`watch ${this.info.plural} refused: ${error.message}`, tooManyRequestsWaitMs(++this.watchRefusals, error.details?.retryAfterSeconds));
         else this.retry(`watch ${this.info.plural} ended: ${error.message}`);
       },
     );

@@ -17,6 +17,8 @@
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
+import { DEFAULT_KV_CLIENT_LIMITS, DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_WATCHERS_PER_STREAM, limitProblem } from './limits.js';
+import type { KvClientLimits } from './limits.js';
 
 // ---------------------------------------------------------------------------------------
 // The configuration
@@ -63,6 +65,8 @@ export interface KvServerConfig {
   readonly quotaBackendBytes: number;
   /** `--max-request-bytes`: the largest client request accepted. */
   readonly maxRequestBytes: number;
+  /** `--max-concurrent-streams` and `--max-watchers-per-stream` (see `limits.ts`). */
+  readonly clientLimits: KvClientLimits;
   /** `--auto-compaction-mode` and `--auto-compaction-retention`. */
   readonly autoCompaction: AutoCompaction;
   /** `--heartbeat-interval`, in milliseconds. */
@@ -141,6 +145,8 @@ type FlagName =
   | 'snapshot-count'
   | 'quota-backend-bytes'
   | 'max-request-bytes'
+  | 'max-concurrent-streams'
+  | 'max-watchers-per-stream'
   | 'auto-compaction-retention'
   | 'auto-compaction-mode'
   | 'heartbeat-interval'
@@ -180,6 +186,9 @@ export const KV_SERVER_FLAGS: readonly KvServerFlag[] = [
   flag('snapshot-count', '100000', 'Number of committed transactions to trigger a snapshot to disk.'),
   flag('quota-backend-bytes', '0', 'Raise alarms when backend size exceeds the given quota (0 defaults to 2 GiB; negative disables it).'),
   flag('max-request-bytes', '1572864', 'Maximum client request size in bytes the server will accept.'),
+  flag('max-concurrent-streams', 'math.MaxUint32', 'Maximum concurrent streams that each client can open at a time.'),
+  // Balsa's own (etcd has no limit): see limits.ts.
+  flag('max-watchers-per-stream', String(DEFAULT_MAX_WATCHERS_PER_STREAM), 'Maximum watchers one watch stream can hold (Balsa; etcd has no limit).'),
   flag('auto-compaction-retention', '0', 'Auto compaction retention length. 0 means disable auto compaction.'),
   flag('auto-compaction-mode', 'periodic', "Interpret 'auto-compaction-retention' one of: periodic|revision: a duration (hours if no unit, e.g. '5m') or a number of revisions."),
   flag('heartbeat-interval', '100', 'Time (in milliseconds) of a heartbeat interval.'),
@@ -263,6 +272,18 @@ export function parseKvServerConfig(argv: readonly string[], env: Readonly<Recor
   const quotaBackendBytes = parseQuota(raw('quota-backend-bytes') ?? '0', sourceOf('quota-backend-bytes'), warnings);
   const maxRequestBytes = parseUnsigned(raw('max-request-bytes') ?? String(DEFAULT_MAX_REQUEST_BYTES), sourceOf('max-request-bytes'));
   if (maxRequestBytes === 0) throw new KvConfigError('INVALID_VALUE', `${sourceOf('max-request-bytes')}: must be greater than 0`);
+  const limit = (flagName: 'max-concurrent-streams' | 'max-watchers-per-stream', fallback: number, max: number): number => {
+    const text = raw(flagName);
+    // etcd prints its default as a name (`--help`); taken back as the same number.
+    const value = text === undefined ? fallback : text === 'math.MaxUint32' ? DEFAULT_MAX_CONCURRENT_STREAMS : parseUnsigned(text, sourceOf(flagName));
+    const problem = limitProblem(value, max);
+    if (problem !== undefined) throw new KvConfigError('INVALID_VALUE', `${sourceOf(flagName)}: ${problem}`);
+    return value;
+  };
+  const clientLimits: KvClientLimits = {
+    maxConcurrentStreams: limit('max-concurrent-streams', DEFAULT_KV_CLIENT_LIMITS.maxConcurrentStreams, DEFAULT_MAX_CONCURRENT_STREAMS),
+    maxWatchersPerStream: limit('max-watchers-per-stream', DEFAULT_KV_CLIENT_LIMITS.maxWatchersPerStream, Number.MAX_SAFE_INTEGER),
+  };
 
   const mode = parseChoice(raw('auto-compaction-mode') ?? 'periodic', sourceOf('auto-compaction-mode'), ['periodic', 'revision'] as const);
   const autoCompaction = parseAutoCompaction(mode, raw('auto-compaction-retention') ?? '0', sourceOf('auto-compaction-retention'));
@@ -295,6 +316,7 @@ export function parseKvServerConfig(argv: readonly string[], env: Readonly<Recor
     snapshotCount,
     quotaBackendBytes,
     maxRequestBytes,
+    clientLimits,
     autoCompaction,
     heartbeatIntervalMs,
     electionTimeoutMs,

@@ -40,6 +40,7 @@ import { handToGrpc } from './http2-front/grpc-handoff.js';
 import { KvStateMachine } from './kv-state-machine.js';
 import type { CommandResult } from './kv-state-machine.js';
 import { LeaderForwarder } from './leader-forwarder.js';
+import { DEFAULT_KV_CLIENT_LIMITS, grpcServerLimitOptions } from './limits.js';
 import { MemberPublisher } from './member-publisher.js';
 import { clusterIdOf, hostPort, memberIdOf, memberViews } from './members.js';
 import type { MemberView } from './members.js';
@@ -132,7 +133,8 @@ export class KvServer implements KvServerContext {
       ...(options.snapshotCatchUpEntries === undefined ? {} : { raft: { snapshotTrailingEntries: options.snapshotCatchUpEntries } }),
       requestTimeoutMs: this.requestTimeoutMs,
     });
-    this.hub = new WatchHub(this.watchableStore(), { maxResponseBytes: options.maxRequestBytes });
+    const limits = options.clientLimits ?? DEFAULT_KV_CLIENT_LIMITS;
+    this.hub = new WatchHub(this.watchableStore(), { maxResponseBytes: options.maxRequestBytes, maxWatchersPerStream: limits.maxWatchersPerStream });
     this.machine.onRestore(() => this.hub.storeRestored());
     this.machine.onMemberChanged((id) => {
       if (id === this.memberId && this.machine.removedMemberIds.has(id)) this.onRemovalRecorded();
@@ -166,6 +168,7 @@ export class KvServer implements KvServerContext {
       'grpc.max_send_message_length': 2 ** 31 - 1,
       // Per-call statistics for a channelz service Balsa does not serve: a cost on every call.
       'grpc.enable_channelz': 0,
+      ...grpcServerLimitOptions(limits),
     });
   }
 

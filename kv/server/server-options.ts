@@ -4,6 +4,7 @@
  */
 import { DEFAULT_CHECKPOINT_INTERVAL_MS } from '../lease/index.js';
 import type { AutoCompaction, KvServerConfig } from './config.js';
+import type { KvClientLimits } from './limits.js';
 import { hostPort } from './members.js';
 import { testingKnobsFromEnv } from './testing-knobs.js';
 import type { TestingKnobs } from './testing-knobs.js';
@@ -34,6 +35,8 @@ export interface KvServerOptions {
   readonly initialClusterState: 'new' | 'existing';
   readonly initialClusterToken: string;
   readonly maxRequestBytes: number;
+  /** Streams per client connection, watchers per watch stream (`limits.ts`). Default `DEFAULT_KV_CLIENT_LIMITS`. */
+  readonly clientLimits?: KvClientLimits;
   /** The store size, in bytes, past which writes raise NOSPACE; Infinity: no quota. */
   readonly quotaBackendBytes: number;
   readonly snapshotCount: number;
@@ -100,6 +103,7 @@ export function serverOptionsFromConfig(config: KvServerConfig, env: Readonly<Re
     initialClusterState: config.initialClusterState,
     initialClusterToken: config.initialClusterToken,
     maxRequestBytes: config.maxRequestBytes,
+    clientLimits: config.clientLimits,
     quotaBackendBytes: config.quotaBackendBytes,
     snapshotCount: config.snapshotCount,
     tickMs: config.heartbeatIntervalMs,

@@ -20,7 +20,9 @@
  *
  * The empty SETTINGS promises nothing the server's own could take back: Node's HTTP/2
  * server keeps the initial values of the settings a client must obey at once (checked at
- * load; its own first SETTINGS frame is empty too). A client that never acknowledges
+ * load; its own first SETTINGS frame is empty too, unless `--max-concurrent-streams` sets
+ * SETTINGS_MAX_CONCURRENT_STREAMS, which a peer may lower at any time: streams a client
+ * opened past it before reading it are refused, REFUSED_STREAM, as RFC 9113 §5.1.2 allows). A client that never acknowledges
  * within `ackTimeoutMs`, or that sends more than `maxUnroutedBytes` before it does, is
  * disconnected.
  */

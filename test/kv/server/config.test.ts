@@ -49,6 +49,7 @@ describe('defaults', () => {
       snapshotCount: 100_000,
       quotaBackendBytes: 2_147_483_648,
       maxRequestBytes: 1_572_864,
+      clientLimits: { maxConcurrentStreams: 2 ** 32 - 1, maxWatchersPerStream: 10_000 },
       autoCompaction: { mode: 'off' },
       heartbeatIntervalMs: 100,
       electionTimeoutMs: 1000,
@@ -250,6 +251,16 @@ describe('bad input', () => {
     expectError(['--max-request-bytes', '1.5'], 'INVALID_VALUE', /--max-request-bytes/);
     expectError(['--max-request-bytes', '0'], 'INVALID_VALUE', /--max-request-bytes: must be greater than 0/);
     expectError(['--quota-backend-bytes', '2GiB'], 'INVALID_VALUE', /--quota-backend-bytes: a whole number of bytes/);
+  });
+
+  test('client limits: etcd\'s --max-concurrent-streams (its default by name too) and Balsa\'s --max-watchers-per-stream', () => {
+    const limits = (argv: string[], env: Record<string, string> = {}) => parse(argv, env).config.clientLimits;
+    expect(limits(['--max-concurrent-streams', '100', '--max-watchers-per-stream=5'])).toEqual({ maxConcurrentStreams: 100, maxWatchersPerStream: 5 });
+    expect(limits(['--max-concurrent-streams', 'math.MaxUint32']).maxConcurrentStreams).toBe(2 ** 32 - 1);
+    expect(limits([], { ETCD_MAX_CONCURRENT_STREAMS: '7' }).maxConcurrentStreams).toBe(7);
+    expectError(['--max-concurrent-streams', '0'], 'INVALID_VALUE', /^--max-concurrent-streams: must be a whole number from 1 to 4294967295$/);
+    expectError(['--max-concurrent-streams', '4294967296'], 'INVALID_VALUE', /--max-concurrent-streams: must be a whole number from 1 to 4294967295/);
+    expectError(['--max-watchers-per-stream', 'many'], 'INVALID_VALUE', /invalid value "many" for --max-watchers-per-stream/);
   });
 
   test('timing: a heartbeat, an election timeout of at least 5 heartbeats and at most 50 s', () => {
