@@ -50,6 +50,12 @@ export class LeaderElector {
   private leading = false;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
+  /**
+   * Fires `renewDeadlineMs` after the last renewal: a try that is still in flight then (a
+   * slow store, a client waiting out 429s) must not keep this candidate leading past its
+   * deadline, when another may take the lease once it expires.
+   */
+  private deadlineTimer: NodeJS.Timeout | null = null;
   /** The record last seen (holder and renew time) and when, on this clock, it was first seen. */
   private observed: { record: string; atMs: number } | null = null;
   private lastRenewMs = 0;
@@ -85,6 +91,7 @@ export class LeaderElector {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
+    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
     // A renewal in flight would land after the release and take the lease back: let it finish first.
     await this.inFlight;
     if (!this.leading) return;
@@ -113,13 +120,22 @@ export class LeaderElector {
     if (this.stopped) return;
     try {
       const acquired = await this.tryAcquireOrRenew();
-      if (acquired) this.lastRenewMs = Date.now();
+      if (acquired) this.renewed();
       if (!this.stopped) this.setLeading(acquired || (this.leading && Date.now() - this.lastRenewMs < this.renewDeadlineMs));
     } catch (error) {
       this.options.log?.(`leader election ${this.options.name}: ${(error as Error).message}`);
       if (this.leading && Date.now() - this.lastRenewMs >= this.renewDeadlineMs) this.setLeading(false);
     }
     if (!this.stopped) this.timer = setTimeout(() => this.runTick(), this.retryPeriodMs);
+  }
+
+  private renewed(): void {
+    this.lastRenewMs = Date.now();
+    if (this.deadlineTimer !== null) clearTimeout(this.deadlineTimer);
+    this.deadlineTimer = setTimeout(() => {
+      this.deadlineTimer = null;
+      if (!this.stopped && this.leading && Date.now() - this.lastRenewMs >= this.renewDeadlineMs) this.setLeading(false);
+    }, this.renewDeadlineMs);
   }
 
   private setLeading(leading: boolean): void {

@@ -141,6 +141,42 @@ test('leader election: one leader; a released lease is taken over; a leader that
   }
 });
 
+test('a leader whose renewal hangs (a slow store, a client waiting out 429s) stops leading at its renew deadline, not when the call ends', async () => {
+  const own = new GrpcApiClient(api.grpc.address);
+  let stall = false;
+  const never = new Promise<ApiObject>(() => {});
+  // The lease's writes hang once `stall` is set; everything else goes through.
+  const stalling = new Proxy(own, {
+    get(target, property, receiver) {
+      if (property === 'update' || property === 'create') return (...args: unknown[]) => (stall ? never : (Reflect.get(target, property, receiver) as (...a: unknown[]) => Promise<ApiObject>).apply(target, args));
+      const value = Reflect.get(target, property, receiver) as unknown;
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const transitions: boolean[] = [];
+  const elector = new LeaderElector({
+    client: stalling,
+    name: 'stalling-component',
+    identity: 'slow',
+    leaseDurationSeconds: 3,
+    renewDeadlineMs: 1_000,
+    retryPeriodMs: 200,
+    onStartedLeading: () => transitions.push(true),
+    onStoppedLeading: () => transitions.push(false),
+  });
+  try {
+    elector.start();
+    await eventually(async () => expect(elector.isLeader).toBe(true));
+    stall = true;
+    await eventually(async () => expect(elector.isLeader).toBe(false), 5_000);
+    expect(transitions).toEqual([true, false]);
+  } finally {
+    // Its hung try never ends: stop() would wait for it, so only the timers are let go here.
+    void elector.stop();
+    own.close();
+  }
+});
+
 test('a leader-elected component runs only in the process that leads, and moves when that one stops', async () => {
   const running: string[] = [];
   const runner = (who: string) =>
