@@ -20,7 +20,8 @@ import { checkJsonDepth, checkSelectorLength } from './json-depth.js';
 import type { ResourceRoute } from './http-routes.js';
 import { patchTypeOf } from './patch-types.js';
 import { servePodLog } from './pod-logs.js';
-import type { DeleteOptions, Registry, RegistryWatch, WriteOptions } from './registry.js';
+import type { DeleteOptions, ListOptions, Registry, RegistryWatch, WriteOptions } from './registry.js';
+import type { FilterOptions } from './object-filter.js';
 import { toApiError } from './registry.js';
 
 /** The largest request body accepted (Kubernetes' limit). */
@@ -219,7 +220,7 @@ export class ApiHttpServer {
     entry.watch = this.options.registry.watch(
       route.info,
       route.namespace,
-      { ...listOptions(query), resourceVersion: query.get('resourceVersion') ?? undefined, ...(route.name !== undefined ? { name: route.name } : {}) },
+      { ...watchFilter(query), resourceVersion: query.get('resourceVersion') ?? undefined, ...(route.name !== undefined ? { name: route.name } : {}) },
       send,
       (error) => {
         const status = JSON.stringify(error.toStatus());
@@ -326,8 +327,12 @@ function nonNegativeInteger(value: string, name: string): number {
   return Number(value);
 }
 
-function listOptions(query: URLSearchParams): { labelSelector?: string; fieldSelector?: string; limit?: number; continue?: string } {
-  const options: { labelSelector?: string; fieldSelector?: string; limit?: number; continue?: string } = {};
+function listOptions(query: URLSearchParams): ListOptions {
+  const options: { -readonly [K in keyof ListOptions]: ListOptions[K] } = {};
+  const version = query.get('resourceVersion');
+  const match = query.get('resourceVersionMatch');
+  if (version !== null) options.resourceVersion = version;
+  if (match !== null) options.resourceVersionMatch = match;
   const label = query.get('labelSelector');
   const field = query.get('fieldSelector');
   const limit = query.get('limit');
@@ -349,6 +354,12 @@ function writeOptions(query: URLSearchParams, kind: 'CreateOptions' | 'UpdateOpt
     throw ApiError.fromStatus(invalidStatus(kind, 'meta.k8s.io', '', [{ field: 'dryRun', type: 'NotSupported', value: values, detail: 'supported values: "All"' }]));
   }
   return values.length > 0 ? { dryRun: true } : {};
+}
+
+/** What a watch takes of the list options: its selectors (a watch starts from `resourceVersion` its own way). */
+function watchFilter(query: URLSearchParams): FilterOptions {
+  const { labelSelector, fieldSelector } = listOptions(query);
+  return { ...(labelSelector !== undefined ? { labelSelector } : {}), ...(fieldSelector !== undefined ? { fieldSelector } : {}) };
 }
 
 function deleteOptions(query: URLSearchParams, body: unknown): DeleteOptions {

@@ -23,6 +23,7 @@ import { customAlphabet, nanoid } from 'nanoid';
 import { EtcdClientError, EtcdCompactedError } from '../../kv/client/errors.js';
 import type { EtcdClient, KeyValue, TxnOperation, TxnResult, WatchHandle } from '../../kv/client/etcd-client.js';
 import { applyCreateDefaults, applyDefaults } from '../api/defaults.js';
+import { invalidStatus } from '../api/field-errors.js';
 import type { FieldError } from '../api/field-errors.js';
 import { RESOURCES, apiVersionOf, resourceForKind } from '../api/resources.js';
 import type { ResourceInfo } from '../api/resources.js';
@@ -68,6 +69,10 @@ const PODS = RESOURCES.find((info) => info.kind === 'Pod')!;
 const SECRETS = RESOURCES.find((info) => info.kind === 'Secret')!;
 
 export interface ListOptions extends FilterOptions {
+  /** With `resourceVersionMatch` `Exact`: the list as of this revision. Otherwise (`''`, `'0'`: any; a number: not older than it) the list is read at the latest revision, which satisfies both. */
+  readonly resourceVersion?: string;
+  /** `Exact` or `NotOlderThan`; only with a resourceVersion (422 otherwise, as Kubernetes answers). */
+  readonly resourceVersionMatch?: string;
   /** At most this many items (0 or absent: all). */
   readonly limit?: number;
   /** A token from the previous page's `metadata.continue`. */
@@ -160,7 +165,7 @@ export class Registry {
     const collection = this.keys.collection(info, namespace);
     const end = prefixEnd(collection);
     let start = collection;
-    let revision = 0;
+    let revision = exactListRevision(options);
     if (options.continue !== undefined && options.continue !== '') {
       const token = decodeContinue(options.continue, collection);
       start = token.start;
@@ -171,7 +176,7 @@ export class Registry {
     let next: Buffer | null = null;
     for (;;) {
       const want = limit === Infinity ? 0 : Math.max(limit - items.length, 1);
-      const page = await this.kvCall(() => this.kv.range(start, { rangeEnd: end, revision, limit: want }), revision);
+      const page = await this.kvCall(() => this.kv.range(start, { rangeEnd: end, revision, limit: want }), revision, options.continue ? CONTINUE_EXPIRED : LIST_VERSION_EXPIRED);
       if (revision === 0) revision = page.revision;
       for (const kv of page.kvs) {
         const object = decodeObject(this.plain(kv));
@@ -814,18 +819,45 @@ export class Registry {
     return id;
   }
 
-  private async kvCall<T>(call: () => Promise<T>, readRevision = 0): Promise<T> {
+  /** `call`, its KV errors as API errors; a read at `readRevision` that the KV compacted is 410 Expired with `expired`, one past its revision 504. */
+  private async kvCall<T>(call: () => Promise<T>, readRevision = 0, expired = CONTINUE_EXPIRED): Promise<T> {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof EtcdClientError && error.code === 'COMPACTED' && readRevision > 0) {
-        throw ApiError.expired(
-          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
-        );
+      if (error instanceof EtcdClientError && readRevision > 0) {
+        // The KV answers both with OUT_OF_RANGE (which its client calls COMPACTED): the text tells them apart.
+        if (/future revision/.test(error.message)) {
+          const { revision } = await this.kvCall(() => this.kv.range(this.keys.collection(NAMESPACES, undefined), { countOnly: true }));
+          throw ApiError.timeout(`Too large resource version: ${readRevision}, current: ${revision}`);
+        }
+        if (error.code === 'COMPACTED') throw ApiError.expired(expired);
       }
       throw toApiError(error);
     }
   }
+}
+
+const CONTINUE_EXPIRED = 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.';
+const LIST_VERSION_EXPIRED = 'The resourceVersion for the provided list is too old.';
+
+/**
+ * The revision a list must be read at: `resourceVersion` with `resourceVersionMatch=Exact`,
+ * else 0 (the latest: it is as new as any resourceVersion asked for). 422 for the
+ * combinations Kubernetes refuses, in its words; 400 for a resourceVersion not a number.
+ */
+function exactListRevision(options: ListOptions): number {
+  const match = options.resourceVersionMatch ?? '';
+  if (match === '') return 0;
+  const version = options.resourceVersion ?? '';
+  const errors: FieldError[] = [];
+  const field = 'resourceVersionMatch';
+  if (version === '') errors.push({ field, type: 'Forbidden', detail: 'resourceVersionMatch is forbidden unless resourceVersion is provided' });
+  if ((options.continue ?? '') !== '') errors.push({ field, type: 'Forbidden', detail: 'resourceVersionMatch is forbidden when continue is provided' });
+  if (match !== 'Exact' && match !== 'NotOlderThan') errors.push({ field, type: 'NotSupported', value: match, detail: 'supported values: "Exact", "NotOlderThan", ""' });
+  if (match === 'Exact' && version === '0') errors.push({ field, type: 'Forbidden', detail: 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"' });
+  if (errors.length > 0) throw ApiError.fromStatus(invalidStatus('ListOptions', 'meta.k8s.io', '', errors));
+  if (!/^\d+$/.test(version)) throw ApiError.badRequest(`invalid resource version: "${version}"`);
+  return match === 'Exact' ? Number(version) : 0;
 }
 
 /** Fields the server allocated that a replacing update may leave out: kept as they are (a Service's cluster IP). */

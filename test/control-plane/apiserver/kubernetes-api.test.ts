@@ -281,3 +281,26 @@ test('field selectors: metadata.name and metadata.namespace for every kind, != t
   const watch = await apiCall(base, 'GET', `${deploymentsPath(one)}?watch=1&fieldSelector=spec.x%3D1`);
   expect(watch.status).toBe(400);
 });
+
+test('list resourceVersion semantics: 0 is any (the latest serves), Exact reads that revision, bad combinations are 422 in Kubernetes’ words', async () => {
+  const ns = await freshNamespace(cluster.client, 'versions');
+  const first = await create(ns, deployment('a'));
+  await create(ns, deployment('b'));
+  const names = (body: ParsedJson): string[] => body.items.map((item: ParsedJson) => item.metadata.name);
+  expect(names((await apiCall(base, 'GET', `${deploymentsPath(ns)}?resourceVersion=0`)).body)).toEqual(['a', 'b']);
+  const notOlder = await apiCall(base, 'GET', `${deploymentsPath(ns)}?resourceVersion=${first.metadata.resourceVersion}&resourceVersionMatch=NotOlderThan`);
+  expect(names(notOlder.body)).toEqual(['a', 'b']);
+  const exact = await apiCall(base, 'GET', `${deploymentsPath(ns)}?resourceVersion=${first.metadata.resourceVersion}&resourceVersionMatch=Exact`);
+  expect([exact.status, names(exact.body), exact.body.metadata.resourceVersion]).toEqual([200, ['a'], first.metadata.resourceVersion]);
+
+  const refused = async (query: string): Promise<[number, string]> => {
+    const answer = await apiCall(base, 'GET', `${deploymentsPath(ns)}?${query}`);
+    return [answer.status, answer.body.message];
+  };
+  expect(await refused('resourceVersionMatch=Exact')).toEqual([422, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided']);
+  expect(await refused('resourceVersion=0&resourceVersionMatch=Exact')).toEqual([422, 'ListOptions.meta.k8s.io "" is invalid: resourceVersionMatch: Forbidden: resourceVersionMatch "exact" is forbidden for resourceVersion "0"']);
+  expect((await refused('resourceVersion=5&resourceVersionMatch=Newest'))[0]).toBe(422);
+  const future = await apiCall(base, 'GET', `${deploymentsPath(ns)}?resourceVersion=999999999&resourceVersionMatch=Exact`);
+  expect([future.status, future.body.reason]).toEqual([504, 'Timeout']);
+  expect(future.body.message).toMatch(/^Too large resource version: 999999999, current: \d+$/);
+});
