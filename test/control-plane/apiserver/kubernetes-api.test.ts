@@ -228,6 +228,23 @@ describe('DeleteOptions', () => {
     await eventually(async () => expect((await cluster.client.list(REPLICASETS, ns)).items).toEqual([]));
   });
 
+  test('a deletion held by a finalizer answers the marked object; the watch kubectl delete --wait makes sees DELETED when the finalizer goes', async () => {
+    const ns = await freshNamespace(cluster.client, 'wait');
+    const path = `/api/v1/namespaces/${ns}/configmaps`;
+    expect((await apiCall(base, 'POST', path, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', finalizers: ['example.com/hold'] } })).status).toBe(201);
+    const marked = await apiCall(base, 'DELETE', `${path}/held`, { propagationPolicy: 'Background' });
+    expect(marked.status).toBe(200);
+    expect(marked.body.metadata.deletionTimestamp).toBeDefined();
+    // kubectl: a list by name, then a watch by name from the list's resourceVersion.
+    const listed = await apiCall(base, 'GET', `${path}?fieldSelector=metadata.name%3Dheld`);
+    expect(listed.body.items.map((item: ParsedJson) => item.metadata.uid)).toEqual([marked.body.metadata.uid]);
+    const wait = new HttpWatch(base, `${path}?fieldSelector=metadata.name%3Dheld&resourceVersion=${listed.body.metadata.resourceVersion}&watch=true`);
+    await apiCall(base, 'PATCH', `${path}/held`, [{ op: 'remove', path: '/metadata/finalizers' }], JSON_PATCH);
+    await eventually(async () => expect(wait.events.map((event) => event.type)).toEqual(['DELETED']));
+    wait.stop();
+    expect((await apiCall(base, 'GET', `${path}/held`)).status).toBe(404);
+  });
+
   test('preconditions: a uid or resourceVersion that is not the object’s is 409 with Kubernetes’ message, and nothing is deleted', async () => {
     const ns = await freshNamespace(cluster.client, 'pre');
     const object = await create(ns, deployment('web'));
