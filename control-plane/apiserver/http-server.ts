@@ -3,7 +3,9 @@
  * people, the balsa CLI and kubectl-style tools). Every error answer is a `Status` with the
  * HTTP code of its reason. A watch (`?watch=1`) is a chunked response of one JSON event per
  * line; it ends after `timeoutSeconds`, when the client goes, when the server stops, or with
- * an ERROR event (410 Expired for a compacted resourceVersion). A pod's log
+ * an ERROR event (410 Expired for a compacted resourceVersion); with `allowWatchBookmarks`
+ * it also carries BOOKMARK events. PATCH takes the three patch types (`patch-types.ts`);
+ * `.../{name}/scale` is a Deployment's or ReplicaSet's Scale. A pod's log
  * (`pods/{name}/log`) is streamed from its node's agent (`pod-logs.ts`).
  */
 import http from 'node:http';

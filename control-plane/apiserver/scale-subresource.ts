@@ -59,6 +59,7 @@ export function readScale(name: string, body: unknown): { replicas: number; reso
   if (scale.metadata?.name !== undefined && scale.metadata.name !== name) {
     throw ApiError.badRequest(`the name of the object (${String(scale.metadata.name)}) does not match the name on the URL (${name})`);
   }
+  if (scale.spec !== undefined && (typeof scale.spec !== 'object' || scale.spec === null || Array.isArray(scale.spec))) throw ApiError.badRequest('spec must be a JSON object');
   const replicas = scale.spec?.replicas ?? 0;
   const errors: FieldError[] = [];
   if (typeof replicas !== 'number' || !Number.isInteger(replicas)) errors.push({ field: 'spec.replicas', type: 'Invalid', value: replicas, detail: 'must be an integer' });
