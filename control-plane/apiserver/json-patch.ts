@@ -6,8 +6,8 @@
  * Errors, as Kubernetes answers them: a body that is not a list of operation objects is
  * 400 Bad Request (its decoder's message); an operation that cannot apply (a path that is
  * not there, a failed `test`, an unknown `op`) is 422 with Kubernetes' fixed message "the
- * server rejected our request due to an error in our request" (our cause says which
- * operation and why); more than `JSON_PATCH_MAX_OPERATIONS` operations is 413.
+ * server rejected our request due to an error in our request" and, as there, no cause
+ * (kubectl prints the causes of a 422 instead of its message); more than `JSON_PATCH_MAX_OPERATIONS` operations is 413.
  */
 import { jsonEqual } from '../api/json-values.js';
 import { ApiError } from './errors.js';
@@ -43,14 +43,13 @@ export function checkJsonPatchShape(patch: unknown): asserts patch is JsonMap[] 
 export function applyJsonPatch(document: unknown, patch: unknown): unknown {
   checkJsonPatchShape(patch);
   let result: unknown = structuredClone(document);
-  patch.forEach((operation, index) => {
+  patch.forEach((operation) => {
     try {
       result = applyOperation(result, operation);
     } catch (error) {
       if (!(error instanceof OperationFailed)) throw error;
-      throw new ApiError('Invalid', JSON_PATCH_FAILED_MESSAGE, {
-        causes: [{ reason: 'FieldValueInvalid', message: `operation ${index} (${JSON.stringify(operation.op)} ${JSON.stringify(operation.path)}): ${error.message}`, field: '' }],
-      });
+      // Kubernetes says no more (no cause): kubectl prints "The request is invalid: " and this message.
+      throw new ApiError('Invalid', JSON_PATCH_FAILED_MESSAGE, {});
     }
   });
   return result;
