@@ -3,12 +3,16 @@
  * people, the balsa CLI and kubectl-style tools). Every error answer is a `Status` with the
  * HTTP code of its reason. A watch (`?watch=1`) is a chunked response of one JSON event per
  * line; it ends after `timeoutSeconds`, when the client goes, when the server stops, or with
- * an ERROR event (410 Expired for a compacted resourceVersion). A pod's log
+ * an ERROR event (410 Expired for a compacted resourceVersion); with `allowWatchBookmarks`
+ * it also carries BOOKMARK events. PATCH takes the three patch types (`patch-types.ts`);
+ * `.../{name}/scale` is a Deployment's or ReplicaSet's Scale. A pod's log
  * (`pods/{name}/log`) is streamed from its node's agent (`pod-logs.ts`).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { invalidStatus } from '../api/field-errors.js';
+import { apiVersionOf } from '../api/resources.js';
 import type { ApiObject } from '../api/types.js';
 import type { ServedWatchEvent } from './watch-cache.js';
 import { discoveryDocument } from './discovery.js';
@@ -18,8 +22,10 @@ import { clientKey, ConnectionCap, httpRequestKind } from './request-limits.js';
 import type { RequestLimits } from './request-limits.js';
 import { checkJsonDepth, checkSelectorLength } from './json-depth.js';
 import type { ResourceRoute } from './http-routes.js';
+import { patchTypeOf } from './patch-types.js';
 import { servePodLog } from './pod-logs.js';
-import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
+import type { DeleteOptions, ListOptions, Registry, RegistryWatch, WriteOptions } from './registry.js';
+import type { FilterOptions } from './object-filter.js';
 import { toApiError } from './registry.js';
 
 /** The largest request body accepted (Kubernetes' limit). */
@@ -30,6 +36,8 @@ const MAX_DRAIN_BYTES = MAX_REQUEST_BODY_BYTES + 1024 * 1024;
 const DRAIN_TIMEOUT_MS = 10_000;
 /** A watch without `timeoutSeconds` ends after this long (clients watch again from where they were). */
 export const DEFAULT_WATCH_TIMEOUT_SECONDS = 30 * 60;
+/** A watch with `allowWatchBookmarks=true` gets a BOOKMARK this often (Kubernetes: about a minute), and one as its timeout ends it. */
+export const WATCH_BOOKMARK_INTERVAL_MS = 60_000;
 /** The version this server reports at `/version`: the Kubernetes API it follows. */
 export const SERVED_KUBERNETES_VERSION = { major: '1', minor: '20', gitVersion: 'v1.20.0-balsa' };
 
@@ -157,6 +165,20 @@ export class ApiHttpServer {
       if (method !== 'GET') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} pods/log)`);
       return servePodLog(registry, namespace, name, query, response);
     }
+    if (subresource === 'scale' && name !== undefined && namespace !== undefined) {
+      switch (method) {
+        case 'GET':
+          return this.json(response, 200, await registry.getScale(info, namespace, name));
+        case 'PUT':
+          return this.json(response, 200, await registry.updateScale(info, namespace, name, await readJson(request), writeOptions(query, 'UpdateOptions')));
+        case 'PATCH': {
+          const type = patchTypeOf(request.headers['content-type']);
+          return this.json(response, 200, await registry.patchScale(info, namespace, name, await readJson(request), type, writeOptions(query, 'PatchOptions')));
+        }
+        default:
+          throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} ${info.plural}/scale)`);
+      }
+    }
     if (subresource !== undefined && subresource !== 'status') {
       throw new ApiError('NotFound', `the server could not find the requested resource (${info.plural}/${subresource})`);
     }
@@ -168,7 +190,7 @@ export class ApiHttpServer {
           return this.json(response, 200, await registry.list(info, namespace, listOptions(query)));
         case 'POST':
           if (info.namespaced && namespace === undefined) throw new ApiError('MethodNotAllowed', `a ${info.kind} is created in a namespace: POST to .../namespaces/{namespace}/${info.plural}`);
-          return this.json(response, 201, await registry.create(info, namespace, await readJson(request)));
+          return this.json(response, 201, await registry.create(info, namespace, await readJson(request), writeOptions(query, 'CreateOptions')));
         case 'DELETE': {
           const options = deleteOptions(query, await readJson(request, true));
           const list = await registry.list(info, namespace, listOptions(query));
@@ -192,14 +214,10 @@ export class ApiHttpServer {
         if (isTrue(query.get('watch'))) return this.watch(route, query, response);
         return this.json(response, 200, await registry.get(info, namespace, name));
       case 'PUT':
-        return this.json(response, 200, await registry.update(info, namespace, name, await readJson(request), status));
+        return this.json(response, 200, await registry.update(info, namespace, name, await readJson(request), status, writeOptions(query, 'UpdateOptions')));
       case 'PATCH': {
-        const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim();
-        // A strategic merge patch of maps and scalar fields is a merge patch; its list merging by key is not supported yet.
-        if (type !== 'application/merge-patch+json' && type !== 'application/strategic-merge-patch+json') {
-          throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json (got "${type}")`);
-        }
-        return this.json(response, 200, await registry.patch(info, namespace, name, await readJson(request), status));
+        const type = patchTypeOf(request.headers['content-type']);
+        return this.json(response, 200, await registry.patch(info, namespace, name, await readJson(request), status, type, writeOptions(query, 'PatchOptions')));
       }
       case 'DELETE':
         if (status !== undefined) throw new ApiError('MethodNotAllowed', 'the status subresource cannot be deleted');
@@ -211,10 +229,17 @@ export class ApiHttpServer {
 
   private watch(route: ResourceRoute, query: URLSearchParams, response: http.ServerResponse): void {
     const timeoutSeconds = query.has('timeoutSeconds') ? nonNegativeInteger(query.get('timeoutSeconds')!, 'timeoutSeconds') : DEFAULT_WATCH_TIMEOUT_SECONDS;
+    const bookmarks = isTrue(query.get('allowWatchBookmarks'));
     const entry: { watch: RegistryWatch | null; response: http.ServerResponse } = { watch: null, response };
     let timer: NodeJS.Timeout | null = null;
+    let bookmarkTimer: NodeJS.Timeout | null = null;
+    const bookmark = (): void => {
+      const revision = entry.watch?.progressRevision() ?? 0;
+      if (revision > 0 && !response.writableEnded) response.write(`${JSON.stringify(bookmarkEvent(route, revision))}\n`);
+    };
     const finish = (): void => {
       if (timer !== null) clearTimeout(timer);
+      if (bookmarkTimer !== null) clearInterval(bookmarkTimer);
       entry.watch?.cancel();
       this.watches.delete(entry);
       if (!response.writableEnded) response.end();
@@ -226,7 +251,7 @@ export class ApiHttpServer {
     entry.watch = this.options.registry.watch(
       route.info,
       route.namespace,
-      { ...listOptions(query), resourceVersion: query.get('resourceVersion') ?? undefined, ...(route.name !== undefined ? { name: route.name } : {}) },
+      { ...watchFilter(query), resourceVersion: query.get('resourceVersion') ?? undefined, ...(route.name !== undefined ? { name: route.name } : {}) },
       send,
       (error) => {
         const status = JSON.stringify(error.toStatus());
@@ -239,7 +264,13 @@ export class ApiHttpServer {
     response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
     response.flushHeaders();
     response.on('close', finish);
-    if (timeoutSeconds > 0) timer = setTimeout(finish, timeoutSeconds * 1000);
+    if (bookmarks) bookmarkTimer = setInterval(bookmark, WATCH_BOOKMARK_INTERVAL_MS);
+    // A client that asked for bookmarks learns, as the watch ends, where to watch again from.
+    const expire = (): void => {
+      if (bookmarks) bookmark();
+      finish();
+    };
+    if (timeoutSeconds > 0) timer = setTimeout(expire, timeoutSeconds * 1000);
   }
 
   private json(response: http.ServerResponse, code: number, body: unknown, headers: http.OutgoingHttpHeaders = {}): void {
@@ -302,6 +333,15 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   );
 }
 
+/**
+ * A BOOKMARK event, in Kubernetes' form: an object of the watched kind carrying only the
+ * resourceVersion the watch has caught up with (a client that watches again from it misses
+ * nothing and replays nothing).
+ */
+function bookmarkEvent(route: ResourceRoute, revision: number): { type: 'BOOKMARK'; object: { apiVersion: string; kind: string; metadata: { resourceVersion: string } } } {
+  return { type: 'BOOKMARK', object: { apiVersion: apiVersionOf(route.info), kind: route.info.kind, metadata: { resourceVersion: String(revision) } } };
+}
+
 /** The request's URL; a path that starts `//` stays a path (not a host). 400 when it does not parse. */
 function requestUrl(target: string): URL {
   try {
@@ -320,8 +360,12 @@ function nonNegativeInteger(value: string, name: string): number {
   return Number(value);
 }
 
-function listOptions(query: URLSearchParams): { labelSelector?: string; fieldSelector?: string; limit?: number; continue?: string } {
-  const options: { labelSelector?: string; fieldSelector?: string; limit?: number; continue?: string } = {};
+function listOptions(query: URLSearchParams): ListOptions {
+  const options: { -readonly [K in keyof ListOptions]: ListOptions[K] } = {};
+  const version = query.get('resourceVersion');
+  const match = query.get('resourceVersionMatch');
+  if (version !== null) options.resourceVersion = version;
+  if (match !== null) options.resourceVersionMatch = match;
   const label = query.get('labelSelector');
   const field = query.get('fieldSelector');
   const limit = query.get('limit');
@@ -333,9 +377,29 @@ function listOptions(query: URLSearchParams): { labelSelector?: string; fieldSel
   return options;
 }
 
+/**
+ * `?dryRun=All` (the only value Kubernetes defines; repeated or absent is fine): validate,
+ * answer, store nothing. Any other value is 422, as Kubernetes answers bad write options.
+ */
+function writeOptions(query: URLSearchParams, kind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions', fromBody?: unknown): WriteOptions {
+  const values = fromBody !== undefined ? fromBody : query.getAll('dryRun');
+  if (!Array.isArray(values) || values.some((value) => value !== 'All')) {
+    throw ApiError.fromStatus(invalidStatus(kind, 'meta.k8s.io', '', [{ field: 'dryRun', type: 'NotSupported', value: values, detail: 'supported values: "All"' }]));
+  }
+  return values.length > 0 ? { dryRun: true } : {};
+}
+
+/** What a watch takes of the list options: its selectors (a watch starts from `resourceVersion` its own way). */
+function watchFilter(query: URLSearchParams): FilterOptions {
+  const { labelSelector, fieldSelector } = listOptions(query);
+  return { ...(labelSelector !== undefined ? { labelSelector } : {}), ...(fieldSelector !== undefined ? { fieldSelector } : {}) };
+}
+
 function deleteOptions(query: URLSearchParams, body: unknown): DeleteOptions {
-  const options: { gracePeriodSeconds?: number; propagationPolicy?: DeleteOptions['propagationPolicy']; preconditions?: DeleteOptions['preconditions'] } = {};
   const source = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const options: { gracePeriodSeconds?: number; propagationPolicy?: DeleteOptions['propagationPolicy']; preconditions?: DeleteOptions['preconditions']; dryRun?: boolean } = {
+    ...writeOptions(query, 'DeleteOptions', source.dryRun ?? undefined),
+  };
   const grace = source.gracePeriodSeconds ?? query.get('gracePeriodSeconds') ?? undefined;
   if (grace !== undefined && grace !== null) {
     const value = typeof grace === 'number' ? grace : Number(grace);
