@@ -28,6 +28,7 @@ import type { ChildExit } from './up-child.js';
 import { UpChild } from './up-child.js';
 import type { UpFlags } from './up-flags.js';
 import { parseUpFlags, UP_USAGE, UpUsageError } from './up-flags.js';
+import { ensureUpPki } from './up-pki.js';
 
 /** The last lines of a child's output kept to show when it dies. */
 const LAST_LINES_KEPT = 8;
@@ -82,6 +83,7 @@ export async function upCommand(argv: readonly string[], dependencies: UpDepende
       return 1;
     }
     await storeCluster(flags.dataDir, { servers: layout.servers.length, kvPort: Number(new URL(layout.servers[0]!.clientUrl).port) });
+    await ensureUpPki(layout.pki);
     return await new UpRun(layout, flags, existing, out, dependencies.env ?? process.env).run();
   } catch (error) {
     if (error instanceof DataDirError) {
@@ -289,13 +291,14 @@ class UpRun {
 
   private printReady(): void {
     const { layout } = this;
-    const endpoints = layout.servers.map((server) => server.clientUrl.replace('http://', '')).join(',');
+    const endpoints = layout.servers.map((server) => server.clientUrl).join(',');
+    const { pki } = layout;
     this.out(
       [
         `cluster ready: ${layout.servers.length} server(s), ${layout.agents.length} node(s) Ready`,
         '  balsa get nodes                      # from this repository: npx balsa ...',
         `  balsa apply -f ${DEMO_MANIFEST}`,
-        `  etcdctl --endpoints ${endpoints} member list`,
+        `  etcdctl --endpoints ${endpoints} --cacert ${pki.ca.certFile} --cert ${pki.kvRootClient.certFile} --key ${pki.kvRootClient.keyFile} member list`,
         `Ctrl-C stops the cluster; \`balsa up${this.flags.dataDirGiven ? ` --data-dir ${layout.dataDir}` : ''}\` starts it again with its data.`,
       ].join('\n'),
     );
