@@ -6,6 +6,8 @@
  * whose output goes to `<data-dir>/logs/<name>.log`. It writes the CLI's config (so that
  * `balsa get nodes` works at once), prints where everything listens and one line per
  * notable event, and says "cluster ready" once the API answers and every node is Ready.
+ * The KV serves clients and peers over TLS with mutual authentication only, with
+ * certificates it makes under `<data-dir>/pki/` on the first run (`up-pki.ts`).
  *
  * SIGINT (Ctrl-C), SIGTERM or SIGHUP stop the agents first (they stop their pods), then the
  * servers, and `up` exits 0; a second signal kills what is left at once. A process that
