@@ -7,7 +7,9 @@
  * without a certificate, with one from another CA, or in plain text is refused (etcdctl says
  * what it says against etcd 3.4: "context deadline exceeded"), and the member logs the
  * refusal as etcd does; a would-be peer without a certificate is refused on the peer port;
- * and Balsa's own `EtcdClient` (the API server's) works over TLS.
+ * and Balsa's own `EtcdClient` (the API server's) works over TLS. The members are `balsa
+ * server`s: each one's API server reaches its own member over TLS with the member's own
+ * certificate (no `--kv-*` flags given).
  */
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -59,6 +61,7 @@ describeWithTools(requireTool('etcdctl'), 'KV with client and peer TLS, mutual a
     cluster = await startKvCluster({
       members: MEMBERS.length,
       dir,
+      apiServer: true,
       tls: { caFile: pki.ca.certFile, memberCert: (name) => pki.kvMembers.get(name)!, client: pki.kvRootClient },
     });
     urls = cluster.members.map((member) => member.clientUrl);
@@ -126,6 +129,12 @@ describeWithTools(requireTool('etcdctl'), 'KV with client and peer TLS, mutual a
     expect(asMember.error).toBeNull();
     expect((asMember.response!.members as WireObject[]).map((m) => m.name).sort()).toEqual(MEMBERS);
   }, 60_000);
+
+  test("each member's API server stores through its own member over TLS, with the member's certificate", async () => {
+    for (const member of cluster.members) await eventually(async () => expect((await fetch(`${member.apiUrl}/readyz`)).status).toBe(200));
+    // The namespaces each API server's bootstrap makes, in the KV.
+    expect(await out(urls, 'get', '/registry/namespaces/kube-system', '--keys-only')).toBe('/registry/namespaces/kube-system\n\n');
+  }, 120_000);
 
   test("Balsa's EtcdClient reads and writes over TLS with a client certificate", async () => {
     const tls = readEtcdClientTls({ caFile: pki.ca.certFile, certFile: pki.kvRootClient.certFile, keyFile: pki.kvRootClient.keyFile })!;
