@@ -21,7 +21,7 @@ export type {
 export { LevelStorage } from './storage/level-storage.js';
 export type { LevelStorageOptions } from './storage/level-storage.js';
 export { GrpcTransport } from './transport/grpc-transport.js';
-export type { GrpcPeerService, GrpcTransportOptions } from './transport/grpc-transport.js';
+export type { GrpcPeerService, GrpcTransportCredentials, GrpcTransportOptions } from './transport/grpc-transport.js';
 export { MemoryNetwork, MemoryTransport } from './transport/memory-transport.js';
 export type { MemoryNetworkOptions } from './transport/memory-transport.js';
 export type { Transport, TransportHandler } from './transport/transport.js';

@@ -5,20 +5,23 @@
  *
  * Under the data folder: `servers/<name>/` (a member's KV data), `agents/<name>/` (a node's
  * pods, logs and runtime state), `logs/<name>.log` (each process's output),
- * `cluster.json` (see `data-dir.ts`).
+ * `cluster.json` (see `data-dir.ts`), `pki/` (the certificates, see `up-pki.ts`): the KV
+ * serves clients and peers over TLS with mutual authentication only.
  */
 import { join } from 'node:path';
 import { CLUSTER_TOKEN, FIRST_NODE_HOST } from './constants.js';
 import { UpUsageError } from './up-flags.js';
+import { upPkiPaths } from './up-pki.js';
+import type { UpPki } from './up-pki.js';
 
 export interface ServerPlan {
   /** The KV member's name (`m1`, `m2`, ...). */
   readonly name: string;
   readonly dataDir: string;
   readonly logFile: string;
-  /** `http://127.0.0.1:PORT`: KV clients (etcdctl's --endpoints). */
+  /** `https://127.0.0.1:PORT`: KV clients (etcdctl's --endpoints, with a certificate from `pki`). */
   readonly clientUrl: string;
-  /** `http://127.0.0.1:PORT`: the other members. */
+  /** `https://127.0.0.1:PORT`: the other members. */
   readonly peerUrl: string;
   /** `http://127.0.0.1:PORT`: the API over HTTP (the CLI). */
   readonly apiUrl: string;
@@ -41,6 +44,8 @@ export interface ClusterLayout {
   readonly agents: readonly AgentPlan[];
   /** Every agent's logs port (0: each picks one). */
   readonly agentPort: number;
+  /** The certificates' paths (made by `ensureUpPki` before the servers start). */
+  readonly pki: UpPki;
 }
 
 export interface LayoutRequest {
@@ -66,8 +71,8 @@ export function planLayout(request: LayoutRequest): ClusterLayout {
       name,
       dataDir: join(request.dataDir, 'servers', name),
       logFile: join(request.dataDir, 'logs', `${name}.log`),
-      clientUrl: `http://127.0.0.1:${request.kvPort + 2 * i}`,
-      peerUrl: `http://127.0.0.1:${request.kvPort + 2 * i + 1}`,
+      clientUrl: `https://127.0.0.1:${request.kvPort + 2 * i}`,
+      peerUrl: `https://127.0.0.1:${request.kvPort + 2 * i + 1}`,
       apiUrl: `http://127.0.0.1:${request.apiPort + 2 * i}`,
       apiGrpcAddress: `127.0.0.1:${request.apiPort + 2 * i + 1}`,
     });
@@ -82,12 +87,15 @@ export function planLayout(request: LayoutRequest): ClusterLayout {
       logFile: join(request.dataDir, 'logs', `${name}.log`),
     });
   }
-  return { dataDir: request.dataDir, servers, agents, agentPort: request.agentPort };
+  const pki = upPkiPaths(request.dataDir, servers.map((server) => server.name));
+  return { dataDir: request.dataDir, servers, agents, agentPort: request.agentPort, pki };
 }
 
 /** `balsa server`'s arguments for member `server` of `layout`. */
 export function serverArgs(layout: ClusterLayout, server: ServerPlan): string[] {
   const initialCluster = layout.servers.map((member) => `${member.name}=${member.peerUrl}`).join(',');
+  const own = layout.pki.kvMembers.get(server.name)!;
+  const ca = layout.pki.ca.certFile;
   return [
     'server',
     '--name', server.name,
@@ -101,6 +109,18 @@ export function serverArgs(layout: ClusterLayout, server: ServerPlan): string[] 
     // the initial-cluster flags and is who its data says (kv/server/kv-server.ts).
     '--initial-cluster-state', 'new',
     '--initial-cluster-token', CLUSTER_TOKEN,
+    '--cert-file', own.certFile,
+    '--key-file', own.keyFile,
+    '--trusted-ca-file', ca,
+    '--client-cert-auth',
+    '--peer-cert-file', own.certFile,
+    '--peer-key-file', own.keyFile,
+    '--peer-trusted-ca-file', ca,
+    '--peer-client-cert-auth',
+    // The API server's client of its member: the root client certificate.
+    '--kv-cacert', ca,
+    '--kv-cert', layout.pki.kvRootClient.certFile,
+    '--kv-key', layout.pki.kvRootClient.keyFile,
     '--api-host', '127.0.0.1',
     '--api-port', new URL(server.apiUrl).port,
     '--api-grpc-port', server.apiGrpcAddress.split(':')[1]!,

@@ -6,6 +6,8 @@
  * whose output goes to `<data-dir>/logs/<name>.log`. It writes the CLI's config (so that
  * `balsa get nodes` works at once), prints where everything listens and one line per
  * notable event, and says "cluster ready" once the API answers and every node is Ready.
+ * The KV serves clients and peers over TLS with mutual authentication only, with
+ * certificates it makes under `<data-dir>/pki/` on the first run (`up-pki.ts`).
  *
  * SIGINT (Ctrl-C), SIGTERM or SIGHUP stop the agents first (they stop their pods), then the
  * servers, and `up` exits 0; a second signal kills what is left at once. A process that
@@ -28,6 +30,7 @@ import type { ChildExit } from './up-child.js';
 import { UpChild } from './up-child.js';
 import type { UpFlags } from './up-flags.js';
 import { parseUpFlags, UP_USAGE, UpUsageError } from './up-flags.js';
+import { ensureUpPki } from './up-pki.js';
 
 /** The last lines of a child's output kept to show when it dies. */
 const LAST_LINES_KEPT = 8;
@@ -82,6 +85,7 @@ export async function upCommand(argv: readonly string[], dependencies: UpDepende
       return 1;
     }
     await storeCluster(flags.dataDir, { servers: layout.servers.length, kvPort: Number(new URL(layout.servers[0]!.clientUrl).port) });
+    await ensureUpPki(layout.pki);
     return await new UpRun(layout, flags, existing, out, dependencies.env ?? process.env).run();
   } catch (error) {
     if (error instanceof DataDirError) {
@@ -289,13 +293,14 @@ class UpRun {
 
   private printReady(): void {
     const { layout } = this;
-    const endpoints = layout.servers.map((server) => server.clientUrl.replace('http://', '')).join(',');
+    const endpoints = layout.servers.map((server) => server.clientUrl).join(',');
+    const { pki } = layout;
     this.out(
       [
         `cluster ready: ${layout.servers.length} server(s), ${layout.agents.length} node(s) Ready`,
         '  balsa get nodes                      # from this repository: npx balsa ...',
         `  balsa apply -f ${DEMO_MANIFEST}`,
-        `  etcdctl --endpoints ${endpoints} member list`,
+        `  etcdctl --endpoints ${endpoints} --cacert ${pki.ca.certFile} --cert ${pki.kvRootClient.certFile} --key ${pki.kvRootClient.keyFile} member list`,
         `Ctrl-C stops the cluster; \`balsa up${this.flags.dataDirGiven ? ` --data-dir ${layout.dataDir}` : ''}\` starts it again with its data.`,
       ].join('\n'),
     );

@@ -22,7 +22,7 @@ export const UP_USAGE = `usage: balsa up [--data-dir DIR] [--servers ${DEFAULT_S
                 [--kv-port ${DEFAULT_KV_PORT}] [--api-port ${DEFAULT_API_PORT}] [--agent-port ${DEFAULT_AGENT_LOGS_PORT}] [--demo] [--demo-port ${DEFAULT_DEMO_PORT}]
   A whole cluster on this machine, in the foreground: N \`balsa server\`s (KV members with the API
   server, scheduler and controllers) and M \`balsa agent\`s, each a process; Ctrl-C stops them all.
-  --data-dir    everything the cluster keeps, and each process's log (default ~/${DEFAULT_DATA_DIR_UNDER_HOME.join('/')});
+  --data-dir    everything the cluster keeps, its certificates (pki/) and each process's log (default ~/${DEFAULT_DATA_DIR_UNDER_HOME.join('/')});
                 \`balsa up\` again on the same folder starts the same cluster with its data
   --servers     KV members, 1-${MAX_SERVERS} (default ${DEFAULT_SERVERS}; on an existing folder, what it holds)
   --agents      node agents, 0-${MAX_AGENTS}, node-1 on 127.0.0.2, node-2 on 127.0.0.3, ... (default ${DEFAULT_AGENTS})

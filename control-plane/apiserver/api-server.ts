@@ -4,6 +4,7 @@
  * store answers, and reports ready (`/readyz`) from then on.
  */
 import { EtcdClient } from '../../kv/client/etcd-client.js';
+import type { EtcdClientTls } from '../../kv/client/etcd-client.js';
 import { resourceByName } from '../api/resources.js';
 import { ApiGrpcServer } from './grpc-server.js';
 import { ApiHttpServer } from './http-server.js';
@@ -19,8 +20,10 @@ export const DEFAULT_API_GRPC_PORT = 6444;
 const BOOTSTRAP_RETRY_MS = 500;
 
 export interface ApiServerOptions {
-  /** etcd v3 endpoints (`host:port` or `http://host:port`). */
+  /** etcd v3 endpoints (`host:port`, `http://host:port` or `https://host:port`). */
   readonly kvEndpoints: readonly string[];
+  /** The KV client's TLS (CA, client certificate and key; see `EtcdClient`). Default none. */
+  readonly kvTls?: EtcdClientTls;
   /** Default 127.0.0.1. */
   readonly host?: string;
   /** 0 picks a free port. */
@@ -63,7 +66,7 @@ export class ApiServer {
   ) {}
 
   static async start(options: ApiServerOptions): Promise<ApiServer> {
-    const kv = new EtcdClient(options.kvEndpoints);
+    const kv = new EtcdClient(options.kvEndpoints, options.kvTls === undefined ? {} : { tls: options.kvTls });
     const registry = new Registry({
       kv,
       ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),

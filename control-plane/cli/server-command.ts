@@ -6,10 +6,19 @@
  * `--controllers none` turn them off); and `balsa apiserver --kv-endpoints URLS` —
  * the API server alone, over any etcd v3 endpoints (Balsa's KV or a real etcd).
  *
+ * The API server's KV client takes etcdctl's TLS flags with a `kv-` prefix: `--kv-cacert`
+ * (the CA the KV's certificate must chain to), `--kv-cert` and `--kv-key` (the client
+ * certificate a KV with `--client-cert-auth` asks for). `balsa server` reaches its own
+ * member at the URLs it serves (https:// ones over TLS); without `--kv-*` flags it presents
+ * the member's own certificate (`--cert-file`, `--key-file`, which then needs the clientAuth
+ * extKeyUsage) and trusts `--trusted-ca-file`, as etcd's gateway dials its own member.
+ *
  * Both run until SIGINT or SIGTERM, then stop the API server (watches end, ports freed)
  * and the KV member, and exit 0.
  */
 import { parseArgs } from 'node:util';
+import { EtcdClientError, readEtcdClientTls } from '../../kv/client/index.js';
+import type { EtcdClientTls } from '../../kv/client/index.js';
 import { KvConfigError, parseKvServerConfig } from '../../kv/server/config.js';
 import { KvStartError } from '../../kv/server/etcd-errors.js';
 import { KvServer } from '../../kv/server/kv-server.js';
@@ -36,15 +45,18 @@ const API_FLAGS = {
   'encryption-key-file': { type: 'string' },
   'rewrite-secrets': { type: 'boolean' },
   ...LIMIT_FLAGS,
+  'kv-cacert': { type: 'string' },
+  'kv-cert': { type: 'string' },
+  'kv-key': { type: 'string' },
 } as const;
 
 const SERVER_USAGE = `usage: balsa server [etcd flags: --name, --data-dir, --listen-client-urls, --initial-cluster, ...]
                     [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
-                    [--encryption-key-file PATH] [--rewrite-secrets]
+                    [--encryption-key-file PATH] [--rewrite-secrets] [--kv-cacert PATH --kv-cert PATH --kv-key PATH]
                     ${LIMIT_USAGE}
                     [--scheduler=true] [--controllers all|none|LIST] [--node-monitor-grace-period 40s] [--pod-eviction-timeout 5m]`;
 const APISERVER_USAGE = `usage: balsa apiserver --kv-endpoints URL[,URL...] [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
-                       [--encryption-key-file PATH] [--rewrite-secrets]
+                       [--encryption-key-file PATH] [--rewrite-secrets] [--kv-cacert PATH] [--kv-cert PATH --kv-key PATH]
                        ${LIMIT_USAGE}`;
 
 interface ApiFlags {
@@ -61,6 +73,8 @@ interface ApiFlags {
   readonly rewriteSecrets: boolean;
   /** Requests in flight, watches and rate per client, connections and streams (`limit-flags.ts`). */
   readonly limits: ApiLimits;
+  /** `--kv-cacert`, `--kv-cert`, `--kv-key`: the KV client's TLS files (each absent when not given). */
+  readonly kvTlsFiles: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
 }
 
 
@@ -78,6 +92,9 @@ function apiFlags(values: Partial<Record<LimitFlagName, string>> & {
   'default-watch-cache-size'?: string;
   'encryption-key-file'?: string;
   'rewrite-secrets'?: string | boolean;
+  'kv-cacert'?: string;
+  'kv-cert'?: string;
+  'kv-key'?: string;
 }): ApiFlags {
   const watchCacheSize = values['default-watch-cache-size'] ?? String(WATCH_CACHE_CAPACITY);
   if (!/^\d+$/.test(watchCacheSize)) throw new UsageError(`--default-watch-cache-size must be a whole number of changes (0 turns the cache off), got "${watchCacheSize}"`);
@@ -98,6 +115,11 @@ function apiFlags(values: Partial<Record<LimitFlagName, string>> & {
     ...(keyFile !== undefined ? { encryptionKeyFile: keyFile } : {}),
     rewriteSecrets,
     limits: parseLimitFlags(values),
+    kvTlsFiles: {
+      ...(values['kv-cacert'] !== undefined ? { caFile: values['kv-cacert'] } : {}),
+      ...(values['kv-cert'] !== undefined ? { certFile: values['kv-cert'] } : {}),
+      ...(values['kv-key'] !== undefined ? { keyFile: values['kv-key'] } : {}),
+    },
   };
 }
 
@@ -112,7 +134,7 @@ async function loadEncryption(flags: ApiFlags): Promise<SecretEncryption | undef
 }
 
 const API_FLAG_PATTERN = new RegExp(
-  `^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl|default-watch-cache-size|encryption-key-file|rewrite-secrets|scheduler|controllers|node-monitor-grace-period|pod-eviction-timeout|${LIMIT_FLAG_NAMES.join('|')})(?:=(.*))?$`,
+  `^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl|default-watch-cache-size|encryption-key-file|rewrite-secrets|kv-cacert|kv-cert|kv-key|scheduler|controllers|node-monitor-grace-period|pod-eviction-timeout|${LIMIT_FLAG_NAMES.join('|')})(?:=(.*))?$`,
 );
 
 /** Splits argv into the API server's flags and the rest (etcd's). */
@@ -141,9 +163,19 @@ function untilSignal(): Promise<void> {
   });
 }
 
-async function startApi(flags: ApiFlags, encryption: SecretEncryption | undefined, kvEndpoints: readonly string[], who: string): Promise<ApiServer> {
+/** The KV client's TLS from `files` (a file that cannot be read is a usage error: exit 2). */
+function loadKvTls(files: ApiFlags['kvTlsFiles']): EtcdClientTls | undefined {
+  try {
+    return readEtcdClientTls(files);
+  } catch (error) {
+    throw error instanceof EtcdClientError ? new UsageError(`--kv-cacert/--kv-cert/--kv-key: ${error.message}`) : error;
+  }
+}
+
+async function startApi(flags: ApiFlags, encryption: SecretEncryption | undefined, kvEndpoints: readonly string[], kvTls: EtcdClientTls | undefined, who: string): Promise<ApiServer> {
   const api = await ApiServer.start({
     kvEndpoints,
+    ...(kvTls !== undefined ? { kvTls } : {}),
     host: flags.host,
     httpPort: flags.httpPort,
     grpcPort: flags.grpcPort,
@@ -170,6 +202,7 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
   let kvOptions;
   let loops: { scheduler: boolean; settings: ControllerSettings };
   let encryption: SecretEncryption | undefined;
+  let kvTls: EtcdClientTls | undefined;
   try {
     const { api, rest } = splitApiFlags(argv);
     flags = apiFlags(api);
@@ -184,6 +217,12 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
     for (const warning of parsed.warnings) console.error(`balsa server: warning: ${warning}`);
     kvOptions = serverOptionsFromConfig(parsed.config, process.env);
     encryption = await loadEncryption(flags);
+    // Without --kv-* flags, the member's own certificate and CA (see the file comment).
+    const ownTls = kvOptions.clientTls;
+    const given = Object.keys(flags.kvTlsFiles).length > 0;
+    kvTls = loadKvTls(
+      given || ownTls === undefined ? flags.kvTlsFiles : { certFile: ownTls.certFile, keyFile: ownTls.keyFile, ...(ownTls.trustedCaFile === undefined ? {} : { caFile: ownTls.trustedCaFile }) },
+    );
   } catch (error) {
     if (error instanceof KvConfigError || error instanceof UsageError) {
       console.error(`balsa server: ${error.message}\n${SERVER_USAGE}`);
@@ -204,7 +243,7 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
   console.log(`balsa server ${kvOptions.name}: KV serving clients on ${kv.clientAddresses.join(', ')} (member ${kv.memberId.toString(16)})`);
   let api: ApiServer;
   try {
-    api = await startApi(flags, encryption, kv.clientAddresses, `balsa server ${kvOptions.name}`);
+    api = await startApi(flags, encryption, kv.clientUrls, kvTls, `balsa server ${kvOptions.name}`);
   } catch (error) {
     console.error(`balsa server: cannot start the API server: ${(error as Error).message}`);
     await kv.stop();
@@ -230,6 +269,7 @@ export async function apiServerCommand(argv: readonly string[]): Promise<number>
   let flags: ApiFlags;
   let endpoints: string[];
   let encryption: SecretEncryption | undefined;
+  let kvTls: EtcdClientTls | undefined;
   try {
     const { values } = parseArgs({ args: [...argv], options: { ...API_FLAGS, 'kv-endpoints': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
     if (values.help === true) {
@@ -240,13 +280,14 @@ export async function apiServerCommand(argv: readonly string[]): Promise<number>
     endpoints = (values['kv-endpoints'] ?? '').split(',').map((endpoint) => endpoint.trim()).filter((endpoint) => endpoint !== '');
     if (endpoints.length === 0) throw new UsageError('--kv-endpoints is required: the etcd v3 endpoints to store objects in (http://127.0.0.1:2379,...)');
     encryption = await loadEncryption(flags);
+    kvTls = loadKvTls(flags.kvTlsFiles);
   } catch (error) {
     console.error(`balsa apiserver: ${(error as Error).message}\n${APISERVER_USAGE}`);
     return 2;
   }
   let api: ApiServer;
   try {
-    api = await startApi(flags, encryption, endpoints, 'balsa apiserver');
+    api = await startApi(flags, encryption, endpoints, kvTls, 'balsa apiserver');
   } catch (error) {
     console.error(`balsa apiserver: ${(error as Error).message}`);
     return 1;

@@ -7,6 +7,8 @@ import type { ServiceError } from '@grpc/grpc-js';
 
 export type EtcdClientErrorCode =
   | 'INVALID_ENDPOINT'
+  /** TLS files given that cannot be read, or a certificate without its key. */
+  | 'INVALID_TLS'
   | 'CLOSED'
   | 'UNAVAILABLE'
   | 'TIMEOUT'

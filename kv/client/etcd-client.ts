@@ -14,7 +14,13 @@
  * A watch resumes on another endpoint from the revision after the last one it delivered,
  * so its events are delivered exactly once, in revision order, across failovers. A watch
  * whose start revision was compacted ends with `EtcdCompactedError`.
+ *
+ * TLS: an `https://` endpoint is dialled over TLS, and so is a bare `host:port` when the
+ * client has TLS options (as etcdctl does when given `--cacert`/`--cert`/`--key`); the
+ * server is verified against `tls.ca` (else the system's roots), and `tls.cert`/`tls.key`,
+ * when given, are presented as the client certificate (the KV's `--client-cert-auth`).
  */
+import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { loadEtcdProto } from '../server/etcd-proto.js';
 import type { WireObject } from '../server/etcd-proto.js';
@@ -112,18 +118,60 @@ interface WatchStub extends grpc.Client {
   Watch(): grpc.ClientDuplexStream<WireObject, WireObject>;
 }
 
-/** `http://127.0.0.1:2379` or `127.0.0.1:2379` → `127.0.0.1:2379`. */
+/** The client's TLS (PEM contents), as etcdctl's `--cacert`, `--cert`, `--key`. */
+export interface EtcdClientTls {
+  /** CA bundle the servers' certificates must chain to (default: the system's roots). */
+  readonly ca?: Buffer;
+  /** Client certificate to present; with `key`. */
+  readonly cert?: Buffer;
+  /** Private key of `cert`. */
+  readonly key?: Buffer;
+}
+
+export interface EtcdClientOptions {
+  /** Default none: http:// and bare endpoints are plain text, https:// ones use the system's roots. */
+  readonly tls?: EtcdClientTls;
+}
+
+/** `http://127.0.0.1:2379`, `https://127.0.0.1:2379` or `127.0.0.1:2379` → `127.0.0.1:2379`. */
 export function endpointAddress(endpoint: string): string {
+  return parseEndpoint(endpoint).address;
+}
+
+/** An endpoint's address and scheme (`undefined` for a bare host:port). */
+function parseEndpoint(endpoint: string): { address: string; scheme: 'http' | 'https' | undefined } {
   const trimmed = endpoint.trim();
   if (/^[a-z]+:\/\//i.test(trimmed)) {
     const url = new URL(trimmed);
-    if (url.protocol !== 'http:') throw new EtcdClientError('INVALID_ENDPOINT', `endpoint ${endpoint}: only http:// endpoints are supported`);
-    return url.host;
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new EtcdClientError('INVALID_ENDPOINT', `endpoint ${endpoint}: only http:// and https:// endpoints are supported`);
+    return { address: url.host, scheme: url.protocol === 'https:' ? 'https' : 'http' };
   }
   if (!/^[^:\s]+:\d+$/.test(trimmed) && !/^\[[^\]]+\]:\d+$/.test(trimmed)) {
-    throw new EtcdClientError('INVALID_ENDPOINT', `endpoint ${endpoint}: expected host:port or http://host:port`);
+    throw new EtcdClientError('INVALID_ENDPOINT', `endpoint ${endpoint}: expected host:port or http(s)://host:port`);
   }
-  return trimmed;
+  return { address: trimmed, scheme: undefined };
+}
+
+/** Reads etcdctl-style `--cacert`, `--cert`, `--key` files (each optional) into `EtcdClientTls`; undefined when none is given. */
+export function readEtcdClientTls(files: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string }): EtcdClientTls | undefined {
+  if (files.caFile === undefined && files.certFile === undefined && files.keyFile === undefined) return undefined;
+  if ((files.certFile === undefined) !== (files.keyFile === undefined)) throw new EtcdClientError('INVALID_TLS', 'a client certificate needs its key, and a key its certificate');
+  const read = (path: string | undefined): Buffer | undefined => {
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      throw new EtcdClientError('INVALID_TLS', `cannot read ${path}: ${(error as Error).message}`);
+    }
+  };
+  const [ca, cert, key] = [read(files.caFile), read(files.certFile), read(files.keyFile)];
+  return { ...(ca === undefined ? {} : { ca }), ...(cert === undefined ? {} : { cert }), ...(key === undefined ? {} : { key }) };
+}
+
+/** The credentials to dial `endpoint` with. */
+function credentialsFor(scheme: 'http' | 'https' | undefined, tls: EtcdClientTls | undefined): grpc.ChannelCredentials {
+  if (scheme === 'http' || (scheme === undefined && tls === undefined)) return grpc.credentials.createInsecure();
+  return grpc.credentials.createSsl(tls?.ca ?? null, tls?.key ?? null, tls?.cert ?? null);
 }
 
 export class EtcdClient {
@@ -134,17 +182,17 @@ export class EtcdClient {
   private closed = false;
   private readonly watches = new Set<ResumingWatch>();
 
-  constructor(endpoints: readonly string[]) {
+  constructor(endpoints: readonly string[], clientOptions: EtcdClientOptions = {}) {
     if (endpoints.length === 0) throw new EtcdClientError('INVALID_ENDPOINT', 'no etcd endpoint given');
-    const addresses = endpoints.map(endpointAddress);
+    const targets = endpoints.map(parseEndpoint).map(({ address, scheme }) => ({ address, credentials: credentialsFor(scheme, clientOptions.tls) }));
     const { services } = loadEtcdProto();
     const Kv = grpc.makeGenericClientConstructor(services.KV, 'KV');
     const Watch = grpc.makeGenericClientConstructor(services.Watch, 'Watch');
     const options = { 'grpc.max_receive_message_length': -1, 'grpc.enable_channelz': 0 };
-    this.kv = addresses.map((address) => new Kv(address, grpc.credentials.createInsecure(), options) as unknown as KvStub);
-    this.watchClients = addresses.map((address) => new Watch(address, grpc.credentials.createInsecure(), options) as unknown as WatchStub);
+    this.kv = targets.map(({ address, credentials }) => new Kv(address, credentials, options) as unknown as KvStub);
+    this.watchClients = targets.map(({ address, credentials }) => new Watch(address, credentials, options) as unknown as WatchStub);
     const Lease = grpc.makeGenericClientConstructor(services.Lease, 'Lease');
-    this.leaseClients = addresses.map((address) => new Lease(address, grpc.credentials.createInsecure(), options) as unknown as LeaseStub);
+    this.leaseClients = targets.map(({ address, credentials }) => new Lease(address, credentials, options) as unknown as LeaseStub);
   }
 
   get endpointCount(): number {

@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import { DEFAULT_KV_CLIENT_LIMITS, DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_WATCHERS_PER_STREAM, limitProblem } from './limits.js';
 import type { KvClientLimits } from './limits.js';
+import type { TlsFiles } from '../security/tls-files.js';
 
 // ---------------------------------------------------------------------------------------
 // The configuration
@@ -45,11 +46,11 @@ export interface KvServerConfig {
   readonly name: string;
   /** `--data-dir`: default `<name>.etcd` (relative to the working directory). */
   readonly dataDir: string;
-  /** `--listen-client-urls`: where to serve clients (http; host an IP address or `localhost`). */
+  /** `--listen-client-urls`: where to serve clients (http, or https with `clientTls`; host an IP address or `localhost`). */
   readonly listenClientUrls: readonly string[];
   /** `--advertise-client-urls`: the client URLs told to the rest of the cluster and to clients. */
   readonly advertiseClientUrls: readonly string[];
-  /** `--listen-peer-urls`: where to serve the other members (http; host an IP address or `localhost`). */
+  /** `--listen-peer-urls`: where to serve the other members (http, or https with `peerTls`; host an IP address or `localhost`). */
   readonly listenPeerUrls: readonly string[];
   /** `--initial-advertise-peer-urls`: this member's peer URLs as the other members reach them. */
   readonly initialAdvertisePeerUrls: readonly string[];
@@ -79,6 +80,10 @@ export interface KvServerConfig {
    * them their full TTL again. Off by default, as in etcd 3.4.
    */
   readonly experimentalEnableLeaseCheckpoint: boolean;
+  /** The client port's TLS (`--cert-file`, `--key-file`, `--trusted-ca-file`, `--client-cert-auth`); undefined without a certificate. */
+  readonly clientTls: TlsFiles | undefined;
+  /** The peer port's TLS (the `--peer-*` twins); undefined without a certificate. */
+  readonly peerTls: TlsFiles | undefined;
   /** This member's id in `initialCluster` (etcd's computation; a member joining an existing cluster learns its id from it). */
   readonly memberId: bigint;
   /** The cluster id etcd computes from the initial members' ids; only for `new` (a joining member learns it from the cluster). */
@@ -151,7 +156,15 @@ type FlagName =
   | 'auto-compaction-mode'
   | 'heartbeat-interval'
   | 'election-timeout'
-  | 'experimental-enable-lease-checkpoint';
+  | 'experimental-enable-lease-checkpoint'
+  | 'cert-file'
+  | 'key-file'
+  | 'trusted-ca-file'
+  | 'client-cert-auth'
+  | 'peer-cert-file'
+  | 'peer-key-file'
+  | 'peer-trusted-ca-file'
+  | 'peer-client-cert-auth';
 
 export interface KvServerFlag {
   readonly name: FlagName;
@@ -199,6 +212,14 @@ export const KV_SERVER_FLAGS: readonly KvServerFlag[] = [
     'ExperimentalEnableLeaseCheckpoint enables primary lessor to persist lease remainingTTL to prevent indefinite auto-renewal of long lived leases.',
     true,
   ),
+  flag('cert-file', '', 'Path to the client server TLS cert file.'),
+  flag('key-file', '', 'Path to the client server TLS key file.'),
+  flag('client-cert-auth', 'false', 'Enable client cert authentication.', true),
+  flag('trusted-ca-file', '', 'Path to the client server TLS trusted CA cert file.'),
+  flag('peer-cert-file', '', 'Path to the peer server TLS cert file.'),
+  flag('peer-key-file', '', 'Path to the peer server TLS key file.'),
+  flag('peer-client-cert-auth', 'false', 'Enable peer client cert authentication.', true),
+  flag('peer-trusted-ca-file', '', 'Path to the peer server TLS trusted CA file.'),
 ];
 
 const FLAGS_BY_NAME: ReadonlyMap<string, KvServerFlag> = new Map(KV_SERVER_FLAGS.map((f) => [f.name, f]));
@@ -208,9 +229,8 @@ const UNSUPPORTED_ETCD_FLAGS: ReadonlySet<string> = new Set([
   'wal-dir', 'max-snapshots', 'max-wals', 'listen-metrics-urls', 'enable-v2', 'enable-pprof', 'metrics',
   'logger', 'log-level', 'log-outputs', 'debug', 'discovery', 'discovery-srv', 'discovery-srv-name',
   'discovery-fallback', 'discovery-proxy', 'strict-reconfig-check', 'pre-vote', 'initial-election-tick-advance',
-  'force-new-cluster', 'auth-token', 'cors', 'host-whitelist', 'cert-file', 'key-file', 'client-cert-auth',
-  'client-crl-file', 'trusted-ca-file', 'auto-tls', 'peer-cert-file', 'peer-key-file', 'peer-client-cert-auth',
-  'peer-trusted-ca-file', 'peer-auto-tls', 'peer-crl-file', 'cipher-suites', 'proxy', 'backend-batch-interval',
+  'force-new-cluster', 'auth-token', 'cors', 'host-whitelist',
+  'client-crl-file', 'auto-tls', 'peer-auto-tls', 'peer-crl-file', 'cipher-suites', 'proxy', 'backend-batch-interval',
   'backend-batch-limit', 'max-txn-ops', 'grpc-keepalive-min-time', 'grpc-keepalive-interval',
   'grpc-keepalive-timeout', 'socket-reuse-port', 'socket-reuse-address', 'unsafe-no-fsync',
 ]);
@@ -303,6 +323,26 @@ export function parseKvServerConfig(argv: readonly string[], env: Readonly<Recor
 
   const experimentalEnableLeaseCheckpoint = parseBool(raw('experimental-enable-lease-checkpoint') ?? 'false', sourceOf('experimental-enable-lease-checkpoint'));
 
+  const tlsOf = (prefix: '' | 'peer-'): TlsFiles | undefined => {
+    const certFile = raw(`${prefix}cert-file` as const);
+    const keyFile = raw(`${prefix}key-file` as const);
+    const trustedCaFile = raw(`${prefix}trusted-ca-file` as const);
+    const clientCertAuth = parseBool(raw(`${prefix}client-cert-auth` as const) ?? 'false', sourceOf(`${prefix}client-cert-auth` as const));
+    if (certFile === undefined || keyFile === undefined) return undefined;
+    return { certFile, keyFile, clientCertAuth, ...(trustedCaFile === undefined ? {} : { trustedCaFile }) };
+  };
+  const clientTls = tlsOf('');
+  const peerTls = tlsOf('peer-');
+  // etcd's refusals, word for word (etcdmain, 3.4).
+  for (const url of listenClientUrls) {
+    if (isHttps(url) && clientTls === undefined) throw new KvConfigError('INCONSISTENT', `TLS key/cert (--cert-file, --key-file) must be provided for client url ${url} with HTTPS scheme`);
+  }
+  for (const url of listenPeerUrls) {
+    if (isHttps(url) && peerTls === undefined) throw new KvConfigError('INCONSISTENT', `cannot listen on TLS for ${hostPortOf(url)}: KeyFile and CertFile are not presented`);
+  }
+  if (clientTls !== undefined && !listenClientUrls.some(isHttps)) warnings.push('scheme is HTTP while key and cert files are present; ignoring key and cert files');
+  if (peerTls !== undefined && !listenPeerUrls.some(isHttps)) warnings.push('scheme is HTTP while peer key and cert files are present; ignoring peer key and cert files');
+
   const config: KvServerConfig = {
     name,
     dataDir,
@@ -321,6 +361,8 @@ export function parseKvServerConfig(argv: readonly string[], env: Readonly<Recor
     heartbeatIntervalMs,
     electionTimeoutMs,
     experimentalEnableLeaseCheckpoint,
+    clientTls,
+    peerTls,
     memberId: self.id,
     clusterId: initialClusterState === 'new' ? clusterIdFor(initialCluster.map((m) => m.id)) : undefined,
   };
@@ -448,7 +490,7 @@ function parseAutoCompaction(mode: 'periodic' | 'revision', retention: string, s
 }
 
 /**
- * A comma-separated list of URLs, each `http://host:port` with nothing after the port.
+ * A comma-separated list of URLs, each `http://host:port` or `https://host:port` with nothing after the port.
  * Listen URLs bind, so their host must be an IP address or `localhost` (as in etcd).
  */
 function parseUrls(text: string, source: string, use: 'listen' | 'advertise'): string[] {
@@ -463,8 +505,7 @@ function checkUrl(url: string, source: string, use: 'listen' | 'advertise'): voi
   const match = /^([a-z][a-z0-9+.-]*):\/\/(\[[^\]]*\]|[^/:?#@[\]]*)(?::(\d*))?([\s\S]*)$/i.exec(url);
   if (match === null) throw fail('expected http://host:port');
   const [, scheme, host, port, rest] = match;
-  if (scheme!.toLowerCase() === 'https' || scheme!.toLowerCase() === 'unixs') throw fail('TLS is not supported yet: use http');
-  if (scheme!.toLowerCase() !== 'http') throw fail(`the scheme must be http, not ${scheme}`);
+  if (scheme!.toLowerCase() !== 'http' && scheme!.toLowerCase() !== 'https') throw fail(`the scheme must be http or https, not ${scheme}`);
   if (rest!.startsWith('/') && port !== undefined && port !== '') throw fail('URL must not contain a path');
   if (host === '' || port === undefined || port === '' || rest !== '') throw fail('URL address does not have the form "host:port"');
   if (Number(port) < 1 || Number(port) > 65535) throw fail(`port ${port} is out of range 1-65535`);
@@ -488,6 +529,16 @@ function parseInitialCluster(text: string, source: string, token: string): Initi
     byName.set(name, [...(byName.get(name) ?? []), url]);
   }
   return [...byName].map(([name, peerUrls]) => ({ name, peerUrls, id: memberIdFor(peerUrls, token) }));
+}
+
+/** Whether a (checked) URL asks for TLS. */
+export function isHttps(url: string): boolean {
+  return /^https:/i.test(url);
+}
+
+/** host:port of a checked URL. */
+function hostPortOf(url: string): string {
+  return url.replace(/^[a-z]+:\/\//i, '');
 }
 
 function sameUrls(a: readonly string[], b: readonly string[]): boolean {

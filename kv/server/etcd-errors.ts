@@ -62,7 +62,9 @@ export type KvStartErrorCode =
   /** No member named in `--initial-cluster` answered with the cluster's member list. */
   | 'CLUSTER_UNREACHABLE'
   /** `--initial-cluster` does not list the cluster's members (say, this one was never added with `member add`). */
-  | 'CLUSTER_MISMATCH';
+  | 'CLUSTER_MISMATCH'
+  /** A TLS certificate, key or CA file cannot be read, or an https:// client URL has none. */
+  | 'TLS_FILES';
 
 /** A member that cannot start: it stops before it has started anything or written to its data directory. */
 export class KvStartError extends Error {

@@ -18,6 +18,8 @@ import * as grpc from '@grpc/grpc-js';
 import { GrpcTransport, LevelStorage, ProposalDroppedError, RaftError, RaftNode } from '../../raft/index.js';
 import type { Member, WritableLogStorage } from '../../raft/index.js';
 import { LeaseExpiryDriver, LeaseIdGenerator, minimumLeaseTtlSeconds } from '../lease/index.js';
+import { grpcChannelCredentials, grpcServerCredentials, readTlsMaterial, tlsServerOptions, TlsFilesError } from '../security/tls-files.js';
+import type { TlsMaterial } from '../security/tls-files.js';
 import { WatchHub } from '../watch/index.js';
 import type { WatchableStore } from '../watch/index.js';
 import { AutoCompactor } from './auto-compactor.js';
@@ -34,7 +36,7 @@ import {
 } from './constants.js';
 import { loadEtcdProto } from './etcd-proto.js';
 import type { WireObject } from './etcd-proto.js';
-import { EtcdServerError, fromRaftError } from './etcd-errors.js';
+import { EtcdServerError, fromRaftError, KvStartError } from './etcd-errors.js';
 import { ClientListener } from './http2-front/client-listener.js';
 import { handToGrpc } from './http2-front/grpc-handoff.js';
 import { KvStateMachine } from './kv-state-machine.js';
@@ -42,7 +44,7 @@ import type { CommandResult } from './kv-state-machine.js';
 import { LeaderForwarder } from './leader-forwarder.js';
 import { DEFAULT_KV_CLIENT_LIMITS, grpcServerLimitOptions } from './limits.js';
 import { MemberPublisher } from './member-publisher.js';
-import { clusterIdOf, hostPort, memberIdOf, memberViews } from './members.js';
+import { clusterIdOf, memberIdOf, memberViews } from './members.js';
 import type { MemberView } from './members.js';
 import { readMemberIdentity, writeMemberIdentity } from './member-identity.js';
 import type { MemberIdentity } from './member-identity.js';
@@ -102,6 +104,7 @@ export class KvServer implements KvServerContext {
     storage: WritableLogStorage,
     identity: MemberIdentity,
     join: JoinPlan | null,
+    private readonly tls: MemberTls,
   ) {
     this.memberId = identity.id;
     this.initialClusterId = identity.clusterId;
@@ -119,6 +122,7 @@ export class KvServer implements KvServerContext {
       listen: options.peerListenAddress ?? options.peerAddress,
       cluster: identity.clusterId.toString(16),
       services: peerServices(this),
+      ...(tls.peer === undefined ? {} : { credentials: { server: grpcServerCredentials(tls.peer), channel: grpcChannelCredentials(tls.peer) } }),
     });
     this.node = new RaftNode<CommandResult>({
       id: this.memberId,
@@ -146,7 +150,7 @@ export class KvServer implements KvServerContext {
       },
       checkpoint: (checkpoints) => void this.propose({ kind: 'leaseCheckpoint', checkpoints }).catch(() => undefined),
     });
-    this.forwarder = new LeaderForwarder(this.memberId);
+    this.forwarder = new LeaderForwarder(this.memberId, tls.client);
     this.membership = new Membership(this);
     this.publisher = new MemberPublisher(() => this.propose(this.attributes()));
     const policy = options.autoCompaction;
@@ -179,10 +183,12 @@ export class KvServer implements KvServerContext {
    * this throws `KvStartError` with etcd's complaint, having written nothing.
    */
   static async start(options: KvServerOptions, warn: (line: string) => void = (line) => console.error(line)): Promise<KvServer> {
+    const tls = readMemberTls(options);
     const fresh = !existsSync(join(options.dataDir, MEMBER_DIR));
     let plan: JoinPlan | null = null;
     if (fresh && options.initialClusterState === 'existing') {
-      const remote = await fetchRemoteCluster(options.initialCluster, options.name, (line) => warn(`balsa kv ${options.name}: ${line}`));
+      const credentials = tls.peer === undefined ? grpc.credentials.createInsecure() : grpcChannelCredentials(tls.peer);
+      const remote = await fetchRemoteCluster(options.initialCluster, options.name, (line) => warn(`balsa kv ${options.name}: ${line}`), credentials);
       plan = planJoin(options.initialCluster, options.name, remote);
     }
     mkdirSync(options.dataDir, { recursive: true });
@@ -190,7 +196,7 @@ export class KvServer implements KvServerContext {
     for (const warning of testingKnobWarnings(options.testing)) warn(`balsa kv ${options.name}: warning: ${warning}`);
     const storage = withSyncDelay(await LevelStorage.open({ dir: join(options.dataDir, MEMBER_DIR) }), options.testing, options.dataDir);
     // The member's own token, whatever the flag says now: new members' ids are computed with it.
-    const server = new KvServer({ ...options, initialClusterToken: identity.clusterToken }, storage, identity, plan);
+    const server = new KvServer({ ...options, initialClusterToken: identity.clusterToken }, storage, identity, plan, tls);
     server.node.on('leader-change', ({ leader, term }) => {
       if (leader === server.memberId) void server.promoteLessor(term);
       else server.machine.lessor.demote();
@@ -218,9 +224,15 @@ export class KvServer implements KvServerContext {
     return server;
   }
 
-  /** host:port the client API is bound to. */
+  /** host:port the client API is bound to (plain text first, then TLS). */
   get clientAddresses(): readonly string[] {
     return this.listeners.map((listener) => listener.address);
+  }
+
+  /** The bound client API as URLs: `http://host:port`, or `https://` where it serves TLS. */
+  get clientUrls(): readonly string[] {
+    const plain = this.options.clientAddresses.length;
+    return this.listeners.map((listener, i) => `${i < plain ? 'http' : 'https'}://${listener.address}`);
   }
 
   async stop(): Promise<void> {
@@ -309,11 +321,11 @@ export class KvServer implements KvServerContext {
     }
   }
 
-  async leaderClientAddress(deadlineMs: number): Promise<string> {
+  async leaderClientUrl(deadlineMs: number): Promise<string> {
     for (;;) {
       const leader = await this.waitForLeader(deadlineMs);
       const url = this.machine.members.get(leader)?.clientUrls[0];
-      if (url !== undefined) return hostPort(url);
+      if (url !== undefined) return url;
       // The leader has not published its client URLs yet.
       if (Date.now() + this.options.tickMs > deadlineMs) throw new EtcdServerError('timeout');
       await sleep(this.options.tickMs);
@@ -383,13 +395,13 @@ export class KvServer implements KvServerContext {
 
   /** What this member publishes about itself. */
   private attributes(): KvCommand {
-    const advertised = this.options.advertiseClientUrls ?? this.clientAddresses.map((a) => `http://${a}`);
+    const advertised = this.options.advertiseClientUrls ?? this.clientUrls;
     return {
       kind: 'memberAttributes',
       id: this.memberId,
       name: this.options.name,
       clientUrls: [...advertised],
-      peerUrls: [...(this.options.peerUrls ?? [`http://${this.options.peerAddress}`])],
+      peerUrls: [...(this.options.peerUrls ?? [`${this.tls.peer === undefined ? 'http' : 'https'}://${this.options.peerAddress}`])],
       clusterId: this.options.initialClusterState === 'new' ? this.initialClusterId.toString() : null,
     };
   }
@@ -419,6 +431,9 @@ export class KvServer implements KvServerContext {
     };
     const accept = handToGrpc(injector, front);
     for (const address of this.options.clientAddresses) this.listeners.push(await ClientListener.listen(address, accept));
+    const secure = this.tls.client === undefined ? undefined : tlsServerOptions(this.tls.client);
+    const rejected = (line: string) => console.error(`balsa kv ${this.options.name}: ${line}`);
+    for (const address of this.options.secureClientAddresses ?? []) this.listeners.push(await ClientListener.listen(address, accept, secure, rejected));
   }
 
   private addServices(): void {
@@ -428,6 +443,28 @@ export class KvServer implements KvServerContext {
     this.grpcServer.addService(services.Lease, leaseService(this));
     this.grpcServer.addService(services.Cluster, clusterService(this, this.membership));
     this.grpcServer.addService(services.Maintenance, maintenanceService(this));
+  }
+}
+
+/** A member's TLS material, read once at start. */
+interface MemberTls {
+  readonly client: TlsMaterial | undefined;
+  readonly peer: TlsMaterial | undefined;
+}
+
+/** Reads the TLS files; a file that cannot be read is a `KvStartError` (nothing started). */
+function readMemberTls(options: KvServerOptions): MemberTls {
+  if ((options.secureClientAddresses ?? []).length > 0 && options.clientTls === undefined) {
+    throw new KvStartError('TLS_FILES', 'TLS key/cert (--cert-file, --key-file) must be provided for a client URL with HTTPS scheme');
+  }
+  try {
+    return {
+      client: options.clientTls === undefined ? undefined : readTlsMaterial(options.clientTls),
+      peer: options.peerTls === undefined ? undefined : readTlsMaterial(options.peerTls),
+    };
+  } catch (error) {
+    if (error instanceof TlsFilesError) throw new KvStartError('TLS_FILES', error.message);
+    throw error;
   }
 }
 

@@ -1,11 +1,15 @@
 /**
  * Calls made on a follower that only the leader can answer (membership changes, lease
  * keep-alives and time-to-live) are forwarded to the leader's client URL, as etcd
- * forwards them to its leader. A forwarded call carries `FORWARDED_FROM_METADATA`; a
+ * forwards them to its leader. An https:// URL is dialled over TLS with this member's
+ * client TLS (`--cert-file` presented as a client certificate, `--trusted-ca-file`
+ * verifying the leader's), as etcd's own gateway dials its member. A forwarded call carries `FORWARDED_FROM_METADATA`; a
  * member that receives one and is not the leader (leadership moved meanwhile) answers
  * "not leader" rather than forwarding again, so a call makes at most one hop.
  */
 import * as grpc from '@grpc/grpc-js';
+import { grpcChannelCredentials } from '../security/tls-files.js';
+import type { TlsMaterial } from '../security/tls-files.js';
 import { MAX_FORWARDING_CLIENTS } from './constants.js';
 import { loadEtcdProto } from './etcd-proto.js';
 import type { EtcdServiceName, WireObject } from './etcd-proto.js';
@@ -30,13 +34,17 @@ export function forwardingError(error: grpc.ServiceError): EtcdServerError {
 }
 
 export class LeaderForwarder {
-  /** Clients by address, oldest first. */
+  /** Clients by URL, oldest first. */
   private readonly clients = new Map<string, grpc.Client>();
   private closed = false;
 
-  constructor(private readonly memberId: number) {}
+  /** `tls`: this member's client TLS, for leaders' https:// URLs (without it, the system's roots and no certificate). */
+  constructor(
+    private readonly memberId: number,
+    private readonly tls?: TlsMaterial,
+  ) {}
 
-  /** `service.method(request)` on the member at `address` (host:port), by `deadlineMs` (epoch ms). */
+  /** `service.method(request)` on the member at client URL `address`, by `deadlineMs` (epoch ms). */
   unary(address: string, service: EtcdServiceName, method: string, request: WireObject, deadlineMs: number): Promise<WireObject> {
     const definition = this.definition(service, method);
     const client = this.client(address);
@@ -53,7 +61,7 @@ export class LeaderForwarder {
     });
   }
 
-  /** A bidirectional `service.method` stream to the member at `address`. */
+  /** A bidirectional `service.method` stream to the member at client URL `address`. */
   bidi(address: string, service: EtcdServiceName, method: string): grpc.ClientDuplexStream<WireObject, WireObject> {
     const definition = this.definition(service, method);
     return this.client(address).makeBidiStreamRequest(definition.path, definition.requestSerialize, definition.responseDeserialize, this.metadata());
@@ -86,7 +94,10 @@ export class LeaderForwarder {
       client.close();
       this.clients.delete(oldest);
     }
-    const client = new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.max_receive_message_length': -1 });
+    const url = new URL(address);
+    const secure = url.protocol === 'https:';
+    const credentials = !secure ? grpc.credentials.createInsecure() : this.tls === undefined ? grpc.credentials.createSsl() : grpcChannelCredentials(this.tls);
+    const client = new grpc.Client(url.host, credentials, { 'grpc.max_receive_message_length': -1 });
     this.clients.set(address, client);
     return client;
   }

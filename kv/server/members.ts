@@ -37,7 +37,7 @@ export function clusterIdOf(peerAddresses: readonly string[], token: string): bi
   return digest.readBigUInt64BE(0);
 }
 
-/** host:port of an http URL (`http://127.0.0.1:2380` → `127.0.0.1:2380`). */
+/** host:port of an http or https URL (`http://127.0.0.1:2380` → `127.0.0.1:2380`). */
 export function hostPort(url: string): string {
   const parsed = new URL(url);
   // An IPv6 host keeps its brackets in `hostname`, as host:port needs.
@@ -45,8 +45,8 @@ export function hostPort(url: string): string {
 }
 
 /**
- * Peer URLs from a MemberAdd or MemberUpdate: each `http://host:port` and nothing more
- * (Balsa speaks plain http), at least one. Else etcd's "given member URLs are invalid".
+ * Peer URLs from a MemberAdd or MemberUpdate: each `http://host:port` or `https://host:port`
+ * and nothing more, at least one. Else etcd's "given member URLs are invalid".
  */
 export function checkPeerUrls(urls: readonly string[]): string[] {
   if (urls.length === 0) throw new EtcdServerError('memberBadUrls');
@@ -58,7 +58,7 @@ export function checkPeerUrls(urls: readonly string[]): string[] {
       throw new EtcdServerError('memberBadUrls');
     }
     const bare = parsed.pathname === '/' && parsed.search === '' && parsed.hash === '' && parsed.username === '' && !url.endsWith('/');
-    if (parsed.protocol !== 'http:' || parsed.port === '' || !bare) throw new EtcdServerError('memberBadUrls');
+    if ((parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.port === '' || !bare) throw new EtcdServerError('memberBadUrls');
   }
   return [...urls];
 }

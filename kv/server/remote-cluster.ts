@@ -44,20 +44,22 @@ function urlsOf(peer: KvPeer): readonly string[] {
 
 /**
  * Asks each member of `initialCluster` but `self` for the member list, in order, until one
- * answers; `warn` hears about each that does not (etcd logs the same). Throws
+ * answers, dialling with `credentials` (the peer TLS, if any); `warn` hears about each that
+ * does not (etcd logs the same). Throws
  * `KvStartError` CLUSTER_UNREACHABLE when none answers.
  */
 export async function fetchRemoteCluster(
   initialCluster: readonly KvPeer[],
   self: string,
   warn: (line: string) => void,
+  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
   timeoutMs = REMOTE_MEMBER_LIST_TIMEOUT_MS,
 ): Promise<RemoteCluster> {
   for (const peer of initialCluster) {
     if (peer.name === self) continue;
     for (const url of urlsOf(peer)) {
       try {
-        return await memberList(hostPort(url), timeoutMs);
+        return await memberList(hostPort(url), credentials, timeoutMs);
       } catch (error) {
         warn(`could not get cluster response from ${url}: ${(error as Error).message}`);
       }
@@ -112,9 +114,9 @@ function sameUrls(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /** One `MemberList` call to a member's peer listener at `address` (host:port). */
-function memberList(address: string, timeoutMs: number): Promise<RemoteCluster> {
+function memberList(address: string, credentials: grpc.ChannelCredentials, timeoutMs: number): Promise<RemoteCluster> {
   const definition = loadEtcdProto().services.Cluster.MemberList as grpc.MethodDefinition<WireObject, WireObject>;
-  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const client = new grpc.Client(address, credentials);
   return new Promise<RemoteCluster>((resolve, reject) => {
     client.makeUnaryRequest(
       definition.path,

@@ -38,8 +38,8 @@ export interface KvServerContext {
   linearizable(): Promise<void>;
   /** The leader's id once there is one; `EtcdServerError` timeout at `deadlineMs` (epoch ms). */
   waitForLeader(deadlineMs: number): Promise<number>;
-  /** host:port of the leader's client API, once there is a leader and it has published its client URLs. */
-  leaderClientAddress(deadlineMs: number): Promise<string>;
+  /** The leader's (first) client URL, once there is a leader and it has published its client URLs. */
+  leaderClientUrl(deadlineMs: number): Promise<string>;
   isLeader(): boolean;
   /** This member was added as a learner and not promoted: it serves only what etcd lets a learner serve. */
   isLearner(): boolean;

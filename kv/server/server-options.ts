@@ -3,6 +3,8 @@
  * (`KvServerConfig`) become it.
  */
 import { DEFAULT_CHECKPOINT_INTERVAL_MS } from '../lease/index.js';
+import type { TlsFiles } from '../security/tls-files.js';
+import { isHttps } from './config.js';
 import type { AutoCompaction, KvServerConfig } from './config.js';
 import type { KvClientLimits } from './limits.js';
 import { hostPort } from './members.js';
@@ -20,8 +22,22 @@ export interface KvPeer {
 export interface KvServerOptions {
   readonly name: string;
   readonly dataDir: string;
-  /** host:port pairs to serve etcd's client API on. */
+  /** host:port pairs to serve etcd's client API on, in plain text (http:// listen URLs). */
   readonly clientAddresses: readonly string[];
+  /** host:port pairs to serve etcd's client API on over TLS (https:// listen URLs); needs `clientTls`. Default none. */
+  readonly secureClientAddresses?: readonly string[];
+  /**
+   * The client port's TLS: the certificate served on `secureClientAddresses`, and the one
+   * this member presents (with the trusted CA to verify the leader's) when it forwards a
+   * call to the leader's https:// client URL. Default none.
+   */
+  readonly clientTls?: TlsFiles;
+  /**
+   * The peer port's TLS: the Raft listener serves it, and this member dials every peer with
+   * it (presenting its certificate, verifying theirs against the trusted CA), when its own
+   * peer listen URL is https://. Default none: plain text.
+   */
+  readonly peerTls?: TlsFiles;
   /** The client URLs told to the cluster and to clients (default: http:// + the bound client addresses). */
   readonly advertiseClientUrls?: readonly string[];
   /** host:port this member's peers reach its Raft listener at (its advertised peer URL); names it in `initialCluster`. */
@@ -94,7 +110,9 @@ export function serverOptionsFromConfig(config: KvServerConfig, env: Readonly<Re
   return {
     name: config.name,
     dataDir: config.dataDir,
-    clientAddresses: config.listenClientUrls.map(hostPort),
+    clientAddresses: config.listenClientUrls.filter((url) => !isHttps(url)).map(hostPort),
+    ...(config.clientTls === undefined ? {} : { secureClientAddresses: config.listenClientUrls.filter(isHttps).map(hostPort), clientTls: config.clientTls }),
+    ...(config.peerTls !== undefined && config.listenPeerUrls.some(isHttps) ? { peerTls: config.peerTls } : {}),
     advertiseClientUrls: config.advertiseClientUrls,
     peerAddress: hostPort(config.initialAdvertisePeerUrls[0]!),
     peerUrls: config.initialAdvertisePeerUrls,

@@ -65,12 +65,26 @@ export interface KvClusterOptions {
    * `apiGrpcAddress`).
    */
   readonly apiServer?: boolean;
+  /**
+   * Serve clients and peers over TLS with mutual authentication (https:// URLs,
+   * `--client-cert-auth`, `--peer-client-cert-auth`). Default: plain text.
+   */
+  readonly tls?: KvClusterTls;
+}
+
+/** The files of a TLS cluster: one CA signs every certificate. */
+export interface KvClusterTls {
+  readonly caFile: string;
+  /** Member `name`'s certificate for both its ports (serverAuth and clientAuth, SAN 127.0.0.1). */
+  readonly memberCert: (name: string) => { readonly certFile: string; readonly keyFile: string };
+  /** A client certificate the harness presents when it polls the members. */
+  readonly client: { readonly certFile: string; readonly keyFile: string };
 }
 
 /** A member's name and URLs, chosen before it starts. */
 export interface PlannedMember {
   readonly name: string;
-  /** `http://127.0.0.1:port` */
+  /** `http://127.0.0.1:port` (`https://` with `tls`) */
   readonly peerUrl: string;
   /** `http://127.0.0.1:port`: where it listens for them (`--listen-peer-urls`; `peerUrl` unless `advertisePeer` says otherwise). */
   readonly listenPeerUrl: string;
@@ -139,16 +153,17 @@ interface RunningMember {
   readonly exit: Promise<void>;
 }
 
-async function plan(name: string, advertisePeer: KvClusterOptions['advertisePeer'], apiServer = false): Promise<PlannedMember> {
+async function plan(name: string, advertisePeer: KvClusterOptions['advertisePeer'], apiServer = false, secure = false): Promise<PlannedMember> {
+  const scheme = secure ? 'https' : 'http';
   const clientPort = await freePort();
   const peerPort = await freePort();
   const api = apiServer ? { apiUrl: `http://127.0.0.1:${await freePort()}`, apiGrpcAddress: `127.0.0.1:${await freePort()}` } : {};
   const advertised = advertisePeer === undefined ? `127.0.0.1:${peerPort}` : await advertisePeer(name, `127.0.0.1:${peerPort}`);
   return {
     name,
-    peerUrl: `http://${advertised}`,
-    listenPeerUrl: `http://127.0.0.1:${peerPort}`,
-    clientUrl: `http://127.0.0.1:${clientPort}`,
+    peerUrl: `${scheme}://${advertised}`,
+    listenPeerUrl: `${scheme}://127.0.0.1:${peerPort}`,
+    clientUrl: `${scheme}://127.0.0.1:${clientPort}`,
     clientEndpoint: `127.0.0.1:${clientPort}`,
     ...api,
   };
@@ -165,7 +180,18 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
   const balsaCli = options.balsaCli ?? defaultBalsaCli();
   if (!existsSync(balsaCli)) throw new Error(`${balsaCli} is missing: build first (npm run build)`);
   const members: PlannedMember[] = [];
-  for (let i = 0; i < options.members; i++) members.push(await plan(`m${i + 1}`, options.advertisePeer, options.apiServer));
+  const secure = options.tls !== undefined;
+  for (let i = 0; i < options.members; i++) members.push(await plan(`m${i + 1}`, options.advertisePeer, options.apiServer, secure));
+  const credentials = channelCredentials(options.tls);
+  const tlsFlags = (name: string): string[] => {
+    const tls = options.tls;
+    if (tls === undefined) return [];
+    const own = tls.memberCert(name);
+    return [
+      '--cert-file', own.certFile, '--key-file', own.keyFile, '--trusted-ca-file', tls.caFile, '--client-cert-auth',
+      '--peer-cert-file', own.certFile, '--peer-key-file', own.keyFile, '--peer-trusted-ca-file', tls.caFile, '--peer-client-cert-auth',
+    ];
+  };
   const processes: (RunningMember | null)[] = [];
   const logs: string[] = [];
 
@@ -176,7 +202,7 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
       '--listen-peer-urls', member.listenPeerUrl, '--initial-advertise-peer-urls', member.peerUrl,
       '--initial-cluster', initialCluster, '--initial-cluster-state', state, '--initial-cluster-token', CLUSTER_TOKEN,
       ...(member.apiUrl !== undefined ? ['--api-port', new URL(member.apiUrl).port, '--api-grpc-port', member.apiGrpcAddress!.split(':')[1]!] : []),
-      ...(options.flags ?? []), ...flags,
+      ...tlsFlags(member.name), ...(options.flags ?? []), ...flags,
     ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
     trackChild(child);
@@ -211,7 +237,7 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
       return list.map((m) => `${m.name}=${m.peerUrl}`).join(',');
     },
     async planMember(name) {
-      const member = await plan(name, options.advertisePeer, options.apiServer);
+      const member = await plan(name, options.advertisePeer, options.apiServer, secure);
       members.push(member);
       cluster.clientEndpoints.push(member.clientEndpoint);
       processes.push(null);
@@ -219,7 +245,7 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
     },
     async startJoining(member, initialCluster, flags = []) {
       launch(member, initialCluster, 'existing', flags);
-      await waitForStatus([member.clientEndpoint], () => true);
+      await waitForStatus([member.clientEndpoint], () => true, credentials);
     },
     async restartMember(index, restart = {}) {
       if (!cluster.exited(index)) throw new Error(`member ${index} is still running`);
@@ -228,7 +254,7 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
       members[index] = member;
       const initial = restart.initialCluster ?? cluster.initialCluster(members.filter((_, i) => processes[i] !== null));
       launch(member, initial, restart.state ?? 'existing', restart.flags ?? []);
-      await waitForStatus([member.clientEndpoint], () => true);
+      await waitForStatus([member.clientEndpoint], () => true, credentials);
     },
     async stopMember(index, signal) {
       await stopProcess(processes[index] ?? null, signal);
@@ -273,8 +299,8 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
   const initialCluster = cluster.initialCluster(members);
   for (const member of members) launch(member, initialCluster, 'new', []);
   try {
-    await waitForStatus(cluster.clientEndpoints, (leaders) => leaders[0] !== '0' && leaders.every((leader) => leader === leaders[0]));
-    await waitForPublished(cluster.clientEndpoints[0]!, members.length);
+    await waitForStatus(cluster.clientEndpoints, (leaders) => leaders[0] !== '0' && leaders.every((leader) => leader === leaders[0]), credentials);
+    await waitForPublished(cluster.clientEndpoints[0]!, members.length, credentials);
   } catch (error) {
     await cluster.stop();
     // What the members said is usually why: put it in the failure.
@@ -284,11 +310,17 @@ export async function startKvCluster(options: KvClusterOptions): Promise<KvClust
   return cluster;
 }
 
+/** The harness's own credentials for the members' client ports. */
+function channelCredentials(tls: KvClusterTls | undefined): grpc.ChannelCredentials {
+  if (tls === undefined) return grpc.credentials.createInsecure();
+  return grpc.credentials.createSsl(readFileSync(tls.caFile), readFileSync(tls.client.keyFile), readFileSync(tls.client.certFile));
+}
+
 /** Until every endpoint answers Maintenance.Status and `done` holds for the leaders they name. */
-async function waitForStatus(endpoints: readonly string[], done: (leaders: string[]) => boolean): Promise<void> {
+async function waitForStatus(endpoints: readonly string[], done: (leaders: string[]) => boolean, credentials: grpc.ChannelCredentials): Promise<void> {
   const { services } = loadEtcdProto();
   const Maintenance = grpc.makeGenericClientConstructor(services.Maintenance, 'Maintenance');
-  const clients = endpoints.map((endpoint) => new Maintenance(endpoint, grpc.credentials.createInsecure()));
+  const clients = endpoints.map((endpoint) => new Maintenance(endpoint, credentials));
   const deadline = Date.now() + START_TIMEOUT_MS;
   try {
     for (;;) {
@@ -303,10 +335,10 @@ async function waitForStatus(endpoints: readonly string[], done: (leaders: strin
 }
 
 /** Until `endpoint` lists `count` members, each with its name (all have published: etcd's "started"). */
-async function waitForPublished(endpoint: string, count: number): Promise<void> {
+async function waitForPublished(endpoint: string, count: number, credentials: grpc.ChannelCredentials): Promise<void> {
   const { services } = loadEtcdProto();
   const Cluster = grpc.makeGenericClientConstructor(services.Cluster, 'Cluster');
-  const client = new Cluster(endpoint, grpc.credentials.createInsecure());
+  const client = new Cluster(endpoint, credentials);
   const deadline = Date.now() + START_TIMEOUT_MS;
   const list = () =>
     new Promise<WireObject[]>((resolve) => {

@@ -114,6 +114,20 @@ export interface GrpcTransportOptions {
    * message. Default none.
    */
   readonly services?: readonly GrpcPeerService[];
+  /**
+   * How the listener and the streams this node dials are secured: `server` for the listener
+   * (and the services beside Raft), `channel` for every peer it dials (for mutual TLS,
+   * credentials that present this node's certificate). The transport only passes them to
+   * gRPC; making them (certificates, CAs, what a peer must present) is the application's.
+   * Default: both insecure (plain-text HTTP/2).
+   */
+  readonly credentials?: GrpcTransportCredentials;
+}
+
+/** `GrpcTransportOptions.credentials`. */
+export interface GrpcTransportCredentials {
+  readonly server: grpc.ServerCredentials;
+  readonly channel: grpc.ChannelCredentials;
 }
 
 /** A gRPC service an application serves beside Raft on a `GrpcTransport`'s listener. */
@@ -135,6 +149,7 @@ interface Settings {
   readonly channelOptions: grpc.ChannelOptions;
   /** Options of the server that accepts peers' streams. */
   readonly serverOptions: grpc.ServerOptions;
+  readonly credentials: GrpcTransportCredentials;
 }
 
 type StreamKind = 'messages' | 'snapshots';
@@ -242,7 +257,7 @@ export class GrpcTransport implements Transport {
     let port: number;
     try {
       port = await new Promise<number>((resolve, reject) => {
-        server.bindAsync(joinHostPort(this.listenHost, this.listenPort), grpc.ServerCredentials.createInsecure(), (error, bound) =>
+        server.bindAsync(joinHostPort(this.listenHost, this.listenPort), this.settings.credentials.server, (error, bound) =>
           error === null ? resolve(bound) : reject(error),
         );
       });
@@ -409,7 +424,7 @@ class StreamLane {
     this.transition('idle', 'connecting');
     let client: grpc.Client;
     try {
-      client = new grpc.Client(this.address, grpc.credentials.createInsecure(), this.settings.channelOptions);
+      client = new grpc.Client(this.address, this.settings.credentials.channel, this.settings.channelOptions);
     } catch (_error) {
       // An address gRPC cannot parse: fail the attempt like any unreachable peer.
       this.failAttempt();
@@ -627,6 +642,7 @@ function resolveSettings(options: GrpcTransportOptions): Settings {
     },
     // The server pings its diallers too, so the streams of a peer that vanished are freed.
     serverOptions: limitsAndKeepalive,
+    credentials: options.credentials ?? { server: grpc.ServerCredentials.createInsecure(), channel: grpc.credentials.createInsecure() },
   };
 }
 

@@ -12,6 +12,8 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { loadEtcdProto } from '../../kv/server/etcd-proto.js';
 import { runBalsa } from '../support/balsa-process.js';
 import { freePort } from '../../raft/testing/process-cluster.js';
 import { alive, freePortRange, portFree, UpProcess } from './up-process.js';
@@ -84,7 +86,7 @@ describe('balsa up: three servers and two agents', () => {
     const output = up!.output();
     SERVERS.forEach((name, i) => {
       expect(output).toContain(
-        `server ${name}: KV http://127.0.0.1:${kvPort + 2 * i} (peers http://127.0.0.1:${kvPort + 2 * i + 1}), API http://127.0.0.1:${apiPort + 2 * i} (gRPC 127.0.0.1:${apiPort + 2 * i + 1})`,
+        `server ${name}: KV https://127.0.0.1:${kvPort + 2 * i} (peers https://127.0.0.1:${kvPort + 2 * i + 1}), API http://127.0.0.1:${apiPort + 2 * i} (gRPC 127.0.0.1:${apiPort + 2 * i + 1})`,
       );
       expect(output).toContain(`server ${name}: started (pid `);
     });
@@ -109,6 +111,28 @@ describe('balsa up: three servers and two agents', () => {
     }
   });
 
+  test("the KV speaks TLS only, to clients with a certificate from the cluster's CA (pki/)", async () => {
+    const pki = join(dataDir, 'pki');
+    const ca = await readFile(join(pki, 'ca.crt'));
+    const status = (credentials: grpc.ChannelCredentials) => {
+      const Maintenance = grpc.makeGenericClientConstructor(loadEtcdProto().services.Maintenance, 'Maintenance');
+      const client = new Maintenance(`127.0.0.1:${kvPort}`, credentials) as unknown as grpc.Client & {
+        Status: (request: object, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null) => void) => void;
+      };
+      return new Promise<grpc.status>((resolve) =>
+        client.Status({}, { deadline: Date.now() + 3_000 }, (error) => {
+          client.close();
+          resolve(error === null ? grpc.status.OK : error.code);
+        }),
+      );
+    };
+    const [key, cert] = await Promise.all([readFile(join(pki, 'kv', 'root-client.key')), readFile(join(pki, 'kv', 'root-client.crt'))]);
+    expect(await status(grpc.credentials.createSsl(ca, key, cert))).toBe(grpc.status.OK);
+    expect(await status(grpc.credentials.createSsl(ca))).toBe(grpc.status.UNAVAILABLE);
+    expect(await status(grpc.credentials.createInsecure())).toBe(grpc.status.UNAVAILABLE);
+    expect(up!.output()).toContain(`--cacert ${join(pki, 'ca.crt')} --cert ${join(pki, 'kv', 'root-client.crt')} --key ${join(pki, 'kv', 'root-client.key')} member list`);
+  });
+
   test('SIGINT stops the agents, then the servers: exit 0, no process left, ports free', async () => {
     const tree = up!.processTree();
     expect(tree.length).toBeGreaterThanOrEqual(SERVERS.length + NODES.length);
@@ -125,7 +149,8 @@ describe('balsa up: three servers and two agents', () => {
     await expectPortsFree(serverPorts());
   }, 180_000);
 
-  test('on the same folder it starts the same cluster again; flags that would make another are refused with exit 2', async () => {
+  test('on the same folder it starts the same cluster again, with the same certificates; flags that would make another are refused with exit 2', async () => {
+    const caBefore = await readFile(join(dataDir, 'pki', 'ca.crt'), 'utf8');
     const refused = await runBalsa(['up', ...upArgs(), '--servers', '1'], { env: home.env });
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`balsa up: ${dataDir} holds a cluster of 3 server(s) on KV ports from ${kvPort}`);
@@ -133,6 +158,7 @@ describe('balsa up: three servers and two agents', () => {
     up = new UpProcess(upArgs(), home.env);
     await up.waitForOutput(/^cluster ready/m);
     expect(up.output()).toContain('(the cluster it holds, started again)');
+    expect(await readFile(join(dataDir, 'pki', 'ca.crt'), 'utf8')).toBe(caBefore);
     const nodes = await getNodes(home.env);
     expect(nodes.map(([name, status]) => [name, status])).toEqual(NODES.map((node) => [node.name, 'Ready']));
   }, 300_000);

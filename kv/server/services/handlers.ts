@@ -32,7 +32,7 @@ export function unary(context: KvServerContext, handler: UnaryHandler, learner: 
 }
 
 /**
- * Runs `local` on the leader; on a follower, `remote` with the leader's client address
+ * Runs `local` on the leader; on a follower, `remote` with the leader's client URL
  * (a call forwarded to us while we are not the leader answers "not leader": one hop).
  * Waits for a leader up to the call's deadline.
  */
@@ -40,11 +40,11 @@ export async function onLeader<T>(
   context: KvServerContext,
   call: { readonly metadata: grpc.Metadata; getDeadline(): grpc.Deadline },
   local: () => Promise<T>,
-  remote: (leaderAddress: string, deadlineMs: number) => Promise<T>,
+  remote: (leaderUrl: string, deadlineMs: number) => Promise<T>,
 ): Promise<T> {
   const deadline = deadlineOf(call, context);
   await context.waitForLeader(deadline);
   if (context.isLeader()) return local();
   if (isForwarded(call.metadata)) throw new EtcdServerError('notLeader');
-  return remote(await context.leaderClientAddress(deadline), deadline);
+  return remote(await context.leaderClientUrl(deadline), deadline);
 }

@@ -110,7 +110,7 @@ function leaseKeepAlive(context: KvServerContext, call: grpc.ServerDuplexStream<
   };
   const openUpstream = async (): Promise<grpc.ClientDuplexStream<WireObject, WireObject>> => {
     if (upstream !== null) return upstream;
-    const address = await context.leaderClientAddress(deadlineOf(call, context));
+    const address = await context.leaderClientUrl(deadlineOf(call, context));
     const stream = context.forwarder.bidi(address, 'Lease', 'LeaseKeepAlive');
     stream.on('data', (response: WireObject) => {
       awaitingUpstream = Math.max(0, awaitingUpstream - 1);

@@ -54,6 +54,8 @@ describe('defaults', () => {
       heartbeatIntervalMs: 100,
       electionTimeoutMs: 1000,
       experimentalEnableLeaseCheckpoint: false,
+      clientTls: undefined,
+      peerTls: undefined,
       memberId: 0x8e9e05c52164694dn,
       clusterId: 0xcdf818194e3a8c32n,
     });
@@ -270,11 +272,10 @@ describe('bad input', () => {
     expect(parse(['--heartbeat-interval', '100', '--election-timeout', '500']).config.electionTimeoutMs).toBe(500);
   });
 
-  test('URLs: http only, host:port, no path; a listen URL binds an IP address or localhost', () => {
+  test('URLs: http or https, host:port, no path; a listen URL binds an IP address or localhost', () => {
     const lc = (url: string) => ['--listen-client-urls', url, '--advertise-client-urls', 'http://localhost:2379'];
     expectError(lc('127.0.0.1:2379'), 'INVALID_URL', /invalid URL "127.0.0.1:2379" for --listen-client-urls: expected http:\/\/host:port/);
-    expectError(lc('https://127.0.0.1:2379'), 'INVALID_URL', /TLS is not supported yet/);
-    expectError(lc('unix://sock:1'), 'INVALID_URL', /the scheme must be http, not unix/);
+    expectError(lc('unix://sock:1'), 'INVALID_URL', /the scheme must be http or https, not unix/);
     expectError(lc('http://127.0.0.1:2379/path'), 'INVALID_URL', /URL must not contain a path/);
     expectError(lc('http://127.0.0.1'), 'INVALID_URL', /does not have the form "host:port"/);
     expectError(lc('http://127.0.0.1:99999'), 'INVALID_URL', /port 99999 is out of range/);
@@ -317,6 +318,34 @@ describe("etcd's ids", () => {
     expect(clusterIdFor([3n, 1n, 2n])).toBe(clusterIdFor([1n, 2n, 3n]));
     // A member added later is salted with the time of the addition.
     expect(memberIdFor(['http://a:1'], 't', 1_700_000_000)).not.toBe(memberIdFor(['http://a:1'], 't'));
+  });
+});
+
+describe('TLS', () => {
+  const secureClient = ['--listen-client-urls', 'https://127.0.0.1:2379', '--advertise-client-urls', 'https://127.0.0.1:2379'];
+  const securePeer = ['--listen-peer-urls', 'https://127.0.0.1:2380', '--initial-advertise-peer-urls', 'https://127.0.0.1:2380'];
+
+  test("https:// URLs without a certificate are refused with etcd's words", () => {
+    expectError(secureClient, 'INCONSISTENT', /^TLS key\/cert \(--cert-file, --key-file\) must be provided for client url https:\/\/127\.0\.0\.1:2379 with HTTPS scheme$/);
+    expectError(securePeer, 'INCONSISTENT', /^cannot listen on TLS for 127\.0\.0\.1:2380: KeyFile and CertFile are not presented$/);
+  });
+
+  test('the client and peer flags set each side; a trusted CA alone asks for client certificates, as in etcd 3.4', () => {
+    const { config } = parse([...secureClient, ...securePeer, '--cert-file', 'c.crt', '--key-file', 'c.key', '--client-cert-auth', '--peer-cert-file', 'p.crt', '--peer-key-file', 'p.key', '--peer-trusted-ca-file', 'ca.crt']);
+    expect(config.clientTls).toEqual({ certFile: 'c.crt', keyFile: 'c.key', clientCertAuth: true });
+    expect(config.peerTls).toEqual({ certFile: 'p.crt', keyFile: 'p.key', trustedCaFile: 'ca.crt', clientCertAuth: false });
+    const options = serverOptionsFromConfig(config);
+    expect(options).toMatchObject({ clientAddresses: [], secureClientAddresses: ['127.0.0.1:2379'], peerTls: config.peerTls, clientTls: config.clientTls });
+  });
+
+  test('certificates with only http:// URLs warn that they are ignored, as etcd does', () => {
+    const { config, warnings } = parse(['--cert-file', 'c.crt', '--key-file', 'c.key', '--peer-cert-file', 'p.crt', '--peer-key-file', 'p.key']);
+    expect(warnings).toEqual([
+      'scheme is HTTP while key and cert files are present; ignoring key and cert files',
+      'scheme is HTTP while peer key and cert files are present; ignoring peer key and cert files',
+    ]);
+    expect(serverOptionsFromConfig(config)).toMatchObject({ clientAddresses: ['localhost:2379'], secureClientAddresses: [] });
+    expect(serverOptionsFromConfig(config).peerTls).toBeUndefined();
   });
 });
 

@@ -42,9 +42,9 @@ test('member views: records win over Raft addresses, by id; a voter being added 
   expect(memberViews(status(), new Map([[2, record(2, true)]]))[1]).toMatchObject({ id: 2, isLearner: true });
 });
 
-test('peer URLs must be http://host:port', () => {
-  expect(checkPeerUrls(['http://127.0.0.1:2380', 'http://[::1]:2380'])).toEqual(['http://127.0.0.1:2380', 'http://[::1]:2380']);
-  for (const bad of [[], ['127.0.0.1:2380'], ['https://a:1'], ['http://a'], ['http://a:1/path'], ['not a url']]) {
+test('peer URLs must be http://host:port or https://host:port', () => {
+  expect(checkPeerUrls(['http://127.0.0.1:2380', 'http://[::1]:2380', 'https://127.0.0.1:2381'])).toEqual(['http://127.0.0.1:2380', 'http://[::1]:2380', 'https://127.0.0.1:2381']);
+  for (const bad of [[], ['127.0.0.1:2380'], ['unix://a:1'], ['https://a'], ['http://a'], ['http://a:1/path'], ['not a url']]) {
     expect(() => checkPeerUrls(bad)).toThrow('etcdserver: given member URLs are invalid');
   }
 });
