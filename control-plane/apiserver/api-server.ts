@@ -4,6 +4,7 @@
  * store answers, and reports ready (`/readyz`) from then on.
  */
 import { EtcdClient } from '../../kv/client/etcd-client.js';
+import { MemberStatusClient } from '../../kv/client/member-status.js';
 import { resourceByName } from '../api/resources.js';
 import { ApiGrpcServer } from './grpc-server.js';
 import { ApiHttpServer } from './http-server.js';
@@ -46,6 +47,7 @@ export class ApiServer {
   private constructor(
     readonly registry: Registry,
     private readonly kv: EtcdClient,
+    private readonly members: MemberStatusClient,
     readonly http: ApiHttpServer,
     readonly grpc: ApiGrpcServer,
     private readonly log: (line: string) => void,
@@ -62,16 +64,18 @@ export class ApiServer {
       ...(options.encryption !== undefined ? { encryption: options.encryption } : {}),
     });
     const host = options.host ?? '127.0.0.1';
+    const members = new MemberStatusClient(options.kvEndpoints);
     let http: ApiHttpServer | undefined;
     // Assigned once both front-ends are up; a /readyz before then answers 503 (its check throws).
     let server!: ApiServer;
     try {
-      http = await ApiHttpServer.start({ registry, host, port: options.httpPort, ready: () => server.ready() });
+      http = await ApiHttpServer.start({ registry, host, port: options.httpPort, ready: () => server.ready(), dashboard: { clusterStatus: () => members.clusterStatus() } });
       const grpc = await ApiGrpcServer.start({ registry, host, port: options.grpcPort });
-      server = new ApiServer(registry, kv, http, grpc, options.log ?? (() => {}), options.rewriteSecrets === true);
+      server = new ApiServer(registry, kv, members, http, grpc, options.log ?? (() => {}), options.rewriteSecrets === true);
     } catch (error) {
       await http?.stop();
       kv.close();
+      members.close();
       throw error;
     }
     server.bootstrap();
@@ -92,6 +96,7 @@ export class ApiServer {
     await Promise.all([this.http.stop(), this.grpc.stop()]);
     this.registry.closeWatchCaches();
     this.kv.close();
+    this.members.close();
   }
 
   private bootstrap(): void {

@@ -4,7 +4,8 @@
  * HTTP code of its reason. A watch (`?watch=1`) is a chunked response of one JSON event per
  * line; it ends after `timeoutSeconds`, when the client goes, when the server stops, or with
  * an ERROR event (410 Expired for a compacted resourceVersion). A pod's log
- * (`pods/{name}/log`) is streamed from its node's agent (`pod-logs.ts`).
+ * (`pods/{name}/log`) is streamed from its node's agent (`pod-logs.ts`). `/ui` is the web
+ * dashboard (`ui/`).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +20,8 @@ import type { ResourceRoute } from './http-routes.js';
 import { servePodLog } from './pod-logs.js';
 import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
 import { toApiError } from './registry.js';
+import { isDashboardPath, serveDashboard } from './ui/dashboard-routes.js';
+import type { DashboardBackend } from './ui/dashboard-routes.js';
 
 /** The largest request body accepted (Kubernetes' limit). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -39,6 +42,8 @@ export interface ApiHttpServerOptions {
   readonly port: number;
   /** Answers `/readyz`: resolves when the server can serve (its store answers). */
   readonly ready?: () => Promise<void>;
+  /** What the dashboard (`/ui`) shows beyond the API: the KV's Raft members. */
+  readonly dashboard?: DashboardBackend;
 }
 
 export class ApiHttpServer {
@@ -105,6 +110,7 @@ export class ApiHttpServer {
         return this.text(response, 503, `not ready: ${(error as Error).message}`);
       }
     }
+    if (isDashboardPath(path)) return serveDashboard(path, method, response, this.options.dashboard);
     if (path === '/version') return this.json(response, 200, { ...SERVED_KUBERNETES_VERSION, platform: `${process.platform}/${process.arch}` });
     const discovery = discoveryDocument(path);
     if (discovery !== undefined) {
