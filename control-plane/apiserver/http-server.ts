@@ -110,7 +110,7 @@ export class ApiHttpServer {
         return this.text(response, 503, `not ready: ${(error as Error).message}`);
       }
     }
-    if (isDashboardPath(path)) return serveDashboard(path, method, response, this.options.dashboard);
+    if (isDashboardPath(path)) return serveDashboard(url, method, response, this.options.dashboard);
     if (path === '/version') return this.json(response, 200, { ...SERVED_KUBERNETES_VERSION, platform: `${process.platform}/${process.arch}` });
     const discovery = discoveryDocument(path);
     if (discovery !== undefined) {

@@ -68,9 +68,9 @@ header select, header button, form button, form input { font: inherit; }
 #token-form[hidden] { display: none; }
 #token-form p { margin: 0; }
 main { padding: 14px 20px; display: grid; gap: 14px; }
-.overview { display: grid; grid-template-columns: 5fr 6fr 2fr; gap: 14px; align-items: start; }
+.overview { display: grid; grid-template-columns: 6fr 7fr 2fr; gap: 14px; align-items: start; }
 .split { display: grid; grid-template-columns: 3fr 2fr; gap: 14px; align-items: start; }
-.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; min-width: 0; }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; min-width: 0; overflow-x: auto; }
 .card h2 { margin: 0 0 8px; font-size: 14px; }
 .card h2 small { font-weight: normal; color: var(--muted); margin-left: 6px; }
 table { width: 100%; border-collapse: collapse; }

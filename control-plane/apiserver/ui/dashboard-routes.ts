@@ -45,10 +45,12 @@ export function isDashboardPath(path: string): boolean {
 }
 
 /** Answers a dashboard request; 404 for a path under `/ui/` it does not serve, 405 for anything but GET and HEAD. */
-export async function serveDashboard(path: string, method: string, response: http.ServerResponse, backend: DashboardBackend | undefined): Promise<void> {
+export async function serveDashboard(url: URL, method: string, response: http.ServerResponse, backend: DashboardBackend | undefined): Promise<void> {
+  const path = url.pathname;
   if (method !== 'GET' && method !== 'HEAD') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} ${path})`);
   if (path === '/ui') {
-    response.writeHead(301, { Location: DASHBOARD_PATH, 'Content-Length': 0 });
+    // The query goes along: '/ui?token=...' is how a token is handed to the page.
+    response.writeHead(301, { Location: DASHBOARD_PATH + url.search, 'Content-Length': 0 });
     response.end();
     return;
   }

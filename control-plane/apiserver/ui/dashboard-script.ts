@@ -16,7 +16,7 @@
  *   the token form after a 401) kept in sessionStorage and sent as 'Authorization'.
  *
  * Elements carry data attributes (data-node + data-ready, data-member + data-role,
- * data-deployment + data-active-colour, data-pod + data-phase; body data-live) for the
+ * data-deployment + data-active-colour + data-progress, data-pod + data-phase; body data-live) for the
  * browser test and for anyone scripting the page.
  */
 
@@ -600,9 +600,9 @@ function renderMembers() {
       h('td', { class: 'num' }, member.commitIndex === undefined ? '' : member.commitIndex),
       h('td', { class: 'num' }, member.appliedIndex === undefined ? '' : member.appliedIndex),
       h('td', { class: 'num' }, lag),
-      h('td', {}, (member.clientUrls || [])[0] || ''));
+      h('td', {}, ((member.clientUrls || [])[0] || '').replace(/^https?:\/\//, '')));
   });
-  fillTable('raft-members', ['member', 'role', 'term', 'commit', 'applied', 'lag', 'client URL'], rows, 'no members');
+  fillTable('raft-members', ['member', 'role', 'term', 'commit', 'applied', 'lag', 'client'], rows, 'no members');
 }
 
 function renderNodes() {
@@ -666,6 +666,7 @@ function renderDeployments() {
       'data-deployment': keyOf(deployment),
       'data-active-colour': view && view.active ? colourOf(view.active) : undefined,
       'data-active-revision': view && view.active ? revisionOf(view.active) : undefined,
+      'data-progress': progressing ? progressing.reason : undefined,
     },
       h('td', {}, selectedNamespace() === '' ? keyOf(deployment) : deployment.metadata.name),
       h('td', {}, (spec.strategy && spec.strategy.type) || 'RollingUpdate'),

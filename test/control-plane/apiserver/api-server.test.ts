@@ -495,9 +495,9 @@ describe('two API servers over one KV', () => {
 });
 
 describe('dashboard', () => {
-  test('/ui redirects to /ui/, which serves the page, its script and stylesheet with a same-origin-only policy; nothing else under /ui', async () => {
-    const redirect = await fetch(`${base}/ui`, { redirect: 'manual' });
-    expect([redirect.status, redirect.headers.get('location')]).toEqual([301, '/ui/']);
+  test('/ui redirects to /ui/ (with its query), which serves the page, its script and stylesheet with a same-origin-only policy; nothing else under /ui', async () => {
+    const redirect = await fetch(`${base}/ui?token=t`, { redirect: 'manual' });
+    expect([redirect.status, redirect.headers.get('location')]).toEqual([301, '/ui/?token=t']);
     const page = await fetch(`${base}/ui/`);
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
     expect(page.headers.get('content-security-policy')).toContain("connect-src 'self'");
