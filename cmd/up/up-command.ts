@@ -293,6 +293,7 @@ class UpRun {
     this.out(
       [
         `cluster ready: ${layout.servers.length} server(s), ${layout.agents.length} node(s) Ready`,
+        `  dashboard: ${layout.servers[0]!.apiUrl}/ui/`,
         '  balsa get nodes                      # from this repository: npx balsa ...',
         `  balsa apply -f ${DEMO_MANIFEST}`,
         `  etcdctl --endpoints ${endpoints} member list`,

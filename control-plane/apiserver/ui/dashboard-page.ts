@@ -68,7 +68,7 @@ header select, header button, form button, form input { font: inherit; }
 #token-form[hidden] { display: none; }
 #token-form p { margin: 0; }
 main { padding: 14px 20px; display: grid; gap: 14px; }
-.overview { display: grid; grid-template-columns: 6fr 7fr 2fr; gap: 14px; align-items: start; }
+.overview { display: grid; grid-template-columns: minmax(0, 6fr) minmax(0, 7fr) minmax(190px, 2fr); gap: 14px; align-items: start; }
 .split { display: grid; grid-template-columns: 3fr 2fr; gap: 14px; align-items: start; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; min-width: 0; overflow-x: auto; }
 .card h2 { margin: 0 0 8px; font-size: 14px; }
@@ -95,7 +95,7 @@ tr[data-ready="False"] td, tr[data-ready="Unknown"] td, tr[data-role="unreachabl
 .progress { display: flex; height: 10px; width: 140px; background: #eef0f3; border-radius: 3px; overflow: hidden; }
 .progress > span { display: block; height: 100%; }
 .chips { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 6px; }
-.chips li { padding: 3px 8px; background: #f3f4f6; border-radius: 12px; }
+.chips li { white-space: nowrap; padding: 3px 8px; background: #f3f4f6; border-radius: 12px; }
 .chips li small { color: var(--muted); }
 #pods tbody tr { cursor: pointer; }
 #pods tbody tr:hover td { background: #f9fafb; }

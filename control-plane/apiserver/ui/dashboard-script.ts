@@ -594,7 +594,7 @@ function renderMembers() {
     const roleKind = member.role === 'leader' ? 'leader' : member.role === 'unreachable' ? 'bad' : '';
     const lag = member.lag === undefined ? '' : member.lag === 0 ? '0' : badge(String(member.lag), member.lag > 100 ? 'bad' : 'warn');
     return h('tr', { 'data-member': member.name, 'data-role': member.role },
-      h('td', {}, member.name, ' ', h('small', { class: 'empty' }, member.id)),
+      h('td', { title: 'member ' + member.id }, member.name),
       h('td', {}, badge(member.role, roleKind, member.error)),
       h('td', { class: 'num' }, member.term === undefined ? '' : member.term),
       h('td', { class: 'num' }, member.commitIndex === undefined ? '' : member.commitIndex),

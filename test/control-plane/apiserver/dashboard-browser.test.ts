@@ -6,13 +6,15 @@
  * watches (nothing reloads):
  *
  * - the overview lists both nodes Ready and the Raft leader;
- * - a BlueGreen Deployment (pinned to node-a) shows blue (revision 1) in service;
  * - node-b's agent stops: once the node lifecycle controller marks it, node-b shows NotReady;
- * - meanwhile a new image rolls out: the page shows the active Service switch to green
+ * - meanwhile a BlueGreen Deployment (pinned to node-a) shows blue (revision 1) in service,
+ *   then a new image rolls out and the page shows the active Service switch to green
  *   (revision 2);
  * - a pod's log follows in the log pane;
- * - the token given as `?token=` left the address bar and went with every API call as
- *   `Authorization: Bearer` (the API ignores it until authentication lands);
+ * - credentials: the API's answer to a call without the right bearer token is a 401 (the
+ *   browser stands in for the API's authentication, which is still to come): a token given
+ *   as `?token=` is tried and leaves the address bar, the page asks for another on the 401,
+ *   and once given it goes with every API call as `Authorization: Bearer`;
  * - no script error; a screenshot is saved (in the test's temp dir; also to
  *   `$BALSA_DASHBOARD_SCREENSHOT` when set: `npm run screenshot:ui` writes docs/dashboard.png
  *   that way, with three servers for a fuller Raft table).
@@ -51,9 +53,16 @@ describeWithChromium('the dashboard in a browser', (chromiumPath) => {
     page = await browser.newPage();
     await page.setViewport({ width: 1440, height: 1000 });
     page.on('pageerror', (error) => pageErrors.push(String(error)));
+    // The API's authentication, stood in for in the browser until the API server has its
+    // own: every data call without this test's token is answered 401, as it will be.
+    await page.setRequestInterception(true);
     page.on('request', (request) => {
       const path = new URL(request.url()).pathname;
-      if (path.startsWith('/api') || path.startsWith('/ui/api/')) apiRequests.push({ url: request.url(), authorization: request.headers().authorization });
+      if (!(path.startsWith('/api') || path.startsWith('/ui/api/'))) return void request.continue();
+      const authorization = request.headers().authorization;
+      apiRequests.push({ url: request.url(), authorization });
+      if (authorization === `Bearer ${TOKEN}`) return void request.continue();
+      void request.respond({ status: 401, contentType: 'application/json', body: JSON.stringify({ apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 }) });
     });
   }, 180_000);
 
@@ -65,12 +74,23 @@ describeWithChromium('the dashboard in a browser', (chromiumPath) => {
 
   const shows = (selector: string): Promise<unknown> => page.waitForSelector(selector, { timeout: PAGE_WAIT_MS });
 
-  test('shows the nodes and the Raft leader, a node going down and a blue-green switch, live; follows a log; sends the token', async () => {
-    await page.goto(`${local.api}/ui?token=${TOKEN}`);
+  test('asks for a token the API refuses, then sends the one given with every call; shows the nodes and the Raft leader, a node going down and a blue-green switch, live; follows a log', async () => {
+    await page.goto(`${local.api}/ui?token=wrong`);
+    await shows('#token-form:not([hidden])');
+    // The token given in the URL was tried, and left the address bar.
+    expect(apiRequests.some((request) => request.authorization === 'Bearer wrong')).toBe(true);
+    expect(new URL(page.url()).searchParams.has('token')).toBe(false);
+    await page.type('#token-input', TOKEN);
+    const givenAt = apiRequests.length;
+    await page.click('#token-form button[type="submit"]');
     await shows('body[data-live="true"]');
     for (const node of LOCAL_NODES) await shows(`tr[data-node="${node.name}"][data-ready="True"]`);
     await shows('tr[data-member="m1"]');
     expect(await page.$$eval('tr[data-member]', (rows) => rows.filter((row) => row.getAttribute('data-role') === 'leader').length)).toBe(1);
+
+    // node-b's agent stops now: the controller's grace period runs while the Deployment rolls out (on node-a).
+    await local.agents.get('node-b')!.stop();
+    local.agents.delete('node-b');
 
     const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: await freePort(), targetPort: 'http' }] } };
     expect((await apiCall(local.api, 'POST', '/api/v1/namespaces/default/services', service)).status).toBe(201);
@@ -93,8 +113,6 @@ describeWithChromium('the dashboard in a browser', (chromiumPath) => {
     expect((await apiCall(local.api, 'POST', '/apis/apps/v1/namespaces/default/deployments', deployment)).status).toBe(201);
     await shows('tr[data-deployment="default/web"][data-active-colour="blue"][data-active-revision="1"][data-progress="NewReplicaSetAvailable"]');
 
-    await local.agents.get('node-b')!.stop();
-    local.agents.delete('node-b');
     const release = { spec: { template: { spec: { containers: [web('web:2')] } } } };
     expect((await apiCall(local.api, 'PATCH', '/apis/apps/v1/namespaces/default/deployments/web', release, 'application/merge-patch+json')).status).toBe(200);
     await shows('tr[data-deployment="default/web"][data-active-colour="green"][data-active-revision="2"]');
@@ -108,10 +126,9 @@ describeWithChromium('the dashboard in a browser', (chromiumPath) => {
     await page.evaluate(`document.querySelector('tr[data-pod^="default/web-"][data-phase="Running"]').click()`);
     await page.waitForFunction(`document.getElementById('log').textContent.includes('listening on')`, { timeout: PAGE_WAIT_MS });
 
-    // The token went with every API call, and is no longer in the address bar.
-    expect(new URL(page.url()).searchParams.has('token')).toBe(false);
-    expect(apiRequests.length).toBeGreaterThan(0);
-    expect(apiRequests.filter((request) => request.authorization !== `Bearer ${TOKEN}`)).toEqual([]);
+    // Once given, the token went with every API call.
+    expect(apiRequests.length).toBeGreaterThan(givenAt);
+    expect(apiRequests.slice(givenAt).filter((request) => request.authorization !== `Bearer ${TOKEN}`)).toEqual([]);
 
     const shot = join(shots, 'dashboard.png');
     await page.screenshot({ path: shot });
