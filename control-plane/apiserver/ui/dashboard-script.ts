@@ -269,7 +269,8 @@ function readBlueGreenSoon(deployment, deleted) {
 async function readBlueGreen(key) {
   blueGreenTimers.delete(key);
   const deployment = stores.get('deployments').get(key);
-  if (!deployment) return;
+  // Gone, or no longer BlueGreen, since the read was planned.
+  if (!deployment || !deployment.spec.strategy || !deployment.spec.strategy.blueGreen) return;
   const namespace = encodeURIComponent(deployment.metadata.namespace);
   const serviceName = deployment.spec.strategy.blueGreen.activeService;
   const labels = (deployment.spec.selector && deployment.spec.selector.matchLabels) || {};
