@@ -591,7 +591,7 @@ function renderMembers() {
   if (!report) return fillTable('raft-members', ['member'], [], state.membersError ? 'unavailable' : 'loading…');
   const leader = report.members.find((member) => member.role === 'leader');
   document.getElementById('raft-leader').textContent = leader ? 'leader ' + leader.name + ', term ' + leader.term : 'no leader';
-  const rows = report.members.map((member) => {
+  const rows = [...report.members].sort((a, b) => a.name.localeCompare(b.name)).map((member) => {
     const roleKind = member.role === 'leader' ? 'leader' : member.role === 'unreachable' ? 'bad' : '';
     const lag = member.lag === undefined ? '' : member.lag === 0 ? '0' : badge(String(member.lag), member.lag > 100 ? 'bad' : 'warn');
     return h('tr', { 'data-member': member.name, 'data-role': member.role },
