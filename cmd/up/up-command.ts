@@ -298,6 +298,7 @@ class UpRun {
     this.out(
       [
         `cluster ready: ${layout.servers.length} server(s), ${layout.agents.length} node(s) Ready`,
+        `  dashboard: ${layout.servers[0]!.apiUrl}/ui/`,
         '  balsa get nodes                      # from this repository: npx balsa ...',
         `  balsa apply -f ${DEMO_MANIFEST}`,
         `  etcdctl --endpoints ${endpoints} --cacert ${pki.ca.certFile} --cert ${pki.kvRootClient.certFile} --key ${pki.kvRootClient.keyFile} member list`,

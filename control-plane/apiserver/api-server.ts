@@ -5,6 +5,7 @@
  */
 import { EtcdClient } from '../../kv/client/etcd-client.js';
 import type { EtcdClientTls } from '../../kv/client/etcd-client.js';
+import { MemberStatusClient } from '../../kv/client/member-status.js';
 import { resourceByName } from '../api/resources.js';
 import { ApiGrpcServer } from './grpc-server.js';
 import { ApiHttpServer } from './http-server.js';
@@ -57,6 +58,7 @@ export class ApiServer {
   private constructor(
     readonly registry: Registry,
     private readonly kv: EtcdClient,
+    private readonly members: MemberStatusClient,
     readonly http: ApiHttpServer,
     readonly grpc: ApiGrpcServer,
     /** What both front-ends admit (`request-limits.ts`). */
@@ -76,6 +78,7 @@ export class ApiServer {
     });
     const host = options.host ?? '127.0.0.1';
     const limits = new RequestLimits(options.requestLimits ?? DEFAULT_REQUEST_LIMITS);
+    const members = new MemberStatusClient(options.kvEndpoints, options.kvTls);
     let http: ApiHttpServer | undefined;
     // Assigned once both front-ends are up; a /readyz before then answers 503 (its check throws).
     let server!: ApiServer;
@@ -87,12 +90,14 @@ export class ApiServer {
         ready: () => server.ready(),
         limits,
         maxConnections: options.maxConnections ?? DEFAULT_API_MAX_CONNECTIONS,
+        dashboard: { clusterStatus: () => members.clusterStatus() },
       });
       const grpc = await ApiGrpcServer.start({ registry, host, port: options.grpcPort, limits, maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULT_API_MAX_CONCURRENT_STREAMS });
-      server = new ApiServer(registry, kv, http, grpc, limits, options.log ?? (() => {}), options.rewriteSecrets === true);
+      server = new ApiServer(registry, kv, members, http, grpc, limits, options.log ?? (() => {}), options.rewriteSecrets === true);
     } catch (error) {
       await http?.stop();
       kv.close();
+      members.close();
       throw error;
     }
     server.bootstrap();
@@ -113,6 +118,7 @@ export class ApiServer {
     await Promise.all([this.http.stop(), this.grpc.stop()]);
     this.registry.closeWatchCaches();
     this.kv.close();
+    this.members.close();
   }
 
   private bootstrap(): void {

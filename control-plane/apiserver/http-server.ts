@@ -6,7 +6,8 @@
  * an ERROR event (410 Expired for a compacted resourceVersion); with `allowWatchBookmarks`
  * it also carries BOOKMARK events. PATCH takes the three patch types (`patch-types.ts`);
  * `.../{name}/scale` is a Deployment's or ReplicaSet's Scale. A pod's log
- * (`pods/{name}/log`) is streamed from its node's agent (`pod-logs.ts`).
+ * (`pods/{name}/log`) is streamed from its node's agent (`pod-logs.ts`). `/ui` is the web
+ * dashboard (`ui/`).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,6 +28,8 @@ import { servePodLog } from './pod-logs.js';
 import type { DeleteOptions, ListOptions, Registry, RegistryWatch, WriteOptions } from './registry.js';
 import type { FilterOptions } from './object-filter.js';
 import { toApiError } from './registry.js';
+import { isDashboardPath, serveDashboard } from './ui/dashboard-routes.js';
+import type { DashboardBackend } from './ui/dashboard-routes.js';
 
 /** The largest request body accepted (Kubernetes' limit). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -53,6 +56,8 @@ export interface ApiHttpServerOptions {
   readonly limits?: RequestLimits;
   /** Open connections past which requests are answered 429 (0: no limit). Default 0. */
   readonly maxConnections?: number;
+  /** What the dashboard (`/ui`) shows beyond the API: the KV's Raft members. */
+  readonly dashboard?: DashboardBackend;
 }
 
 export class ApiHttpServer {
@@ -125,6 +130,7 @@ export class ApiHttpServer {
         return this.text(response, 503, `not ready: ${(error as Error).message}`);
       }
     }
+    if (isDashboardPath(path)) return serveDashboard(url, method, response, this.options.dashboard);
     if (path === '/version') return this.json(response, 200, { ...SERVED_KUBERNETES_VERSION, platform: `${process.platform}/${process.arch}` });
     const discovery = discoveryDocument(path);
     if (discovery !== undefined) {

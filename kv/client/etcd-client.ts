@@ -169,6 +169,11 @@ export function readEtcdClientTls(files: { readonly caFile?: string; readonly ce
 }
 
 /** The credentials to dial `endpoint` with. */
+/** A channel's credentials for an endpoint: TLS for `https://`, and for a bare `host:port` when TLS files are given. */
+export function endpointCredentials(endpoint: string, tls: EtcdClientTls | undefined): grpc.ChannelCredentials {
+  return credentialsFor(parseEndpoint(endpoint).scheme, tls);
+}
+
 function credentialsFor(scheme: 'http' | 'https' | undefined, tls: EtcdClientTls | undefined): grpc.ChannelCredentials {
   if (scheme === 'http' || (scheme === undefined && tls === undefined)) return grpc.credentials.createInsecure();
   return grpc.credentials.createSsl(tls?.ca ?? null, tls?.key ?? null, tls?.cert ?? null);

@@ -8,6 +8,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import vm from 'node:vm';
 import { ApiServer } from '../../../control-plane/apiserver/api-server.js';
 import { apiCall, HttpWatch } from '../../support/api-http.js';
 import type { ParsedJson } from '../../support/api-http.js';
@@ -493,14 +494,55 @@ describe('two API servers over one KV', () => {
   });
 });
 
+describe('dashboard', () => {
+  test('/ui redirects to /ui/ (with its query), which serves the page, its script and stylesheet with a same-origin-only policy; nothing else under /ui', async () => {
+    const redirect = await fetch(`${base}/ui?token=t`, { redirect: 'manual' });
+    expect([redirect.status, redirect.headers.get('location')]).toEqual([301, '/ui/?token=t']);
+    const page = await fetch(`${base}/ui/`);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toContain("connect-src 'self'");
+    const html = await page.text();
+    expect(html).toContain('<script type="module" src="dashboard.js">');
+    for (const [asset, type] of [['dashboard.js', 'text/javascript; charset=utf-8'], ['dashboard.css', 'text/css; charset=utf-8']] as const) {
+      const answer = await fetch(`${base}/ui/${asset}`);
+      expect([answer.status, answer.headers.get('content-type')]).toEqual([200, type]);
+    }
+    // The script is what the page runs: it must parse as a module.
+    const script = await (await fetch(`${base}/ui/dashboard.js`)).text();
+    expect(() => new vm.SourceTextModule(script)).not.toThrow();
+    expect((await apiCall(base, 'GET', '/ui/nothing-here')).body).toMatchObject({ kind: 'Status', reason: 'NotFound', code: 404 });
+    expect((await apiCall(base, 'POST', '/ui/', {})).body).toMatchObject({ kind: 'Status', reason: 'MethodNotAllowed', code: 405 });
+  });
+
+  test('/ui/api/members: every KV member with its role, term, commit index and lag behind the leader', async () => {
+    const answer = await apiCall(base, 'GET', '/ui/api/members');
+    expect(answer.status).toBe(200);
+    const members = answer.body.members as ParsedJson[];
+    expect(members.map((member) => member.name).sort()).toEqual(['m1', 'm2', 'm3']);
+    expect(members.map((member) => member.role).sort()).toEqual(['follower', 'follower', 'leader']);
+    const leader = members.find((member) => member.role === 'leader')!;
+    expect(answer.body.leader).toBe(leader.id);
+    expect(leader.lag).toBe(0);
+    for (const member of members) {
+      expect(member.term).toBe(leader.term);
+      expect(member.lag).toBe(Math.max(0, leader.commitIndex - member.commitIndex));
+      expect(member.appliedIndex).toBeLessThanOrEqual(member.commitIndex);
+      expect(cluster.clientEndpoints.map((endpoint) => `http://${endpoint}`)).toContain(member.clientUrls[0]);
+    }
+  });
+});
+
 describe('availability', () => {
-  test('the API keeps serving when the KV member it was using stops', async () => {
+  test('the API keeps serving when the KV member it was using stops; the dashboard shows that member unreachable', async () => {
     const ns = await freshNamespace();
     await cluster.stopMember(0);
     try {
       const created = await apiCall(base, 'POST', `/api/v1/namespaces/${ns}/configmaps`, configMap('after-stop', {}));
       expect(created.status).toBe(201);
       expect((await apiCall(base, 'GET', `/api/v1/namespaces/${ns}/configmaps/after-stop`)).status).toBe(200);
+      const members = (await apiCall(base, 'GET', '/ui/api/members')).body.members as ParsedJson[];
+      expect(members.find((member) => member.name === 'm1')).toMatchObject({ role: 'unreachable', error: expect.stringMatching(/unavailable|timed out/) });
+      expect(members.filter((member) => member.role === 'leader')).toHaveLength(1);
     } finally {
       await cluster.restartMember(0);
     }

@@ -112,6 +112,17 @@ describeWithTools(etcdTools(), 'balsa apiserver over a real etcd', (tools) => {
     expect(expired[0]).toMatchObject({ reason: 'Expired', httpCode: 410 });
   });
 
+  test("the dashboard's Raft view (/ui/api/members) reads a real etcd's member list and status", async () => {
+    const answer = await apiCall(base, 'GET', '/ui/api/members');
+    expect(answer.status).toBe(200);
+    expect(answer.body.members).toHaveLength(1);
+    const [member] = answer.body.members;
+    expect(member).toMatchObject({ role: 'leader', lag: 0, clientUrls: etcd.clientEndpoints.map((endpoint) => (endpoint.startsWith('http') ? endpoint : `http://${endpoint}`)) });
+    expect(answer.body.leader).toBe(member.id);
+    expect(member.term).toBeGreaterThanOrEqual(1);
+    expect(member.commitIndex).toBeGreaterThanOrEqual(member.appliedIndex);
+  });
+
   test('SIGTERM: exit status 0, both ports free', async () => {
     const exit = await server.stop();
     expect(exit).toEqual({ code: 0, signal: null });

@@ -24,6 +24,13 @@ export const LOCAL_NODES: readonly LocalNode[] = [
   { name: 'node-b', ip: '127.0.0.3' },
 ];
 
+export interface LocalClusterOptions {
+  /** `balsa server` processes (KV members, each with an API server); default 1. Agents use the first. */
+  readonly servers?: number;
+  /** Extra flags of every `balsa server` (`--node-monitor-grace-period 20s`). */
+  readonly serverFlags?: readonly string[];
+}
+
 export class LocalCluster {
   readonly agents = new Map<string, BalsaServerProcess>();
 
@@ -39,13 +46,15 @@ export class LocalCluster {
     return this.kv.members[0]!.apiUrl!;
   }
 
-  static async start(name: string, nodes: readonly LocalNode[] = LOCAL_NODES): Promise<LocalCluster> {
+  static async start(name: string, nodes: readonly LocalNode[] = LOCAL_NODES, options: LocalClusterOptions = {}): Promise<LocalCluster> {
     const dir = await mkdtemp(join(tmpdir(), `balsa-${name}-`));
     const app = join(dir, 'web-app.mjs');
     await copyFile(join(process.cwd(), 'examples/web/app.mjs'), app);
-    const cluster = new LocalCluster(dir, app, await startKvCluster({ members: 1, dir, apiServer: true }));
+    const kv = await startKvCluster({ members: options.servers ?? 1, dir, apiServer: true, ...(options.serverFlags !== undefined ? { flags: options.serverFlags } : {}) });
+    const cluster = new LocalCluster(dir, app, kv);
     await eventually(async () => expect((await apiCall(cluster.api, 'GET', '/readyz')).status).toBe(200));
-    for (const node of nodes) await cluster.startAgent(node);
+    // Side by side: each agent's start (a process, then its registration) takes seconds on a busy machine.
+    await Promise.all(nodes.map((node) => cluster.startAgent(node)));
     return cluster;
   }
 
