@@ -75,6 +75,8 @@ export interface KvServerConfig {
    * them their full TTL again. Off by default, as in etcd 3.4.
    */
   readonly experimentalEnableLeaseCheckpoint: boolean;
+  /** `--auth-token-ttl`: seconds an unused simple auth token lives (etcd's default 300). */
+  readonly authTokenTtlSeconds: number;
   /** This member's id in `initialCluster` (etcd's computation; a member joining an existing cluster learns its id from it). */
   readonly memberId: bigint;
   /** The cluster id etcd computes from the initial members' ids; only for `new` (a joining member learns it from the cluster). */
@@ -145,7 +147,8 @@ type FlagName =
   | 'auto-compaction-mode'
   | 'heartbeat-interval'
   | 'election-timeout'
-  | 'experimental-enable-lease-checkpoint';
+  | 'experimental-enable-lease-checkpoint'
+  | 'auth-token-ttl';
 
 export interface KvServerFlag {
   readonly name: FlagName;
@@ -190,6 +193,7 @@ export const KV_SERVER_FLAGS: readonly KvServerFlag[] = [
     'ExperimentalEnableLeaseCheckpoint enables primary lessor to persist lease remainingTTL to prevent indefinite auto-renewal of long lived leases.',
     true,
   ),
+  flag('auth-token-ttl', '300', 'The lifetime in seconds of the auth token.'),
 ];
 
 const FLAGS_BY_NAME: ReadonlyMap<string, KvServerFlag> = new Map(KV_SERVER_FLAGS.map((f) => [f.name, f]));
@@ -282,6 +286,9 @@ export function parseKvServerConfig(argv: readonly string[], env: Readonly<Recor
 
   const experimentalEnableLeaseCheckpoint = parseBool(raw('experimental-enable-lease-checkpoint') ?? 'false', sourceOf('experimental-enable-lease-checkpoint'));
 
+  const authTokenTtlSeconds = parseUnsigned(raw('auth-token-ttl') ?? '300', sourceOf('auth-token-ttl'));
+  if (authTokenTtlSeconds === 0) throw new KvConfigError('INVALID_VALUE', `${sourceOf('auth-token-ttl')}: must be greater than 0`);
+
   const config: KvServerConfig = {
     name,
     dataDir,
@@ -299,6 +306,7 @@ export function parseKvServerConfig(argv: readonly string[], env: Readonly<Recor
     heartbeatIntervalMs,
     electionTimeoutMs,
     experimentalEnableLeaseCheckpoint,
+    authTokenTtlSeconds,
     memberId: self.id,
     clusterId: initialClusterState === 'new' ? clusterIdFor(initialCluster.map((m) => m.id)) : undefined,
   };
