@@ -4,6 +4,7 @@
  * store answers, and reports ready (`/readyz`) from then on.
  */
 import { EtcdClient } from '../../kv/client/etcd-client.js';
+import type { EtcdCredentials } from '../../kv/client/etcd-client.js';
 import { resourceByName } from '../api/resources.js';
 import { ApiGrpcServer } from './grpc-server.js';
 import { ApiHttpServer } from './http-server.js';
@@ -19,6 +20,8 @@ const BOOTSTRAP_RETRY_MS = 500;
 export interface ApiServerOptions {
   /** etcd v3 endpoints (`host:port` or `http://host:port`). */
   readonly kvEndpoints: readonly string[];
+  /** The KV user the API server authenticates as (`--kv-user`), for a KV with auth on; absent: none. */
+  readonly kvCredentials?: EtcdCredentials;
   /** Default 127.0.0.1. */
   readonly host?: string;
   /** 0 picks a free port. */
@@ -53,7 +56,7 @@ export class ApiServer {
   ) {}
 
   static async start(options: ApiServerOptions): Promise<ApiServer> {
-    const kv = new EtcdClient(options.kvEndpoints);
+    const kv = new EtcdClient(options.kvEndpoints, options.kvCredentials === undefined ? {} : { credentials: options.kvCredentials });
     const registry = new Registry({
       kv,
       ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),

@@ -6,6 +6,12 @@
  * `--controllers none` turn them off); and `balsa apiserver --kv-endpoints URLS` —
  * the API server alone, over any etcd v3 endpoints (Balsa's KV or a real etcd).
  *
+ * Against a KV with auth on (etcd's Auth API), both authenticate as `--kv-user
+ * name:password` (etcdctl's `--user` form; `BALSA_KV_USER` in the environment instead keeps
+ * the password out of the process list); `balsa server`'s API server reaches its own
+ * member as a client like any other, so that user needs the role `root` or read-write on
+ * the registry prefix.
+ *
  * Both run until SIGINT or SIGTERM, then stop the API server (watches end, ports freed)
  * and the KV member, and exit 0.
  */
@@ -16,6 +22,7 @@ import { KvServer } from '../../kv/server/kv-server.js';
 import { serverOptionsFromConfig } from '../../kv/server/server-options.js';
 import { ApiServer, DEFAULT_API_GRPC_PORT, DEFAULT_API_HTTP_PORT } from '../apiserver/api-server.js';
 import { EncryptionConfigError, SecretEncryption } from '../apiserver/secret-encryption.js';
+import type { EtcdCredentials } from '../../kv/client/etcd-client.js';
 import { DEFAULT_REGISTRY_PREFIX } from '../apiserver/storage-keys.js';
 import { WATCH_CACHE_CAPACITY } from '../apiserver/watch-cache.js';
 import { controllerSettings } from './control-loops-command.js';
@@ -33,14 +40,15 @@ const API_FLAGS = {
   'default-watch-cache-size': { type: 'string', default: String(WATCH_CACHE_CAPACITY) },
   'encryption-key-file': { type: 'string' },
   'rewrite-secrets': { type: 'boolean' },
+  'kv-user': { type: 'string' },
 } as const;
 
 const SERVER_USAGE = `usage: balsa server [etcd flags: --name, --data-dir, --listen-client-urls, --initial-cluster, ...]
                     [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
-                    [--encryption-key-file PATH] [--rewrite-secrets]
+                    [--encryption-key-file PATH] [--rewrite-secrets] [--kv-user NAME:PASSWORD]
                     [--scheduler=true] [--controllers all|none|LIST] [--node-monitor-grace-period 40s] [--pod-eviction-timeout 5m]`;
 const APISERVER_USAGE = `usage: balsa apiserver --kv-endpoints URL[,URL...] [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
-                       [--encryption-key-file PATH] [--rewrite-secrets]`;
+                       [--encryption-key-file PATH] [--rewrite-secrets] [--kv-user NAME:PASSWORD]`;
 
 interface ApiFlags {
   readonly host: string;
@@ -54,6 +62,8 @@ interface ApiFlags {
   readonly encryptionKeyFile?: string;
   /** Rewrite every Secret not under the first key once started (a key rotation's second step). */
   readonly rewriteSecrets: boolean;
+  /** The KV user to authenticate as (`--kv-user name:password`, else `BALSA_KV_USER`). */
+  readonly kvCredentials?: EtcdCredentials;
 }
 
 
@@ -71,6 +81,7 @@ function apiFlags(values: {
   'default-watch-cache-size'?: string;
   'encryption-key-file'?: string;
   'rewrite-secrets'?: string | boolean;
+  'kv-user'?: string;
 }): ApiFlags {
   const watchCacheSize = values['default-watch-cache-size'] ?? String(WATCH_CACHE_CAPACITY);
   if (!/^\d+$/.test(watchCacheSize)) throw new UsageError(`--default-watch-cache-size must be a whole number of changes (0 turns the cache off), got "${watchCacheSize}"`);
@@ -81,6 +92,8 @@ function apiFlags(values: {
   const rewriteSecrets = rewrite === true || rewrite === 'true';
   const keyFile = values['encryption-key-file'];
   if (rewriteSecrets && keyFile === undefined) throw new UsageError('--rewrite-secrets needs --encryption-key-file (the key to rewrite the secrets with)');
+  const kvUser = values['kv-user'] ?? process.env.BALSA_KV_USER;
+  const kvCredentials = kvUser === undefined ? undefined : credentialsOf(kvUser);
   return {
     host: values['api-host'] ?? '127.0.0.1',
     httpPort: port(values['api-port'] ?? String(DEFAULT_API_HTTP_PORT), 'api-port'),
@@ -90,7 +103,15 @@ function apiFlags(values: {
     watchCacheSize: Number(watchCacheSize),
     ...(keyFile !== undefined ? { encryptionKeyFile: keyFile } : {}),
     rewriteSecrets,
+    ...(kvCredentials !== undefined ? { kvCredentials } : {}),
   };
+}
+
+/** `name:password` (etcdctl's `--user`); the password may hold colons. */
+function credentialsOf(value: string): EtcdCredentials {
+  const colon = value.indexOf(':');
+  if (colon <= 0) throw new UsageError(`--kv-user must be NAME:PASSWORD, got "${value.replace(/:.*/, ':…')}"`);
+  return { user: value.slice(0, colon), password: value.slice(colon + 1) };
 }
 
 /** The key file's keys, read before anything starts (a bad file is a usage error: exit 2). */
@@ -109,7 +130,7 @@ function splitApiFlags(argv: readonly string[]): { api: Record<string, string>; 
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const match = /^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl|default-watch-cache-size|encryption-key-file|rewrite-secrets|scheduler|controllers|node-monitor-grace-period|pod-eviction-timeout)(?:=(.*))?$/.exec(arg);
+    const match = /^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl|default-watch-cache-size|encryption-key-file|rewrite-secrets|kv-user|scheduler|controllers|node-monitor-grace-period|pod-eviction-timeout)(?:=(.*))?$/.exec(arg);
     if (match === null) {
       rest.push(arg);
       continue;
@@ -140,6 +161,7 @@ async function startApi(flags: ApiFlags, encryption: SecretEncryption | undefine
     watchCacheSize: flags.watchCacheSize,
     ...(encryption !== undefined ? { encryption } : {}),
     rewriteSecrets: flags.rewriteSecrets,
+    ...(flags.kvCredentials !== undefined ? { kvCredentials: flags.kvCredentials } : {}),
     log: (line) => console.error(`${who}: ${line}`),
   });
   console.log(`${who}: API server on ${api.http.url} (gRPC ${api.grpc.address}), storing under ${flags.prefix} in ${kvEndpoints.join(',')}`);

@@ -1,5 +1,5 @@
 /** The etcd v3 client the control plane uses over Balsa's KV or any etcd (see `etcd-client.ts`). */
 export { ETCD_REQUEST_TIMEOUT_MS, ETCD_RETRY_BUDGET_MS, EtcdClient, WATCH_RETRY_DELAY_MS, endpointAddress } from './etcd-client.js';
-export type { Compare, KeyValue, RangeOptions, RangeResult, TxnOperation, TxnResult, WatchEvent, WatchHandle, WatchOptions } from './etcd-client.js';
+export type { Compare, EtcdClientOptions, EtcdCredentials, KeyValue, RangeOptions, RangeResult, TxnOperation, TxnResult, WatchEvent, WatchHandle, WatchOptions } from './etcd-client.js';
 export { EtcdClientError, EtcdCompactedError } from './errors.js';
 export type { EtcdClientErrorCode } from './errors.js';
