@@ -10,7 +10,8 @@
  * - the users and roles made through one member hold on the others, and a token from one
  *   member is good on another (a made-up one: "invalid auth token");
  * - after a member restarts, auth is still on and its users still log in;
- * - Balsa's own etcd client authenticates, and again when its token is voided.
+ * - Balsa's own etcd client authenticates, and again when its token is voided; the API
+ *   server runs on a KV with auth on as a user that may only read and write the registry.
  *
  * Needs etcd and etcdctl: fails in CI when they are missing, skipped elsewhere.
  */
@@ -18,6 +19,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { ApiServer } from '../../../control-plane/apiserver/api-server.js';
 import { EtcdClient } from '../../../kv/client/index.js';
 import { EtcdGrpcClient } from '../../support/etcd-grpc.js';
 import { describeWithTools, etcdTools, runEtcdctl, startRealEtcd } from '../../support/etcd-tools.js';
@@ -171,6 +173,26 @@ describeWithTools(etcdTools(), 'KV auth with etcdctl 3.4', (tools) => {
     } finally {
       client.close();
       anonymous.close();
+    }
+  }, 180_000);
+
+  test('the API server works on a KV with auth on, as a user with read-write on the registry only', async () => {
+    for (const args of [
+      ['user', 'add', 'apiserver:apipw'],
+      ['role', 'add', 'registry'],
+      ['role', 'grant-permission', 'registry', '--prefix', 'readwrite', '/registry/'],
+      ['user', 'grant-role', 'apiserver', 'registry'],
+    ]) {
+      expect((await etcdctl(0, [...ROOT, ...args])).code).toBe(0);
+    }
+    const api = await ApiServer.start({ kvEndpoints: balsa.clientEndpoints, kvCredentials: { user: 'apiserver', password: 'apipw' }, httpPort: 0, grpcPort: 0 });
+    try {
+      // Ready: it created the system namespaces and reads them back, through auth.
+      await eventually(() => api.ready());
+      const keys = await etcdctl(1, [...ROOT, 'get', '/registry/namespaces/', '--prefix', '--keys-only']);
+      expect(keys.stdout).toContain('/registry/namespaces/default');
+    } finally {
+      await api.stop();
     }
   }, 180_000);
 });
