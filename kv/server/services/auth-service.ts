@@ -72,9 +72,21 @@ export function authService(context: KvServerContext): grpc.UntypedServiceImplem
   };
 }
 
+/** A hash no password matches, checked for an unknown user so that the answer takes as long as for a known one. */
+let decoyHash: Promise<string> | undefined;
+
 async function authenticate(context: KvServerContext, name: string, password: string): Promise<WireObject> {
   await context.linearizable();
-  const { passwordHash } = context.machine.auth.credentialsOf(name);
+  let passwordHash: string;
+  try {
+    ({ passwordHash } = context.machine.auth.credentialsOf(name));
+  } catch (error) {
+    if (error instanceof AuthError && error.code === 'AUTH_FAILED') {
+      decoyHash ??= hashPassword(newTokenPrefix());
+      await verifyPassword(password, await decoyHash);
+    }
+    throw error;
+  }
   if (!(await verifyPassword(password, passwordHash))) throw new AuthError('AUTH_FAILED');
   const request: AuthRequest = { op: 'authenticate', name, tokenPrefix: newTokenPrefix(), issuedAtMs: Date.now() };
   const result = await context.propose({ kind: 'auth', request, requester: { user: null } });
