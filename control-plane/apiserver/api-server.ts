@@ -6,6 +6,7 @@
 import { EtcdClient } from '../../kv/client/etcd-client.js';
 import type { EtcdClientTls } from '../../kv/client/etcd-client.js';
 import { MemberStatusClient } from '../../kv/client/member-status.js';
+import type { EtcdCredentials } from '../../kv/client/etcd-client.js';
 import { resourceByName } from '../api/resources.js';
 import { ApiGrpcServer } from './grpc-server.js';
 import { ApiHttpServer } from './http-server.js';
@@ -25,6 +26,8 @@ export interface ApiServerOptions {
   readonly kvEndpoints: readonly string[];
   /** The KV client's TLS (CA, client certificate and key; see `EtcdClient`). Default none. */
   readonly kvTls?: EtcdClientTls;
+  /** The KV user the API server authenticates as (`--kv-user`), for a KV with auth on; absent: none. */
+  readonly kvCredentials?: EtcdCredentials;
   /** Default 127.0.0.1. */
   readonly host?: string;
   /** 0 picks a free port. */
@@ -68,7 +71,10 @@ export class ApiServer {
   ) {}
 
   static async start(options: ApiServerOptions): Promise<ApiServer> {
-    const kv = new EtcdClient(options.kvEndpoints, options.kvTls === undefined ? {} : { tls: options.kvTls });
+    const kv = new EtcdClient(options.kvEndpoints, {
+      ...(options.kvTls !== undefined ? { tls: options.kvTls } : {}),
+      ...(options.kvCredentials !== undefined ? { credentials: options.kvCredentials } : {}),
+    });
     const registry = new Registry({
       kv,
       ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),

@@ -12,6 +12,11 @@
  * member at the URLs it serves (https:// ones over TLS); without `--kv-*` flags it presents
  * the member's own certificate (`--cert-file`, `--key-file`, which then needs the clientAuth
  * extKeyUsage) and trusts `--trusted-ca-file`, as etcd's gateway dials its own member.
+ * Against a KV with auth on (etcd's Auth API), both authenticate as `--kv-user
+ * name:password` (etcdctl's `--user` form; `BALSA_KV_USER` in the environment instead keeps
+ * the password out of the process list); `balsa server`'s API server reaches its own
+ * member as a client like any other, so that user needs the role `root` or read-write on
+ * the registry prefix.
  *
  * Both run until SIGINT or SIGTERM, then stop the API server (watches end, ports freed)
  * and the KV member, and exit 0.
@@ -25,6 +30,7 @@ import { KvServer } from '../../kv/server/kv-server.js';
 import { serverOptionsFromConfig } from '../../kv/server/server-options.js';
 import { ApiServer, DEFAULT_API_GRPC_PORT, DEFAULT_API_HTTP_PORT } from '../apiserver/api-server.js';
 import { EncryptionConfigError, SecretEncryption } from '../apiserver/secret-encryption.js';
+import type { EtcdCredentials } from '../../kv/client/etcd-client.js';
 import { DEFAULT_REGISTRY_PREFIX } from '../apiserver/storage-keys.js';
 import { WATCH_CACHE_CAPACITY } from '../apiserver/watch-cache.js';
 import { controllerSettings } from './control-loops-command.js';
@@ -48,15 +54,16 @@ const API_FLAGS = {
   'kv-cacert': { type: 'string' },
   'kv-cert': { type: 'string' },
   'kv-key': { type: 'string' },
+  'kv-user': { type: 'string' },
 } as const;
 
 const SERVER_USAGE = `usage: balsa server [etcd flags: --name, --data-dir, --listen-client-urls, --initial-cluster, ...]
                     [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
-                    [--encryption-key-file PATH] [--rewrite-secrets] [--kv-cacert PATH --kv-cert PATH --kv-key PATH]
+                    [--encryption-key-file PATH] [--rewrite-secrets] [--kv-cacert PATH --kv-cert PATH --kv-key PATH] [--kv-user NAME:PASSWORD]
                     ${LIMIT_USAGE}
                     [--scheduler=true] [--controllers all|none|LIST] [--node-monitor-grace-period 40s] [--pod-eviction-timeout 5m]`;
 const APISERVER_USAGE = `usage: balsa apiserver --kv-endpoints URL[,URL...] [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
-                       [--encryption-key-file PATH] [--rewrite-secrets] [--kv-cacert PATH] [--kv-cert PATH --kv-key PATH]
+                       [--encryption-key-file PATH] [--rewrite-secrets] [--kv-cacert PATH] [--kv-cert PATH --kv-key PATH] [--kv-user NAME:PASSWORD]
                        ${LIMIT_USAGE}`;
 
 interface ApiFlags {
@@ -75,6 +82,8 @@ interface ApiFlags {
   readonly limits: ApiLimits;
   /** `--kv-cacert`, `--kv-cert`, `--kv-key`: the KV client's TLS files (each absent when not given). */
   readonly kvTlsFiles: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
+  /** The KV user to authenticate as (`--kv-user name:password`, else `BALSA_KV_USER`). */
+  readonly kvCredentials?: EtcdCredentials;
 }
 
 
@@ -95,6 +104,7 @@ function apiFlags(values: Partial<Record<LimitFlagName, string>> & {
   'kv-cacert'?: string;
   'kv-cert'?: string;
   'kv-key'?: string;
+  'kv-user'?: string;
 }): ApiFlags {
   const watchCacheSize = values['default-watch-cache-size'] ?? String(WATCH_CACHE_CAPACITY);
   if (!/^\d+$/.test(watchCacheSize)) throw new UsageError(`--default-watch-cache-size must be a whole number of changes (0 turns the cache off), got "${watchCacheSize}"`);
@@ -105,6 +115,8 @@ function apiFlags(values: Partial<Record<LimitFlagName, string>> & {
   const rewriteSecrets = rewrite === true || rewrite === 'true';
   const keyFile = values['encryption-key-file'];
   if (rewriteSecrets && keyFile === undefined) throw new UsageError('--rewrite-secrets needs --encryption-key-file (the key to rewrite the secrets with)');
+  const kvUser = values['kv-user'] ?? process.env.BALSA_KV_USER;
+  const kvCredentials = kvUser === undefined ? undefined : credentialsOf(kvUser);
   return {
     host: values['api-host'] ?? '127.0.0.1',
     httpPort: port(values['api-port'] ?? String(DEFAULT_API_HTTP_PORT), 'api-port'),
@@ -120,7 +132,15 @@ function apiFlags(values: Partial<Record<LimitFlagName, string>> & {
       ...(values['kv-cert'] !== undefined ? { certFile: values['kv-cert'] } : {}),
       ...(values['kv-key'] !== undefined ? { keyFile: values['kv-key'] } : {}),
     },
+    ...(kvCredentials !== undefined ? { kvCredentials } : {}),
   };
+}
+
+/** `name:password` (etcdctl's `--user`); the password may hold colons. */
+function credentialsOf(value: string): EtcdCredentials {
+  const colon = value.indexOf(':');
+  if (colon <= 0) throw new UsageError(`--kv-user must be NAME:PASSWORD, got "${value.replace(/:.*/, ':…')}"`);
+  return { user: value.slice(0, colon), password: value.slice(colon + 1) };
 }
 
 /** The key file's keys, read before anything starts (a bad file is a usage error: exit 2). */
@@ -134,7 +154,7 @@ async function loadEncryption(flags: ApiFlags): Promise<SecretEncryption | undef
 }
 
 const API_FLAG_PATTERN = new RegExp(
-  `^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl|default-watch-cache-size|encryption-key-file|rewrite-secrets|kv-cacert|kv-cert|kv-key|scheduler|controllers|node-monitor-grace-period|pod-eviction-timeout|${LIMIT_FLAG_NAMES.join('|')})(?:=(.*))?$`,
+  `^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl|default-watch-cache-size|encryption-key-file|rewrite-secrets|kv-cacert|kv-cert|kv-key|kv-user|scheduler|controllers|node-monitor-grace-period|pod-eviction-timeout|${LIMIT_FLAG_NAMES.join('|')})(?:=(.*))?$`,
 );
 
 /** Splits argv into the API server's flags and the rest (etcd's). */
@@ -187,6 +207,7 @@ async function startApi(flags: ApiFlags, encryption: SecretEncryption | undefine
     requestLimits: flags.limits.requestLimits,
     maxConnections: flags.limits.maxConnections,
     maxConcurrentStreams: flags.limits.maxConcurrentStreams,
+    ...(flags.kvCredentials !== undefined ? { kvCredentials: flags.kvCredentials } : {}),
     log: (line) => console.error(`${who}: ${line}`),
   });
   console.log(`${who}: API server on ${api.http.url} (gRPC ${api.grpc.address}), storing under ${flags.prefix} in ${kvEndpoints.join(',')}`);

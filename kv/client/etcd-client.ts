@@ -19,6 +19,12 @@
  * client has TLS options (as etcdctl does when given `--cacert`/`--cert`/`--key`); the
  * server is verified against `tls.ca` (else the system's roots), and `tls.cert`/`tls.key`,
  * when given, are presented as the client certificate (the KV's `--client-cert-auth`).
+ * Authentication (etcd's Auth API, when the cluster has it on): given `credentials`, the
+ * client authenticates before its first request and sends the token as the `token`
+ * metadata of every call. A token the server no longer knows ("invalid auth token": it
+ * expired, or the member restarted), or a cluster that turned auth on since ("user name is
+ * empty"), makes the client authenticate again and retry once; a cluster with auth off
+ * ("authentication is not enabled") is used without a token.
  */
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
@@ -106,7 +112,7 @@ export interface WatchHandle {
   cancel(): void;
 }
 
-type Unary = (request: WireObject, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: WireObject) => void) => void;
+type Unary = (request: WireObject, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: WireObject) => void) => void;
 interface KvStub extends grpc.Client {
   Range: Unary;
   Txn: Unary;
@@ -115,8 +121,27 @@ interface LeaseStub extends grpc.Client {
   LeaseGrant: Unary;
 }
 interface WatchStub extends grpc.Client {
-  Watch(): grpc.ClientDuplexStream<WireObject, WireObject>;
+  Watch(metadata: grpc.Metadata): grpc.ClientDuplexStream<WireObject, WireObject>;
 }
+interface AuthStub extends grpc.Client {
+  Authenticate: Unary;
+}
+
+/** A user of the cluster's auth store (etcdctl's `--user name:password`). */
+export interface EtcdCredentials {
+  readonly user: string;
+  readonly password: string;
+}
+
+export interface EtcdClientOptions {
+  /** Authenticate as this user; absent: send no token (a cluster with auth on then refuses: "user name is empty"). */
+  readonly credentials?: EtcdCredentials;
+}
+
+/** etcd's texts of the refusals a fresh token cures. */
+const INVALID_TOKEN = 'etcdserver: invalid auth token';
+const NO_USER = 'etcdserver: user name is empty';
+const AUTH_NOT_ENABLED = 'etcdserver: authentication is not enabled';
 
 /** The client's TLS (PEM contents), as etcdctl's `--cacert`, `--cert`, `--key`. */
 export interface EtcdClientTls {
@@ -186,8 +211,13 @@ export class EtcdClient {
   private current = 0;
   private closed = false;
   private readonly watches = new Set<ResumingWatch>();
+  private readonly authClients: AuthStub[];
+  private readonly credentials: EtcdCredentials | undefined;
+  /** The token to send: null before authenticating, '' when the cluster has auth off. */
+  private token: Promise<string> | null = null;
 
   constructor(endpoints: readonly string[], clientOptions: EtcdClientOptions = {}) {
+    this.credentials = clientOptions.credentials;
     if (endpoints.length === 0) throw new EtcdClientError('INVALID_ENDPOINT', 'no etcd endpoint given');
     const targets = endpoints.map(parseEndpoint).map(({ address, scheme }) => ({ address, credentials: credentialsFor(scheme, clientOptions.tls) }));
     const { services } = loadEtcdProto();
@@ -198,6 +228,8 @@ export class EtcdClient {
     this.watchClients = targets.map(({ address, credentials }) => new Watch(address, credentials, options) as unknown as WatchStub);
     const Lease = grpc.makeGenericClientConstructor(services.Lease, 'Lease');
     this.leaseClients = targets.map(({ address, credentials }) => new Lease(address, credentials, options) as unknown as LeaseStub);
+    const Auth = grpc.makeGenericClientConstructor(services.Auth, 'Auth');
+    this.authClients = targets.map(({ address, credentials }) => new Auth(address, credentials, options) as unknown as AuthStub);
   }
 
   get endpointCount(): number {
@@ -252,7 +284,41 @@ export class EtcdClient {
     if (this.closed) return;
     this.closed = true;
     for (const watch of [...this.watches]) watch.cancel();
-    for (const client of [...this.kv, ...this.watchClients, ...this.leaseClients]) client.close();
+    for (const client of [...this.kv, ...this.watchClients, ...this.leaseClients, ...this.authClients]) client.close();
+  }
+
+  /** The metadata of a call: the auth token, authenticating first if the client has credentials and no token yet. */
+  async callMetadata(): Promise<grpc.Metadata> {
+    const metadata = new grpc.Metadata();
+    if (this.credentials === undefined) return metadata;
+    this.token ??= this.authenticate(this.credentials);
+    const pending = this.token;
+    try {
+      const token = await pending;
+      if (token !== '') metadata.set('token', token);
+    } catch (error) {
+      // The next call tries again.
+      if (this.token === pending) this.token = null;
+      throw error;
+    }
+    return metadata;
+  }
+
+  /** Whether `error` is one a new token may cure (and forgets the token if so). */
+  tokenRefused(message: string): boolean {
+    if (this.credentials === undefined || (message !== INVALID_TOKEN && message !== NO_USER)) return false;
+    this.token = null;
+    return true;
+  }
+
+  private async authenticate(credentials: EtcdCredentials): Promise<string> {
+    try {
+      const response = await this.call('Authenticate', { name: credentials.user, password: credentials.password }, new grpc.Metadata());
+      return String(response.token ?? '');
+    } catch (error) {
+      if (error instanceof EtcdClientError && error.message === AUTH_NOT_ENABLED) return '';
+      throw error;
+    }
   }
 
   /** The watch stub to use next, and moves on to the following endpoint for the next one. */
@@ -262,6 +328,15 @@ export class EtcdClient {
   }
 
   private async unary(method: 'Range' | 'Txn' | 'LeaseGrant', request: WireObject): Promise<WireObject> {
+    try {
+      return await this.call(method, request, await this.callMetadata());
+    } catch (error) {
+      if (!(error instanceof EtcdClientError) || !this.tokenRefused(error.message)) throw error;
+      return this.call(method, request, await this.callMetadata());
+    }
+  }
+
+  private async call(method: 'Range' | 'Txn' | 'LeaseGrant' | 'Authenticate', request: WireObject, metadata: grpc.Metadata): Promise<WireObject> {
     const giveUpAt = Date.now() + ETCD_RETRY_BUDGET_MS;
     let pauseMs = RETRY_PAUSE_MIN_MS;
     for (let attempt = 1; ; attempt++) {
@@ -271,8 +346,9 @@ export class EtcdClient {
         return await new Promise<WireObject>((resolve, reject) => {
           const callback = (error: grpc.ServiceError | null, response?: WireObject): void => (error ? reject(error) : resolve(response ?? {}));
           const options = { deadline: Date.now() + ETCD_REQUEST_TIMEOUT_MS };
-          if (method === 'LeaseGrant') this.leaseClients[index]!.LeaseGrant(request, options, callback);
-          else this.kv[index]![method](request, options, callback);
+          if (method === 'LeaseGrant') this.leaseClients[index]!.LeaseGrant(request, metadata, options, callback);
+          else if (method === 'Authenticate') this.authClients[index]!.Authenticate(request, metadata, options, callback);
+          else this.kv[index]![method](request, metadata, options, callback);
         });
       } catch (error) {
         const serviceError = error as grpc.ServiceError;
@@ -294,6 +370,8 @@ class ResumingWatch implements WatchHandle {
   private call: grpc.ClientDuplexStream<WireObject, WireObject> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private done = false;
+  /** The watch was refused once since it last delivered, and the client authenticated again. */
+  private reauthenticated = false;
 
   constructor(
     private readonly client: EtcdClient,
@@ -306,7 +384,18 @@ class ResumingWatch implements WatchHandle {
 
   open(failed = false): void {
     if (this.done) return;
-    const call = this.client.nextWatchClient(failed).Watch();
+    this.client.callMetadata().then(
+      (metadata) => this.openWith(failed, metadata),
+      () => {
+        // Authentication failed (the cluster unreachable, say): try again later.
+        if (!this.done) this.timer = setTimeout(() => this.open(true), WATCH_RETRY_DELAY_MS);
+      },
+    );
+  }
+
+  private openWith(failed: boolean, metadata: grpc.Metadata): void {
+    if (this.done) return;
+    const call = this.client.nextWatchClient(failed).Watch(metadata);
     this.call = call;
     let broken = false;
     const reopen = (): void => {
@@ -319,6 +408,15 @@ class ResumingWatch implements WatchHandle {
       if (broken || this.done) return;
       const compactRevision = Number(response.compactRevision ?? 0);
       if (response.canceled === true) {
+        // etcd refuses a watch with a stale token as "permission denied": authenticate again, once.
+        const reason = String(response.cancelReason ?? '');
+        if (compactRevision === 0 && reason.includes('permission denied') && !this.reauthenticated && this.client.tokenRefused(INVALID_TOKEN)) {
+          this.reauthenticated = true;
+          broken = true;
+          call.cancel();
+          this.open();
+          return;
+        }
         this.finish();
         if (compactRevision > 0) this.options.onError(new EtcdCompactedError(this.nextRevision, compactRevision));
         else this.options.onError(new EtcdClientError('WATCH_CANCELED', `watch canceled: ${String(response.cancelReason ?? '')}`));
@@ -326,6 +424,7 @@ class ResumingWatch implements WatchHandle {
       }
       const events = ((response.events as WireObject[] | undefined) ?? []).map(toWatchEvent).filter((event) => event.kv.modRevision >= this.nextRevision);
       if (events.length === 0) return;
+      this.reauthenticated = false;
       this.nextRevision = events[events.length - 1]!.kv.modRevision + 1;
       this.options.onEvents(events, headerRevision(response));
     });

@@ -11,7 +11,7 @@ export { COMPACTION_BATCH_KEYS, COMPACTION_BATCH_RECORDS } from './constants.js'
 export { DEFAULT_MAX_TXN_OPS } from './request-checks.js';
 export { RecordView } from './record-view.js';
 export type { RevisionRecord } from './record-view.js';
-export { keyInterval, intervalContains, keyString } from './key-bytes.js';
+export { compareBytes, keyInterval, intervalContains, keyString, ownBytes } from './key-bytes.js';
 export type { KeyInterval, KeyString } from './key-bytes.js';
 export {
   GrpcStatus,

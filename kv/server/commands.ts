@@ -8,19 +8,32 @@
  * Membership itself (who votes, who learns) is Raft's configuration; the member commands
  * replicate what etcd keeps beside it: each member's name, peer and client URLs, whether
  * it was added as a learner, and the ids of removed members (never to be reused).
+ *
+ * A command a client asked for carries who asked (`requester`): the state machine checks
+ * the user's permissions when it applies the command, against the auth store as of that
+ * entry, the same on every member. A command without one is the member's own (lease
+ * expiry, auto-compaction, publishing), never checked.
  */
 import { Packr } from 'msgpackr';
+import type { AuthRequest } from '../auth/index.js';
 import type { DeleteRangeRequest, PutRequest, TxnRequest } from '../mvcc/requests.js';
 
 export type AlarmType = 'NONE' | 'NOSPACE' | 'CORRUPT';
 
+/** The client a command is applied for: the user its token names, or null when it gave none. */
+export interface Requester {
+  readonly user: string | null;
+}
+
 export type KvCommand =
-  | { readonly kind: 'put'; readonly request: PutRequest }
-  | { readonly kind: 'deleteRange'; readonly request: DeleteRangeRequest }
-  | { readonly kind: 'txn'; readonly request: TxnRequest }
+  | { readonly kind: 'put'; readonly request: PutRequest; readonly requester?: Requester }
+  | { readonly kind: 'deleteRange'; readonly request: DeleteRangeRequest; readonly requester?: Requester }
+  | { readonly kind: 'txn'; readonly request: TxnRequest; readonly requester?: Requester }
   | { readonly kind: 'compact'; readonly revision: number }
   | { readonly kind: 'leaseGrant'; readonly id: bigint; readonly ttlSeconds: number }
-  | { readonly kind: 'leaseRevoke'; readonly id: bigint }
+  | { readonly kind: 'leaseRevoke'; readonly id: bigint; readonly requester?: Requester }
+  /** A change to the auth store (`kv/auth`); users and roles may be changed by root only once auth is on. */
+  | { readonly kind: 'auth'; readonly request: AuthRequest; readonly requester: Requester }
   | { readonly kind: 'leaseCheckpoint'; readonly checkpoints: readonly { readonly id: bigint; readonly remainingTtlSeconds: number }[] }
   | { readonly kind: 'alarm'; readonly action: 'activate' | 'deactivate'; readonly memberId: bigint; readonly alarm: AlarmType }
   /** `member add`, recorded on the leader just before Raft adds the member (as a learner: a voter is promoted once it has caught up). */

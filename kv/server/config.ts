@@ -84,6 +84,8 @@ export interface KvServerConfig {
   readonly clientTls: TlsFiles | undefined;
   /** The peer port's TLS (the `--peer-*` twins); undefined without a certificate. */
   readonly peerTls: TlsFiles | undefined;
+  /** `--auth-token-ttl`: seconds an unused simple auth token lives (etcd's default 300). */
+  readonly authTokenTtlSeconds: number;
   /** This member's id in `initialCluster` (etcd's computation; a member joining an existing cluster learns its id from it). */
   readonly memberId: bigint;
   /** The cluster id etcd computes from the initial members' ids; only for `new` (a joining member learns it from the cluster). */
@@ -165,6 +167,7 @@ type FlagName =
   | 'peer-key-file'
   | 'peer-trusted-ca-file'
   | 'peer-client-cert-auth';
+  | 'auth-token-ttl';
 
 export interface KvServerFlag {
   readonly name: FlagName;
@@ -220,6 +223,7 @@ export const KV_SERVER_FLAGS: readonly KvServerFlag[] = [
   flag('peer-key-file', '', 'Path to the peer server TLS key file.'),
   flag('peer-client-cert-auth', 'false', 'Enable peer client cert authentication.', true),
   flag('peer-trusted-ca-file', '', 'Path to the peer server TLS trusted CA file.'),
+  flag('auth-token-ttl', '300', 'The lifetime in seconds of the auth token.'),
 ];
 
 const FLAGS_BY_NAME: ReadonlyMap<string, KvServerFlag> = new Map(KV_SERVER_FLAGS.map((f) => [f.name, f]));
@@ -342,6 +346,8 @@ export function parseKvServerConfig(argv: readonly string[], env: Readonly<Recor
   }
   if (clientTls !== undefined && !listenClientUrls.some(isHttps)) warnings.push('scheme is HTTP while key and cert files are present; ignoring key and cert files');
   if (peerTls !== undefined && !listenPeerUrls.some(isHttps)) warnings.push('scheme is HTTP while peer key and cert files are present; ignoring peer key and cert files');
+  const authTokenTtlSeconds = parseUnsigned(raw('auth-token-ttl') ?? '300', sourceOf('auth-token-ttl'));
+  if (authTokenTtlSeconds === 0) throw new KvConfigError('INVALID_VALUE', `${sourceOf('auth-token-ttl')}: must be greater than 0`);
 
   const config: KvServerConfig = {
     name,
@@ -363,6 +369,7 @@ export function parseKvServerConfig(argv: readonly string[], env: Readonly<Recor
     experimentalEnableLeaseCheckpoint,
     clientTls,
     peerTls,
+    authTokenTtlSeconds,
     memberId: self.id,
     clusterId: initialClusterState === 'new' ? clusterIdFor(initialCluster.map((m) => m.id)) : undefined,
   };

@@ -54,6 +54,7 @@ import { fetchRemoteCluster, planJoin } from './remote-cluster.js';
 import type { JoinPlan } from './remote-cluster.js';
 import type { CommandSuccess, KvServerContext } from './server-context.js';
 import type { KvServerOptions } from './server-options.js';
+import { authService } from './services/auth-service.js';
 import { clusterService } from './services/cluster-service.js';
 import { kvService } from './services/kv-service.js';
 import { leaseService } from './services/lease-service.js';
@@ -111,7 +112,9 @@ export class KvServer implements KvServerContext {
     this.requestTimeoutMs = BASE_REQUEST_TIMEOUT_MS + 2 * options.electionTicks * options.tickMs;
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     const minLeaseTtlSeconds = minimumLeaseTtlSeconds(options.electionTicks, options.tickMs);
-    this.machine = new KvStateMachine({ now: () => Date.now(), minLeaseTtlSeconds, leaseCheckpointIntervalMs: options.leaseCheckpointIntervalMs ?? 0 });
+    this.machine = new KvStateMachine({ now: () => Date.now(), minLeaseTtlSeconds, leaseCheckpointIntervalMs: options.leaseCheckpointIntervalMs ?? 0,
+      ...(options.authTokenTtlSeconds === undefined ? {} : { authTokenTtlMs: options.authTokenTtlSeconds * 1000 }),
+    });
     this.leaseIds = new LeaseIdGenerator(this.memberId, Date.now());
     // A joining member reaches the others until the log tells it the membership. (A new
     // cluster's members are bootstrapped from this list; a restarted member ignores it.)
@@ -443,6 +446,7 @@ export class KvServer implements KvServerContext {
     this.grpcServer.addService(services.Lease, leaseService(this));
     this.grpcServer.addService(services.Cluster, clusterService(this, this.membership));
     this.grpcServer.addService(services.Maintenance, maintenanceService(this));
+    this.grpcServer.addService(services.Auth, authService(this));
   }
 }
 

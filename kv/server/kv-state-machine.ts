@@ -15,17 +15,26 @@
  *   transaction with a put on either branch, a lease grant) are refused with etcd's
  *   "database space exceeded"; deletes, compactions, revokes and alarm changes still
  *   apply (etcd's capped applier).
+ *
+ * The auth store (`kv/auth`) is replicated here too. Once auth is on, a client's put,
+ * delete, transaction (every compare and operation, on both branches) and lease
+ * revocation is checked against its user's permissions when applied, before the alarms:
+ * a refused command changes nothing and answers etcd's error on every member alike. An
+ * `Authenticate` entry assigns its token on every member that applies it (`tokens`,
+ * not replicated state: see `kv/auth/token-store.ts`).
  */
 import { pack, unpack } from 'msgpackr';
 import { concatInSteps, nextTurn } from '../../raft/index.js';
 import type { AppliedEntry, StateMachine } from '../../raft/index.js';
+import { AuthStore, DEFAULT_AUTH_TOKEN_TTL_SECONDS, TokenStore } from '../auth/index.js';
+import type { AuthEffect, AuthSnapshot } from '../auth/index.js';
 import { decodeLessorSnapshot, encodeLessorSnapshot, Lessor } from '../lease/index.js';
 import type { GrantedLease } from '../lease/index.js';
 import { MvccStore } from '../mvcc/index.js';
 import type { DeleteRangeResponse, Op, PutResponse, TxnRequest, TxnResponse } from '../mvcc/requests.js';
 import type { RevisionChanges } from '../mvcc/types.js';
 import { decodeCommand } from './commands.js';
-import type { AlarmType, KvCommand, MemberCommandKind } from './commands.js';
+import type { AlarmType, KvCommand, MemberCommandKind, Requester } from './commands.js';
 import { etcdFailure } from './etcd-errors.js';
 import type { EtcdFailure } from './etcd-errors.js';
 
@@ -40,6 +49,8 @@ export type CommandResult =
   | { readonly ok: true; readonly kind: 'alarm'; readonly alarms: readonly ActiveAlarm[]; readonly revision: number }
   | { readonly ok: true; readonly kind: 'leaseGrant'; readonly lease: GrantedLease; readonly revision: number }
   | { readonly ok: true; readonly kind: 'leaseRevoke'; readonly revision: number }
+  /** `token`: the one an `authenticate` assigned; null for the other auth changes. */
+  | { readonly ok: true; readonly kind: 'auth'; readonly token: string | null; readonly revision: number }
   | { readonly ok: false; readonly failure: EtcdFailure; readonly revision: number };
 
 export interface ActiveAlarm {
@@ -65,6 +76,8 @@ export interface KvStateMachineOptions {
   readonly minLeaseTtlSeconds: number;
   /** How often the leader checkpoints leases' remaining TTLs, in ms; 0 or absent: never (etcd's default). */
   readonly leaseCheckpointIntervalMs?: number;
+  /** How long an unused auth token lives (`--auth-token-ttl`), in ms; default etcd's 300 s. */
+  readonly authTokenTtlMs?: number;
 }
 
 /** Something an error thrown by the store or the lessor carries when it is etcd's. */
@@ -76,6 +89,9 @@ interface EtcdError {
 export class KvStateMachine implements StateMachine<CommandResult> {
   store: MvccStore;
   readonly lessor: Lessor;
+  readonly auth = new AuthStore();
+  /** This member's live auth tokens (not replicated state). */
+  readonly tokens: TokenStore;
   alarms: ActiveAlarm[] = [];
   /** Member records by id (members of Raft's configuration, and some no longer in it until removed). */
   members = new Map<number, MemberRecord>();
@@ -94,12 +110,13 @@ export class KvStateMachine implements StateMachine<CommandResult> {
       minTtlSeconds: options.minLeaseTtlSeconds,
       checkpointIntervalMs: options.leaseCheckpointIntervalMs ?? 0,
     });
+    this.tokens = new TokenStore({ now: options.now, ttlMs: options.authTokenTtlMs ?? DEFAULT_AUTH_TOKEN_TTL_SECONDS * 1000 });
     this.store = this.newStore();
     this.unsubscribe = this.store.onChanges((changes) => this.emitChanges(changes));
   }
 
   apply(entries: readonly AppliedEntry[]): CommandResult[] {
-    return entries.map((entry) => this.applyCommand(decodeCommand(entry.data)));
+    return entries.map((entry) => this.applyCommand(decodeCommand(entry.data), entry.index));
   }
 
   /**
@@ -115,6 +132,7 @@ export class KvStateMachine implements StateMachine<CommandResult> {
       members: [...this.members.values()].sort((a, b) => a.id - b.id),
       removedMemberIds: [...this.removedMemberIds].sort((a, b) => a - b),
       clusterId: this.clusterId === null ? null : this.clusterId.toString(),
+      auth: this.auth.snapshot(),
     };
     // The msgpack map `{ store: <bytes>, ...rest }` (what `restore` unpacks), written out
     // so that the store's bytes are copied once, in steps, not packed again in one go.
@@ -133,6 +151,8 @@ export class KvStateMachine implements StateMachine<CommandResult> {
       members?: MemberRecord[];
       removedMemberIds?: number[];
       clusterId?: string | null;
+      // Absent from snapshots taken before auth was replicated.
+      auth?: AuthSnapshot;
     };
     this.lessor.restore(decodeLessorSnapshot(state.lessor));
     this.unsubscribe();
@@ -143,6 +163,7 @@ export class KvStateMachine implements StateMachine<CommandResult> {
     this.members = new Map((state.members ?? []).map((m) => [m.id, m]));
     this.removedMemberIds = new Set(state.removedMemberIds ?? []);
     this.clusterId = state.clusterId === undefined || state.clusterId === null ? null : BigInt(state.clusterId);
+    this.auth.restore(state.auth);
     for (const listener of this.restoreListeners) listener();
   }
 
@@ -169,16 +190,17 @@ export class KvStateMachine implements StateMachine<CommandResult> {
     return () => this.restoreListeners.delete(listener);
   }
 
-  private applyCommand(command: KvCommand): CommandResult {
+  private applyCommand(command: KvCommand, index: number): CommandResult {
     try {
-      return this.execute(command);
+      return this.execute(command, index);
     } catch (error) {
       if (isEtcdError(error)) return { ok: false, failure: { grpcCode: error.grpcCode, message: error.message }, revision: this.store.revision };
       throw error;
     }
   }
 
-  private execute(command: KvCommand): CommandResult {
+  private execute(command: KvCommand, index: number): CommandResult {
+    this.checkPermissions(command);
     const refusal = this.alarmRefusal(command);
     if (refusal !== null) return { ok: false, failure: etcdFailure(refusal), revision: this.store.revision };
     switch (command.kind) {
@@ -206,6 +228,10 @@ export class KvStateMachine implements StateMachine<CommandResult> {
         return { ok: true, kind: 'leaseCheckpoint', revision: this.store.revision };
       case 'alarm':
         return { ok: true, kind: 'alarm', alarms: this.applyAlarm(command), revision: this.store.revision };
+      case 'auth': {
+        const effect = this.auth.apply(command.request, command.requester.user, index);
+        return { ok: true, kind: 'auth', token: this.applyAuthEffect(effect), revision: this.store.revision };
+      }
       case 'memberAdd':
       case 'memberRemove':
       case 'memberUpdate':
@@ -232,6 +258,90 @@ export class KvStateMachine implements StateMachine<CommandResult> {
     const costs = command.kind === 'put' || command.kind === 'leaseGrant' || (command.kind === 'txn' && txnHas(command.request, ['put']));
     if (this.hasNoSpaceAlarm() && costs) return 'noSpace';
     return null;
+  }
+
+  /**
+   * Refuses (etcd's auth errors) a client's command its user may not run. etcd's rules:
+   * a put needs write on its key, and read too to return the previous value; with a lease,
+   * write on every key the lease holds already (else the user could attach a key to a
+   * lease it cannot revoke); a delete needs write on its range (and read for prev_kv); a
+   * transaction needs read on every compare's range and what each operation of both
+   * branches needs; a lease revocation needs write on every key the lease holds.
+   */
+  private checkPermissions(command: KvCommand): void {
+    if (!this.auth.isEnabled || command.kind === 'auth') return;
+    const requester: Requester | undefined = 'requester' in command ? command.requester : undefined;
+    if (requester === undefined) return;
+    const user = requester.user;
+    const check = (access: 'read' | 'write', key: Uint8Array, end: Uint8Array = EMPTY) => this.auth.checkAccess(user, access, key, end);
+    const leaseKeys = (lease: bigint) => {
+      if (lease !== 0n && this.lessor.has(lease)) for (const key of this.store.keysWithLease(lease)) check('write', key);
+    };
+    const op = (o: Op): void => {
+      switch (o.op) {
+        case 'range':
+          check('read', o.range.key, o.range.end);
+          return;
+        case 'put':
+          check('write', o.key);
+          if (o.prevKv) check('read', o.key);
+          leaseKeys(o.lease ?? 0n);
+          return;
+        case 'deleteRange':
+          check('write', o.range.key, o.range.end);
+          if (o.prevKv) check('read', o.range.key, o.range.end);
+          return;
+        case 'txn':
+          txn(o);
+          return;
+        default: {
+          const unknown: never = o;
+          throw new Error(`unknown op ${JSON.stringify(unknown)}`);
+        }
+      }
+    };
+    const txn = (request: TxnRequest): void => {
+      for (const compare of request.compare) check('read', compare.range.key, compare.range.end);
+      request.success.forEach(op);
+      request.failure.forEach(op);
+    };
+    switch (command.kind) {
+      case 'put':
+        op({ op: 'put', ...command.request });
+        return;
+      case 'deleteRange':
+        op({ op: 'deleteRange', ...command.request });
+        return;
+      case 'txn':
+        txn(command.request);
+        return;
+      case 'leaseRevoke':
+        leaseKeys(command.id);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** Applies an auth change's effect on this member's tokens; the token it assigned, if any. */
+  private applyAuthEffect(effect: AuthEffect): string | null {
+    switch (effect.kind) {
+      case 'none':
+        return null;
+      case 'tokenAssigned':
+        this.tokens.assign(effect.token, effect.user, effect.issuedAtMs);
+        return effect.token;
+      case 'userTokensVoid':
+        this.tokens.revokeUser(effect.user);
+        return null;
+      case 'allTokensVoid':
+        this.tokens.clear();
+        return null;
+      default: {
+        const unknown: never = effect;
+        throw new Error(`unknown auth effect ${JSON.stringify(unknown)}`);
+      }
+    }
   }
 
   /** What changed: the alarm activated or deactivated, none if it already was so (or NONE). */
@@ -328,6 +438,7 @@ function changesData(command: KvCommand): boolean {
       return txnHas(command.request, ['put', 'deleteRange']);
     case 'leaseCheckpoint':
     case 'alarm':
+    case 'auth':
     case 'memberAdd':
     case 'memberRemove':
     case 'memberUpdate':
@@ -340,6 +451,8 @@ function changesData(command: KvCommand): boolean {
     }
   }
 }
+
+const EMPTY = new Uint8Array(0);
 
 function isEtcdError(error: unknown): error is EtcdError {
   return error instanceof Error && typeof (error as Partial<EtcdError>).grpcCode === 'number';

@@ -44,8 +44,12 @@ export class LeaderForwarder {
     private readonly tls?: TlsMaterial,
   ) {}
 
-  /** `service.method(request)` on the member at client URL `address`, by `deadlineMs` (epoch ms). */
-  unary(address: string, service: EtcdServiceName, method: string, request: WireObject, deadlineMs: number): Promise<WireObject> {
+  /**
+   * `service.method(request)` on the member at client URL `address`, by `deadlineMs`
+   * (epoch ms), with the client's auth `token` if it gave one (tokens are known to every
+   * member: the leader checks the client's rights itself).
+   */
+  unary(address: string, service: EtcdServiceName, method: string, request: WireObject, deadlineMs: number, token: string | null = null): Promise<WireObject> {
     const definition = this.definition(service, method);
     const client = this.client(address);
     return new Promise((resolve, reject) => {
@@ -54,17 +58,17 @@ export class LeaderForwarder {
         definition.requestSerialize,
         definition.responseDeserialize,
         request,
-        this.metadata(),
+        this.metadata(token),
         { deadline: deadlineMs },
         (error, response) => (error ? reject(forwardingError(error)) : resolve(response!)),
       );
     });
   }
 
-  /** A bidirectional `service.method` stream to the member at client URL `address`. */
-  bidi(address: string, service: EtcdServiceName, method: string): grpc.ClientDuplexStream<WireObject, WireObject> {
+  /** A bidirectional `service.method` stream to the member at `address`. */
+  bidi(address: string, service: EtcdServiceName, method: string, token: string | null = null): grpc.ClientDuplexStream<WireObject, WireObject> {
     const definition = this.definition(service, method);
-    return this.client(address).makeBidiStreamRequest(definition.path, definition.requestSerialize, definition.responseDeserialize, this.metadata());
+    return this.client(address).makeBidiStreamRequest(definition.path, definition.requestSerialize, definition.responseDeserialize, this.metadata(token));
   }
 
   close(): void {
@@ -73,9 +77,10 @@ export class LeaderForwarder {
     this.clients.clear();
   }
 
-  private metadata(): grpc.Metadata {
+  private metadata(token: string | null): grpc.Metadata {
     const metadata = new grpc.Metadata();
     metadata.set(FORWARDED_FROM_METADATA, BigInt(this.memberId).toString(16));
+    if (token !== null) metadata.set('token', token);
     return metadata;
   }
 

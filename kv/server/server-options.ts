@@ -70,6 +70,8 @@ export interface KvServerOptions {
    * default) never. `--experimental-enable-lease-checkpoint` sets etcd's 5 minutes.
    */
   readonly leaseCheckpointIntervalMs?: number;
+  /** `--auth-token-ttl`: an auth token unused this long, in seconds, is forgotten (default etcd's 300). */
+  readonly authTokenTtlSeconds?: number;
   /**
    * Log entries kept behind a Raft snapshot for followers to catch up from (etcd keeps
    * 5000, Raft's default too); fewer make the log compact sooner. For tests.
@@ -129,6 +131,7 @@ export function serverOptionsFromConfig(config: KvServerConfig, env: Readonly<Re
     autoCompaction: config.autoCompaction,
     ...(checkInterval === undefined ? {} : { autoCompactionCheckIntervalMs: checkInterval }),
     leaseCheckpointIntervalMs: config.experimentalEnableLeaseCheckpoint ? checkpointInterval : 0,
+    authTokenTtlSeconds: config.authTokenTtlSeconds,
     ...(catchUpEntries === undefined ? {} : { snapshotCatchUpEntries: Math.floor(catchUpEntries) }),
     ...(testing === undefined ? {} : { testing }),
   };

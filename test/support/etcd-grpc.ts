@@ -28,7 +28,7 @@ export class EtcdCallError extends Error {
   }
 }
 
-type UnaryMethod = (request: WireObject, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: WireObject) => void) => void;
+type UnaryMethod = (request: WireObject, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: WireObject) => void) => void;
 
 /** How long a call may take unless told otherwise, in ms. */
 export const ETCD_CALL_TIMEOUT_MS = 10_000;
@@ -39,13 +39,13 @@ export class EtcdGrpcClient {
 
   constructor(readonly endpoint: string) {}
 
-  /** One unary call with a deadline `timeoutMs` from now; rejects with `EtcdCallError`. */
-  call(service: EtcdServiceName, method: string, request: WireObject = {}, timeoutMs = ETCD_CALL_TIMEOUT_MS): Promise<WireObject> {
+  /** One unary call with a deadline `timeoutMs` from now (and `metadata`, say an auth token); rejects with `EtcdCallError`. */
+  call(service: EtcdServiceName, method: string, request: WireObject = {}, timeoutMs = ETCD_CALL_TIMEOUT_MS, metadata = new grpc.Metadata()): Promise<WireObject> {
     const client = this.client(service) as unknown as Record<string, UnaryMethod | undefined>;
     const unary = client[method];
     if (unary === undefined) throw new Error(`etcd proto has no ${service}.${method}`);
     return new Promise((resolve, reject) => {
-      unary.call(client, request, { deadline: Date.now() + timeoutMs }, (error, response) => {
+      unary.call(client, request, metadata, { deadline: Date.now() + timeoutMs }, (error, response) => {
         if (error) reject(new EtcdCallError(error.code, error.details, `${service}.${method}`));
         else resolve(response ?? {});
       });

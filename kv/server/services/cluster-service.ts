@@ -11,7 +11,7 @@ import { EtcdServerError } from '../etcd-errors.js';
 import { wireMember } from '../members.js';
 import type { Membership } from '../membership.js';
 import type { KvServerContext } from '../server-context.js';
-import { onLeader, unary } from './handlers.js';
+import { onLeader, requesterOf, tokenOf, unary } from './handlers.js';
 import type { UnaryCall } from './handlers.js';
 
 /** A member id from the wire; one that is not a safe integer names no member of ours. */
@@ -25,8 +25,10 @@ export function clusterService(context: KvServerContext, membership: Membership)
   const members = () => context.members().map(wireMember);
   /** On the leader `local`; else the leader's answer with our header, once we have applied it too. */
   const change = (method: string, local: (r: WireObject) => Promise<WireObject>) =>
-    unary(context, (r: WireObject, call: UnaryCall) =>
-      onLeader(
+    unary(context, (r: WireObject, call: UnaryCall) => {
+      // etcd lets only root change the membership once auth is on.
+      context.machine.auth.checkAdmin(requesterOf(context, call.metadata).user);
+      return onLeader(
         context,
         call,
         async () => {
@@ -34,12 +36,12 @@ export function clusterService(context: KvServerContext, membership: Membership)
           return { header: context.header(), ...body };
         },
         async (leader, deadline) => {
-          const response = await context.forwarder.unary(leader, 'Cluster', method, r, deadline);
+          const response = await context.forwarder.unary(leader, 'Cluster', method, r, deadline, tokenOf(call.metadata));
           await context.linearizable().catch(() => undefined);
           return { ...response, header: context.header() };
         },
-      ),
-    );
+      );
+    });
   return {
     MemberList: unary(context, async () => ({ header: context.header(), members: members() })),
     MemberAdd: change('MemberAdd', async (r) => {

@@ -1,9 +1,11 @@
 /**
  * How a gRPC call becomes a handler's promise: etcd's errors as gRPC statuses, and what
  * etcd 3.4 lets a learner serve (Status and serializable Range; everything else answers
- * "rpc not supported for learner").
+ * "rpc not supported for learner"), and who the caller is (its auth token).
  */
 import type * as grpc from '@grpc/grpc-js';
+import { AuthError } from '../../auth/index.js';
+import type { Requester } from '../commands.js';
 import type { WireObject } from '../etcd-proto.js';
 import { etcdStatus, EtcdServerError } from '../etcd-errors.js';
 import { isForwarded } from '../leader-forwarder.js';
@@ -47,4 +49,29 @@ export async function onLeader<T>(
   if (context.isLeader()) return local();
   if (isForwarded(call.metadata)) throw new EtcdServerError('notLeader');
   return remote(await context.leaderClientUrl(deadline), deadline);
+}
+
+/** The metadata a client sends its auth token in (etcd's `token`; `authorization` from its HTTP gateway). */
+const TOKEN_METADATA_KEYS = ['token', 'authorization'] as const;
+
+/** The auth token a call carries, if any. */
+export function tokenOf(metadata: grpc.Metadata): string | null {
+  for (const key of TOKEN_METADATA_KEYS) {
+    const value = metadata.get(key)[0];
+    if (typeof value === 'string' && value !== '') return value;
+  }
+  return null;
+}
+
+/**
+ * Who makes a call: the user its token names on this member, or no user when it carries
+ * none. A token this member does not know (expired, issued before a restart, made up) is
+ * "invalid auth token", as etcd answers, whether auth is on or not.
+ */
+export function requesterOf(context: Pick<KvServerContext, 'machine'>, metadata: grpc.Metadata): Requester {
+  const token = tokenOf(metadata);
+  if (token === null) return { user: null };
+  const user = context.machine.tokens.lookup(token);
+  if (user === null) throw new AuthError('INVALID_AUTH_TOKEN');
+  return { user };
 }

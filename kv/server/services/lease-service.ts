@@ -13,15 +13,16 @@ import { forwardingError, isForwarded } from '../leader-forwarder.js';
 import { leaseGrantCost } from '../quota.js';
 import { deadlineOf, revisionAfter } from '../server-context.js';
 import type { KvServerContext } from '../server-context.js';
-import { onLeader, unary } from './handlers.js';
+import { onLeader, requesterOf, tokenOf, unary } from './handlers.js';
 
 const leaseIdOf = (r: WireObject): bigint => int64ToBigInt((r.ID ?? '0') as Int64Value, 'ID');
 
 export function leaseService(context: KvServerContext): grpc.UntypedServiceImplementation {
   return {
     LeaseGrant: unary(context, (r) => leaseGrant(context, r)),
-    LeaseRevoke: unary(context, async (r) => {
-      const result = await context.propose({ kind: 'leaseRevoke', id: leaseIdOf(r) });
+    LeaseRevoke: unary(context, async (r, call) => {
+      const requester = requesterOf(context, call.metadata);
+      const result = await context.propose({ kind: 'leaseRevoke', id: leaseIdOf(r), requester });
       return { header: context.header(revisionAfter(result)) };
     }),
     LeaseKeepAlive: (call: grpc.ServerDuplexStream<WireObject, WireObject>) => leaseKeepAlive(context, call),
@@ -30,7 +31,7 @@ export function leaseService(context: KvServerContext): grpc.UntypedServiceImple
         context,
         call,
         () => leaseTimeToLive(context, r),
-        async (leader, deadline) => ({ ...(await context.forwarder.unary(leader, 'Lease', 'LeaseTimeToLive', r, deadline)), header: context.header() }),
+        async (leader, deadline) => ({ ...(await context.forwarder.unary(leader, 'Lease', 'LeaseTimeToLive', r, deadline, tokenOf(call.metadata))), header: context.header() }),
       ),
     ),
     LeaseLeases: unary(context, async () => ({
@@ -111,7 +112,7 @@ function leaseKeepAlive(context: KvServerContext, call: grpc.ServerDuplexStream<
   const openUpstream = async (): Promise<grpc.ClientDuplexStream<WireObject, WireObject>> => {
     if (upstream !== null) return upstream;
     const address = await context.leaderClientUrl(deadlineOf(call, context));
-    const stream = context.forwarder.bidi(address, 'Lease', 'LeaseKeepAlive');
+    const stream = context.forwarder.bidi(address, 'Lease', 'LeaseKeepAlive', tokenOf(call.metadata));
     stream.on('data', (response: WireObject) => {
       awaitingUpstream = Math.max(0, awaitingUpstream - 1);
       if (!finished) call.write({ header: context.header(), ID: response.ID, TTL: response.TTL });

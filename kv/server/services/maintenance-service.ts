@@ -3,8 +3,13 @@
  * Defragment (nothing to do for an in-memory store: it answers OK), Hash and HashKV,
  * Snapshot (the state as etcd's backend database, streamed as etcd streams it: see
  * `etcd-snapshot.ts`) and MoveLeader (on the leader, as etcd requires).
+ *
+ * Once auth is on, Defragment, Hash, HashKV and Snapshot are for root only, refused with
+ * etcd 3.4's auth-package texts under status UNKNOWN (`auth: permission denied`); Status,
+ * Alarm and MoveLeader are not checked (as in etcd 3.4).
  */
 import * as grpc from '@grpc/grpc-js';
+import { asMaintenanceError, AuthError } from '../../auth/index.js';
 import { RaftError, RequestTimeoutError } from '../../../raft/index.js';
 import type { AlarmType } from '../commands.js';
 import { int64ToBigInt, int64ToNumber } from '../etcd-proto.js';
@@ -14,7 +19,8 @@ import type { ActiveAlarm } from '../kv-state-machine.js';
 import { ETCD_API_VERSION } from '../constants.js';
 import { snapshotFileOf, snapshotResponses } from '../etcd-snapshot.js';
 import type { KvServerContext } from '../server-context.js';
-import { unary } from './handlers.js';
+import { requesterOf, unary } from './handlers.js';
+import type { UnaryCall, UnaryHandler } from './handlers.js';
 
 const ALARM_TYPES: readonly AlarmType[] = ['NONE', 'NOSPACE', 'CORRUPT'];
 
@@ -27,14 +33,30 @@ export function maintenanceService(context: KvServerContext): grpc.UntypedServic
   return {
     Status: unary(context, async () => status(context), 'allowed'),
     Alarm: unary(context, (r) => alarm(context, r)),
-    Defragment: unary(context, async () => ({ header: context.header() })),
-    Hash: unary(context, async () => ({ header: context.header(), hash: context.machine.store.hash() })),
-    HashKV: unary(context, async (r) => {
+    Defragment: unary(context, forRoot(context, async () => ({ header: context.header() }))),
+    Hash: unary(context, forRoot(context, async () => ({ header: context.header(), hash: context.machine.store.hash() }))),
+    HashKV: unary(context, forRoot(context, async (r) => {
       const result = context.machine.store.hashKv(int64ToNumber((r.revision ?? 0) as Int64Value, 'revision'));
       return { header: context.header(result.revision), hash: result.hash, compactRevision: result.compactRevision };
-    }),
+    })),
     Snapshot: (call: grpc.ServerWritableStream<WireObject, WireObject>) => snapshot(context, call),
     MoveLeader: unary(context, (r) => moveLeader(context, r)),
+  };
+}
+
+/** Refuses, as etcd's maintenance server does, a caller that is not root while auth is on. */
+function checkRoot(context: KvServerContext, metadata: grpc.Metadata): void {
+  try {
+    context.machine.auth.checkAdmin(requesterOf(context, metadata).user);
+  } catch (error) {
+    throw error instanceof AuthError ? new EtcdServerError('applied', asMaintenanceError(error)) : error;
+  }
+}
+
+function forRoot(context: KvServerContext, handler: UnaryHandler): UnaryHandler {
+  return (request: WireObject, call: UnaryCall) => {
+    checkRoot(context, call.metadata);
+    return handler(request, call);
   };
 }
 
@@ -77,6 +99,12 @@ async function alarm(context: KvServerContext, r: WireObject): Promise<WireObjec
 function snapshot(context: KvServerContext, call: grpc.ServerWritableStream<WireObject, WireObject>): void {
   if (context.isLearner()) {
     call.destroy(etcdStatus(new EtcdServerError('notSupportedForLearner')) as unknown as Error);
+    return;
+  }
+  try {
+    checkRoot(context, call.metadata);
+  } catch (error) {
+    call.destroy(etcdStatus(error) as unknown as Error);
     return;
   }
   const header = context.header();

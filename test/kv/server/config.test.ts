@@ -56,6 +56,7 @@ describe('defaults', () => {
       experimentalEnableLeaseCheckpoint: false,
       clientTls: undefined,
       peerTls: undefined,
+      authTokenTtlSeconds: 300,
       memberId: 0x8e9e05c52164694dn,
       clusterId: 0xcdf818194e3a8c32n,
     });
@@ -119,6 +120,11 @@ describe('flags', () => {
     });
     expect(config.initialCluster.map((m) => m.name)).toEqual(['m1', 'm2', 'm3']);
     expect(config.memberId).toBe(memberIdFor(['http://10.0.0.2:2380'], 'prod-1'));
+  });
+
+  test('--auth-token-ttl is the seconds an auth token lives unused, above 0', () => {
+    expect(parse(['--auth-token-ttl', '60']).config.authTokenTtlSeconds).toBe(60);
+    expect(() => parse(['--auth-token-ttl', '0'])).toThrow('--auth-token-ttl: must be greater than 0');
   });
 
   test('a repeated flag keeps its last value', () => {
