@@ -17,6 +17,7 @@ import { parseResourcePath } from './http-routes.js';
 import { checkJsonDepth, checkSelectorLength } from './json-depth.js';
 import type { ResourceRoute } from './http-routes.js';
 import { OPENAPI_V2_PATH, openApiDocument } from './openapi.js';
+import { patchTypeOf } from './patch-types.js';
 import { servePodLog } from './pod-logs.js';
 import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
 import { toApiError } from './registry.js';
@@ -180,12 +181,8 @@ export class ApiHttpServer {
       case 'PUT':
         return this.json(response, 200, await registry.update(info, namespace, name, await readJson(request), status));
       case 'PATCH': {
-        const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim();
-        // A strategic merge patch of maps and scalar fields is a merge patch; its list merging by key is not supported yet.
-        if (type !== 'application/merge-patch+json' && type !== 'application/strategic-merge-patch+json') {
-          throw new ApiError('UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json, application/strategic-merge-patch+json (got "${type}")`);
-        }
-        return this.json(response, 200, await registry.patch(info, namespace, name, await readJson(request), status));
+        const type = patchTypeOf(request.headers['content-type']);
+        return this.json(response, 200, await registry.patch(info, namespace, name, await readJson(request), status, type));
       }
       case 'DELETE':
         if (status !== undefined) throw new ApiError('MethodNotAllowed', 'the status subresource cannot be deleted');

@@ -29,7 +29,9 @@ import type { ResourceInfo } from '../api/resources.js';
 import type { ApiList, ApiObject } from '../api/types.js';
 import { validateCreate, validateStatusUpdate, validateUpdate } from '../api/validation.js';
 import { ApiError } from './errors.js';
-import { applyMergePatch } from './merge-patch.js';
+import { applyPatch, checkPatch } from './patch-types.js';
+import type { PatchType } from './patch-types.js';
+import { patchSchemaOf } from './patch-strategies.js';
 import { ObjectFilter } from './object-filter.js';
 import { jsonEqual } from '../api/json-values.js';
 import type { FilterOptions } from './object-filter.js';
@@ -256,14 +258,16 @@ export class Registry {
     );
   }
 
-  /** Applies a JSON merge patch (RFC 7386) to the object, or to its status. */
-  async patch(info: ResourceInfo, namespace: string | undefined, name: string, patch: unknown, subresource?: 'status'): Promise<ApiObject> {
-    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) throw ApiError.badRequest('a merge patch must be a JSON object');
-    const patchMeta = (patch as { metadata?: { resourceVersion?: unknown } }).metadata;
-    const expected = typeof patchMeta?.resourceVersion === 'string' ? patchMeta.resourceVersion : undefined;
+  /**
+   * Applies a patch to the object, or to its status: a JSON merge patch (RFC 7386, the
+   * default), a strategic merge patch (Kubernetes' list merging by key, `kubectl apply`) or a
+   * JSON patch (RFC 6902). A `metadata.resourceVersion` the patch sets must be the current one.
+   */
+  async patch(info: ResourceInfo, namespace: string | undefined, name: string, patch: unknown, subresource?: 'status', type: PatchType = 'merge'): Promise<ApiObject> {
+    const expected = checkPatch(patch, type);
     return this.guaranteedUpdate(info, namespace, name, expected, (current) => {
-      const patched = applyMergePatch(current, patch);
-      const object = checkBody(info, patched);
+      const object = checkBody(info, applyPatch(current, patch, type, patchSchemaOf(info.kind)));
+      checkResourceVersion(info, name, object, current);
       checkNameAndNamespace(info, object, namespace, name);
       return subresource === 'status' ? this.statusUpdate(info, current, object) : this.specUpdate(info, current, object);
     });
@@ -779,6 +783,14 @@ function contentChanged(info: ResourceInfo, next: ApiObject, current: ApiObject)
 function setOrDelete<T extends object, K extends keyof T>(target: T, field: K, value: T[K] | undefined): void {
   if (value === undefined) delete target[field];
   else target[field] = value;
+}
+
+/** A patch that set `metadata.resourceVersion` (a JSON patch may) asks for that version: 409 when it is not the current one. */
+function checkResourceVersion(info: ResourceInfo, name: string, object: ApiObject, current: ApiObject): void {
+  const asked = object.metadata.resourceVersion;
+  if (asked !== undefined && asked !== '' && asked !== current.metadata.resourceVersion) {
+    throw ApiError.conflict(info, name, 'the object has been modified; please apply your changes to the latest version and try again');
+  }
 }
 
 function checkPreconditions(info: ResourceInfo, name: string, object: ApiObject, preconditions: DeleteOptions['preconditions']): void {

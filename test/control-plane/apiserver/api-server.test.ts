@@ -204,7 +204,7 @@ describe('update', () => {
     const patched = await apiCall(base, 'PATCH', `/api/v1/namespaces/${ns}/configmaps/cfg`, { metadata: { labels: { drop: null, added: 'x' } } }, 'application/merge-patch+json');
     expect(patched.status).toBe(200);
     expect(patched.body.metadata.labels).toEqual({ keep: 'yes', added: 'x' });
-    const wrongType = await apiCall(base, 'PATCH', `/api/v1/namespaces/${ns}/configmaps/cfg`, [{ op: 'remove', path: '/data/a' }], 'application/json-patch+json');
+    const wrongType = await apiCall(base, 'PATCH', `/api/v1/namespaces/${ns}/configmaps/cfg`, 'data: {}', 'application/apply-patch+yaml');
     expect(wrongType.status).toBe(415);
   });
 });
