@@ -11,6 +11,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { describeWithTools } from '../../support/etcd-tools.js';
 import { eventually } from '../../support/eventually.js';
 import { Kubectl, kubectlTool, tableRows } from '../../support/kubectl.js';
@@ -31,7 +32,7 @@ describeWithTools(
     function manifest(image: string): string {
       const container = { ...local.webContainer(image), imagePullPolicy: 'IfNotPresent' };
       return [
-        JSON.stringify({
+        stringify({
           apiVersion: 'apps/v1',
           kind: 'Deployment',
           metadata: { name: 'web', labels: { app: 'web' } },
@@ -42,13 +43,12 @@ describeWithTools(
           },
         }),
         '---',
-        JSON.stringify({
+        stringify({
           apiVersion: 'v1',
           kind: 'Service',
           metadata: { name: 'web' },
           spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
         }),
-        '',
       ].join('\n');
     }
 
