@@ -405,16 +405,17 @@ export interface TableColumnDefinition {
   readonly priority: number;
 }
 
-/** `NOMINATED NODE` → `Nominated Node`, `UP-TO-DATE` → `Up-to-date`, `CLUSTER-IP` → `Cluster-IP`, as Kubernetes names its columns. */
+/** Kubernetes' column names that the general rule (`columnTitle`) does not give. */
+const COLUMN_TITLES: Readonly<Record<string, string>> = { 'UP-TO-DATE': 'Up-to-date' };
+
+/** `NOMINATED NODE` → `Nominated Node`, `KERNEL-VERSION` → `Kernel-Version`, `CLUSTER-IP` → `Cluster-IP`: Kubernetes' names of the columns. */
 function columnTitle(header: string): string {
+  const known = COLUMN_TITLES[header];
+  if (known !== undefined) return known;
+  const capitalized = (part: string): string => (part === 'IP' || part === 'OS' ? part : part.charAt(0) + part.slice(1).toLowerCase());
   return header
     .split(' ')
-    .map((word) =>
-      word
-        .split('-')
-        .map((part, index) => (part === 'IP' || part === 'OS' ? part : index === 0 ? part.charAt(0) + part.slice(1).toLowerCase() : part.toLowerCase()))
-        .join('-'),
-    )
+    .map((word) => word.split('-').map(capitalized).join('-'))
     .join(' ');
 }
 

@@ -4,13 +4,14 @@
  * overrides; the kubectl on PATH is never used, it is often another version). Missing, it
  * fails the suite in CI and skips it elsewhere with the reason printed (`requireTool`).
  *
- * `Kubectl.forServer(path, server, dir)` writes a kubeconfig for an insecure API server into
- * `dir` and runs every command with it, with HOME in `dir` (kubectl caches discovery under
+ * `Kubectl.forServer(path, server, dir)` writes the kubeconfig `balsa up` writes (for an
+ * insecure API server) into `dir` and runs every command with it, with HOME in `dir` (kubectl caches discovery under
  * `~/.kube`: nothing leaks between runs or into the developer's home).
  */
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeKubeconfig } from '../../cmd/up/kubeconfig.js';
 import { BackgroundEtcdctl, runProgram } from '../../kv/testing/etcd-tools.js';
 import type { EtcdctlResult } from '../../kv/testing/etcd-tools.js';
 import { requireTool } from './etcd-tools.js';
@@ -33,31 +34,14 @@ export class Kubectl {
 
   /** A kubectl whose kubeconfig (written to `dir/kubeconfig`) points at `server` (`http://127.0.0.1:port`). */
   static async forServer(kubectl: string, server: string, dir: string): Promise<Kubectl> {
-    await mkdir(dir, { recursive: true });
-    const kubeconfig = join(dir, 'kubeconfig');
-    await writeFile(
-      kubeconfig,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        '- name: balsa',
-        '  cluster:',
-        `    server: ${server}`,
-        'users:',
-        '- name: balsa',
-        '  user: {}',
-        'contexts:',
-        '- name: balsa',
-        '  context:',
-        '    cluster: balsa',
-        '    user: balsa',
-        'current-context: balsa',
-        '',
-      ].join('\n'),
-    );
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, KUBECONFIG: kubeconfig, LANG: 'C' };
-    return new Kubectl(kubectl, env);
+    return Kubectl.withConfig(kubectl, join(dir, 'kubeconfig'), dir, server);
+  }
+
+  /** A kubectl that reads the kubeconfig at `kubeconfig` (written first when `server` is given), with HOME `home`. */
+  static async withConfig(kubectl: string, kubeconfig: string, home: string, server?: string): Promise<Kubectl> {
+    await mkdir(home, { recursive: true });
+    if (server !== undefined) await writeKubeconfig(kubeconfig, server);
+    return new Kubectl(kubectl, { PATH: process.env.PATH, HOME: home, KUBECONFIG: kubeconfig, LANG: 'C' });
   }
 
   /** `kubectl args` to completion; `input` goes to its standard input (`apply -f -`). */

@@ -85,6 +85,48 @@ describeWithTools(
       expect(wide[1]![5]).toBe(NODE.ip);
     }, STEP_TIMEOUT_MS);
 
+    test('api-resources lists the kinds with their short names from discovery', async () => {
+      const rows = tableRows(await kubectl.out(['api-resources']));
+      expect(rows[0]).toEqual(['NAME', 'SHORTNAMES', 'APIVERSION', 'NAMESPACED', 'KIND']);
+      expect(rows).toContainEqual(['pods', 'po', 'v1', 'true', 'Pod']);
+      expect(rows).toContainEqual(['nodes', 'no', 'v1', 'false', 'Node']);
+      expect(rows).toContainEqual(['deployments', 'deploy', 'apps/v1', 'true', 'Deployment']);
+      expect(rows).toContainEqual(['secrets', 'v1', 'true', 'Secret']);
+      // Subresources are not resources of their own.
+      expect(rows.map((row) => row[0])).not.toContain('pods/log');
+    }, STEP_TIMEOUT_MS);
+
+    test('the Table wire format: column definitions with priorities, includeObject, 406 for a type the server cannot write', async () => {
+      const tableAccept = 'application/json;as=Table;v=v1;g=meta.k8s.io, application/json';
+      const get = (path: string, accept: string) => fetch(`${local.api}${path}`, { headers: { Accept: accept } });
+      const nodes = (await (await get('/api/v1/nodes', tableAccept)).json()) as {
+        kind: string;
+        apiVersion: string;
+        metadata: { resourceVersion: string };
+        columnDefinitions: { name: string; format: string; priority: number }[];
+        rows: { cells: string[]; object?: { kind: string; metadata: { name: string } } }[];
+      };
+      expect([nodes.kind, nodes.apiVersion]).toEqual(['Table', 'meta.k8s.io/v1']);
+      expect(nodes.metadata.resourceVersion).toMatch(/^\d+$/);
+      expect(nodes.columnDefinitions.map((column) => [column.name, column.priority])).toEqual([
+        ['Name', 0], ['Status', 0], ['Roles', 0], ['Age', 0], ['Version', 0],
+        ['Internal-IP', 1], ['External-IP', 1], ['OS-Image', 1], ['Kernel-Version', 1], ['Container-Runtime', 1],
+      ]);
+      expect(nodes.columnDefinitions[0]!.format).toBe('name');
+      expect(nodes.rows.map((row) => [row.cells[0], row.object?.kind, row.object?.metadata.name])).toEqual([[NODE.name, 'PartialObjectMetadata', NODE.name]]);
+      const whole = (await (await get('/api/v1/nodes?includeObject=Object', tableAccept)).json()) as typeof nodes;
+      expect(whole.rows[0]!.object!.kind).toBe('Node');
+      const bare = (await (await get(`/api/v1/nodes/${NODE.name}?includeObject=None`, tableAccept)).json()) as typeof nodes;
+      expect(bare.rows).toHaveLength(1);
+      expect(bare.rows[0]!.object).toBeUndefined();
+      expect((await get('/api/v1/nodes', 'application/json')).headers.get('content-type')).toBe('application/json');
+      expect(((await (await get('/api/v1/nodes', 'application/json')).json()) as { kind: string }).kind).toBe('NodeList');
+      const refused = await get('/api/v1/nodes', 'application/yaml');
+      expect(refused.status).toBe(406);
+      expect(((await refused.json()) as { reason: string }).reason).toBe('NotAcceptable');
+      expect((await get('/api/v1/nodes?includeObject=All', tableAccept)).status).toBe(400);
+    }, STEP_TIMEOUT_MS);
+
     test('apply -f creates a Deployment and a Service, then again changes nothing', async () => {
       expect(await kubectl.out(['apply', '-f', '-'], manifest('web:1'))).toBe('deployment.apps/web created\nservice/web created\n');
       expect(await kubectl.out(['apply', '-f', '-'], manifest('web:1'))).toBe('deployment.apps/web unchanged\nservice/web unchanged\n');
@@ -129,11 +171,14 @@ describeWithTools(
       expect(sets.slice(1).map((row) => [row[1], row[6]]).sort()).toEqual([['0', 'web:1'], ['2', 'web:2']]);
     }, STEP_TIMEOUT_MS);
 
-    test('rollout undo goes back to the previous template', async () => {
+    test('rollout undo goes back to the previous template, on the ReplicaSet that had it', async () => {
       expect(await kubectl.out(['rollout', 'undo', 'deployment/web'])).toBe('deployment.apps/web rolled back\n');
       expect(await deploymentField('.spec.template.spec.containers[0].image')).toBe('web:1');
       expect(await kubectl.out(['rollout', 'status', 'deployment/web', '--timeout=150s'])).toContain('deployment "web" successfully rolled out');
       expect(await deploymentField(".metadata.annotations.deployment\\.kubernetes\\.io/revision")).toBe('3');
+      // The first ReplicaSet is scaled back up (its template is the same), not a third one made.
+      const sets = await table('replicasets', '-l', 'app=web', '-o', 'wide');
+      expect(sets.slice(1).map((row) => [row[1], row[6]]).sort()).toEqual([['0', 'web:2'], ['2', 'web:1']]);
     }, STEP_TIMEOUT_MS);
 
     test('scale changes the replicas through the scale subresource', async () => {
