@@ -342,7 +342,13 @@ interface FieldSource {
 
 const METADATA_FIELDS = ['metadata.name', 'metadata.namespace'];
 
-/** The fields each kind can be selected by, beyond `metadata.name` and `metadata.namespace`. */
+/**
+ * The kinds Kubernetes gives field selectors of their own (a field label conversion of the
+ * core group), and those fields beyond `metadata.name` (and `metadata.namespace` for a
+ * namespaced kind: a Node or a Namespace cannot be selected by namespace). Every other kind
+ * (ConfigMaps, Services, everything in `apps`) has only the two metadata fields, as
+ * Kubernetes' default conversion has.
+ */
 const KIND_FIELDS: Readonly<Record<string, readonly string[]>> = {
   Pod: ['spec.nodeName', 'spec.restartPolicy', 'spec.schedulerName', 'status.phase', 'status.podIP'],
   Event: [
@@ -361,7 +367,6 @@ const KIND_FIELDS: Readonly<Record<string, readonly string[]>> = {
   Secret: ['type'],
   Node: ['spec.unschedulable'],
   Namespace: ['status.phase'],
-  ReplicaSet: ['status.replicas'],
 };
 
 const FIELD_SOURCES: Readonly<Record<string, FieldSource>> = {
@@ -372,7 +377,15 @@ const FIELD_SOURCES: Readonly<Record<string, FieldSource>> = {
 
 /** The fields `parseFieldSelector` accepts for the kind. */
 export function selectableFields(info: ResourceInfo): readonly string[] {
-  return [...METADATA_FIELDS, ...(KIND_FIELDS[info.kind] ?? [])];
+  const own = KIND_FIELDS[info.kind];
+  if (own === undefined) return METADATA_FIELDS;
+  return [...(info.namespaced ? METADATA_FIELDS : ['metadata.name']), ...own];
+}
+
+/** Kubernetes' refusal of a field: its core kinds' own words, or its default conversion's. */
+function unsupportedField(info: ResourceInfo, field: string): SelectorError {
+  if (KIND_FIELDS[info.kind] !== undefined) return new SelectorError(`field label not supported: ${field}`);
+  return new SelectorError(`${JSON.stringify(field)} is not a known field selector: only "metadata.name", "metadata.namespace"`);
 }
 
 /**
@@ -381,7 +394,9 @@ export function selectableFields(info: ResourceInfo): readonly string[] {
  * selects everything.
  *
  * @throws SelectorError for a term without an operator, a bad escape, or a field the kind
- *   cannot be selected by (`field label not supported: spec.foo`).
+ *   cannot be selected by (`field label not supported: spec.foo` for a pod,
+ *   `"spec.foo" is not a known field selector: only "metadata.name", "metadata.namespace"`
+ *   for a kind with only those).
  */
 export function parseFieldSelector(text: string, info: ResourceInfo): FieldSelector {
   const supported = selectableFields(info);
@@ -392,7 +407,7 @@ export function parseFieldSelector(text: string, info: ResourceInfo): FieldSelec
     const split = splitTerm(term);
     if (split === undefined) throw new SelectorError(`invalid selector: '${text}'; can't understand '${term}'`);
     const field = split.field.trim();
-    if (!supported.includes(field)) throw new SelectorError(`field label not supported: ${field}`);
+    if (!supported.includes(field)) throw unsupportedField(info, field);
     requirements.push({ field, operator: split.operator, value: unescapeValue(split.value.trim()) });
   }
   return { requirements };

@@ -9,6 +9,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { invalidStatus } from '../api/field-errors.js';
+import { apiVersionOf } from '../api/resources.js';
 import type { ApiObject } from '../api/types.js';
 import type { ServedWatchEvent } from './watch-cache.js';
 import { discoveryDocument } from './discovery.js';
@@ -19,7 +21,8 @@ import type { ResourceRoute } from './http-routes.js';
 import { OPENAPI_V2_PATH, openApiDocument } from './openapi.js';
 import { patchTypeOf } from './patch-types.js';
 import { servePodLog } from './pod-logs.js';
-import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
+import type { DeleteOptions, ListOptions, Registry, RegistryWatch, WriteOptions } from './registry.js';
+import type { FilterOptions } from './object-filter.js';
 import { toApiError } from './registry.js';
 import { listTable, objectTable, tableRequest } from './table-output.js';
 import type { TableRequest } from './table-output.js';
@@ -32,6 +35,8 @@ const MAX_DRAIN_BYTES = MAX_REQUEST_BODY_BYTES + 1024 * 1024;
 const DRAIN_TIMEOUT_MS = 10_000;
 /** A watch without `timeoutSeconds` ends after this long (clients watch again from where they were). */
 export const DEFAULT_WATCH_TIMEOUT_SECONDS = 30 * 60;
+/** A watch with `allowWatchBookmarks=true` gets a BOOKMARK this often (Kubernetes: about a minute), and one as its timeout ends it. */
+export const WATCH_BOOKMARK_INTERVAL_MS = 60_000;
 /** The version this server reports at `/version`: the Kubernetes API it follows. */
 export const SERVED_KUBERNETES_VERSION = { major: '1', minor: '20', gitVersion: 'v1.20.0-balsa' };
 
@@ -139,6 +144,20 @@ export class ApiHttpServer {
       if (method !== 'GET') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} pods/log)`);
       return servePodLog(registry, namespace, name, query, response);
     }
+    if (subresource === 'scale' && name !== undefined && namespace !== undefined) {
+      switch (method) {
+        case 'GET':
+          return this.json(response, 200, await registry.getScale(info, namespace, name));
+        case 'PUT':
+          return this.json(response, 200, await registry.updateScale(info, namespace, name, await readJson(request), writeOptions(query, 'UpdateOptions')));
+        case 'PATCH': {
+          const type = patchTypeOf(request.headers['content-type']);
+          return this.json(response, 200, await registry.patchScale(info, namespace, name, await readJson(request), type, writeOptions(query, 'PatchOptions')));
+        }
+        default:
+          throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} ${info.plural}/scale)`);
+      }
+    }
     if (subresource !== undefined && subresource !== 'status') {
       throw new ApiError('NotFound', `the server could not find the requested resource (${info.plural}/${subresource})`);
     }
@@ -153,7 +172,7 @@ export class ApiHttpServer {
         }
         case 'POST':
           if (info.namespaced && namespace === undefined) throw new ApiError('MethodNotAllowed', `a ${info.kind} is created in a namespace: POST to .../namespaces/{namespace}/${info.plural}`);
-          return this.json(response, 201, await registry.create(info, namespace, await readJson(request)));
+          return this.json(response, 201, await registry.create(info, namespace, await readJson(request), writeOptions(query, 'CreateOptions')));
         case 'DELETE': {
           const options = deleteOptions(query, await readJson(request, true));
           const list = await registry.list(info, namespace, listOptions(query));
@@ -179,10 +198,10 @@ export class ApiHttpServer {
         return this.json(response, 200, asTable === null ? object : objectTable(info, object, asTable, new Date()));
       }
       case 'PUT':
-        return this.json(response, 200, await registry.update(info, namespace, name, await readJson(request), status));
+        return this.json(response, 200, await registry.update(info, namespace, name, await readJson(request), status, writeOptions(query, 'UpdateOptions')));
       case 'PATCH': {
         const type = patchTypeOf(request.headers['content-type']);
-        return this.json(response, 200, await registry.patch(info, namespace, name, await readJson(request), status, type));
+        return this.json(response, 200, await registry.patch(info, namespace, name, await readJson(request), status, type, writeOptions(query, 'PatchOptions')));
       }
       case 'DELETE':
         if (status !== undefined) throw new ApiError('MethodNotAllowed', 'the status subresource cannot be deleted');
@@ -195,10 +214,17 @@ export class ApiHttpServer {
   /** A watch; with `asTable`, each event's object is a one-row Table. */
   private watch(route: ResourceRoute, query: URLSearchParams, response: http.ServerResponse, asTable: TableRequest | null): void {
     const timeoutSeconds = query.has('timeoutSeconds') ? nonNegativeInteger(query.get('timeoutSeconds')!, 'timeoutSeconds') : DEFAULT_WATCH_TIMEOUT_SECONDS;
+    const bookmarks = isTrue(query.get('allowWatchBookmarks'));
     const entry: { watch: RegistryWatch | null; response: http.ServerResponse } = { watch: null, response };
     let timer: NodeJS.Timeout | null = null;
+    let bookmarkTimer: NodeJS.Timeout | null = null;
+    const bookmark = (): void => {
+      const revision = entry.watch?.progressRevision() ?? 0;
+      if (revision > 0 && !response.writableEnded) response.write(`${JSON.stringify(bookmarkEvent(route, revision))}\n`);
+    };
     const finish = (): void => {
       if (timer !== null) clearTimeout(timer);
+      if (bookmarkTimer !== null) clearInterval(bookmarkTimer);
       entry.watch?.cancel();
       this.watches.delete(entry);
       if (!response.writableEnded) response.end();
@@ -212,7 +238,7 @@ export class ApiHttpServer {
     entry.watch = this.options.registry.watch(
       route.info,
       route.namespace,
-      { ...listOptions(query), resourceVersion: query.get('resourceVersion') ?? undefined, ...(route.name !== undefined ? { name: route.name } : {}) },
+      { ...watchFilter(query), resourceVersion: query.get('resourceVersion') ?? undefined, ...(route.name !== undefined ? { name: route.name } : {}) },
       send,
       (error) => {
         const status = JSON.stringify(error.toStatus());
@@ -225,7 +251,13 @@ export class ApiHttpServer {
     response.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
     response.flushHeaders();
     response.on('close', finish);
-    if (timeoutSeconds > 0) timer = setTimeout(finish, timeoutSeconds * 1000);
+    if (bookmarks) bookmarkTimer = setInterval(bookmark, WATCH_BOOKMARK_INTERVAL_MS);
+    // A client that asked for bookmarks learns, as the watch ends, where to watch again from.
+    const expire = (): void => {
+      if (bookmarks) bookmark();
+      finish();
+    };
+    if (timeoutSeconds > 0) timer = setTimeout(expire, timeoutSeconds * 1000);
   }
 
   private json(response: http.ServerResponse, code: number, body: unknown): void {
@@ -286,6 +318,15 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   );
 }
 
+/**
+ * A BOOKMARK event, in Kubernetes' form: an object of the watched kind carrying only the
+ * resourceVersion the watch has caught up with (a client that watches again from it misses
+ * nothing and replays nothing).
+ */
+function bookmarkEvent(route: ResourceRoute, revision: number): { type: 'BOOKMARK'; object: { apiVersion: string; kind: string; metadata: { resourceVersion: string } } } {
+  return { type: 'BOOKMARK', object: { apiVersion: apiVersionOf(route.info), kind: route.info.kind, metadata: { resourceVersion: String(revision) } } };
+}
+
 /** The request's URL; a path that starts `//` stays a path (not a host). 400 when it does not parse. */
 function requestUrl(target: string): URL {
   try {
@@ -304,8 +345,12 @@ function nonNegativeInteger(value: string, name: string): number {
   return Number(value);
 }
 
-function listOptions(query: URLSearchParams): { labelSelector?: string; fieldSelector?: string; limit?: number; continue?: string } {
-  const options: { labelSelector?: string; fieldSelector?: string; limit?: number; continue?: string } = {};
+function listOptions(query: URLSearchParams): ListOptions {
+  const options: { -readonly [K in keyof ListOptions]: ListOptions[K] } = {};
+  const version = query.get('resourceVersion');
+  const match = query.get('resourceVersionMatch');
+  if (version !== null) options.resourceVersion = version;
+  if (match !== null) options.resourceVersionMatch = match;
   const label = query.get('labelSelector');
   const field = query.get('fieldSelector');
   const limit = query.get('limit');
@@ -317,9 +362,29 @@ function listOptions(query: URLSearchParams): { labelSelector?: string; fieldSel
   return options;
 }
 
+/**
+ * `?dryRun=All` (the only value Kubernetes defines; repeated or absent is fine): validate,
+ * answer, store nothing. Any other value is 422, as Kubernetes answers bad write options.
+ */
+function writeOptions(query: URLSearchParams, kind: 'CreateOptions' | 'UpdateOptions' | 'PatchOptions' | 'DeleteOptions', fromBody?: unknown): WriteOptions {
+  const values = fromBody !== undefined ? fromBody : query.getAll('dryRun');
+  if (!Array.isArray(values) || values.some((value) => value !== 'All')) {
+    throw ApiError.fromStatus(invalidStatus(kind, 'meta.k8s.io', '', [{ field: 'dryRun', type: 'NotSupported', value: values, detail: 'supported values: "All"' }]));
+  }
+  return values.length > 0 ? { dryRun: true } : {};
+}
+
+/** What a watch takes of the list options: its selectors (a watch starts from `resourceVersion` its own way). */
+function watchFilter(query: URLSearchParams): FilterOptions {
+  const { labelSelector, fieldSelector } = listOptions(query);
+  return { ...(labelSelector !== undefined ? { labelSelector } : {}), ...(fieldSelector !== undefined ? { fieldSelector } : {}) };
+}
+
 function deleteOptions(query: URLSearchParams, body: unknown): DeleteOptions {
-  const options: { gracePeriodSeconds?: number; propagationPolicy?: DeleteOptions['propagationPolicy']; preconditions?: DeleteOptions['preconditions'] } = {};
   const source = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const options: { gracePeriodSeconds?: number; propagationPolicy?: DeleteOptions['propagationPolicy']; preconditions?: DeleteOptions['preconditions']; dryRun?: boolean } = {
+    ...writeOptions(query, 'DeleteOptions', source.dryRun ?? undefined),
+  };
   const grace = source.gracePeriodSeconds ?? query.get('gracePeriodSeconds') ?? undefined;
   if (grace !== undefined && grace !== null) {
     const value = typeof grace === 'number' ? grace : Number(grace);

@@ -23,6 +23,7 @@ import { customAlphabet, nanoid } from 'nanoid';
 import { EtcdClientError, EtcdCompactedError } from '../../kv/client/errors.js';
 import type { EtcdClient, KeyValue, TxnOperation, TxnResult, WatchHandle } from '../../kv/client/etcd-client.js';
 import { applyCreateDefaults, applyDefaults } from '../api/defaults.js';
+import { invalidStatus } from '../api/field-errors.js';
 import type { FieldError } from '../api/field-errors.js';
 import { RESOURCES, apiVersionOf, resourceForKind } from '../api/resources.js';
 import type { ResourceInfo } from '../api/resources.js';
@@ -31,7 +32,8 @@ import { validateCreate, validateStatusUpdate, validateUpdate } from '../api/val
 import { ApiError } from './errors.js';
 import { applyPatch, checkPatch } from './patch-types.js';
 import type { PatchType } from './patch-types.js';
-import { patchSchemaOf } from './patch-strategies.js';
+import { SCALE_PATCH_SCHEMA, patchSchemaOf } from './patch-strategies.js';
+import { checkScalable, readScale, scaleOf } from './scale-subresource.js';
 import { ObjectFilter } from './object-filter.js';
 import { jsonEqual } from '../api/json-values.js';
 import type { FilterOptions } from './object-filter.js';
@@ -67,6 +69,10 @@ const PODS = RESOURCES.find((info) => info.kind === 'Pod')!;
 const SECRETS = RESOURCES.find((info) => info.kind === 'Secret')!;
 
 export interface ListOptions extends FilterOptions {
+  /** With `resourceVersionMatch` `Exact`: the list as of this revision. Otherwise (`''`, `'0'`: any; a number: not older than it) the list is read at the latest revision, which satisfies both. */
+  readonly resourceVersion?: string;
+  /** `Exact` or `NotOlderThan`; only with a resourceVersion (422 otherwise, as Kubernetes answers). */
+  readonly resourceVersionMatch?: string;
   /** At most this many items (0 or absent: all). */
   readonly limit?: number;
   /** A token from the previous page's `metadata.continue`. */
@@ -80,7 +86,13 @@ export interface WatchOptions extends FilterOptions {
   readonly name?: string;
 }
 
-export interface DeleteOptions {
+/** How a write is made. */
+export interface WriteOptions {
+  /** Validate and answer what the write would make, and store nothing (`?dryRun=All`). */
+  readonly dryRun?: boolean;
+}
+
+export interface DeleteOptions extends WriteOptions {
   readonly gracePeriodSeconds?: number;
   readonly propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
   readonly preconditions?: { readonly uid?: string; readonly resourceVersion?: string };
@@ -103,6 +115,11 @@ export interface RegistryOptions {
 export interface RegistryWatch {
   /** Stops the watch; no event is delivered after it returns. */
   cancel(): void;
+  /**
+   * A revision the watch has caught up with: every change up to it that the watcher was to
+   * see has been delivered (what a BOOKMARK event carries). 0 before the watch started.
+   */
+  progressRevision(): number;
 }
 
 /** RFC 3339 at second precision, as Kubernetes writes timestamps. */
@@ -148,7 +165,7 @@ export class Registry {
     const collection = this.keys.collection(info, namespace);
     const end = prefixEnd(collection);
     let start = collection;
-    let revision = 0;
+    let revision = exactListRevision(options);
     if (options.continue !== undefined && options.continue !== '') {
       const token = decodeContinue(options.continue, collection);
       start = token.start;
@@ -159,7 +176,7 @@ export class Registry {
     let next: Buffer | null = null;
     for (;;) {
       const want = limit === Infinity ? 0 : Math.max(limit - items.length, 1);
-      const page = await this.kvCall(() => this.kv.range(start, { rangeEnd: end, revision, limit: want }), revision);
+      const page = await this.kvCall(() => this.kv.range(start, { rangeEnd: end, revision, limit: want }), revision, options.continue ? CONTINUE_EXPIRED : LIST_VERSION_EXPIRED);
       if (revision === 0) revision = page.revision;
       for (const kv of page.kvs) {
         const object = decodeObject(this.plain(kv));
@@ -182,7 +199,7 @@ export class Registry {
     return { apiVersion: apiVersionOf(info), kind: `${info.kind}List`, metadata, items };
   }
 
-  async create(info: ResourceInfo, namespace: string | undefined, body: unknown): Promise<ApiObject> {
+  async create(info: ResourceInfo, namespace: string | undefined, body: unknown, options: WriteOptions = {}): Promise<ApiObject> {
     const object = checkBody(info, body);
     const meta = object.metadata;
     if (info.namespaced) {
@@ -207,6 +224,7 @@ export class Registry {
     meta.generation = 1;
     const name = meta.name!;
     const key = this.keys.object(info, meta.namespace, name);
+    if (options.dryRun === true) return this.dryRunCreate(info, object);
     const value = this.encode(key, object);
     const lease = info.kind === 'Event' ? await this.kvCall(() => this.eventLeaseId()) : undefined;
 
@@ -244,17 +262,36 @@ export class Registry {
     throw ApiError.conflict(info, name, 'the namespace kept changing; please try again');
   }
 
+  /** What a create would answer, judged on the stored state (namespace present and not terminating, name free); nothing is written. */
+  private async dryRunCreate(info: ResourceInfo, object: ApiObject): Promise<ApiObject> {
+    const { namespace, name } = object.metadata;
+    if (info.namespaced) {
+      const state = await this.read(NAMESPACES, undefined, namespace!);
+      if (state === null) throw ApiError.notFound(NAMESPACES, namespace!);
+      if (state.object.metadata.deletionTimestamp !== undefined) {
+        throw ApiError.forbidden(info, name!, `unable to create new content in namespace ${namespace} because it is being terminated`);
+      }
+    }
+    if ((await this.read(info, namespace, name!)) !== null) throw ApiError.alreadyExists(info, name!);
+    return object;
+  }
+
   /**
    * Replaces an object (`subresource` undefined: metadata and spec, keeping status) or its
    * status (`'status'`: only status). A `metadata.resourceVersion` in `body` must be the
    * current one.
    */
-  async update(info: ResourceInfo, namespace: string | undefined, name: string, body: unknown, subresource?: 'status'): Promise<ApiObject> {
+  async update(info: ResourceInfo, namespace: string | undefined, name: string, body: unknown, subresource?: 'status', options: WriteOptions = {}): Promise<ApiObject> {
     const object = checkBody(info, body);
     checkNameAndNamespace(info, object, namespace, name);
     const expected = object.metadata.resourceVersion;
-    return this.guaranteedUpdate(info, namespace, name, expected, (current) =>
-      subresource === 'status' ? this.statusUpdate(info, current, object) : this.specUpdate(info, current, structuredClone(object)),
+    return this.guaranteedUpdate(
+      info,
+      namespace,
+      name,
+      expected,
+      (current) => (subresource === 'status' ? this.statusUpdate(info, current, object) : this.specUpdate(info, current, structuredClone(object))),
+      options,
     );
   }
 
@@ -263,14 +300,46 @@ export class Registry {
    * default), a strategic merge patch (Kubernetes' list merging by key, `kubectl apply`) or a
    * JSON patch (RFC 6902). A `metadata.resourceVersion` the patch sets must be the current one.
    */
-  async patch(info: ResourceInfo, namespace: string | undefined, name: string, patch: unknown, subresource?: 'status', type: PatchType = 'merge'): Promise<ApiObject> {
+  async patch(info: ResourceInfo, namespace: string | undefined, name: string, patch: unknown, subresource?: 'status', type: PatchType = 'merge', options: WriteOptions = {}): Promise<ApiObject> {
     const expected = checkPatch(patch, type);
     return this.guaranteedUpdate(info, namespace, name, expected, (current) => {
       const object = checkBody(info, applyPatch(current, patch, type, patchSchemaOf(info.kind)));
-      checkResourceVersion(info, name, object, current);
+      checkResourceVersion(info, name, object.metadata.resourceVersion, current);
       checkNameAndNamespace(info, object, namespace, name);
       return subresource === 'status' ? this.statusUpdate(info, current, object) : this.specUpdate(info, current, object);
-    });
+    }, options);
+  }
+
+  /** The object's `scale` subresource (Deployments and ReplicaSets; 404 for other kinds). */
+  async getScale(info: ResourceInfo, namespace: string | undefined, name: string): Promise<ApiObject> {
+    checkScalable(info);
+    return scaleOf(await this.get(info, namespace, name));
+  }
+
+  /** Writes the object's replica count from a Scale (PUT `.../scale`); answers the new Scale. */
+  async updateScale(info: ResourceInfo, namespace: string | undefined, name: string, body: unknown, options: WriteOptions = {}): Promise<ApiObject> {
+    checkScalable(info);
+    const { replicas, resourceVersion } = readScale(name, body);
+    return scaleOf(await this.guaranteedUpdate(info, namespace, name, resourceVersion, (current) => this.withReplicas(info, current, replicas), options));
+  }
+
+  /** Patches the object's Scale (what `kubectl scale` sends: a merge patch of `spec.replicas`); answers the new Scale. */
+  async patchScale(info: ResourceInfo, namespace: string | undefined, name: string, patch: unknown, type: PatchType, options: WriteOptions = {}): Promise<ApiObject> {
+    checkScalable(info);
+    const expected = checkPatch(patch, type);
+    return scaleOf(
+      await this.guaranteedUpdate(info, namespace, name, expected, (current) => {
+        const { replicas, resourceVersion } = readScale(name, applyPatch(scaleOf(current), patch, type, SCALE_PATCH_SCHEMA));
+        checkResourceVersion(info, name, resourceVersion, current);
+        return this.withReplicas(info, current, replicas);
+      }, options),
+    );
+  }
+
+  private withReplicas(info: ResourceInfo, current: ApiObject, replicas: number): ApiObject {
+    const next = structuredClone(current);
+    next.spec = { ...next.spec, replicas };
+    return this.specUpdate(info, current, next);
   }
 
   async delete(info: ResourceInfo, namespace: string | undefined, name: string, options: DeleteOptions = {}): Promise<ApiObject> {
@@ -281,6 +350,7 @@ export class Registry {
       const object = current.object;
       checkPreconditions(info, name, object, options.preconditions);
       const marked = this.markForDeletion(info, object, options);
+      if (options.dryRun === true) return marked ?? object;
       const key = current.kv.key;
       const compare = [{ key, target: 'MOD' as const, result: 'EQUAL' as const, modRevision: current.kv.modRevision }];
       let result: TxnResult;
@@ -335,6 +405,9 @@ export class Registry {
     const passes =
       filter.everything && (name === undefined || exactKey) ? undefined : (object: ApiObject): boolean => (name === undefined || object.metadata.name === name) && filter.matches(object);
     let handle: { cancel(): void } | null = null;
+    /** The revision the watch started after, then how far its source is known to have gone. */
+    let progress = 0;
+    let sourceRevision: () => number = () => 0;
     let cancelled = false;
     let ended = false;
     const end = (error: ApiError): void => {
@@ -355,7 +428,17 @@ export class Registry {
         },
         onEnd: end,
       };
-      handle = this.watchCacheFor(info)?.watch(watcher) ?? this.watchKv(info, namespace, watcher);
+      progress = after;
+      const cache = this.watchCacheFor(info);
+      const cached = cache?.watch(watcher) ?? null;
+      if (cached !== null) {
+        handle = cached;
+        sourceRevision = () => cache!.revision;
+      } else {
+        let seen = 0;
+        handle = this.watchKv(info, namespace, watcher, (revision) => (seen = revision));
+        sourceRevision = () => seen;
+      }
     };
     if (fromRevision !== null) {
       // Not at once: a cache replays its kept changes as it is joined, and the front-ends must
@@ -378,6 +461,7 @@ export class Registry {
         cancelled = true;
         handle?.cancel();
       },
+      progressRevision: () => Math.max(progress, sourceRevision()),
     };
   }
 
@@ -439,7 +523,7 @@ export class Registry {
   }
 
   /** A watch of the KV of this watcher's own: for revisions the cache does not hold. */
-  private watchKv(info: ResourceInfo, namespace: string | undefined, watcher: CacheWatcherOptions): WatchHandle {
+  private watchKv(info: ResourceInfo, namespace: string | undefined, watcher: CacheWatcherOptions, onRevision: (revision: number) => void): WatchHandle {
     const collection = this.keys.collection(info, namespace);
     const after = watcher.afterRevision;
     const clear = this.clearer(info);
@@ -460,6 +544,7 @@ export class Registry {
           }
           const served = eventFor(change, watcher);
           if (served !== null) watcher.onEvent(served);
+          onRevision(change.revision);
         }
       },
       onError: (error) => watcher.onEnd(error instanceof EtcdCompactedError ? ApiError.expired(`too old resource version: ${after} (${error.compactRevision})`) : toApiError(error)),
@@ -601,6 +686,7 @@ export class Registry {
     name: string,
     expected: string | undefined,
     compute: (current: ApiObject) => ApiObject,
+    options: WriteOptions = {},
   ): Promise<ApiObject> {
     const stale = (): ApiError => ApiError.conflict(info, name, 'the object has been modified; please apply your changes to the latest version and try again');
     const key = this.keys.object(info, namespace, name);
@@ -633,6 +719,15 @@ export class Registry {
         fromMemory = false;
         current = await this.read(info, namespace, name);
         continue;
+      }
+      // A dry run is judged on the stored state, never on memory alone.
+      if (options.dryRun === true) {
+        if (fromMemory) {
+          fromMemory = false;
+          current = await this.read(info, namespace, name);
+          continue;
+        }
+        return { ...next, metadata: { ...next.metadata, resourceVersion: version } };
       }
       const compare = [{ key, target: 'MOD' as const, result: 'EQUAL' as const, modRevision: current.kv.modRevision }];
       const finished = next.metadata.deletionTimestamp !== undefined && (next.metadata.finalizers ?? []).length === 0 && !awaitsNamespaceFinalizers(info, next) && !awaitsPodTermination(info, next);
@@ -724,18 +819,45 @@ export class Registry {
     return id;
   }
 
-  private async kvCall<T>(call: () => Promise<T>, readRevision = 0): Promise<T> {
+  /** `call`, its KV errors as API errors; a read at `readRevision` that the KV compacted is 410 Expired with `expired`, one past its revision 504. */
+  private async kvCall<T>(call: () => Promise<T>, readRevision = 0, expired = CONTINUE_EXPIRED): Promise<T> {
     try {
       return await call();
     } catch (error) {
-      if (error instanceof EtcdClientError && error.code === 'COMPACTED' && readRevision > 0) {
-        throw ApiError.expired(
-          'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.',
-        );
+      if (error instanceof EtcdClientError && readRevision > 0) {
+        // The KV answers both with OUT_OF_RANGE (which its client calls COMPACTED): the text tells them apart.
+        if (/future revision/.test(error.message)) {
+          const { revision } = await this.kvCall(() => this.kv.range(this.keys.collection(NAMESPACES, undefined), { countOnly: true }));
+          throw ApiError.timeout(`Too large resource version: ${readRevision}, current: ${revision}`);
+        }
+        if (error.code === 'COMPACTED') throw ApiError.expired(expired);
       }
       throw toApiError(error);
     }
   }
+}
+
+const CONTINUE_EXPIRED = 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.';
+const LIST_VERSION_EXPIRED = 'The resourceVersion for the provided list is too old.';
+
+/**
+ * The revision a list must be read at: `resourceVersion` with `resourceVersionMatch=Exact`,
+ * else 0 (the latest: it is as new as any resourceVersion asked for). 422 for the
+ * combinations Kubernetes refuses, in its words; 400 for a resourceVersion not a number.
+ */
+function exactListRevision(options: ListOptions): number {
+  const match = options.resourceVersionMatch ?? '';
+  if (match === '') return 0;
+  const version = options.resourceVersion ?? '';
+  const errors: FieldError[] = [];
+  const field = 'resourceVersionMatch';
+  if (version === '') errors.push({ field, type: 'Forbidden', detail: 'resourceVersionMatch is forbidden unless resourceVersion is provided' });
+  if ((options.continue ?? '') !== '') errors.push({ field, type: 'Forbidden', detail: 'resourceVersionMatch is forbidden when continue is provided' });
+  if (match !== 'Exact' && match !== 'NotOlderThan') errors.push({ field, type: 'NotSupported', value: match, detail: 'supported values: "Exact", "NotOlderThan", ""' });
+  if (match === 'Exact' && version === '0') errors.push({ field, type: 'Forbidden', detail: 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"' });
+  if (errors.length > 0) throw ApiError.fromStatus(invalidStatus('ListOptions', 'meta.k8s.io', '', errors));
+  if (!/^\d+$/.test(version)) throw ApiError.badRequest(`invalid resource version: "${version}"`);
+  return match === 'Exact' ? Number(version) : 0;
 }
 
 /** Fields the server allocated that a replacing update may leave out: kept as they are (a Service's cluster IP). */
@@ -786,8 +908,7 @@ function setOrDelete<T extends object, K extends keyof T>(target: T, field: K, v
 }
 
 /** A patch that set `metadata.resourceVersion` (a JSON patch may) asks for that version: 409 when it is not the current one. */
-function checkResourceVersion(info: ResourceInfo, name: string, object: ApiObject, current: ApiObject): void {
-  const asked = object.metadata.resourceVersion;
+function checkResourceVersion(info: ResourceInfo, name: string, asked: string | undefined, current: ApiObject): void {
   if (asked !== undefined && asked !== '' && asked !== current.metadata.resourceVersion) {
     throw ApiError.conflict(info, name, 'the object has been modified; please apply your changes to the latest version and try again');
   }

@@ -211,6 +211,11 @@ export class WatchCache {
     return this.failure === null && revision >= this.servedFrom;
   }
 
+  /** The revision of the last change received (the start revision before any): every watcher has been given every change up to it. */
+  get revision(): number {
+    return this.changes.length > this.first ? this.changes.at(-1)!.revision : this.servedFrom;
+  }
+
   /** How many watchers it serves. */
   get watcherCount(): number {
     return this.watchers.size;

@@ -177,11 +177,13 @@ describe('field selectors', () => {
   });
 
   it('selects by name and namespace for every kind', () => {
-    for (const kind of ['Pod', 'Node', 'Deployment', 'Lease']) {
+    for (const kind of ['Pod', 'Deployment', 'Lease', 'ConfigMap']) {
       expect(selectableFields(info(kind))).toEqual(expect.arrayContaining(['metadata.name', 'metadata.namespace']));
     }
     expect(matchesFields(parseFieldSelector('metadata.name=web-0,metadata.namespace=default', info('Pod')), pod())).toBe(true);
-    expect(matchesFields(parseFieldSelector('metadata.namespace=', info('Node')), node())).toBe(true);
+    // Kubernetes' Node and Namespace selectors have no namespace field.
+    expect(selectableFields(info('Node'))).toEqual(['metadata.name', 'spec.unschedulable']);
+    expect(() => parseFieldSelector('metadata.namespace=', info('Node'))).toThrow('field label not supported: metadata.namespace');
   });
 
   it('reads booleans as true/false, an unset spec.unschedulable as false', () => {
@@ -207,9 +209,10 @@ describe('field selectors', () => {
 
   it("refuses fields the kind cannot be selected by, in Kubernetes' words", () => {
     expect(() => parseFieldSelector('spec.nodeName=n1', info('Service'))).toThrow(
-      new SelectorError('field label not supported: spec.nodeName'),
+      new SelectorError('"spec.nodeName" is not a known field selector: only "metadata.name", "metadata.namespace"'),
     );
-    expect(() => parseFieldSelector('status.phase=Running', info('Deployment'))).toThrow('field label not supported: status.phase');
+    expect(() => parseFieldSelector('status.replicas=1', info('ReplicaSet'))).toThrow('"status.replicas" is not a known field selector: only "metadata.name", "metadata.namespace"');
+    expect(() => parseFieldSelector('spec.foo=1', info('Node'))).toThrow('field label not supported: spec.foo');
     expect(() => parseFieldSelector('metadata.labels=x', info('Pod'))).toThrow('field label not supported: metadata.labels');
   });
 

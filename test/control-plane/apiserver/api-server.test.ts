@@ -264,7 +264,7 @@ describe('list', () => {
     expect(badLabel.status).toBe(400);
     const badField = await apiCall(base, 'GET', `/api/v1/namespaces/${ns}/configmaps?fieldSelector=spec.nodeName%3Dn1`);
     expect(badField.status).toBe(400);
-    expect(badField.body.message).toContain('field label not supported: spec.nodeName');
+    expect(badField.body.message).toBe('"spec.nodeName" is not a known field selector: only "metadata.name", "metadata.namespace"');
   });
 });
 
