@@ -199,7 +199,7 @@ describeWithTools(
       expect(describedPod).toMatch(new RegExp(`^Node:\\s+${NODE.name}/${NODE.ip.replace(/\./g, '\\.')}$`, 'm'));
       expect(describedPod).toMatch(/^Status:\s+Running$/m);
       expect(describedPod).toMatch(/Normal\s+Scheduled\s+/);
-      await eventually(async () => expect(await kubectl.out(['logs', pod])).toMatch(/^listening on 8080$/m));
+      await eventually(async () => expect(await kubectl.out(['logs', pod])).toMatch(/^listening on \d+$/m));
     }, STEP_TIMEOUT_MS);
 
     test('get -o yaml applied back changes no spec (no new generation, no new ReplicaSet)', async () => {
