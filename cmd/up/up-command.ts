@@ -23,6 +23,7 @@ import { agentArgs, planLayout, serverArgs } from './cluster-layout.js';
 import { AGENT_STOP_GRACE_MS, AGENTS_START_TIMEOUT_MS, DEMO_TIMEOUT_MS, SERVER_STOP_GRACE_MS, SERVERS_START_TIMEOUT_MS } from './constants.js';
 import { checkMembersData, DataDirError, lockDataDir, resolveCluster, storeCluster, unlockDataDir } from './data-dir.js';
 import { applyManifest, DEMO_MANIFEST, demoManifest } from './demo.js';
+import { KUBECONFIG_FILE, writeKubeconfig } from './kubeconfig.js';
 import type { PortUse } from './ports-free.js';
 import { unavailablePorts } from './ports-free.js';
 import { apiReady, getText, leaseHolder, nodesNotReady, waitFor, WaitError } from './readiness.js';
@@ -289,6 +290,9 @@ class UpRun {
     const current = await readCliConfig(configPath).catch(() => ({}));
     await writeCliConfig({ ...current, server: apiUrl }, configPath);
     this.out(`CLI config ${configPath}: server ${apiUrl}`);
+    const kubeconfig = join(this.layout.dataDir, KUBECONFIG_FILE);
+    await writeKubeconfig(kubeconfig, apiUrl);
+    this.out(`kubeconfig ${kubeconfig}: KUBECONFIG=${kubeconfig} kubectl get nodes`);
   }
 
   private printReady(): void {

@@ -7,6 +7,12 @@ import { RESOURCES, apiVersionOf } from '../api/resources.js';
 import type { ResourceInfo } from '../api/resources.js';
 
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+/** Kubernetes 1.20 serves no `deletecollection` for these. */
+const NO_DELETE_COLLECTION = new Set(['namespaces', 'services']);
+/** Members of the `all` category (`kubectl get all`), as in Kubernetes. */
+const CATEGORY_ALL = new Set(['pods', 'services', 'deployments', 'replicasets']);
+/** Kinds with a `scale` subresource (an `autoscaling/v1` Scale), which `kubectl scale` finds here. */
+const SCALABLE = new Set(['deployments', 'replicasets']);
 
 function groupsServed(): string[] {
   return [...new Set(RESOURCES.map((info) => info.group).filter((group) => group !== ''))];
@@ -48,15 +54,27 @@ export function discoveryDocument(pathname: string): unknown {
   };
 }
 
+/** The resource's entry, then one per subresource (`pods/log`, `deployments/scale`), as Kubernetes lists them. */
 function resourceEntries(info: ResourceInfo): unknown[] {
-  const entry = {
-    name: info.plural,
-    singularName: info.singular,
-    namespaced: info.namespaced,
-    kind: info.kind,
-    verbs: VERBS,
-    ...(info.shortNames.length > 0 ? { shortNames: info.shortNames } : {}),
+  const entries: unknown[] = [
+    {
+      name: info.plural,
+      singularName: info.singular,
+      namespaced: info.namespaced,
+      kind: info.kind,
+      verbs: NO_DELETE_COLLECTION.has(info.plural) ? VERBS.filter((verb) => verb !== 'deletecollection') : VERBS,
+      ...(info.shortNames.length > 0 ? { shortNames: info.shortNames } : {}),
+      ...(CATEGORY_ALL.has(info.plural) ? { categories: ['all'] } : {}),
+    },
+  ];
+  const subresource = (name: string, verbs: string[], kind = info.kind, groupVersion?: { group: string; version: string }): void => {
+    entries.push({ name: `${info.plural}/${name}`, singularName: '', namespaced: info.namespaced, ...groupVersion, kind, verbs });
   };
-  const status = { name: `${info.plural}/status`, singularName: '', namespaced: info.namespaced, kind: info.kind, verbs: ['get', 'patch', 'update'] };
-  return info.hasStatus ? [entry, status] : [entry];
+  if (info.kind === 'Pod') {
+    subresource('binding', ['create'], 'Binding');
+    subresource('log', ['get']);
+  }
+  if (SCALABLE.has(info.plural)) subresource('scale', ['get', 'patch', 'update'], 'Scale', { group: 'autoscaling', version: 'v1' });
+  if (info.hasStatus) subresource('status', ['get', 'patch', 'update']);
+  return entries;
 }

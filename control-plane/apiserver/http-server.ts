@@ -23,6 +23,7 @@ import { clientKey, ConnectionCap, httpRequestKind } from './request-limits.js';
 import type { RequestLimits } from './request-limits.js';
 import { checkJsonDepth, checkSelectorLength } from './json-depth.js';
 import type { ResourceRoute } from './http-routes.js';
+import { OPENAPI_V2_PATH, openApiDocument } from './openapi.js';
 import { patchTypeOf } from './patch-types.js';
 import { servePodLog } from './pod-logs.js';
 import type { DeleteOptions, ListOptions, Registry, RegistryWatch, WriteOptions } from './registry.js';
@@ -30,6 +31,8 @@ import type { FilterOptions } from './object-filter.js';
 import { toApiError } from './registry.js';
 import { isDashboardPath, serveDashboard } from './ui/dashboard-routes.js';
 import type { DashboardBackend } from './ui/dashboard-routes.js';
+import { listTable, objectTable, tableRequest } from './table-output.js';
+import type { TableRequest } from './table-output.js';
 
 /** The largest request body accepted (Kubernetes' limit). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -132,6 +135,13 @@ export class ApiHttpServer {
     }
     if (isDashboardPath(path)) return serveDashboard(url, method, response, this.options.dashboard);
     if (path === '/version') return this.json(response, 200, { ...SERVED_KUBERNETES_VERSION, platform: `${process.platform}/${process.arch}` });
+    if (path === OPENAPI_V2_PATH) {
+      if (method !== 'GET') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} ${path})`);
+      const document = openApiDocument(request.headers.accept, SERVED_KUBERNETES_VERSION.gitVersion);
+      response.writeHead(200, { 'Content-Type': document.contentType, 'Content-Length': document.body.length });
+      response.end(document.body);
+      return;
+    }
     const discovery = discoveryDocument(path);
     if (discovery !== undefined) {
       if (method !== 'GET') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} ${path})`);
@@ -189,11 +199,14 @@ export class ApiHttpServer {
       throw new ApiError('NotFound', `the server could not find the requested resource (${info.plural}/${subresource})`);
     }
     const status = subresource === 'status' ? 'status' : undefined;
+    const asTable = method === 'GET' ? tableRequest(request.headers.accept, query) : null;
     if (name === undefined) {
       switch (method) {
-        case 'GET':
-          if (isTrue(query.get('watch'))) return this.watch(route, query, response);
-          return this.json(response, 200, await registry.list(info, namespace, listOptions(query)));
+        case 'GET': {
+          if (isTrue(query.get('watch'))) return this.watch(route, query, response, asTable);
+          const list = await registry.list(info, namespace, listOptions(query));
+          return this.json(response, 200, asTable === null ? list : listTable(info, list, asTable, new Date()));
+        }
         case 'POST':
           if (info.namespaced && namespace === undefined) throw new ApiError('MethodNotAllowed', `a ${info.kind} is created in a namespace: POST to .../namespaces/{namespace}/${info.plural}`);
           return this.json(response, 201, await registry.create(info, namespace, await readJson(request), writeOptions(query, 'CreateOptions')));
@@ -216,9 +229,11 @@ export class ApiHttpServer {
     }
     if (info.namespaced && namespace === undefined) throw new ApiError('NotFound', `the server could not find the requested resource (${info.plural} is namespaced: use .../namespaces/{namespace}/${info.plural}/${name})`);
     switch (method) {
-      case 'GET':
-        if (isTrue(query.get('watch'))) return this.watch(route, query, response);
-        return this.json(response, 200, await registry.get(info, namespace, name));
+      case 'GET': {
+        if (isTrue(query.get('watch'))) return this.watch(route, query, response, asTable);
+        const object = await registry.get(info, namespace, name);
+        return this.json(response, 200, asTable === null ? object : objectTable(info, object, asTable, new Date()));
+      }
       case 'PUT':
         return this.json(response, 200, await registry.update(info, namespace, name, await readJson(request), status, writeOptions(query, 'UpdateOptions')));
       case 'PATCH': {
@@ -233,7 +248,8 @@ export class ApiHttpServer {
     }
   }
 
-  private watch(route: ResourceRoute, query: URLSearchParams, response: http.ServerResponse): void {
+  /** A watch; with `asTable`, each event's object is a one-row Table. */
+  private watch(route: ResourceRoute, query: URLSearchParams, response: http.ServerResponse, asTable: TableRequest | null): void {
     const timeoutSeconds = query.has('timeoutSeconds') ? nonNegativeInteger(query.get('timeoutSeconds')!, 'timeoutSeconds') : DEFAULT_WATCH_TIMEOUT_SECONDS;
     const bookmarks = isTrue(query.get('allowWatchBookmarks'));
     const entry: { watch: RegistryWatch | null; response: http.ServerResponse } = { watch: null, response };
@@ -251,7 +267,9 @@ export class ApiHttpServer {
       if (!response.writableEnded) response.end();
     };
     const send = (event: ServedWatchEvent): void => {
-      if (!response.writableEnded) response.write(`{"type":"${event.type}","object":${event.json()}}\n`);
+      if (response.writableEnded) return;
+      const object = asTable === null || event.type === 'BOOKMARK' ? event.json() : JSON.stringify(objectTable(route.info, event.object, asTable, new Date()));
+      response.write(`{"type":"${event.type}","object":${object}}\n`);
     };
     // Throws before anything is written when the options are bad: the client gets a plain 400.
     entry.watch = this.options.registry.watch(

@@ -29,9 +29,6 @@ export const MANIFEST_BYTES_MAX = 16 * 1024 * 1024;
 /** One watch line longer than this is a broken stream, not an object. */
 export const WATCH_LINE_BYTES_MAX = 16 * 1024 * 1024;
 
-/** `get endpoints` shows this many addresses, then ` + N more...` (kubectl's cut). */
-export const ENDPOINTS_SHOWN_MAX = 3;
-
 /** `deploy` and `promote` give up on the rollout after this long unless `--timeout` says otherwise. */
 export const RELEASE_TIMEOUT_MS_DEFAULT = 5 * 60_000;
 

@@ -4,9 +4,9 @@
  * up among themselves), multi-line maps (`Labels:`), and the `Events:` table.
  */
 import type { ApiObject } from '../api/types.js';
-import { age, describeTimestamp } from './human-duration.js';
+import { age, describeTimestamp } from '../api/human-duration.js';
 import { formatYaml } from './object-printers.js';
-import { asNumber, asRecord, asString, asStringMap, compareStrings } from './object-fields.js';
+import { asNumber, asRecord, asString, asStringMap, compareStrings } from '../api/object-fields.js';
 import { DESCRIBE_TAB_OPTIONS, alignTabs } from './tab-writer.js';
 
 /** Collects lines; `toString` aligns them. */

@@ -10,10 +10,10 @@
 import { resourceForKind } from '../api/resources.js';
 import type { ApiObject } from '../api/types.js';
 import { DescribeWriter, writeControlledBy, writeEvents, writeObjectHeader } from './describe-writer.js';
-import { describeTimestamp } from './human-duration.js';
-import { asNumber, asRecord, asRecords, asString, asStringMap, compareStrings, formatLabelSelector, formatLabels } from './object-fields.js';
-import type { JsonRecord } from './object-fields.js';
-import { formatEndpoints, nodeRoles, podStatus } from './table-printers.js';
+import { describeTimestamp } from '../api/human-duration.js';
+import { asNumber, asRecord, asRecords, asString, asStringMap, compareStrings, formatLabelSelector, formatLabels } from '../api/object-fields.js';
+import type { JsonRecord } from '../api/object-fields.js';
+import { formatEndpoints, nodeRoles, podStatus } from '../api/table-columns.js';
 
 /** What `describe` read besides the object. */
 export interface DescribeInputs {

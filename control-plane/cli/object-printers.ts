@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import type { ResourceInfo } from '../api/resources.js';
 import type { ApiObject } from '../api/types.js';
 import { CliUsageError } from './errors.js';
-import { asString, qualifiedName } from './object-fields.js';
+import { asString, qualifiedName } from '../api/object-fields.js';
 
 /** `-o` values: `''` is the default table. */
 export type OutputFormat = '' | 'wide' | 'yaml' | 'json' | 'name';

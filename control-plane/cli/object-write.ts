@@ -10,7 +10,7 @@ import type { ApiObject } from '../api/types.js';
 import type { ApiClient } from './api-client.js';
 import { CONFLICT_ATTEMPTS_MAX } from './constants.js';
 import { ApiClientError, isNotFound } from './errors.js';
-import { qualifiedName } from './object-fields.js';
+import { qualifiedName } from '../api/object-fields.js';
 
 /** What a write did, and the object as the server has it afterwards (as read, when unchanged). */
 export interface WriteOutcome {

@@ -19,7 +19,7 @@ import { RELEASE_TIMEOUT_MS_DEFAULT } from './constants.js';
 import { CliUsageError } from './errors.js';
 import { parseGoDurationMs, stringFlag } from './flags.js';
 import type { ParsedFlags } from './flags.js';
-import { asRecord, asRecords, asString } from './object-fields.js';
+import { asRecord, asRecords, asString } from '../api/object-fields.js';
 import { ProgressLine } from './progress-line.js';
 import { followRollout } from './rollout-follow.js';
 import { lookupResource } from './resource-args.js';

@@ -19,7 +19,7 @@ import type { PodTemplate } from '../controllers/replicaset/workload-objects.js'
 import type { ApiClient } from './api-client.js';
 import { ROLLOUT_REWATCH_DELAY_MS } from './constants.js';
 import { CliError } from './errors.js';
-import { asRecord, asRecords, asString } from './object-fields.js';
+import { asRecord, asRecords, asString } from '../api/object-fields.js';
 import { deploymentRolloutStatus } from './rollout-status.js';
 
 const DEPLOYMENTS = resourceByName('deployments')!;

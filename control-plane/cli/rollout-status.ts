@@ -14,7 +14,7 @@ import type { ApiObject } from '../api/types.js';
 import { REVISION_ANNOTATION } from '../controllers/deployment/constants.js';
 import { BLUE_GREEN_REASONS } from '../deployer/constants.js';
 import { CliError } from './errors.js';
-import { asNumber, asRecord, asRecords, asString } from './object-fields.js';
+import { asNumber, asRecord, asRecords, asString } from '../api/object-fields.js';
 
 export interface RolloutStatusLine {
   /** The line to print, ending with a newline. */

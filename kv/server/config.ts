@@ -166,7 +166,7 @@ type FlagName =
   | 'peer-cert-file'
   | 'peer-key-file'
   | 'peer-trusted-ca-file'
-  | 'peer-client-cert-auth';
+  | 'peer-client-cert-auth'
   | 'auth-token-ttl';
 
 export interface KvServerFlag {

@@ -1,10 +1,13 @@
 /**
  * The real etcd tools, as programs to find and run: `etcdctl` (to drive Balsa the way
  * operators do) and `etcd` itself (the reference Balsa is compared with). Both come from
- * Debian's `etcd-client` and `etcd-server` packages (3.4).
+ * Debian's `etcd-client` and `etcd-server` packages (3.4). Also kubectl 1.20 (Debian's
+ * `kubernetes-client`), which the Kubernetes-compatibility tests drive the API server with.
  *
- * - `locateTool(name)` finds one on `PATH` or in /usr/bin, /usr/local/bin;
- *   `missingToolReason(name)` says how to install it.
+ * - `locateTool(name)` finds one on `PATH` or in /usr/bin, /usr/local/bin (kubectl: only
+ *   where `.ci/kubectl-setup.sh` unpacks it, or `BALSA_KUBECTL`: the kubectl on a
+ *   machine's PATH is often another version); `missingToolReason(name)` says how to install it.
+ * - `runProgram(path, args, options)` runs any of them to completion, bounded in time.
  * - `runEtcdctl(tool, args, { endpoints })` runs one command with `ETCDCTL_API=3` and a
  *   clean environment, bounded in time; `spawnEtcdctl` starts one that runs until stopped
  *   (watch, keep-alive).
@@ -17,12 +20,22 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, resolve } from 'node:path';
 
-export type ToolName = 'etcdctl' | 'etcd';
+export type ToolName = 'etcdctl' | 'etcd' | 'kubectl';
 
 /** Where each tool comes from, for the message that says it is missing. */
-const TOOL_PACKAGES: Record<ToolName, string> = { etcdctl: 'etcd-client', etcd: 'etcd-server' };
+const TOOL_PACKAGES: Record<ToolName, string> = { etcdctl: 'etcd-client', etcd: 'etcd-server', kubectl: 'kubernetes-client' };
+
+/** Where `.ci/kubectl-setup.sh` unpacks kubectl 1.20, relative to the repository root (the tests' working directory). */
+export const KUBECTL_RELATIVE_PATH = '.tools/kubernetes-client/usr/bin/kubectl';
+/** Overrides `KUBECTL_RELATIVE_PATH` with the absolute path of a kubectl 1.20. */
+export const KUBECTL_ENV = 'BALSA_KUBECTL';
+
+function kubectlCandidate(): string {
+  const given = process.env[KUBECTL_ENV];
+  return given !== undefined && given !== '' ? resolve(given) : resolve(process.cwd(), KUBECTL_RELATIVE_PATH);
+}
 
 /** Searched after `PATH`: where Debian (and a manual install) put the binaries. */
 const FALLBACK_DIRECTORIES = ['/usr/bin', '/usr/local/bin'];
@@ -40,6 +53,7 @@ export function isCi(): boolean {
 
 /** The absolute path of an executable `name` on `PATH` or in /usr/bin, /usr/local/bin; undefined if none. */
 export function locateTool(name: ToolName, searchPath: string | undefined = process.env.PATH): string | undefined {
+  if (name === 'kubectl') return isExecutable(kubectlCandidate()) ? kubectlCandidate() : undefined;
   const directories = [...(searchPath ?? '').split(delimiter).filter((d) => d !== ''), ...FALLBACK_DIRECTORIES];
   for (const directory of directories) {
     const candidate = join(directory, name);
@@ -60,6 +74,9 @@ export function isExecutable(path: string): boolean {
 
 /** Why a tool is missing, in words a developer can act on. */
 export function missingToolReason(name: ToolName): string {
+  if (name === 'kubectl') {
+    return `kubectl 1.20 not found at ${kubectlCandidate()} (run .ci/kubectl-setup.sh, which unpacks Debian's kubernetes-client there, or set ${KUBECTL_ENV})`;
+  }
   return `${name} not found on PATH or in ${FALLBACK_DIRECTORIES.join(', ')} (install Debian's ${TOOL_PACKAGES[name]}: apt-get install ${TOOL_PACKAGES[name]})`;
 }
 
@@ -103,22 +120,33 @@ function etcdctlArguments(args: readonly string[], endpoints: readonly string[])
 
 /** Run `etcdctl args` to completion (or its timeout) and collect what it printed. */
 export function runEtcdctl(etcdctl: string, args: readonly string[], options: EtcdctlOptions): Promise<EtcdctlResult> {
-  const child = spawn(etcdctl, etcdctlArguments(args, options.endpoints), {
-    env: cleanEtcdEnvironment(options.env),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  return runProgram(etcdctl, etcdctlArguments(args, options.endpoints), { env: cleanEtcdEnvironment(options.env), input: options.input, timeoutMs: options.timeoutMs ?? ETCDCTL_TIMEOUT_MS });
+}
+
+export interface ProgramOptions {
+  /** The whole environment of the program. */
+  readonly env: NodeJS.ProcessEnv;
+  /** Written to standard input, which is then closed. */
+  readonly input?: string;
+  /** Killed (SIGKILL) after this long. */
+  readonly timeoutMs: number;
+}
+
+/** Run `program args` to completion (or its timeout) and collect what it printed. The child is tracked (see `trackChild`). */
+export function runProgram(program: string, args: readonly string[], options: ProgramOptions): Promise<EtcdctlResult> {
+  const child = spawn(program, args, { env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
   trackChild(child);
   let stdout = '';
   let stderr = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  child.stdin!.on('error', () => undefined); // etcdctl may exit before reading its input
+  child.stdin!.on('error', () => undefined); // the program may exit before reading its input
   child.stdin!.end(options.input ?? '');
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
     child.kill('SIGKILL');
-  }, options.timeoutMs ?? ETCDCTL_TIMEOUT_MS);
+  }, options.timeoutMs);
   return new Promise((resolve, reject) => {
     child.once('error', (error) => {
       clearTimeout(timer);

@@ -9,12 +9,13 @@
  * processes go with the cluster. Bad flags: exit 2 and a message, nothing started.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadEtcdProto } from '../../kv/server/etcd-proto.js';
 import { runBalsa } from '../support/balsa-process.js';
+import { Kubectl, kubectlTool, tableRows } from '../support/kubectl.js';
 import { freePort } from '../../raft/testing/process-cluster.js';
 import { alive, freePortRange, portFree, UpProcess } from './up-process.js';
 
@@ -96,6 +97,19 @@ describe('balsa up: three servers and two agents', () => {
 
     const nodes = await getNodes(home.env);
     expect(nodes.map(([name, status]) => [name, status])).toEqual(NODES.map((node) => [node.name, 'Ready']));
+  });
+
+  test('it writes a kubeconfig beside its data, with which kubectl 1.20 reaches the cluster', async () => {
+    const kubeconfig = join(dataDir, 'kubeconfig');
+    expect(up!.output()).toContain(`kubeconfig ${kubeconfig}: KUBECONFIG=${kubeconfig} kubectl get nodes`);
+    expect((await stat(kubeconfig)).mode & 0o777).toBe(0o600);
+    expect(await readFile(kubeconfig, 'utf8')).toContain(`server: "http://127.0.0.1:${apiPort}"`);
+    const path = kubectlTool();
+    if (path === null) return; // outside CI without kubectl: kubectlTool said why
+    const kubectl = await Kubectl.withConfig(path, kubeconfig, join(home.dir, 'kubectl-home'));
+    const rows = tableRows(await kubectl.out(['get', 'nodes']));
+    expect(rows[0]).toEqual(['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION']);
+    expect(rows.slice(1).map((row) => row.slice(0, 2))).toEqual(NODES.map((node) => [node.name, 'Ready']));
   });
 
   test('every server serves the API, and one of them runs the scheduler and one the controller manager', async () => {

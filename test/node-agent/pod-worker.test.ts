@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { resourceByName } from '../../control-plane/api/resources.js';
 import type { ApiObject } from '../../control-plane/api/types.js';
 import { ApiError } from '../../control-plane/apiserver/errors.js';
-import { podStatus as kubectlStatus, podReady } from '../../control-plane/cli/table-printers.js';
+import { podStatus as kubectlStatus, podReady } from '../../control-plane/api/table-columns.js';
 import { podDirName } from '../../node-agent/pod-paths.js';
 import { eventually } from '../support/eventually.js';
 import { PODS, boundPod, condition, containerStatus, eventReasons, podStatus, startAgentHarness } from './support/agent-harness.js';

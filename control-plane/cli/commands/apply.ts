@@ -18,7 +18,7 @@ import { stringsFlag } from '../flags.js';
 import type { ParsedFlags } from '../flags.js';
 import { readManifests } from '../manifests.js';
 import type { Manifest } from '../manifests.js';
-import { qualifiedName } from '../object-fields.js';
+import { qualifiedName } from '../../api/object-fields.js';
 
 const HELP = `Apply a configuration to resources by file name or stdin: create what is missing,
 update what differs.

@@ -17,7 +17,7 @@ import { CliError, CliUsageError, isNotFound } from '../errors.js';
 import { booleanFlag, integerFlag, parseGoDurationMs, stringFlag, stringsFlag } from '../flags.js';
 import type { FlagValues, ParsedFlags } from '../flags.js';
 import { readManifests } from '../manifests.js';
-import { qualifiedKind } from '../object-fields.js';
+import { qualifiedKind } from '../../api/object-fields.js';
 import { parseResourceArgs } from '../resource-args.js';
 
 const HELP = `Delete resources by file names, stdin, resources and names, or by resources and label

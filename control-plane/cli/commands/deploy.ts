@@ -17,7 +17,7 @@ import type { ClientCommand, CommandContext } from '../command-context.js';
 import { CliError, CliUsageError } from '../errors.js';
 import { stringFlag } from '../flags.js';
 import type { ParsedFlags } from '../flags.js';
-import { asRecord, asRecords, asString, qualifiedName } from '../object-fields.js';
+import { asRecord, asRecords, asString, qualifiedName } from '../../api/object-fields.js';
 import { writeObject } from '../object-write.js';
 import { RELEASE_TIMEOUT_HELP, deploymentArgument, deploymentTemplate, followRelease, releaseTimeoutMs, templateContainers } from '../release-rollout.js';
 

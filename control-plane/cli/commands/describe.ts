@@ -15,7 +15,7 @@ import type { DescribeInputs } from '../describers.js';
 import { ApiClientError, CliUsageError, formatServerError, isNotFound } from '../errors.js';
 import { booleanFlag, stringFlag } from '../flags.js';
 import type { ParsedFlags } from '../flags.js';
-import { asRecord, formatLabelSelector } from '../object-fields.js';
+import { asRecord, formatLabelSelector } from '../../api/object-fields.js';
 import { parseResourceArgs } from '../resource-args.js';
 
 const HELP = `Show details of a specific resource or group of resources, with the events about them.

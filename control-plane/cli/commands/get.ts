@@ -15,8 +15,8 @@ import type { OutputFormat } from '../object-printers.js';
 import { parseResourceArgs } from '../resource-args.js';
 import type { ResourceRequest } from '../resource-args.js';
 import { GrowingTable, formatTable } from '../tab-writer.js';
-import { tableHeader, tableRows } from '../table-printers.js';
-import type { TableOptions } from '../table-printers.js';
+import { tableHeader, tableRows } from '../../api/table-columns.js';
+import type { TableOptions } from '../../api/table-columns.js';
 
 const HELP = `Display one or many resources.
 

@@ -15,7 +15,7 @@ import { booleanFlag, stringFlag } from '../flags.js';
 import type { ParsedFlags } from '../flags.js';
 import { applyLabelUpdates, isLabelUpdate, parseLabelUpdates } from '../label-arguments.js';
 import type { LabelUpdates } from '../label-arguments.js';
-import { asStringMap, qualifiedName } from '../object-fields.js';
+import { asStringMap, qualifiedName } from '../../api/object-fields.js';
 import { parseResourceArgs } from '../resource-args.js';
 
 const HELP = `Update the labels on a resource.

@@ -18,7 +18,7 @@ import type { ClientCommand, CommandContext } from '../command-context.js';
 import { CliError, CliUsageError } from '../errors.js';
 import { booleanFlag, integerFlag, stringFlag } from '../flags.js';
 import type { ParsedFlags } from '../flags.js';
-import { asNumber, asRecord } from '../object-fields.js';
+import { asNumber, asRecord } from '../../api/object-fields.js';
 import { lookupResource } from '../resource-args.js';
 
 const HELP = `Print the logs for a container in a pod or specified resource. If the pod has only one

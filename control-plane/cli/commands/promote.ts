@@ -18,7 +18,7 @@ import type { ClientCommand, CommandContext } from '../command-context.js';
 import { ApiClientError, CliError, CliUsageError } from '../errors.js';
 import { stringFlag } from '../flags.js';
 import type { ParsedFlags } from '../flags.js';
-import { asRecord, qualifiedName } from '../object-fields.js';
+import { asRecord, qualifiedName } from '../../api/object-fields.js';
 import { writeObject } from '../object-write.js';
 import { RELEASE_TIMEOUT_HELP, deploymentArgument, deploymentTemplate, followRelease, imagesText, releaseTimeoutMs } from '../release-rollout.js';
 import { rolloutFailureReason } from '../rollout-follow.js';

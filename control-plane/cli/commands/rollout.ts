@@ -36,7 +36,7 @@ import { historyTable, ownedReplicaSets, podTemplateText, replicaSetForRevision 
 import { ApiClientError, CliError, CliUsageError } from '../errors.js';
 import { booleanFlag, integerFlag, parseGoDurationMs, stringFlag } from '../flags.js';
 import type { ParsedFlags } from '../flags.js';
-import { asRecord, qualifiedName } from '../object-fields.js';
+import { asRecord, qualifiedName } from '../../api/object-fields.js';
 import { parseResourceArgs } from '../resource-args.js';
 import { watchDeployment } from '../rollout-follow.js';
 import { deploymentRolloutStatus } from '../rollout-status.js';

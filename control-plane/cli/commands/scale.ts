@@ -15,7 +15,7 @@ import { CONFLICT_ATTEMPTS_MAX } from '../constants.js';
 import { ApiClientError, CliError, CliUsageError } from '../errors.js';
 import { booleanFlag, integerFlag, stringFlag } from '../flags.js';
 import type { ParsedFlags } from '../flags.js';
-import { asNumber, asRecord, qualifiedName } from '../object-fields.js';
+import { asNumber, asRecord, qualifiedName } from '../../api/object-fields.js';
 import { parseResourceArgs } from '../resource-args.js';
 
 const HELP = `Set a new size for a deployment or replica set.

@@ -7,8 +7,14 @@
  * The hash is FNV-1a (32 bits) over the template's JSON with keys sorted, written as its
  * decimal digits mapped onto Kubernetes' alphabet for generated names (no vowels, so no
  * words; no look-alike characters).
+ *
+ * A field that is null or an empty object counts as absent, in the hash and in template
+ * equality: Kubernetes compares typed templates, where `resources: {}` and
+ * `metadata.creationTimestamp: null` (which kubectl writes, e.g. into the template
+ * `rollout undo` copies back from a ReplicaSet) are the same as leaving them out. Without
+ * this, an undo would make a new ReplicaSet instead of scaling the old one back up.
  */
-import { jsonClone, jsonEqual } from '../../api/json-values.js';
+import { jsonClone } from '../../api/json-values.js';
 import type { PodTemplate } from '../replicaset/workload-objects.js';
 import { POD_TEMPLATE_HASH_LABEL } from './constants.js';
 
@@ -16,14 +22,21 @@ const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const FNV_OFFSET_BASIS = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-/** JSON with object keys in sorted order (and `undefined` fields left out), so equal values write equally. */
+/**
+ * JSON with object keys in sorted order, and fields that are `undefined`, null or (once
+ * written so) an empty object left out, so that equal templates write equally.
+ */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((entry) => (entry === undefined ? 'null' : canonicalJson(entry))).join(',')}]`;
   if (typeof value === 'object' && value !== null) {
     const entries = Object.keys(value)
-      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
       .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+      .flatMap((key) => {
+        const field = (value as Record<string, unknown>)[key];
+        if (field === undefined || field === null) return [];
+        const text = canonicalJson(field);
+        return text === '{}' ? [] : [`${JSON.stringify(key)}:${text}`];
+      });
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value);
@@ -53,9 +66,9 @@ export function computeTemplateHash(template: PodTemplate, collisionCount?: numb
   return safeEncode(String(fnv1a32(input)));
 }
 
-/** Whether two templates are equal once their `pod-template-hash` labels are set aside. */
+/** Whether two templates are equal once their `pod-template-hash` labels are set aside (null and empty-object fields count as absent). */
 export function equalIgnoringHash(a: PodTemplate, b: PodTemplate): boolean {
-  return jsonEqual(withoutHashLabel(a), withoutHashLabel(b));
+  return canonicalJson(withoutHashLabel(a)) === canonicalJson(withoutHashLabel(b));
 }
 
 /**

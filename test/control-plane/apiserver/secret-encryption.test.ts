@@ -19,7 +19,7 @@ import type { ApiServerOptions } from '../../../control-plane/apiserver/api-serv
 import { ApiError } from '../../../control-plane/apiserver/errors.js';
 import { AESGCM_NONCE_BYTES, AESGCM_PREFIX, AESGCM_TAG_BYTES, EncryptionConfigError, SecretEncryption } from '../../../control-plane/apiserver/secret-encryption.js';
 import { encodeObject } from '../../../control-plane/apiserver/stored-objects.js';
-import { tableHeader, tableRows } from '../../../control-plane/cli/table-printers.js';
+import { tableHeader, tableRows } from '../../../control-plane/api/table-columns.js';
 import { apiServerCommand } from '../../../control-plane/cli/server-command.js';
 import { GrpcApiClient } from '../../../control-plane/client/grpc-api-client.js';
 import type { WatchEvent } from '../../../control-plane/api/types.js';

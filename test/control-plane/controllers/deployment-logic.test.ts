@@ -71,6 +71,17 @@ describe('template hash', () => {
     expect(canonicalJson({ b: 1, a: [{ d: 2, c: undefined }] })).toBe('{"a":[{"d":2}],"b":1}');
   });
 
+  test('null and empty-object fields count as absent: the template kubectl rollout undo copies back hashes as the original', () => {
+    // kubectl 1.20's undo sends the ReplicaSet's template as its Go types write it.
+    const fromKubectl = {
+      metadata: { labels: { app: 'web' }, creationTimestamp: null },
+      spec: { containers: [{ name: 'main', image: 'web:1', resources: {} }], securityContext: {} },
+    } as unknown as PodTemplate;
+    expect(computeTemplateHash(fromKubectl)).toBe(computeTemplateHash(TEMPLATE));
+    expect(equalIgnoringHash(fromKubectl, TEMPLATE)).toBe(true);
+    expect(canonicalJson({ a: { b: {} }, c: null, d: [{}, null] })).toBe('{"d":[{},null]}');
+  });
+
   test('the new ReplicaSet is the oldest whose template equals the Deployment\'s, the hash label aside', () => {
     const old = rs('old', 1, 1, { image: 'web:0', created: '2026-12-02T00:00:00Z' });
     const current = rs('current', 1, 1, { created: '2026-12-02T01:00:00Z' });

@@ -3,9 +3,8 @@
  * only with `-o wide`, in the same place kubectl puts them), computed from the object alone
  * and the time `now` (for AGE).
  */
-import type { ResourceInfo } from '../api/resources.js';
-import type { ApiObject } from '../api/types.js';
-import { ENDPOINTS_SHOWN_MAX } from './constants.js';
+import type { ResourceInfo } from './resources.js';
+import type { ApiObject } from './types.js';
 import { age } from './human-duration.js';
 import {
   asNumber,
@@ -20,6 +19,9 @@ import {
   qualifiedName,
 } from './object-fields.js';
 import type { JsonRecord } from './object-fields.js';
+
+/** `get endpoints` shows this many addresses, then ` + N more...` (kubectl's cut). */
+export const ENDPOINTS_SHOWN_MAX = 3;
 
 /** What a cell may depend on besides the object. */
 export interface CellContext {
@@ -389,4 +391,47 @@ export function tableRows(objects: readonly ApiObject[], options: TableOptions):
     const context: CellContext = { now: options.now, displayName: options.withKind ? qualifiedName(options.info, name) : name };
     return columns.map((candidate) => candidate.cell(object, context));
   });
+}
+
+/** A column of a server-side Table (`meta.k8s.io/v1`), as Kubernetes describes it. */
+export interface TableColumnDefinition {
+  /** `Nominated Node`: clients print it upper-cased. */
+  readonly name: string;
+  readonly type: 'string';
+  /** `name` for the column holding the object's name (kubectl prefixes it with the kind), else ''. */
+  readonly format: string;
+  readonly description: string;
+  /** 0: always shown; 1: only with `-o wide`. */
+  readonly priority: number;
+}
+
+/** Kubernetes' column names that the general rule (`columnTitle`) does not give. */
+const COLUMN_TITLES: Readonly<Record<string, string>> = { 'UP-TO-DATE': 'Up-to-date' };
+
+/** `NOMINATED NODE` → `Nominated Node`, `KERNEL-VERSION` → `Kernel-Version`, `CLUSTER-IP` → `Cluster-IP`: Kubernetes' names of the columns. */
+function columnTitle(header: string): string {
+  const known = COLUMN_TITLES[header];
+  if (known !== undefined) return known;
+  const capitalized = (part: string): string => (part === 'IP' || part === 'OS' ? part : part.charAt(0) + part.slice(1).toLowerCase());
+  return header
+    .split(' ')
+    .map((word) => word.split('-').map(capitalized).join('-'))
+    .join(' ');
+}
+
+/** Every column of `info`'s table, the wide ones at priority 1: what the API server answers to `as=Table`. */
+export function tableColumnDefinitions(info: ResourceInfo): TableColumnDefinition[] {
+  return (COLUMNS_BY_KIND[info.kind] ?? defaultColumns).map((candidate) => ({
+    name: columnTitle(candidate.header),
+    type: 'string',
+    format: candidate.header === 'NAME' ? 'name' : '',
+    description: '',
+    priority: candidate.wide === true ? 1 : 0,
+  }));
+}
+
+/** The cells of `object`'s row under `tableColumnDefinitions(info)`, in the same order. */
+export function tableCells(info: ResourceInfo, object: ApiObject, now: Date): string[] {
+  const context: CellContext = { now, displayName: asString(object.metadata.name) };
+  return (COLUMNS_BY_KIND[info.kind] ?? defaultColumns).map((candidate) => candidate.cell(object, context));
 }

@@ -3,7 +3,7 @@
  * second still matters), clock skew of a second reads as `0s`, and describe's timestamps are
  * RFC 1123 with a numeric zone.
  */
-import { age, describeTimestamp, humanDuration } from '../../../control-plane/cli/human-duration.js';
+import { age, describeTimestamp, humanDuration } from '../../../control-plane/api/human-duration.js';
 
 const S = 1000;
 const M = 60 * S;

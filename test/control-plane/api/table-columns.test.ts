@@ -7,8 +7,8 @@
 import { resourceByName } from '../../../control-plane/api/resources.js';
 import type { ApiObject } from '../../../control-plane/api/types.js';
 import { formatTable } from '../../../control-plane/cli/tab-writer.js';
-import { tableHeader, tableRows } from '../../../control-plane/cli/table-printers.js';
-import type { TableOptions } from '../../../control-plane/cli/table-printers.js';
+import { tableHeader, tableRows } from '../../../control-plane/api/table-columns.js';
+import type { TableOptions } from '../../../control-plane/api/table-columns.js';
 
 const NOW = new Date('2026-12-02T02:47:50Z');
 const TWELVE_DAYS_AGO = '2026-11-20T02:47:50Z';

@@ -3,7 +3,7 @@
  * safely, and the small renderings every printer shares: label maps, label selectors and
  * kubectl's `deployment.apps/web` object names.
  */
-import type { ResourceInfo } from '../api/resources.js';
+import type { ResourceInfo } from './resources.js';
 
 export type JsonRecord = Record<string, unknown>;
 
