@@ -13,8 +13,10 @@
  * to know (`member update` moves a member there too, through the log).
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { Registry } from 'prom-client';
 import { GrpcTransport, LevelStorage, ProposalDroppedError, RaftError, RaftNode } from '../../raft/index.js';
 import type { Member, WritableLogStorage } from '../../raft/index.js';
 import { LeaseExpiryDriver, LeaseIdGenerator, minimumLeaseTtlSeconds } from '../lease/index.js';
@@ -32,7 +34,7 @@ import {
   PROMOTE_CHECK_INTERVAL_MS,
   SETTINGS_ACK_TIMEOUT_MS,
 } from './constants.js';
-import { loadEtcdProto } from './etcd-proto.js';
+import { ETCD_SERVER_PACKAGE, loadEtcdProto } from './etcd-proto.js';
 import type { WireObject } from './etcd-proto.js';
 import { EtcdServerError, fromRaftError } from './etcd-errors.js';
 import { ClientListener } from './http2-front/client-listener.js';
@@ -46,6 +48,9 @@ import type { MemberView } from './members.js';
 import { readMemberIdentity, writeMemberIdentity } from './member-identity.js';
 import type { MemberIdentity } from './member-identity.js';
 import { Membership } from './membership.js';
+import { GrpcServerMetrics } from './metrics/grpc-metrics.js';
+import { KvMetrics } from './metrics/kv-metrics.js';
+import { metricsHttpServer } from './metrics/metrics-endpoint.js';
 import { fitsQuota } from './quota.js';
 import { fetchRemoteCluster, planJoin } from './remote-cluster.js';
 import type { JoinPlan } from './remote-cluster.js';
@@ -82,6 +87,12 @@ export class KvServer implements KvServerContext {
   readonly requestTimeoutMs: number;
   /** Resolves once the server has stopped (by `stop()`, or after its removal from the cluster). */
   readonly stopped: Promise<void>;
+  /** The member's Prometheus series (`metrics/`), on `options.metricsRegistry` or a registry of its own. */
+  readonly metrics: KvMetrics;
+  private readonly grpcMetrics: GrpcServerMetrics;
+  /** Answers the client URLs' HTTP/1.1 connections: `GET /metrics`. */
+  private readonly metricsServer: HttpServer;
+  private pendingProposals = 0;
   private readonly grpcServer: grpc.Server;
   private readonly expiry: LeaseExpiryDriver;
   private readonly membership: Membership;
@@ -109,6 +120,10 @@ export class KvServer implements KvServerContext {
     const minLeaseTtlSeconds = minimumLeaseTtlSeconds(options.electionTicks, options.tickMs);
     this.machine = new KvStateMachine({ now: () => Date.now(), minLeaseTtlSeconds, leaseCheckpointIntervalMs: options.leaseCheckpointIntervalMs ?? 0 });
     this.leaseIds = new LeaseIdGenerator(this.memberId, Date.now());
+    const registry = options.metricsRegistry ?? new Registry();
+    this.metrics = new KvMetrics(registry);
+    this.grpcMetrics = new GrpcServerMetrics(registry);
+    this.metricsServer = metricsHttpServer(registry);
     // A joining member reaches the others until the log tells it the membership. (A new
     // cluster's members are bootstrapped from this list; a restarted member ignores it.)
     const members: readonly Member[] =
@@ -131,8 +146,18 @@ export class KvServer implements KvServerContext {
       snapshotEveryEntries: options.snapshotCount,
       ...(options.snapshotCatchUpEntries === undefined ? {} : { raft: { snapshotTrailingEntries: options.snapshotCatchUpEntries } }),
       requestTimeoutMs: this.requestTimeoutMs,
+      metrics: this.metrics.raft,
     });
     this.hub = new WatchHub(this.watchableStore(), { maxResponseBytes: options.maxRequestBytes });
+    this.metrics.observe({
+      raftStatus: () => this.node.status(),
+      pendingProposals: () => this.pendingProposals,
+      watchStreams: () => this.hub.streamCount,
+      watchers: () => this.hub.watcherCount,
+      dbSizeBytes: () => this.machine.store.sizeBytes(),
+      currentRevision: () => this.machine.store.revision,
+      compactRevision: () => this.machine.store.compactRevision(),
+    });
     this.machine.onRestore(() => this.hub.storeRestored());
     this.machine.onMemberChanged((id) => {
       if (id === this.memberId && this.machine.removedMemberIds.has(id)) this.onRemovalRecorded();
@@ -189,6 +214,7 @@ export class KvServer implements KvServerContext {
     // The member's own token, whatever the flag says now: new members' ids are computed with it.
     const server = new KvServer({ ...options, initialClusterToken: identity.clusterToken }, storage, identity, plan);
     server.node.on('leader-change', ({ leader, term }) => {
+      if (leader !== 0) server.metrics.leaderChanged();
       if (leader === server.memberId) void server.promoteLessor(term);
       else server.machine.lessor.demote();
     });
@@ -266,6 +292,18 @@ export class KvServer implements KvServerContext {
   async propose(command: KvCommand): Promise<CommandSuccess> {
     const data = encodeCommand(command);
     if (data.byteLength > this.options.maxRequestBytes) throw new EtcdServerError('requestTooLarge');
+    this.pendingProposals++;
+    try {
+      return await this.proposeCounted(data);
+    } catch (error) {
+      this.metrics.proposalFailed();
+      throw error;
+    } finally {
+      this.pendingProposals--;
+    }
+  }
+
+  private async proposeCounted(data: Uint8Array): Promise<CommandSuccess> {
     const deadline = Date.now() + this.requestTimeoutMs;
     let result: CommandResult;
     for (;;) {
@@ -414,17 +452,24 @@ export class KvServer implements KvServerContext {
       ackTimeoutMs: SETTINGS_ACK_TIMEOUT_MS,
       maxUnroutedBytes: MAX_UNROUTED_BYTES,
     };
-    const accept = handToGrpc(injector, front);
+    const accept = handToGrpc(injector, front, undefined, (socket) => {
+      this.metricsServer.emit('connection', socket);
+      socket.resume();
+    });
     for (const address of this.options.clientAddresses) this.listeners.push(await ClientListener.listen(address, accept));
   }
 
   private addServices(): void {
     const { services } = loadEtcdProto();
-    this.grpcServer.addService(services.KV, kvService(this));
-    this.grpcServer.addService(services.Watch, watchService(this));
-    this.grpcServer.addService(services.Lease, leaseService(this));
-    this.grpcServer.addService(services.Cluster, clusterService(this, this.membership));
-    this.grpcServer.addService(services.Maintenance, maintenanceService(this));
+    const add = (name: keyof typeof services, implementation: grpc.UntypedServiceImplementation): void => {
+      const definition = services[name];
+      this.grpcServer.addService(definition, this.grpcMetrics.instrumentService(`${ETCD_SERVER_PACKAGE}.${name}`, definition, implementation));
+    };
+    add('KV', kvService(this));
+    add('Watch', watchService(this));
+    add('Lease', leaseService(this));
+    add('Cluster', clusterService(this, this.membership));
+    add('Maintenance', maintenanceService(this));
   }
 }
 
