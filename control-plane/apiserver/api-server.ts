@@ -3,11 +3,14 @@
  * gRPC. It creates the system namespaces (`default`, `kube-system`, `kube-public`) once the
  * store answers, and reports ready (`/readyz`) from then on.
  */
+import { Registry as MetricsRegistry } from 'prom-client';
 import { EtcdClient } from '../../kv/client/etcd-client.js';
+import type { Logger } from '../../kv/logging/logger.js';
 import { resourceByName } from '../api/resources.js';
 import { ApiGrpcServer } from './grpc-server.js';
 import { ApiHttpServer } from './http-server.js';
 import { Registry } from './registry.js';
+import { ApiRequestMetrics } from './request-metrics.js';
 import type { SecretEncryption } from './secret-encryption.js';
 
 /** Kubernetes' secure port, served here over plain HTTP until TLS lands. */
@@ -34,6 +37,14 @@ export interface ApiServerOptions {
   readonly encryption?: SecretEncryption;
   /** Once bootstrapped, rewrite every Secret not under the first encryption key (`--rewrite-secrets`, a key rotation's second step). */
   readonly rewriteSecrets?: boolean;
+  /**
+   * Where the request series go, served at `/metrics` on the HTTP port; `balsa server` passes
+   * its process's registry, so that the KV member's and the control loops' series are there too.
+   * Default: a registry of the API server's own.
+   */
+  readonly metricsRegistry?: MetricsRegistry;
+  /** Requests are logged to it at debug level (default: not logged). */
+  readonly logger?: Logger;
   /** Told about bootstrap attempts that failed (the store not answering yet) and the secrets rewrite. */
   readonly log?: (line: string) => void;
 }
@@ -66,7 +77,8 @@ export class ApiServer {
     // Assigned once both front-ends are up; a /readyz before then answers 503 (its check throws).
     let server!: ApiServer;
     try {
-      http = await ApiHttpServer.start({ registry, host, port: options.httpPort, ready: () => server.ready() });
+      const metrics = new ApiRequestMetrics(options.metricsRegistry ?? new MetricsRegistry());
+      http = await ApiHttpServer.start({ registry, host, port: options.httpPort, ready: () => server.ready(), metrics, ...(options.logger !== undefined ? { logger: options.logger } : {}) });
       const grpc = await ApiGrpcServer.start({ registry, host, port: options.grpcPort });
       server = new ApiServer(registry, kv, http, grpc, options.log ?? (() => {}), options.rewriteSecrets === true);
     } catch (error) {

@@ -9,6 +9,8 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { Logger } from '../../kv/logging/logger.js';
+import { answerMetrics } from '../../kv/server/metrics/metrics-endpoint.js';
 import type { ApiObject } from '../api/types.js';
 import type { ServedWatchEvent } from './watch-cache.js';
 import { discoveryDocument } from './discovery.js';
@@ -17,6 +19,7 @@ import { parseResourcePath } from './http-routes.js';
 import { checkJsonDepth, checkSelectorLength } from './json-depth.js';
 import type { ResourceRoute } from './http-routes.js';
 import { servePodLog } from './pod-logs.js';
+import type { ApiRequestMetrics } from './request-metrics.js';
 import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
 import { toApiError } from './registry.js';
 
@@ -39,6 +42,10 @@ export interface ApiHttpServerOptions {
   readonly port: number;
   /** Answers `/readyz`: resolves when the server can serve (its store answers). */
   readonly ready?: () => Promise<void>;
+  /** Counts every request, and its registry is served at `/metrics` (absent: no `/metrics`). */
+  readonly metrics?: ApiRequestMetrics;
+  /** Each request is logged at debug level, once answered (Kubernetes' httplog). */
+  readonly logger?: Logger;
 }
 
 export class ApiHttpServer {
@@ -54,6 +61,8 @@ export class ApiHttpServer {
     const server = http.createServer();
     const front = new ApiHttpServer(server, options);
     server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
+      options.metrics?.track(request, response);
+      if (options.logger?.isLevelEnabled('debug') === true) logRequest(options.logger, request, response);
       front.handle(request, response).catch((error: unknown) => front.fail(request, response, toApiError(error)));
     });
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket));
@@ -105,6 +114,8 @@ export class ApiHttpServer {
         return this.text(response, 503, `not ready: ${(error as Error).message}`);
       }
     }
+    const metrics = this.options.metrics;
+    if (path === '/metrics' && metrics !== undefined && (method === 'GET' || method === 'HEAD')) return answerMetrics(metrics.registry, request, response);
     if (path === '/version') return this.json(response, 200, { ...SERVED_KUBERNETES_VERSION, platform: `${process.platform}/${process.arch}` });
     const discovery = discoveryDocument(path);
     if (discovery !== undefined) {
@@ -238,6 +249,14 @@ export class ApiHttpServer {
     if (response.headersSent || response.destroyed) return;
     this.json(response, error.httpCode, error.toStatus());
   }
+}
+
+function logRequest(logger: Logger, request: http.IncomingMessage, response: http.ServerResponse): void {
+  const started = performance.now();
+  response.once('finish', () => {
+    const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+    logger.debug({ verb: request.method, uri: request.url, code: response.statusCode, latencyMs, userAgent: request.headers['user-agent'] ?? '' }, 'request');
+  });
 }
 
 /**

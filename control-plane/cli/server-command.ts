@@ -10,9 +10,13 @@
  * and the KV member, and exit 0.
  */
 import { parseArgs } from 'node:util';
+import type { Registry } from 'prom-client';
+import { createLogger, DEFAULT_LOG_LEVEL, LOG_LEVELS, lineLogger, parseLogLevel } from '../../kv/logging/logger.js';
+import type { Logger, LogLevel } from '../../kv/logging/logger.js';
 import { KvConfigError, parseKvServerConfig } from '../../kv/server/config.js';
 import { KvStartError } from '../../kv/server/etcd-errors.js';
 import { KvServer } from '../../kv/server/kv-server.js';
+import { processRegistry } from '../../kv/server/metrics/process-registry.js';
 import { serverOptionsFromConfig } from '../../kv/server/server-options.js';
 import { ApiServer, DEFAULT_API_GRPC_PORT, DEFAULT_API_HTTP_PORT } from '../apiserver/api-server.js';
 import { EncryptionConfigError, SecretEncryption } from '../apiserver/secret-encryption.js';
@@ -33,14 +37,15 @@ const API_FLAGS = {
   'default-watch-cache-size': { type: 'string', default: String(WATCH_CACHE_CAPACITY) },
   'encryption-key-file': { type: 'string' },
   'rewrite-secrets': { type: 'boolean' },
+  'log-level': { type: 'string', default: DEFAULT_LOG_LEVEL },
 } as const;
 
 const SERVER_USAGE = `usage: balsa server [etcd flags: --name, --data-dir, --listen-client-urls, --initial-cluster, ...]
                     [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
-                    [--encryption-key-file PATH] [--rewrite-secrets]
+                    [--encryption-key-file PATH] [--rewrite-secrets] [--log-level ${LOG_LEVELS.join('|')}]
                     [--scheduler=true] [--controllers all|none|LIST] [--node-monitor-grace-period 40s] [--pod-eviction-timeout 5m]`;
 const APISERVER_USAGE = `usage: balsa apiserver --kv-endpoints URL[,URL...] [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
-                       [--encryption-key-file PATH] [--rewrite-secrets]`;
+                       [--encryption-key-file PATH] [--rewrite-secrets] [--log-level ${LOG_LEVELS.join('|')}]`;
 
 interface ApiFlags {
   readonly host: string;
@@ -129,7 +134,13 @@ function untilSignal(): Promise<void> {
   });
 }
 
-async function startApi(flags: ApiFlags, encryption: SecretEncryption | undefined, kvEndpoints: readonly string[], who: string): Promise<ApiServer> {
+interface Observability {
+  readonly logger: Logger;
+  /** The process's registry: the API server serves it at /metrics. */
+  readonly registry: Registry;
+}
+
+async function startApi(flags: ApiFlags, encryption: SecretEncryption | undefined, kvEndpoints: readonly string[], who: string, observability: Observability): Promise<ApiServer> {
   const api = await ApiServer.start({
     kvEndpoints,
     host: flags.host,
@@ -140,7 +151,9 @@ async function startApi(flags: ApiFlags, encryption: SecretEncryption | undefine
     watchCacheSize: flags.watchCacheSize,
     ...(encryption !== undefined ? { encryption } : {}),
     rewriteSecrets: flags.rewriteSecrets,
-    log: (line) => console.error(`${who}: ${line}`),
+    log: lineLogger(observability.logger, 'apiserver'),
+    logger: observability.logger.child({ component: 'apiserver' }),
+    metricsRegistry: observability.registry,
   });
   console.log(`${who}: API server on ${api.http.url} (gRPC ${api.grpc.address}), storing under ${flags.prefix} in ${kvEndpoints.join(',')}`);
   return api;
@@ -155,6 +168,7 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
   let kvOptions;
   let loops: { scheduler: boolean; settings: ControllerSettings };
   let encryption: SecretEncryption | undefined;
+  let logLevel: LogLevel;
   try {
     const { api, rest } = splitApiFlags(argv);
     flags = apiFlags(api);
@@ -167,7 +181,8 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
     }
     const parsed = parseKvServerConfig(rest, process.env);
     for (const warning of parsed.warnings) console.error(`balsa server: warning: ${warning}`);
-    kvOptions = serverOptionsFromConfig(parsed.config, process.env);
+    kvOptions = { ...serverOptionsFromConfig(parsed.config, process.env), metricsRegistry: processRegistry() };
+    logLevel = parsed.config.logLevel;
     encryption = await loadEncryption(flags);
   } catch (error) {
     if (error instanceof KvConfigError || error instanceof UsageError) {
@@ -176,9 +191,11 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+  const logger = createLogger({ level: logLevel, base: { member: kvOptions.name } });
+  const observability = { logger, registry: kvOptions.metricsRegistry };
   let kv: KvServer;
   try {
-    kv = await KvServer.start(kvOptions);
+    kv = await KvServer.start(kvOptions, { warn: lineLogger(logger, 'etcdserver', 'warn'), error: lineLogger(logger, 'etcdserver', 'error') });
   } catch (error) {
     if (error instanceof KvStartError) {
       console.error(`balsa server: ${error.message}`);
@@ -189,7 +206,7 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
   console.log(`balsa server ${kvOptions.name}: KV serving clients on ${kv.clientAddresses.join(', ')} (member ${kv.memberId.toString(16)})`);
   let api: ApiServer;
   try {
-    api = await startApi(flags, encryption, kv.clientAddresses, `balsa server ${kvOptions.name}`);
+    api = await startApi(flags, encryption, kv.clientAddresses, `balsa server ${kvOptions.name}`, observability);
   } catch (error) {
     console.error(`balsa server: cannot start the API server: ${(error as Error).message}`);
     await kv.stop();
@@ -201,7 +218,8 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
     controllerManager: (loops.settings.controllers ?? []).length > 0,
     controllerSettings: loops.settings,
     identity: `${kvOptions.name}_${process.pid}`,
-    log: (line) => console.error(`balsa server ${kvOptions.name}: ${line}`),
+    log: (line, fields) => logger.info({ component: 'control-loops', ...fields }, line),
+    metricsRegistry: observability.registry,
   });
   await Promise.race([kv.stopped, untilSignal()]);
   // Release the leases first so that another member's loops take over at once.
@@ -215,6 +233,7 @@ export async function apiServerCommand(argv: readonly string[]): Promise<number>
   let flags: ApiFlags;
   let endpoints: string[];
   let encryption: SecretEncryption | undefined;
+  let logLevel: LogLevel;
   try {
     const { values } = parseArgs({ args: [...argv], options: { ...API_FLAGS, 'kv-endpoints': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
     if (values.help === true) {
@@ -222,6 +241,9 @@ export async function apiServerCommand(argv: readonly string[]): Promise<number>
       return 0;
     }
     flags = apiFlags(values);
+    const level = parseLogLevel(values['log-level'] ?? DEFAULT_LOG_LEVEL);
+    if (level === null) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${values['log-level']}"`);
+    logLevel = level;
     endpoints = (values['kv-endpoints'] ?? '').split(',').map((endpoint) => endpoint.trim()).filter((endpoint) => endpoint !== '');
     if (endpoints.length === 0) throw new UsageError('--kv-endpoints is required: the etcd v3 endpoints to store objects in (http://127.0.0.1:2379,...)');
     encryption = await loadEncryption(flags);
@@ -231,7 +253,7 @@ export async function apiServerCommand(argv: readonly string[]): Promise<number>
   }
   let api: ApiServer;
   try {
-    api = await startApi(flags, encryption, endpoints, 'balsa apiserver');
+    api = await startApi(flags, encryption, endpoints, 'balsa apiserver', { logger: createLogger({ level: logLevel }), registry: processRegistry() });
   } catch (error) {
     console.error(`balsa apiserver: ${(error as Error).message}`);
     return 1;

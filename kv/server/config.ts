@@ -17,6 +17,8 @@
  */
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
+import { LOG_LEVELS } from '../logging/logger.js';
+import type { LogLevel } from '../logging/logger.js';
 
 // ---------------------------------------------------------------------------------------
 // The configuration
@@ -75,6 +77,8 @@ export interface KvServerConfig {
    * them their full TTL again. Off by default, as in etcd 3.4.
    */
   readonly experimentalEnableLeaseCheckpoint: boolean;
+  /** `--log-level`: the least severe level logged (debug, info, warn, error). */
+  readonly logLevel: LogLevel;
   /** This member's id in `initialCluster` (etcd's computation; a member joining an existing cluster learns its id from it). */
   readonly memberId: bigint;
   /** The cluster id etcd computes from the initial members' ids; only for `new` (a joining member learns it from the cluster). */
@@ -145,7 +149,8 @@ type FlagName =
   | 'auto-compaction-mode'
   | 'heartbeat-interval'
   | 'election-timeout'
-  | 'experimental-enable-lease-checkpoint';
+  | 'experimental-enable-lease-checkpoint'
+  | 'log-level';
 
 export interface KvServerFlag {
   readonly name: FlagName;
@@ -190,6 +195,7 @@ export const KV_SERVER_FLAGS: readonly KvServerFlag[] = [
     'ExperimentalEnableLeaseCheckpoint enables primary lessor to persist lease remainingTTL to prevent indefinite auto-renewal of long lived leases.',
     true,
   ),
+  flag('log-level', 'info', 'Configures log level. Only supports debug, info, warn, error.'),
 ];
 
 const FLAGS_BY_NAME: ReadonlyMap<string, KvServerFlag> = new Map(KV_SERVER_FLAGS.map((f) => [f.name, f]));
@@ -197,7 +203,7 @@ const FLAGS_BY_NAME: ReadonlyMap<string, KvServerFlag> = new Map(KV_SERVER_FLAGS
 /** etcd flags Balsa does not implement: named as such rather than as unknown. */
 const UNSUPPORTED_ETCD_FLAGS: ReadonlySet<string> = new Set([
   'wal-dir', 'max-snapshots', 'max-wals', 'listen-metrics-urls', 'enable-v2', 'enable-pprof', 'metrics',
-  'logger', 'log-level', 'log-outputs', 'debug', 'discovery', 'discovery-srv', 'discovery-srv-name',
+  'logger', 'log-outputs', 'debug', 'discovery', 'discovery-srv', 'discovery-srv-name',
   'discovery-fallback', 'discovery-proxy', 'strict-reconfig-check', 'pre-vote', 'initial-election-tick-advance',
   'force-new-cluster', 'auth-token', 'cors', 'host-whitelist', 'cert-file', 'key-file', 'client-cert-auth',
   'client-crl-file', 'trusted-ca-file', 'auto-tls', 'peer-cert-file', 'peer-key-file', 'peer-client-cert-auth',
@@ -282,6 +288,8 @@ export function parseKvServerConfig(argv: readonly string[], env: Readonly<Recor
 
   const experimentalEnableLeaseCheckpoint = parseBool(raw('experimental-enable-lease-checkpoint') ?? 'false', sourceOf('experimental-enable-lease-checkpoint'));
 
+  const logLevel = parseChoice(raw('log-level') ?? 'info', sourceOf('log-level'), LOG_LEVELS);
+
   const config: KvServerConfig = {
     name,
     dataDir,
@@ -299,6 +307,7 @@ export function parseKvServerConfig(argv: readonly string[], env: Readonly<Recor
     heartbeatIntervalMs,
     electionTimeoutMs,
     experimentalEnableLeaseCheckpoint,
+    logLevel,
     memberId: self.id,
     clusterId: initialClusterState === 'new' ? clusterIdFor(initialCluster.map((m) => m.id)) : undefined,
   };

@@ -68,6 +68,14 @@ export { ETCD_API_VERSION } from './constants.js';
 export { clusterIdOf, memberIdOf } from './members.js';
 export type { KvPeer, KvServerOptions } from './server-options.js';
 
+/** Where a member tells what goes wrong (`balsa kv serve` and `balsa server` log it; default stderr). */
+export interface KvServerLog {
+  readonly warn: (line: string) => void;
+  readonly error: (line: string) => void;
+}
+
+const CONSOLE_LOG: KvServerLog = { warn: (line) => console.error(line), error: (line) => console.error(line) };
+
 /** How long `stop()` lets the gRPC server finish the calls in progress before it cuts them. */
 const SHUTDOWN_GRACE_MS = 1000;
 
@@ -112,6 +120,7 @@ export class KvServer implements KvServerContext {
     storage: WritableLogStorage,
     identity: MemberIdentity,
     join: JoinPlan | null,
+    private readonly log: KvServerLog,
   ) {
     this.memberId = identity.id;
     this.initialClusterId = identity.clusterId;
@@ -200,7 +209,8 @@ export class KvServer implements KvServerContext {
    * one joining an existing cluster, which must have been added with `member add`: else
    * this throws `KvStartError` with etcd's complaint, having written nothing.
    */
-  static async start(options: KvServerOptions, warn: (line: string) => void = (line) => console.error(line)): Promise<KvServer> {
+  static async start(options: KvServerOptions, log: KvServerLog = CONSOLE_LOG): Promise<KvServer> {
+    const warn = log.warn;
     const fresh = !existsSync(join(options.dataDir, MEMBER_DIR));
     let plan: JoinPlan | null = null;
     if (fresh && options.initialClusterState === 'existing') {
@@ -212,14 +222,14 @@ export class KvServer implements KvServerContext {
     for (const warning of testingKnobWarnings(options.testing)) warn(`balsa kv ${options.name}: warning: ${warning}`);
     const storage = withSyncDelay(await LevelStorage.open({ dir: join(options.dataDir, MEMBER_DIR) }), options.testing, options.dataDir);
     // The member's own token, whatever the flag says now: new members' ids are computed with it.
-    const server = new KvServer({ ...options, initialClusterToken: identity.clusterToken }, storage, identity, plan);
+    const server = new KvServer({ ...options, initialClusterToken: identity.clusterToken }, storage, identity, plan, log);
     server.node.on('leader-change', ({ leader, term }) => {
       if (leader !== 0) server.metrics.leaderChanged();
       if (leader === server.memberId) void server.promoteLessor(term);
       else server.machine.lessor.demote();
     });
     server.node.on('error', (error) => {
-      console.error(`balsa kv ${options.name}: stopping after a fatal error: ${error.message}`);
+      log.error(`balsa kv ${options.name}: stopping after a fatal error: ${error.message}`);
       void server.stop();
     });
     server.node.on('removed', () => server.stopRemoved(REMOVED_STOP_DELAY_MS));
@@ -412,7 +422,7 @@ export class KvServer implements KvServerContext {
 
   private stopRemoved(delayMs: number): void {
     if (this.stopping || this.removalTimer !== null) return;
-    console.error(`balsa kv ${this.options.name}: the member has been permanently removed from the cluster; stopping`);
+    this.log.warn(`balsa kv ${this.options.name}: the member has been permanently removed from the cluster; stopping`);
     this.removalTimer = setTimeout(() => void this.stop(), delayMs);
   }
 
