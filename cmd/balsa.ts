@@ -10,10 +10,12 @@
  * - `balsa up [--data-dir DIR] [--demo]`: a whole cluster on this machine, servers and agents as child processes (`up/`);
  * - `balsa apply|get|describe|delete|label|scale|rollout ...`: the client commands (`client-commands.ts`).
  */
+import { createLogger, lineLogger } from '../kv/logging/logger.js';
 import { KvConfigError, parseKvServerConfig } from '../kv/server/config.js';
 import { KvStartError } from '../kv/server/etcd-errors.js';
 import { KvServer } from '../kv/server/kv-server.js';
 import type { KvServerOptions } from '../kv/server/kv-server.js';
+import { processRegistry } from '../kv/server/metrics/process-registry.js';
 import { serverOptionsFromConfig } from '../kv/server/server-options.js';
 import { CLIENT_COMMANDS } from '../control-plane/cli/client-command-names.js';
 import { stopWhenUpGoes } from './up/parent-watch.js';
@@ -31,10 +33,12 @@ const USAGE = [
 
 async function kvServe(argv: readonly string[]): Promise<number> {
   let options: KvServerOptions;
+  let logLevel;
   try {
     const parsed = parseKvServerConfig(argv, process.env);
     for (const warning of parsed.warnings) console.error(`balsa kv serve: warning: ${warning}`);
-    options = serverOptionsFromConfig(parsed.config, process.env);
+    options = { ...serverOptionsFromConfig(parsed.config, process.env), metricsRegistry: processRegistry() };
+    logLevel = parsed.config.logLevel;
   } catch (error) {
     if (error instanceof KvConfigError) {
       console.error(`balsa kv serve: ${error.message}`);
@@ -42,9 +46,10 @@ async function kvServe(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+  const logger = createLogger({ level: logLevel, base: { member: options.name } });
   let server: KvServer;
   try {
-    server = await KvServer.start(options);
+    server = await KvServer.start(options, { warn: lineLogger(logger, 'etcdserver', 'warn'), error: lineLogger(logger, 'etcdserver', 'error') });
   } catch (error) {
     // etcd exits 1 with its complaint; nothing was started or written.
     if (error instanceof KvStartError) {

@@ -9,6 +9,8 @@
  * `.1` file, a follow survives a copy-truncate); tests may inject another `LogReader`.
  */
 import { createServer } from 'node:http';
+import type { Registry } from 'prom-client';
+import { answerMetrics } from '../kv/server/metrics/metrics-endpoint.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -44,6 +46,8 @@ export interface AgentLogsServerOptions {
   readonly port: number;
   readonly source: LogSource;
   readonly reader?: LogReader;
+  /** Served at `/metrics`, as the kubelet serves its own on its port (absent: no `/metrics`). */
+  readonly metrics?: Registry;
 }
 
 export class AgentLogsServer {
@@ -88,6 +92,9 @@ export class AgentLogsServer {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://agent');
+    if (url.pathname === '/metrics' && this.options.metrics !== undefined && (request.method === 'GET' || request.method === 'HEAD')) {
+      return answerMetrics(this.options.metrics, request, response);
+    }
     const match = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (request.method !== 'GET' || match === null) {
       respond(response, 404, `not found: ${request.method} ${url.pathname} (GET /containerLogs/<namespace>/<pod>/<container>)`);

@@ -5,9 +5,11 @@
  * is what `balsa agent` runs; tests run it in-process with a fake runtime and prober.
  */
 import { mkdir } from 'node:fs/promises';
+import { Registry } from 'prom-client';
 import { EventRecorder } from '../control-plane/client/event-recorder.js';
 import type { GrpcApiClient } from '../control-plane/client/grpc-api-client.js';
 import { AgentLogsServer } from './agent-logs-server.js';
+import { AgentMetrics } from './agent-metrics.js';
 import type { LogReader } from './agent-logs-server.js';
 import { DEFAULT_AGENT_PORT, DEFAULT_MAX_PODS, RESTART_BACKOFF_BASE_MS, RESTART_BACKOFF_MAX_MS, RESTART_BACKOFF_RESET_MS } from './constants.js';
 import { HostPortAllocator } from './host-ports.js';
@@ -51,7 +53,10 @@ export interface AgentOptions {
   readonly logReader?: LogReader;
   /** Run the node's service proxy (kube-proxy's part): a listener on the node IP per Service port (default false; `balsa agent` turns it on). */
   readonly serviceProxy?: boolean;
-  readonly log?: (line: string) => void;
+  /** Told what goes wrong; `fields` name the objects (`namespace`, `pod`). */
+  readonly log?: (line: string, fields?: Readonly<Record<string, string>>) => void;
+  /** Where the agent's series go, served at `/metrics` on its port (default: a registry of its own). */
+  readonly metricsRegistry?: Registry;
 }
 
 export interface StopOptions {
@@ -73,6 +78,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   await mkdir(options.dataDir, { recursive: true });
   const ports = await HostPortAllocator.load(paths.hostPortsFile, options.nodeIp);
   const recorder = new EventRecorder(options.client, AGENT_COMPONENT, log, options.nodeName);
+  const metrics = new AgentMetrics(options.metricsRegistry ?? new Registry());
   const pods = new PodManager(options.client, {
     client: options.client,
     runtime: options.runtime,
@@ -88,11 +94,14 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       resetMs: options.backoff?.resetMs ?? RESTART_BACKOFF_RESET_MS,
     },
     log,
+    metrics,
   });
+  metrics.observe(() => pods.containerSamples());
   const logs = await AgentLogsServer.start({
     host: options.nodeIp,
     port: options.port ?? DEFAULT_AGENT_PORT,
     ...(options.logReader !== undefined ? { reader: options.logReader } : {}),
+    metrics: metrics.registry,
     source: (namespace, pod, container) => {
       const worker = pods.worker(namespace, pod);
       if (worker === undefined) return { found: 'no-pod' };

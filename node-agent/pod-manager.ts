@@ -15,6 +15,7 @@ import { resourceByName } from '../control-plane/api/resources.js';
 import type { ApiObject } from '../control-plane/api/types.js';
 import { Informer } from '../control-plane/client/informer.js';
 import type { GrpcApiClient } from '../control-plane/client/grpc-api-client.js';
+import type { ContainerSample } from './agent-metrics.js';
 import type { ConfigSources } from './config-sources.js';
 import { MINIMUM_STOP_GRACE_SECONDS } from './constants.js';
 import type { PodIdentity } from './pod-paths.js';
@@ -84,6 +85,11 @@ export class PodManager {
   }
 
   /** The worker of the pod named so, if this node runs it. */
+  /** Every pod worker's containers (for the metrics). */
+  containerSamples(): ContainerSample[] {
+    return [...this.workers.values()].flatMap((worker) => worker.containerSamples());
+  }
+
   worker(namespace: string, name: string): PodWorker | undefined {
     const pod = this.pods.getByName(namespace, name);
     if (pod !== undefined) return this.workers.get(pod.metadata.uid!);

@@ -41,6 +41,7 @@ import type { PodPaths } from './pod-paths.js';
 import { computePodStatus } from './pod-status.js';
 import { containerMounts, removeVolumes, syncVolumes } from './pod-volumes.js';
 import type { VolumeDirs } from './pod-volumes.js';
+import type { AgentMetrics, ContainerSample } from './agent-metrics.js';
 import type { ContainerProberFactory } from './probes/probe-types.js';
 import { goDuration } from './restart-backoff.js';
 import type { BackoffSettings } from './restart-backoff.js';
@@ -72,7 +73,10 @@ export interface PodWorkerContext {
   readonly paths: PodPaths;
   readonly nodeIp: string;
   readonly backoff: BackoffSettings;
-  readonly log: (line: string) => void;
+  /** Told what goes wrong, with the pod's `namespace` and `pod` as fields. */
+  readonly log: (line: string, fields?: Readonly<Record<string, string>>) => void;
+  /** Probe results are counted here (default: not counted). */
+  readonly metrics?: AgentMetrics;
   /** Called once the worker has finished terminating its pod (the agent forgets it). */
   readonly terminated: (uid: string) => void;
 }
@@ -122,6 +126,17 @@ export class PodWorker {
   /** The pod as last seen (its spec stays after it is gone from the API). */
   get object(): ApiObject {
     return this.lastPod;
+  }
+
+  /** Each container's name, whether it runs and how often it restarted (for the metrics). */
+  containerSamples(): ContainerSample[] {
+    return [...this.containers.values()].map((record) => ({
+      namespace: this.namespace,
+      pod: this.name,
+      container: record.name,
+      running: record.running,
+      restartCount: record.current?.attempt ?? 0,
+    }));
   }
 
   /** The container's latest attempt and the one before (for the logs endpoint). */
@@ -198,7 +213,7 @@ export class PodWorker {
         await this.sync();
         this.retryMs = POD_SYNC_RETRY_MIN_MS;
       } catch (error) {
-        this.context.log(`pod ${this.namespace}/${this.name}: sync failed (retrying in ${this.retryMs} ms): ${(error as Error).message}`);
+        this.context.log(`pod ${this.namespace}/${this.name}: sync failed (retrying in ${this.retryMs} ms): ${(error as Error).message}`, { namespace: this.namespace, pod: this.name });
         this.wakeAt(Date.now() + this.retryMs);
         this.retryMs = Math.min(this.retryMs * 2, POD_SYNC_RETRY_MAX_MS);
       }
@@ -377,6 +392,7 @@ export class PodWorker {
           record.unhealthy = { kind, message };
           this.requestSync();
         },
+        probed: (kind, result) => this.context.metrics?.probed(kind, result, { namespace: this.namespace, pod: this.name, container: record.name }),
         probeFailed: (kind, message) => {
           if (!isCurrent()) return;
           this.event('Warning', 'Unhealthy', `${kind[0]!.toUpperCase()}${kind.slice(1)} probe failed: ${message}`);

@@ -18,6 +18,8 @@ export type {
   FollowerProgress,
   LeaderChange,
 } from './node.js';
+export { NO_RAFT_METRICS } from './metrics.js';
+export type { RaftMetrics } from './metrics.js';
 export { LevelStorage } from './storage/level-storage.js';
 export type { LevelStorageOptions } from './storage/level-storage.js';
 export { GrpcTransport } from './transport/grpc-transport.js';

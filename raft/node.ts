@@ -44,6 +44,8 @@ import { nextTurn } from './stepped-bytes.js';
 import type { Member, RequestId } from './node-envelope.js';
 import type { WritableLogStorage } from './storage/log-storage.js';
 import type { Transport } from './transport/transport.js';
+import { NO_RAFT_METRICS } from './metrics.js';
+import type { RaftMetrics } from './metrics.js';
 
 export type { Member } from './node-envelope.js';
 
@@ -121,6 +123,8 @@ export interface RaftNodeOptions<Result = unknown> {
   readonly catchUpTimeoutMs?: number;
   /** Options handed to the Raft core. */
   readonly raft?: RaftNodeCoreOptions;
+  /** Told storage write and snapshot timings, and snapshot sends (default: nothing measured). */
+  readonly metrics?: RaftMetrics;
 }
 
 /** How far the leader has replicated its log to one member (indexes are log positions). */
@@ -216,6 +220,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
   private readonly maxPendingRequests: number;
   private readonly snapshotEveryEntries: number;
   private readonly requestTimeoutMs: number;
+  private readonly metrics: RaftMetrics;
   /** Drawn at each start: entries proposed by an earlier run never match this run's requests. */
   private readonly nonce: number = drawNonce();
   private nextSeq = 1;
@@ -271,6 +276,7 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.tickMs = positive('tickMs', options.tickMs ?? DEFAULT_TICK_MS);
     this.maxPendingRequests = positive('maxPendingRequests', options.maxPendingRequests ?? DEFAULT_MAX_PENDING_REQUESTS);
     this.snapshotEveryEntries = positive('snapshotEveryEntries', options.snapshotEveryEntries ?? DEFAULT_SNAPSHOT_EVERY_ENTRIES);
+    this.metrics = options.metrics ?? NO_RAFT_METRICS;
     this.requestTimeoutMs = positive('requestTimeoutMs', options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
   }
 
@@ -718,14 +724,18 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     // sends first calls an entry committed that is not yet on its disk, and whatever it
     // applies or answers comes after that write (in this pass or a later one).
     const sendFirst = this.role === 'leader' && ready.softState === null && ready.snapshot === null && (ready.hardState === null || ready.hardState.term === this.term) && commitsOnlyDurable(ready);
-    if (sendFirst && ready.messages.length > 0) this.transport.send(ready.messages);
+    if (sendFirst && ready.messages.length > 0) this.send(ready.messages);
     // (A write that only raises the commit index costs nothing here: a storage need not
     // sync it, see `WritableLogStorage.save`, and LevelStorage defers it.)
-    if (ready.entries.length > 0 || ready.hardState !== null) await this.storage.save(ready.entries, ready.hardState);
+    if (ready.entries.length > 0 || ready.hardState !== null) {
+      const writeStart = performance.now();
+      await this.storage.save(ready.entries, ready.hardState);
+      this.metrics.storageWrite((performance.now() - writeStart) / 1000);
+    }
     if (ready.hardState !== null) this.term = ready.hardState.term;
     this.noteOwnEntries(ready.entries);
     // 2. Send.
-    if (!sendFirst && ready.messages.length > 0) this.transport.send(ready.messages);
+    if (!sendFirst && ready.messages.length > 0) this.send(ready.messages);
     if (ready.softState !== null) this.onSoftState(ready.softState.leader, ready.softState.role, this.term);
     // 3. Apply.
     const confEntries = await this.applyEntries(ready.committedEntries);
@@ -742,6 +752,11 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
     this.serveReads();
     this.maybeStartReadRound();
     this.maybeSnapshot();
+  }
+
+  private send(messages: readonly Message[]): void {
+    this.transport.send(messages);
+    for (const message of messages) if (message.type === 'MsgSnap') this.metrics.snapshotSent(message.to);
   }
 
   private async installSnapshot(snapshot: Snapshot): Promise<void> {
@@ -961,7 +976,9 @@ export class RaftNode<Result = unknown> extends EventEmitter<RaftNodeEvents> {
       if (error instanceof RaftError) return;
       throw error;
     }
+    const saveStart = performance.now();
     await this.storage.saveSnapshot(plan.snapshot);
+    this.metrics.snapshotSaved((performance.now() - saveStart) / 1000);
     this.snapshotIndex = taken.index;
     if (plan.compactIndex >= this.storage.firstIndex()) await this.storage.compact(plan.compactIndex);
   }

@@ -185,7 +185,7 @@ class UpRun {
         ` (${this.existing ? 'the cluster it holds, started again' : 'a new cluster'}); each process's output in ${join(layout.dataDir, 'logs')}`,
     );
     for (const server of layout.servers) {
-      const child = this.startChild(`server ${server.name}`, serverArgs(layout, server), server.logFile, (line) => this.serverLine(line));
+      const child = this.startChild(`server ${server.name}`, [...serverArgs(layout, server), '--log-level', this.flags.logLevel], server.logFile, (line) => this.serverLine(line));
       this.servers.push(child);
     }
     await waitFor(
@@ -200,7 +200,7 @@ class UpRun {
     await this.writeCliConfig();
 
     layout.agents.forEach((agent, index) => {
-      this.agents.push(this.startChild(`agent ${agent.name}`, agentArgs(layout, agent, index), agent.logFile, (line) => this.agentLine(agent.name, agent.nodeIp, line)));
+      this.agents.push(this.startChild(`agent ${agent.name}`, [...agentArgs(layout, agent, index), '--log-level', this.flags.logLevel], agent.logFile, (line) => this.agentLine(agent.name, agent.nodeIp, line)));
     });
     const apiUrl = layout.servers[0]!.apiUrl;
     let waitingFor: string[] = [];

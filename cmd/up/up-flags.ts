@@ -5,6 +5,8 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DEFAULT_LOG_LEVEL, LOG_LEVELS, parseLogLevel } from '../../kv/logging/logger.js';
+import type { LogLevel } from '../../kv/logging/logger.js';
 import {
   DEFAULT_AGENT_LOGS_PORT,
   DEFAULT_AGENTS,
@@ -19,7 +21,7 @@ import {
 } from './constants.js';
 
 export const UP_USAGE = `usage: balsa up [--data-dir DIR] [--servers ${DEFAULT_SERVERS}] [--agents ${DEFAULT_AGENTS}]
-                [--kv-port ${DEFAULT_KV_PORT}] [--api-port ${DEFAULT_API_PORT}] [--agent-port ${DEFAULT_AGENT_LOGS_PORT}] [--demo] [--demo-port ${DEFAULT_DEMO_PORT}]
+                [--kv-port ${DEFAULT_KV_PORT}] [--api-port ${DEFAULT_API_PORT}] [--agent-port ${DEFAULT_AGENT_LOGS_PORT}] [--demo] [--demo-port ${DEFAULT_DEMO_PORT}] [--log-level ${DEFAULT_LOG_LEVEL}]
   A whole cluster on this machine, in the foreground: N \`balsa server\`s (KV members with the API
   server, scheduler and controllers) and M \`balsa agent\`s, each a process; Ctrl-C stops them all.
   --data-dir    everything the cluster keeps, its certificates (pki/) and each process's log (default ~/${DEFAULT_DATA_DIR_UNDER_HOME.join('/')});
@@ -31,7 +33,8 @@ export const UP_USAGE = `usage: balsa up [--data-dir DIR] [--servers ${DEFAULT_S
   --api-port    server i serves the API over HTTP on this + 2i, gRPC on this + 2i + 1 (default ${DEFAULT_API_PORT})
   --agent-port  each agent's logs endpoint, on its own address (default ${DEFAULT_AGENT_LOGS_PORT}; 0 = any free port)
   --demo        also deploy examples/web/demo.yaml (a web app behind a Service) and print its URL
-  --demo-port   the demo Service's port on every node's address (default ${DEFAULT_DEMO_PORT}, at least ${MIN_UNPRIVILEGED_PORT})`;
+  --demo-port   the demo Service's port on every node's address (default ${DEFAULT_DEMO_PORT}, at least ${MIN_UNPRIVILEGED_PORT})
+  --log-level   the servers' and agents' log level: ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL}; their logs are in the data folder)`;
 
 /** The command line was wrong: printed with the usage, exit code 2. */
 export class UpUsageError extends Error {
@@ -52,6 +55,8 @@ export interface UpFlags {
   readonly agentPort: number;
   readonly demo: boolean;
   readonly demoPort: number;
+  /** Every server's and agent's `--log-level` (their logs go to their log files). */
+  readonly logLevel: LogLevel;
 }
 
 const FLAGS = {
@@ -63,6 +68,7 @@ const FLAGS = {
   'agent-port': { type: 'string' },
   demo: { type: 'boolean' },
   'demo-port': { type: 'string' },
+  'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -88,6 +94,8 @@ export function parseUpFlags(argv: readonly string[], homeDirectory: string = ho
   const agentPort = port(values['agent-port'], 'agent-port', 0) ?? DEFAULT_AGENT_LOGS_PORT;
   const demoPort = port(values['demo-port'], 'demo-port', MIN_UNPRIVILEGED_PORT) ?? DEFAULT_DEMO_PORT;
   // Both are bound on every node's address.
+  const logLevel = parseLogLevel(values['log-level'] ?? DEFAULT_LOG_LEVEL);
+  if (logLevel === null) throw new UpUsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${values['log-level']}"`);
   if (demo && agentPort === demoPort) throw new UpUsageError(`--agent-port and --demo-port must differ: both are bound on every node's address (${agentPort})`);
   return {
     dataDir: dataDir === undefined ? join(homeDirectory, ...DEFAULT_DATA_DIR_UNDER_HOME) : resolve(dataDir),
@@ -99,6 +107,7 @@ export function parseUpFlags(argv: readonly string[], homeDirectory: string = ho
     agentPort,
     demo,
     demoPort,
+    logLevel,
   };
 }
 

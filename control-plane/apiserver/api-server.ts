@@ -3,16 +3,19 @@
  * gRPC. It creates the system namespaces (`default`, `kube-system`, `kube-public`) once the
  * store answers, and reports ready (`/readyz`) from then on.
  */
+import { Registry as MetricsRegistry } from 'prom-client';
 import { EtcdClient } from '../../kv/client/etcd-client.js';
 import type { EtcdClientTls } from '../../kv/client/etcd-client.js';
 import { MemberStatusClient } from '../../kv/client/member-status.js';
 import type { EtcdCredentials } from '../../kv/client/etcd-client.js';
+import type { Logger } from '../../kv/logging/logger.js';
 import { resourceByName } from '../api/resources.js';
 import { ApiGrpcServer } from './grpc-server.js';
 import { ApiHttpServer } from './http-server.js';
 import { Registry } from './registry.js';
 import { DEFAULT_API_MAX_CONCURRENT_STREAMS, DEFAULT_API_MAX_CONNECTIONS, DEFAULT_REQUEST_LIMITS, RequestLimits } from './request-limits.js';
 import type { RequestLimitsOptions } from './request-limits.js';
+import { ApiRequestMetrics } from './request-metrics.js';
 import type { SecretEncryption } from './secret-encryption.js';
 
 /** Kubernetes' secure port, served here over plain HTTP until TLS lands. */
@@ -49,6 +52,14 @@ export interface ApiServerOptions {
   readonly maxConnections?: number;
   /** HTTP/2 streams per gRPC connection (default `DEFAULT_API_MAX_CONCURRENT_STREAMS`). */
   readonly maxConcurrentStreams?: number;
+  /**
+   * Where the request series go, served at `/metrics` on the HTTP port; `balsa server` passes
+   * its process's registry, so that the KV member's and the control loops' series are there too.
+   * Default: a registry of the API server's own.
+   */
+  readonly metricsRegistry?: MetricsRegistry;
+  /** Requests are logged to it at debug level (default: not logged). */
+  readonly logger?: Logger;
   /** Told about bootstrap attempts that failed (the store not answering yet) and the secrets rewrite. */
   readonly log?: (line: string) => void;
 }

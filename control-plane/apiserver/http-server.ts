@@ -14,6 +14,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { invalidStatus } from '../api/field-errors.js';
 import { apiVersionOf } from '../api/resources.js';
+import type { Logger } from '../../kv/logging/logger.js';
+import { answerMetrics } from '../../kv/server/metrics/metrics-endpoint.js';
 import type { ApiObject } from '../api/types.js';
 import type { ServedWatchEvent } from './watch-cache.js';
 import { discoveryDocument } from './discovery.js';
@@ -28,6 +30,8 @@ import { patchTypeOf } from './patch-types.js';
 import { servePodLog } from './pod-logs.js';
 import type { DeleteOptions, ListOptions, Registry, RegistryWatch, WriteOptions } from './registry.js';
 import type { FilterOptions } from './object-filter.js';
+import type { ApiRequestMetrics } from './request-metrics.js';
+import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
 import { toApiError } from './registry.js';
 import { isDashboardPath, serveDashboard } from './ui/dashboard-routes.js';
 import type { DashboardBackend } from './ui/dashboard-routes.js';
@@ -61,6 +65,10 @@ export interface ApiHttpServerOptions {
   readonly maxConnections?: number;
   /** What the dashboard (`/ui`) shows beyond the API: the KV's Raft members. */
   readonly dashboard?: DashboardBackend;
+  /** Counts every request, and its registry is served at `/metrics` (absent: no `/metrics`). */
+  readonly metrics?: ApiRequestMetrics;
+  /** Each request is logged at debug level, once answered (Kubernetes' httplog). */
+  readonly logger?: Logger;
 }
 
 export class ApiHttpServer {
@@ -81,6 +89,8 @@ export class ApiHttpServer {
     server.maxConnections = front.connections.hardMax;
     server.on('connection', (socket: Duplex) => front.connections.track(socket));
     server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
+      options.metrics?.track(request, response);
+      if (options.logger?.isLevelEnabled('debug') === true) logRequest(options.logger, request, response);
       front.handle(request, response).catch((error: unknown) => front.fail(request, response, toApiError(error)));
     });
     server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => answerClientError(error, socket));
@@ -134,6 +144,8 @@ export class ApiHttpServer {
       }
     }
     if (isDashboardPath(path)) return serveDashboard(url, method, response, this.options.dashboard);
+    const metrics = this.options.metrics;
+    if (path === '/metrics' && metrics !== undefined && (method === 'GET' || method === 'HEAD')) return answerMetrics(metrics.registry, request, response);
     if (path === '/version') return this.json(response, 200, { ...SERVED_KUBERNETES_VERSION, platform: `${process.platform}/${process.arch}` });
     if (path === OPENAPI_V2_PATH) {
       if (method !== 'GET') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} ${path})`);
@@ -324,6 +336,14 @@ export class ApiHttpServer {
     const retryAfter = error.details?.retryAfterSeconds;
     this.json(response, error.httpCode, error.toStatus(), retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) });
   }
+}
+
+function logRequest(logger: Logger, request: http.IncomingMessage, response: http.ServerResponse): void {
+  const started = performance.now();
+  response.once('finish', () => {
+    const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+    logger.debug({ verb: request.method, uri: request.url, code: response.statusCode, latencyMs, userAgent: request.headers['user-agent'] ?? '' }, 'request');
+  });
 }
 
 /**

@@ -6,10 +6,12 @@
  * a standby taking over when the active one dies.
  */
 import { hostname } from 'node:os';
+import type { Registry } from 'prom-client';
 import { GrpcApiClient } from '../client/grpc-api-client.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import { LeaderElectedRunner } from '../client/leader-elected-runner.js';
+import { WorkQueueMetricsSet } from '../client/work-queue-metrics.js';
 import type { Controller } from '../controllers/controller.js';
 import { ControllerManager } from '../controllers/controller-manager.js';
 import {
@@ -21,7 +23,7 @@ import {
   PodGcController,
   ReplicaSetController,
 } from '../controllers/index.js';
-import { Scheduler } from '../scheduler/index.js';
+import { Scheduler, SchedulerMetrics } from '../scheduler/index.js';
 
 /** The controllers by name, as `--controllers` takes them. */
 export const CONTROLLER_NAMES = ['replicaset', 'deployment', 'endpoints', 'nodelifecycle', 'garbagecollector', 'namespace', 'podgc'] as const;
@@ -54,7 +56,10 @@ export interface ControlLoopsOptions {
   readonly lease?: LeaseSettings;
   /** Unique among the candidates (default `<host>_<pid>`). */
   readonly identity?: string;
-  readonly log?: (line: string) => void;
+  /** Told what the loops do; `fields.component` says which (`scheduler`, `controller-manager`). */
+  readonly log?: (line: string, fields?: Readonly<Record<string, string>>) => void;
+  /** Where the scheduler's and the work queues' series go (default: not measured). */
+  readonly metricsRegistry?: Registry;
 }
 
 export interface ControlLoops {
@@ -94,19 +99,31 @@ export function makeControllers(settings: ControllerSettings = {}): Controller[]
 }
 
 export function startControlLoops(options: ControlLoopsOptions): ControlLoops {
-  const log = options.log ?? (() => {});
+  const logTo = options.log ?? (() => {});
+  const log = (line: string): void => logTo(line, { component: 'leader-election' });
+  const schedulerLog = (line: string): void => logTo(line, { component: 'scheduler' });
+  const controllersLog = (line: string): void => logTo(line, { component: 'controller-manager' });
   const client = new GrpcApiClient(options.apiGrpcAddress);
   const identity = options.identity ?? `${hostname()}_${process.pid}`;
   const common = { client, identity, log, ...(options.lease ?? {}) };
+  const registry = options.metricsRegistry;
+  const schedulerMetrics = registry !== undefined && options.scheduler ? new SchedulerMetrics(registry) : undefined;
+  const queueMetrics = registry !== undefined && options.controllerManager ? new WorkQueueMetricsSet(registry) : undefined;
   const scheduler = options.scheduler
     ? new LeaderElectedRunner({
         ...common,
         name: SCHEDULER_LEASE,
         start: async () => {
-          const informers = new InformerFactory(client, log);
-          const running = new Scheduler({ client, informers, recorder: new EventRecorder(client, 'default-scheduler', log), log });
+          const informers = new InformerFactory(client, schedulerLog);
+          const running = new Scheduler({
+            client,
+            informers,
+            recorder: new EventRecorder(client, 'default-scheduler', schedulerLog),
+            log: schedulerLog,
+            ...(schedulerMetrics !== undefined ? { metrics: schedulerMetrics } : {}),
+          });
           await Promise.all([informers.start(), running.start()]);
-          log(`scheduler: ${identity} is scheduling`);
+          schedulerLog(`scheduler: ${identity} is scheduling`);
           return {
             stop: async () => {
               await running.stop();
@@ -121,9 +138,14 @@ export function startControlLoops(options: ControlLoopsOptions): ControlLoops {
         ...common,
         name: CONTROLLER_MANAGER_LEASE,
         start: async () => {
-          const manager = new ControllerManager({ client, controllers: makeControllers(options.controllerSettings), log });
+          const manager = new ControllerManager({
+            client,
+            controllers: makeControllers(options.controllerSettings),
+            log: controllersLog,
+            ...(queueMetrics !== undefined ? { queueMetrics: (name: string) => queueMetrics.forQueue(name) } : {}),
+          });
           await manager.start();
-          log(`controller manager: ${identity} is running the controllers`);
+          controllersLog(`controller manager: ${identity} is running the controllers`);
           return manager;
         },
       })

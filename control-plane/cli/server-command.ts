@@ -24,9 +24,13 @@
 import { parseArgs } from 'node:util';
 import { EtcdClientError, readEtcdClientTls } from '../../kv/client/index.js';
 import type { EtcdClientTls } from '../../kv/client/index.js';
+import type { Registry } from 'prom-client';
+import { createLogger, DEFAULT_LOG_LEVEL, LOG_LEVELS, lineLogger, parseLogLevel } from '../../kv/logging/logger.js';
+import type { Logger, LogLevel } from '../../kv/logging/logger.js';
 import { KvConfigError, parseKvServerConfig } from '../../kv/server/config.js';
 import { KvStartError } from '../../kv/server/etcd-errors.js';
 import { KvServer } from '../../kv/server/kv-server.js';
+import { processRegistry } from '../../kv/server/metrics/process-registry.js';
 import { serverOptionsFromConfig } from '../../kv/server/server-options.js';
 import { ApiServer, DEFAULT_API_GRPC_PORT, DEFAULT_API_HTTP_PORT } from '../apiserver/api-server.js';
 import { EncryptionConfigError, SecretEncryption } from '../apiserver/secret-encryption.js';
@@ -55,16 +59,17 @@ const API_FLAGS = {
   'kv-cert': { type: 'string' },
   'kv-key': { type: 'string' },
   'kv-user': { type: 'string' },
+  'log-level': { type: 'string', default: DEFAULT_LOG_LEVEL },
 } as const;
 
 const SERVER_USAGE = `usage: balsa server [etcd flags: --name, --data-dir, --listen-client-urls, --initial-cluster, ...]
                     [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
                     [--encryption-key-file PATH] [--rewrite-secrets] [--kv-cacert PATH --kv-cert PATH --kv-key PATH] [--kv-user NAME:PASSWORD]
-                    ${LIMIT_USAGE}
+                    [--log-level ${LOG_LEVELS.join('|')}] ${LIMIT_USAGE}
                     [--scheduler=true] [--controllers all|none|LIST] [--node-monitor-grace-period 40s] [--pod-eviction-timeout 5m]`;
 const APISERVER_USAGE = `usage: balsa apiserver --kv-endpoints URL[,URL...] [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
                        [--encryption-key-file PATH] [--rewrite-secrets] [--kv-cacert PATH] [--kv-cert PATH --kv-key PATH] [--kv-user NAME:PASSWORD]
-                       ${LIMIT_USAGE}`;
+                       [--log-level ${LOG_LEVELS.join('|')}] ${LIMIT_USAGE}`;
 
 interface ApiFlags {
   readonly host: string;
@@ -192,7 +197,13 @@ function loadKvTls(files: ApiFlags['kvTlsFiles']): EtcdClientTls | undefined {
   }
 }
 
-async function startApi(flags: ApiFlags, encryption: SecretEncryption | undefined, kvEndpoints: readonly string[], kvTls: EtcdClientTls | undefined, who: string): Promise<ApiServer> {
+interface Observability {
+  readonly logger: Logger;
+  /** The process's registry: the API server serves it at /metrics. */
+  readonly registry: Registry;
+}
+
+async function startApi(flags: ApiFlags, encryption: SecretEncryption | undefined, kvEndpoints: readonly string[], kvTls: EtcdClientTls | undefined, who: string, observability: Observability): Promise<ApiServer> {
   const api = await ApiServer.start({
     kvEndpoints,
     ...(kvTls !== undefined ? { kvTls } : {}),
@@ -208,7 +219,9 @@ async function startApi(flags: ApiFlags, encryption: SecretEncryption | undefine
     maxConnections: flags.limits.maxConnections,
     maxConcurrentStreams: flags.limits.maxConcurrentStreams,
     ...(flags.kvCredentials !== undefined ? { kvCredentials: flags.kvCredentials } : {}),
-    log: (line) => console.error(`${who}: ${line}`),
+    log: lineLogger(observability.logger, 'apiserver'),
+    logger: observability.logger.child({ component: 'apiserver' }),
+    metricsRegistry: observability.registry,
   });
   console.log(`${who}: API server on ${api.http.url} (gRPC ${api.grpc.address}), storing under ${flags.prefix} in ${kvEndpoints.join(',')}`);
   return api;
@@ -224,6 +237,7 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
   let loops: { scheduler: boolean; settings: ControllerSettings };
   let encryption: SecretEncryption | undefined;
   let kvTls: EtcdClientTls | undefined;
+  let logLevel: LogLevel;
   try {
     const { api, rest } = splitApiFlags(argv);
     flags = apiFlags(api);
@@ -236,7 +250,8 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
     }
     const parsed = parseKvServerConfig(rest, process.env);
     for (const warning of parsed.warnings) console.error(`balsa server: warning: ${warning}`);
-    kvOptions = serverOptionsFromConfig(parsed.config, process.env);
+    kvOptions = { ...serverOptionsFromConfig(parsed.config, process.env), metricsRegistry: processRegistry() };
+    logLevel = parsed.config.logLevel;
     encryption = await loadEncryption(flags);
     // Without --kv-* flags, the member's own certificate and CA (see the file comment).
     const ownTls = kvOptions.clientTls;
@@ -251,9 +266,11 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
     }
     throw error;
   }
+  const logger = createLogger({ level: logLevel, base: { member: kvOptions.name } });
+  const observability = { logger, registry: kvOptions.metricsRegistry };
   let kv: KvServer;
   try {
-    kv = await KvServer.start(kvOptions);
+    kv = await KvServer.start(kvOptions, { warn: lineLogger(logger, 'etcdserver', 'warn'), error: lineLogger(logger, 'etcdserver', 'error') });
   } catch (error) {
     if (error instanceof KvStartError) {
       console.error(`balsa server: ${error.message}`);
@@ -264,7 +281,7 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
   console.log(`balsa server ${kvOptions.name}: KV serving clients on ${kv.clientAddresses.join(', ')} (member ${kv.memberId.toString(16)})`);
   let api: ApiServer;
   try {
-    api = await startApi(flags, encryption, kv.clientUrls, kvTls, `balsa server ${kvOptions.name}`);
+    api = await startApi(flags, encryption, kv.clientUrls, kvTls, `balsa server ${kvOptions.name}`, observability);
   } catch (error) {
     console.error(`balsa server: cannot start the API server: ${(error as Error).message}`);
     await kv.stop();
@@ -276,7 +293,8 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
     controllerManager: (loops.settings.controllers ?? []).length > 0,
     controllerSettings: loops.settings,
     identity: `${kvOptions.name}_${process.pid}`,
-    log: (line) => console.error(`balsa server ${kvOptions.name}: ${line}`),
+    log: (line, fields) => logger.info({ component: 'control-loops', ...fields }, line),
+    metricsRegistry: observability.registry,
   });
   await Promise.race([kv.stopped, untilSignal()]);
   // Release the leases first so that another member's loops take over at once.
@@ -291,6 +309,7 @@ export async function apiServerCommand(argv: readonly string[]): Promise<number>
   let endpoints: string[];
   let encryption: SecretEncryption | undefined;
   let kvTls: EtcdClientTls | undefined;
+  let logLevel: LogLevel;
   try {
     const { values } = parseArgs({ args: [...argv], options: { ...API_FLAGS, 'kv-endpoints': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
     if (values.help === true) {
@@ -298,6 +317,9 @@ export async function apiServerCommand(argv: readonly string[]): Promise<number>
       return 0;
     }
     flags = apiFlags(values);
+    const level = parseLogLevel(values['log-level'] ?? DEFAULT_LOG_LEVEL);
+    if (level === null) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${values['log-level']}"`);
+    logLevel = level;
     endpoints = (values['kv-endpoints'] ?? '').split(',').map((endpoint) => endpoint.trim()).filter((endpoint) => endpoint !== '');
     if (endpoints.length === 0) throw new UsageError('--kv-endpoints is required: the etcd v3 endpoints to store objects in (http://127.0.0.1:2379,...)');
     encryption = await loadEncryption(flags);
@@ -308,7 +330,7 @@ export async function apiServerCommand(argv: readonly string[]): Promise<number>
   }
   let api: ApiServer;
   try {
-    api = await startApi(flags, encryption, endpoints, kvTls, 'balsa apiserver');
+    api = await startApi(flags, encryption, endpoints, kvTls, 'balsa apiserver', { logger: createLogger({ level: logLevel }), registry: processRegistry() });
   } catch (error) {
     console.error(`balsa apiserver: ${(error as Error).message}`);
     return 1;

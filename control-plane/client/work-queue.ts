@@ -23,6 +23,21 @@ export interface WorkQueueOptions {
   readonly maxKeys?: number;
 }
 
+/**
+ * What a queue tells a metrics system (client-go's workqueue metrics; `WorkQueueMetricsSet`
+ * maps them to Prometheus). Set with `WorkQueue.instrument`.
+ */
+export interface WorkQueueMetrics {
+  /** A key was queued (not a duplicate of one waiting); `depth`: keys now waiting. */
+  added(depth: number): void;
+  /** A worker took a key after it waited `queuedSeconds`; `depth`: keys still waiting. */
+  taken(queuedSeconds: number, depth: number): void;
+  /** A key's handling took `workSeconds` (its reconcile). */
+  worked(workSeconds: number): void;
+  /** A key failed and was queued again after its back-off. */
+  retried(): void;
+}
+
 export const WORK_QUEUE_DEFAULTS = { baseDelayMs: 5, maxDelayMs: 1_000_000, ratePerSecond: 10, burst: 100, maxKeys: 1_000_000 } as const;
 
 export class WorkQueue {
@@ -39,6 +54,9 @@ export class WorkQueue {
   private lastRefill = Date.now();
   private refillTimer: NodeJS.Timeout | null = null;
   private shuttingDown = false;
+  private metrics: WorkQueueMetrics | null = null;
+  /** When each waiting key was queued (`performance.now()` ms), for the metrics. */
+  private readonly queuedAt = new Map<string, number>();
 
   constructor(options: WorkQueueOptions = {}) {
     this.options = { ...WORK_QUEUE_DEFAULTS, ...options };
@@ -46,11 +64,18 @@ export class WorkQueue {
     this.tokens = this.options.burst;
   }
 
+  /** Report to `metrics` from now on (undefined: stop reporting). */
+  instrument(metrics: WorkQueueMetrics | undefined): void {
+    this.metrics = metrics ?? null;
+  }
+
   /** Queues `key` now (no-op if it is already waiting). */
   add(key: string): void {
     if (this.shuttingDown || this.dirty.has(key)) return;
     if (this.dirty.size >= this.options.maxKeys) throw new Error(`work queue holds ${this.options.maxKeys} keys: refusing more`);
     this.dirty.add(key);
+    this.queuedAt.set(key, performance.now());
+    this.metrics?.added(this.dirty.size);
     if (this.processing.has(key)) return;
     this.ready.push(key);
     this.wakeOne();
@@ -75,6 +100,7 @@ export class WorkQueue {
   addRateLimited(key: string): void {
     const failures = this.failures.get(key) ?? 0;
     this.failures.set(key, failures + 1);
+    this.metrics?.retried();
     this.addAfter(key, Math.min(this.options.baseDelayMs * 2 ** failures, this.options.maxDelayMs));
   }
 
@@ -102,6 +128,7 @@ export class WorkQueue {
       for (;;) {
         const key = await this.take();
         if (key === null) return;
+        const started = performance.now();
         try {
           await handle(key);
           this.forget(key);
@@ -109,6 +136,7 @@ export class WorkQueue {
           onError(key, error);
           this.addRateLimited(key);
         } finally {
+          this.metrics?.worked((performance.now() - started) / 1000);
           this.done(key);
         }
       }
@@ -133,6 +161,9 @@ export class WorkQueue {
         const key = this.ready.shift()!;
         this.dirty.delete(key);
         this.processing.add(key);
+        const queuedAt = this.queuedAt.get(key);
+        this.queuedAt.delete(key);
+        if (queuedAt !== undefined) this.metrics?.taken((performance.now() - queuedAt) / 1000, this.dirty.size);
         return key;
       }
       await new Promise<void>((resolve) => this.waiters.push(resolve));

@@ -7,6 +7,7 @@
 import { EventRecorder } from '../client/event-recorder.js';
 import type { GrpcApiClient } from '../client/grpc-api-client.js';
 import { InformerFactory } from '../client/informer-factory.js';
+import type { WorkQueueMetrics } from '../client/work-queue.js';
 import type { Controller, ControllerContext } from './controller.js';
 
 export interface ControllerManagerOptions {
@@ -14,6 +15,8 @@ export interface ControllerManagerOptions {
   readonly controllers: readonly Controller[];
   readonly log?: (line: string) => void;
   readonly now?: () => Date;
+  /** The controllers' work queues report here, by queue name (default: not measured). */
+  readonly queueMetrics?: (queueName: string) => WorkQueueMetrics;
 }
 
 export class ControllerManager {
@@ -32,6 +35,7 @@ export class ControllerManager {
       recorder: (component) => new EventRecorder(this.options.client, component, log),
       log,
       now: this.options.now ?? (() => new Date()),
+      ...(this.options.queueMetrics !== undefined ? { queueMetrics: this.options.queueMetrics } : {}),
     };
     // Each controller asks for its informers first thing in start(), before awaiting their sync.
     const starting = this.options.controllers.map(async (controller) => {

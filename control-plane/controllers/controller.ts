@@ -8,6 +8,7 @@ import type { EventRecorder } from '../client/event-recorder.js';
 import type { GrpcApiClient } from '../client/grpc-api-client.js';
 import type { InformerFactory } from '../client/informer-factory.js';
 import type { Informer } from '../client/informer.js';
+import type { WorkQueueMetrics } from '../client/work-queue.js';
 
 export interface ControllerContext {
   readonly client: GrpcApiClient;
@@ -18,6 +19,8 @@ export interface ControllerContext {
   readonly log: (line: string) => void;
   /** The clock controllers judge time by (tests move it). */
   readonly now: () => Date;
+  /** The metrics of the work queue named so (kube-controller-manager's queue names); absent: not measured. */
+  readonly queueMetrics?: (queueName: string) => WorkQueueMetrics;
 }
 
 export interface Controller {

@@ -1,6 +1,8 @@
 /** The scheduler: places pending pods on nodes through filter and score plugins, and binds them. */
 export { Scheduler } from './scheduler.js';
 export type { SchedulerOptions, SchedulerStats } from './scheduler.js';
+export { SchedulerMetrics } from './scheduler-metrics.js';
+export type { ScheduleResult } from './scheduler-metrics.js';
 export { defaultProfile } from './default-profile.js';
 export { CycleState, StateKey, SUCCESS, errorStatus, normalizeByMax, unschedulable } from './framework.js';
 export type { ClusterSnapshot, FilterPlugin, PreFilterPlugin, SchedulerProfile, ScorePlugin, Status, StatusCode, WeightedScorePlugin } from './framework.js';

@@ -42,6 +42,7 @@ import { boundNodeOf, isPendingFor, isTerminal, podInfoOf } from './pod-info.js'
 import type { PodInfo } from './pod-info.js';
 import { SchedulerCache } from './scheduler-cache.js';
 import { SchedulingAlgorithm } from './scheduling-algorithm.js';
+import type { ScheduleResult, SchedulerMetrics } from './scheduler-metrics.js';
 import { SchedulingQueue } from './scheduling-queue.js';
 import type { QueueCounts, QueuedPod, SchedulingQueueOptions } from './scheduling-queue.js';
 
@@ -72,6 +73,8 @@ export interface SchedulerOptions {
   readonly random?: () => number;
   /** The plugins (default `defaultProfile()`). */
   readonly profile?: SchedulerProfile;
+  /** Where attempts, latencies and the queue's size are reported (default: not measured). */
+  readonly metrics?: SchedulerMetrics;
   /** Queue durations (tests shorten the back-offs). */
   readonly queue?: Omit<SchedulingQueueOptions, 'nowMs'>;
 }
@@ -161,6 +164,7 @@ export class Scheduler {
     await Promise.race([Promise.all([pods.waitForSync(), nodes.waitForSync()]), this.stopping]);
     if (this.state !== 'starting') return;
     this.state = 'running';
+    this.options.metrics?.observeQueue(() => this.queue.counts);
     this.loopDone = this.loop();
   }
 
@@ -168,6 +172,7 @@ export class Scheduler {
   async stop(): Promise<void> {
     if (this.state === 'stopped') return;
     this.state = 'stopped';
+    this.options.metrics?.observeQueue(null);
     this.stopRequested();
     this.queue.close();
     this.wakeLoop();
@@ -286,18 +291,22 @@ export class Scheduler {
     this.counters.attempts++;
     const decisionStart = performance.now();
     const result = this.algorithm.schedule(info, this.cache);
-    this.counters.decisionMs += performance.now() - decisionStart;
+    const decisionMs = performance.now() - decisionStart;
+    this.counters.decisionMs += decisionMs;
+    this.options.metrics?.decided(decisionMs / 1000);
     switch (result.kind) {
       case 'scheduled':
         this.cache.assume(info, result.node);
-        this.bind(info, result.node);
+        this.bind(info, result.node, decisionStart);
         break;
       case 'unschedulable':
+        this.attempted('unschedulable', decisionStart);
         this.counters.unschedulable++;
         this.queue.requeueUnschedulable(info.key);
         this.reportUnschedulable(info, result.message);
         break;
       case 'error':
+        this.attempted('error', decisionStart);
         this.counters.errors++;
         this.log(`scheduler: ${result.message}`);
         this.queue.requeueBackoff(info.key);
@@ -309,9 +318,15 @@ export class Scheduler {
     }
   }
 
-  private bind(info: PodInfo, nodeName: string): void {
+  /** Reports an attempt begun at `startedMs` (`performance.now()`). */
+  private attempted(result: ScheduleResult, startedMs: number): void {
+    this.options.metrics?.attempted(result, this.schedulerName, (performance.now() - startedMs) / 1000);
+  }
+
+  private bind(info: PodInfo, nodeName: string, attemptStartedMs: number): void {
     const binding = this.client.bind(info.namespace, info.name, nodeName).then(
       () => {
+        this.attempted('scheduled', attemptStartedMs);
         this.counters.bound++;
         this.queue.done(info.key);
         if (this.options.recorder !== undefined && this.options.scheduledEvents !== false) {
@@ -320,6 +335,7 @@ export class Scheduler {
         }
       },
       (error: unknown) => {
+        this.attempted('error', attemptStartedMs);
         const freed = this.cache.forget(info.key);
         if (error instanceof ApiError && (error.reason === 'Conflict' || error.reason === 'NotFound')) {
           // Someone else bound it, or it was deleted: nothing to retry.

@@ -20,6 +20,8 @@ import { isIP } from 'node:net';
 import { DEFAULT_KV_CLIENT_LIMITS, DEFAULT_MAX_CONCURRENT_STREAMS, DEFAULT_MAX_WATCHERS_PER_STREAM, limitProblem } from './limits.js';
 import type { KvClientLimits } from './limits.js';
 import type { TlsFiles } from '../security/tls-files.js';
+import { LOG_LEVELS } from '../logging/logger.js';
+import type { LogLevel } from '../logging/logger.js';
 
 // ---------------------------------------------------------------------------------------
 // The configuration
@@ -86,6 +88,8 @@ export interface KvServerConfig {
   readonly peerTls: TlsFiles | undefined;
   /** `--auth-token-ttl`: seconds an unused simple auth token lives (etcd's default 300). */
   readonly authTokenTtlSeconds: number;
+  /** `--log-level`: the least severe level logged (debug, info, warn, error). */
+  readonly logLevel: LogLevel;
   /** This member's id in `initialCluster` (etcd's computation; a member joining an existing cluster learns its id from it). */
   readonly memberId: bigint;
   /** The cluster id etcd computes from the initial members' ids; only for `new` (a joining member learns it from the cluster). */
@@ -168,6 +172,7 @@ type FlagName =
   | 'peer-trusted-ca-file'
   | 'peer-client-cert-auth'
   | 'auth-token-ttl';
+  | 'log-level';
 
 export interface KvServerFlag {
   readonly name: FlagName;
@@ -224,6 +229,7 @@ export const KV_SERVER_FLAGS: readonly KvServerFlag[] = [
   flag('peer-client-cert-auth', 'false', 'Enable peer client cert authentication.', true),
   flag('peer-trusted-ca-file', '', 'Path to the peer server TLS trusted CA file.'),
   flag('auth-token-ttl', '300', 'The lifetime in seconds of the auth token.'),
+  flag('log-level', 'info', 'Configures log level. Only supports debug, info, warn, error.'),
 ];
 
 const FLAGS_BY_NAME: ReadonlyMap<string, KvServerFlag> = new Map(KV_SERVER_FLAGS.map((f) => [f.name, f]));
@@ -231,7 +237,7 @@ const FLAGS_BY_NAME: ReadonlyMap<string, KvServerFlag> = new Map(KV_SERVER_FLAGS
 /** etcd flags Balsa does not implement: named as such rather than as unknown. */
 const UNSUPPORTED_ETCD_FLAGS: ReadonlySet<string> = new Set([
   'wal-dir', 'max-snapshots', 'max-wals', 'listen-metrics-urls', 'enable-v2', 'enable-pprof', 'metrics',
-  'logger', 'log-level', 'log-outputs', 'debug', 'discovery', 'discovery-srv', 'discovery-srv-name',
+  'logger', 'log-outputs', 'debug', 'discovery', 'discovery-srv', 'discovery-srv-name',
   'discovery-fallback', 'discovery-proxy', 'strict-reconfig-check', 'pre-vote', 'initial-election-tick-advance',
   'force-new-cluster', 'auth-token', 'cors', 'host-whitelist',
   'client-crl-file', 'auto-tls', 'peer-auto-tls', 'peer-crl-file', 'cipher-suites', 'proxy', 'backend-batch-interval',
@@ -348,6 +354,7 @@ export function parseKvServerConfig(argv: readonly string[], env: Readonly<Recor
   if (peerTls !== undefined && !listenPeerUrls.some(isHttps)) warnings.push('scheme is HTTP while peer key and cert files are present; ignoring peer key and cert files');
   const authTokenTtlSeconds = parseUnsigned(raw('auth-token-ttl') ?? '300', sourceOf('auth-token-ttl'));
   if (authTokenTtlSeconds === 0) throw new KvConfigError('INVALID_VALUE', `${sourceOf('auth-token-ttl')}: must be greater than 0`);
+  const logLevel = parseChoice(raw('log-level') ?? 'info', sourceOf('log-level'), LOG_LEVELS);
 
   const config: KvServerConfig = {
     name,
@@ -370,6 +377,7 @@ export function parseKvServerConfig(argv: readonly string[], env: Readonly<Recor
     clientTls,
     peerTls,
     authTokenTtlSeconds,
+    logLevel,
     memberId: self.id,
     clusterId: initialClusterState === 'new' ? clusterIdFor(initialCluster.map((m) => m.id)) : undefined,
   };

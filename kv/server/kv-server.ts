@@ -13,8 +13,10 @@
  * to know (`member update` moves a member there too, through the log).
  */
 import { existsSync, mkdirSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
+import { Registry } from 'prom-client';
 import { GrpcTransport, LevelStorage, ProposalDroppedError, RaftError, RaftNode } from '../../raft/index.js';
 import type { Member, WritableLogStorage } from '../../raft/index.js';
 import { LeaseExpiryDriver, LeaseIdGenerator, minimumLeaseTtlSeconds } from '../lease/index.js';
@@ -34,7 +36,7 @@ import {
   PROMOTE_CHECK_INTERVAL_MS,
   SETTINGS_ACK_TIMEOUT_MS,
 } from './constants.js';
-import { loadEtcdProto } from './etcd-proto.js';
+import { ETCD_SERVER_PACKAGE, loadEtcdProto } from './etcd-proto.js';
 import type { WireObject } from './etcd-proto.js';
 import { EtcdServerError, fromRaftError, KvStartError } from './etcd-errors.js';
 import { ClientListener } from './http2-front/client-listener.js';
@@ -49,6 +51,9 @@ import type { MemberView } from './members.js';
 import { readMemberIdentity, writeMemberIdentity } from './member-identity.js';
 import type { MemberIdentity } from './member-identity.js';
 import { Membership } from './membership.js';
+import { GrpcServerMetrics } from './metrics/grpc-metrics.js';
+import { KvMetrics } from './metrics/kv-metrics.js';
+import { metricsHttpServer } from './metrics/metrics-endpoint.js';
 import { fitsQuota } from './quota.js';
 import { fetchRemoteCluster, planJoin } from './remote-cluster.js';
 import type { JoinPlan } from './remote-cluster.js';
@@ -66,6 +71,14 @@ import { testingKnobWarnings, withSyncDelay } from './testing-knobs.js';
 export { ETCD_API_VERSION } from './constants.js';
 export { clusterIdOf, memberIdOf } from './members.js';
 export type { KvPeer, KvServerOptions } from './server-options.js';
+
+/** Where a member tells what goes wrong (`balsa kv serve` and `balsa server` log it; default stderr). */
+export interface KvServerLog {
+  readonly warn: (line: string) => void;
+  readonly error: (line: string) => void;
+}
+
+const CONSOLE_LOG: KvServerLog = { warn: (line) => console.error(line), error: (line) => console.error(line) };
 
 /** How long `stop()` lets the gRPC server finish the calls in progress before it cuts them. */
 const SHUTDOWN_GRACE_MS = 1000;
@@ -86,6 +99,12 @@ export class KvServer implements KvServerContext {
   readonly requestTimeoutMs: number;
   /** Resolves once the server has stopped (by `stop()`, or after its removal from the cluster). */
   readonly stopped: Promise<void>;
+  /** The member's Prometheus series (`metrics/`), on `options.metricsRegistry` or a registry of its own. */
+  readonly metrics: KvMetrics;
+  private readonly grpcMetrics: GrpcServerMetrics;
+  /** Answers the client URLs' HTTP/1.1 connections: `GET /metrics`. */
+  private readonly metricsServer: HttpServer;
+  private pendingProposals = 0;
   private readonly grpcServer: grpc.Server;
   private readonly expiry: LeaseExpiryDriver;
   private readonly membership: Membership;
@@ -106,6 +125,7 @@ export class KvServer implements KvServerContext {
     identity: MemberIdentity,
     join: JoinPlan | null,
     private readonly tls: MemberTls,
+    private readonly log: KvServerLog,
   ) {
     this.memberId = identity.id;
     this.initialClusterId = identity.clusterId;
@@ -116,6 +136,10 @@ export class KvServer implements KvServerContext {
       ...(options.authTokenTtlSeconds === undefined ? {} : { authTokenTtlMs: options.authTokenTtlSeconds * 1000 }),
     });
     this.leaseIds = new LeaseIdGenerator(this.memberId, Date.now());
+    const registry = options.metricsRegistry ?? new Registry();
+    this.metrics = new KvMetrics(registry);
+    this.grpcMetrics = new GrpcServerMetrics(registry);
+    this.metricsServer = metricsHttpServer(registry);
     // A joining member reaches the others until the log tells it the membership. (A new
     // cluster's members are bootstrapped from this list; a restarted member ignores it.)
     const members: readonly Member[] =
@@ -139,9 +163,19 @@ export class KvServer implements KvServerContext {
       snapshotEveryEntries: options.snapshotCount,
       ...(options.snapshotCatchUpEntries === undefined ? {} : { raft: { snapshotTrailingEntries: options.snapshotCatchUpEntries } }),
       requestTimeoutMs: this.requestTimeoutMs,
+      metrics: this.metrics.raft,
     });
     const limits = options.clientLimits ?? DEFAULT_KV_CLIENT_LIMITS;
     this.hub = new WatchHub(this.watchableStore(), { maxResponseBytes: options.maxRequestBytes, maxWatchersPerStream: limits.maxWatchersPerStream });
+    this.metrics.observe({
+      raftStatus: () => this.node.status(),
+      pendingProposals: () => this.pendingProposals,
+      watchStreams: () => this.hub.streamCount,
+      watchers: () => this.hub.watcherCount,
+      dbSizeBytes: () => this.machine.store.sizeBytes(),
+      currentRevision: () => this.machine.store.revision,
+      compactRevision: () => this.machine.store.compactRevision(),
+    });
     this.machine.onRestore(() => this.hub.storeRestored());
     this.machine.onMemberChanged((id) => {
       if (id === this.memberId && this.machine.removedMemberIds.has(id)) this.onRemovalRecorded();
@@ -185,7 +219,8 @@ export class KvServer implements KvServerContext {
    * one joining an existing cluster, which must have been added with `member add`: else
    * this throws `KvStartError` with etcd's complaint, having written nothing.
    */
-  static async start(options: KvServerOptions, warn: (line: string) => void = (line) => console.error(line)): Promise<KvServer> {
+  static async start(options: KvServerOptions, log: KvServerLog = CONSOLE_LOG): Promise<KvServer> {
+    const warn = log.warn;
     const tls = readMemberTls(options);
     const fresh = !existsSync(join(options.dataDir, MEMBER_DIR));
     let plan: JoinPlan | null = null;
@@ -199,13 +234,14 @@ export class KvServer implements KvServerContext {
     for (const warning of testingKnobWarnings(options.testing)) warn(`balsa kv ${options.name}: warning: ${warning}`);
     const storage = withSyncDelay(await LevelStorage.open({ dir: join(options.dataDir, MEMBER_DIR) }), options.testing, options.dataDir);
     // The member's own token, whatever the flag says now: new members' ids are computed with it.
-    const server = new KvServer({ ...options, initialClusterToken: identity.clusterToken }, storage, identity, plan, tls);
+    const server = new KvServer({ ...options, initialClusterToken: identity.clusterToken }, storage, identity, plan, tls, log);
     server.node.on('leader-change', ({ leader, term }) => {
+      if (leader !== 0) server.metrics.leaderChanged();
       if (leader === server.memberId) void server.promoteLessor(term);
       else server.machine.lessor.demote();
     });
     server.node.on('error', (error) => {
-      console.error(`balsa kv ${options.name}: stopping after a fatal error: ${error.message}`);
+      log.error(`balsa kv ${options.name}: stopping after a fatal error: ${error.message}`);
       void server.stop();
     });
     server.node.on('removed', () => server.stopRemoved(REMOVED_STOP_DELAY_MS));
@@ -284,6 +320,18 @@ export class KvServer implements KvServerContext {
   async propose(command: KvCommand): Promise<CommandSuccess> {
     const data = encodeCommand(command);
     if (data.byteLength > this.options.maxRequestBytes) throw new EtcdServerError('requestTooLarge');
+    this.pendingProposals++;
+    try {
+      return await this.proposeCounted(data);
+    } catch (error) {
+      this.metrics.proposalFailed();
+      throw error;
+    } finally {
+      this.pendingProposals--;
+    }
+  }
+
+  private async proposeCounted(data: Uint8Array): Promise<CommandSuccess> {
     const deadline = Date.now() + this.requestTimeoutMs;
     let result: CommandResult;
     for (;;) {
@@ -392,7 +440,7 @@ export class KvServer implements KvServerContext {
 
   private stopRemoved(delayMs: number): void {
     if (this.stopping || this.removalTimer !== null) return;
-    console.error(`balsa kv ${this.options.name}: the member has been permanently removed from the cluster; stopping`);
+    this.log.warn(`balsa kv ${this.options.name}: the member has been permanently removed from the cluster; stopping`);
     this.removalTimer = setTimeout(() => void this.stop(), delayMs);
   }
 
@@ -432,7 +480,10 @@ export class KvServer implements KvServerContext {
       ackTimeoutMs: SETTINGS_ACK_TIMEOUT_MS,
       maxUnroutedBytes: MAX_UNROUTED_BYTES,
     };
-    const accept = handToGrpc(injector, front);
+    const accept = handToGrpc(injector, front, undefined, (socket) => {
+      this.metricsServer.emit('connection', socket);
+      socket.resume();
+    });
     for (const address of this.options.clientAddresses) this.listeners.push(await ClientListener.listen(address, accept));
     const secure = this.tls.client === undefined ? undefined : tlsServerOptions(this.tls.client);
     const rejected = (line: string) => console.error(`balsa kv ${this.options.name}: ${line}`);
@@ -441,12 +492,16 @@ export class KvServer implements KvServerContext {
 
   private addServices(): void {
     const { services } = loadEtcdProto();
-    this.grpcServer.addService(services.KV, kvService(this));
-    this.grpcServer.addService(services.Watch, watchService(this));
-    this.grpcServer.addService(services.Lease, leaseService(this));
-    this.grpcServer.addService(services.Cluster, clusterService(this, this.membership));
-    this.grpcServer.addService(services.Maintenance, maintenanceService(this));
-    this.grpcServer.addService(services.Auth, authService(this));
+    const add = (name: keyof typeof services, implementation: grpc.UntypedServiceImplementation): void => {
+      const definition = services[name];
+      this.grpcServer.addService(definition, this.grpcMetrics.instrumentService(`${ETCD_SERVER_PACKAGE}.${name}`, definition, implementation));
+    };
+    add('KV', kvService(this));
+    add('Watch', watchService(this));
+    add('Lease', leaseService(this));
+    add('Cluster', clusterService(this, this.membership));
+    add('Maintenance', maintenanceService(this));
+    add('Auth', authService(this));
   }
 }
 

@@ -2,6 +2,7 @@
  * What a KV member runs with (`KvServerOptions`), and how `balsa kv serve`'s etcd flags
  * (`KvServerConfig`) become it.
  */
+import type { Registry } from 'prom-client';
 import { DEFAULT_CHECKPOINT_INTERVAL_MS } from '../lease/index.js';
 import type { TlsFiles } from '../security/tls-files.js';
 import { isHttps } from './config.js';
@@ -77,6 +78,12 @@ export interface KvServerOptions {
    * 5000, Raft's default too); fewer make the log compact sooner. For tests.
    */
   readonly snapshotCatchUpEntries?: number;
+  /**
+   * Where the member registers its Prometheus series (served at `/metrics` on its client
+   * URLs); a process serving several layers passes one registry to all. Default: a
+   * registry of its own.
+   */
+  readonly metricsRegistry?: Registry;
   /** Misbehaviour on purpose, for fault-injection tests only (`testing-knobs.ts`). Default none. */
   readonly testing?: TestingKnobs;
 }

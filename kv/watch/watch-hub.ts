@@ -90,6 +90,13 @@ export class WatchHub {
     return this.streams.size;
   }
 
+  /** Watchers open over every stream. */
+  get watcherCount(): number {
+    let count = 0;
+    for (const stream of this.streams) count += stream.watcherCount;
+    return count;
+  }
+
   private dispatch(changes: RevisionChanges): void {
     assert(
       changes.revision === this.store.currentRevision() && changes.revision > this.lastRevision,

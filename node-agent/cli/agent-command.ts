@@ -6,6 +6,9 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { createLogger, DEFAULT_LOG_LEVEL, LOG_LEVELS, parseLogLevel } from '../../kv/logging/logger.js';
+import type { LogLevel } from '../../kv/logging/logger.js';
+import { processRegistry } from '../../kv/server/metrics/process-registry.js';
 import { parseQuantity } from '../../control-plane/api/quantity.js';
 import { GrpcApiClient } from '../../control-plane/client/grpc-api-client.js';
 import { parseFlags, stringFlag, stringsFlag } from '../../control-plane/cli/flags.js';
@@ -21,12 +24,13 @@ import { parseLabels, parseTaints } from './agent-flags.js';
 
 export const AGENT_USAGE = `usage: balsa agent --server HOST:PORT --name NODE [--node-ip ${DEFAULT_NODE_IP}] [--data-dir DIR]
                    [--runtime process|docker] [--port ${DEFAULT_AGENT_PORT}] [--labels k=v,...] [--taints k=v:NoSchedule,...]
-                   [--cpu N] [--memory QUANTITY] [--max-pods ${DEFAULT_MAX_PODS}] [--service-proxy=true|false]
+                   [--cpu N] [--memory QUANTITY] [--max-pods ${DEFAULT_MAX_PODS}] [--service-proxy=true|false] [--log-level ${LOG_LEVELS.join('|')}]
   --server     the API server's gRPC address
   --name       this node's name
   --node-ip    the address the node reports, binds host ports and serves logs on
   --data-dir   pod logs, volumes and state (default ~/.balsa/agent/NODE)
-  --port       the logs endpoint's port (0 = any free port)
+  --port       the logs and metrics endpoint's port (0 = any free port)
+  --log-level  the least severe level logged, as JSON lines on stderr (readable on a terminal; default ${DEFAULT_LOG_LEVEL})
   --service-proxy  listen on the node IP for every Service port and balance over its ready endpoints (default true)`;
 
 const AGENT_FLAGS = {
@@ -42,6 +46,7 @@ const AGENT_FLAGS = {
   memory: { type: 'string' },
   'max-pods': { type: 'string' },
   'service-proxy': { type: 'string' },
+  'log-level': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -90,6 +95,7 @@ interface AgentFlags {
   readonly taints: AgentOptions['taints'];
   readonly resources: Partial<NodeResources>;
   readonly serviceProxy: boolean;
+  readonly logLevel: LogLevel;
 }
 
 export async function runAgentCommand(argv: string[], dependencies: AgentCommandDependencies = {}): Promise<number> {
@@ -116,6 +122,9 @@ export async function runAgentCommand(argv: string[], dependencies: AgentCommand
     return 2;
   }
   const client = new GrpcApiClient(flags.server);
+  // Given an `err` (a caller collecting what the agent says), the log lines go there too.
+  const destination = dependencies.err !== undefined ? { destination: { write: (line: string) => err(line.trimEnd()) } } : {};
+  const logger = createLogger({ level: flags.logLevel, base: { node: flags.name }, ...destination }).child({ component: 'kubelet' });
   const stopSignal = dependencies.untilStopped ?? untilSignal();
   let agent;
   try {
@@ -132,7 +141,8 @@ export async function runAgentCommand(argv: string[], dependencies: AgentCommand
         taints: flags.taints ?? [],
         resources: flags.resources,
         serviceProxy: flags.serviceProxy,
-        log: (line) => err(`balsa agent ${flags.name}: ${line}`),
+        log: (line, fields) => logger.info({ ...fields }, line),
+        metricsRegistry: processRegistry(),
       }),
       stopSignal.then(() => undefined),
     ]);
@@ -169,12 +179,16 @@ function agentFlags(values: Record<string, unknown>): AgentFlags {
     if (!/^\d+$/.test(maxPods) || Number(maxPods) < 1) throw new AgentError('InvalidFlag', `--max-pods must be a positive integer, got "${maxPods}"`, false);
     resources.pods = Number(maxPods);
   }
+  const logLevelText = stringFlag(values as never, 'log-level') ?? DEFAULT_LOG_LEVEL;
+  const logLevel = parseLogLevel(logLevelText);
+  if (logLevel === null) throw new AgentError('InvalidFlag', `--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevelText}"`, false);
   const serviceProxy = stringFlag(values as never, 'service-proxy') ?? 'true';
   if (serviceProxy !== 'true' && serviceProxy !== 'false') throw new AgentError('InvalidFlag', `--service-proxy must be true or false, got "${serviceProxy}"`, false);
   return {
     server,
     name,
     serviceProxy: serviceProxy === 'true',
+    logLevel,
     nodeIp: stringFlag(values as never, 'node-ip') ?? DEFAULT_NODE_IP,
     dataDir: stringFlag(values as never, 'data-dir') ?? join(homedir(), '.balsa', 'agent', name),
     runtime: stringFlag(values as never, 'runtime') ?? 'process',

@@ -115,6 +115,7 @@ class Session {
   record(worker: Worker, result: ProbeResult, streak: number): void {
     const { listener } = this.setup;
     const { kind, spec } = worker;
+    listener.probed?.(kind, result.outcome === 'success' ? 'successful' : result.outcome === 'failure' ? 'failed' : 'unknown');
     if (result.outcome !== 'success') {
       listener.probeFailed(kind, result.message);
       if (!this.active || result.outcome === 'error') return;

@@ -36,6 +36,8 @@ export interface ProbeListener {
   unhealthy(kind: 'liveness' | 'startup', message: string): void;
   /** One failed probe, for the `Unhealthy` Event (`Readiness probe failed: HTTP probe failed with statuscode: 503`). */
   probeFailed(kind: ProbeKind, message: string): void;
+  /** Every attempt's result, for the metrics: `successful`, `failed`, or `unknown` (the probe could not run). */
+  probed?(kind: ProbeKind, result: 'successful' | 'failed' | 'unknown'): void;
 }
 
 /** The probes of one running container attempt. */

@@ -105,6 +105,7 @@ export class DeploymentController implements Controller {
   }
 
   async start(context: ControllerContext): Promise<void> {
+    this.queue.instrument(context.queueMetrics?.('deployment'));
     if (this.work.started) throw new Error('the Deployment controller is already started');
     this.context = context;
     this.now = this.options.now ?? context.now;

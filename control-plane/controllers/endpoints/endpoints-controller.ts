@@ -55,6 +55,7 @@ export class EndpointsController implements Controller {
   }
 
   async start(context: ControllerContext): Promise<void> {
+    this.queue.instrument(context.queueMetrics?.('endpoint'));
     if (this.context !== null) throw new Error('the endpoints controller was already started');
     this.context = context;
     this.recorder = context.recorder(ENDPOINTS_CONTROLLER_COMPONENT);

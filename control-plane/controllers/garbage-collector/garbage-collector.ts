@@ -64,6 +64,8 @@ export class GarbageCollector implements Controller {
   }
 
   async start(context: ControllerContext): Promise<void> {
+    this.deleteQueue.instrument(context.queueMetrics?.('garbage_collector_attempt_to_delete'));
+    this.orphanQueue.instrument(context.queueMetrics?.('garbage_collector_attempt_to_orphan'));
     if (this.context !== null) throw new Error('the garbage collector was already started');
     this.context = context;
     const ignored = new Set(this.options.ignoredResources ?? GC_IGNORED_RESOURCES_DEFAULT);

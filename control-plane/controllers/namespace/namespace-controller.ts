@@ -61,6 +61,7 @@ export class NamespaceController implements Controller {
   }
 
   async start(context: ControllerContext): Promise<void> {
+    this.queue.instrument(context.queueMetrics?.('namespace'));
     if (this.context !== null) throw new Error('the namespace controller was already started');
     this.context = context;
     const namespaces = context.informers.informer('namespaces');

@@ -116,6 +116,7 @@ export class NodeLifecycleController implements Controller {
   }
 
   async start(context: ControllerContext): Promise<void> {
+    this.queue.instrument(context.queueMetrics?.('node_lifecycle_controller'));
     if (this.context !== null) throw new Error('the node lifecycle controller was already started');
     this.context = context;
     this.recorder = context.recorder(NODE_CONTROLLER_COMPONENT);

@@ -77,6 +77,7 @@ export class PodGcController implements Controller {
   }
 
   async start(context: ControllerContext): Promise<void> {
+    this.queue.instrument(context.queueMetrics?.('podgc'));
     if (this.context !== null) throw new Error('the pod GC controller was already started');
     this.context = context;
     const pods = (this.pods = context.informers.informer('pods'));

@@ -77,6 +77,7 @@ export class ReplicaSetController implements Controller {
   }
 
   async start(context: ControllerContext): Promise<void> {
+    this.queue.instrument(context.queueMetrics?.('replicaset'));
     if (this.work.started) throw new Error('the ReplicaSet controller is already started');
     this.context = context;
     this.now = this.options.now ?? context.now;

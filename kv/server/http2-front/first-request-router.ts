@@ -48,7 +48,8 @@ import {
 import type { FrameHeader } from './frames.js';
 import { HpackDecoder } from './hpack-decoder.js';
 
-export type Route = 'native' | 'front';
+/** `http1`: the client spoke HTTP/1.x, not HTTP/2 (a browser or Prometheus asking for `/metrics`). */
+export type Route = 'native' | 'front' | 'http1';
 
 export interface FirstRequestRouterOptions {
   /** The longest header block it holds, in octets (as `AuthorityNormalizerOptions`). */
@@ -73,9 +74,9 @@ if (defaults.headerTableSize !== 4096 || defaults.initialWindowSize !== 65_535 |
 }
 
 /**
- * Route `socket` (just accepted, nothing read yet). `done` is called once: with `native`,
- * the socket holds (unshifted, paused) every byte to give the server, for
- * `injectConnection(socket)`; with `front`, those bytes are `buffered`, for the front to
+ * Route `socket` (just accepted, nothing read yet). `done` is called once: with `native`
+ * (or `http1`), the socket holds (unshifted, paused) every byte to give the server, for
+ * `injectConnection(socket)` (or an HTTP/1.1 server's `connection` event); with `front`, those bytes are `buffered`, for the front to
  * read before the rest. A connection it drops is destroyed and `done` is not called.
  */
 export function routeFirstRequest(socket: Socket, options: FirstRequestRouterOptions, done: (route: Route, buffered: Buffer) => void): void {
@@ -138,7 +139,8 @@ class FirstRequestRouter {
   private checkPreface(): boolean {
     const length = Math.min(this.unread.length, CLIENT_PREFACE.length);
     if (!this.unread.subarray(0, length).equals(CLIENT_PREFACE.subarray(0, length))) {
-      this.finish('native');
+      // An HTTP/1.x request line starts with its method, a token of capitals (RFC 9110 §9).
+      this.finish(isHttp1Start(this.unread[0]!) ? 'http1' : 'native');
       return false;
     }
     if (length < CLIENT_PREFACE.length) return false;
@@ -221,7 +223,7 @@ class FirstRequestRouter {
     this.stop();
     this.keep(this.unread);
     const buffered = Buffer.concat(this.kept);
-    if (route === 'native') {
+    if (route !== 'front') {
       this.socket.pause();
       if (buffered.length > 0) this.socket.unshift(buffered);
     }
@@ -242,4 +244,9 @@ class FirstRequestRouter {
     this.socket.off('close', this.onClose);
     this.socket.off('end', this.onClose);
   }
+}
+
+/** Whether a connection's first octet can begin an HTTP/1.x request (an upper-case method name; the preface's P excepted). */
+function isHttp1Start(octet: number): boolean {
+  return octet >= 0x41 && octet <= 0x5a;
 }

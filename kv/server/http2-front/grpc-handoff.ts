@@ -11,11 +11,16 @@ import { FrontConnection } from './front-connection.js';
 
 export type FrontOptions = FirstRequestRouterOptions;
 
-/** A `ClientListener` accept function for `injector`; `observe` hears each connection's route (for tests and metrics). */
-export function handToGrpc(injector: ConnectionInjector, options: FrontOptions, observe?: (route: Route) => void): (socket: Socket) => void {
+/**
+ * A `ClientListener` accept function for `injector`; `observe` hears each connection's route
+ * (for tests). An HTTP/1.x connection goes to `http1` if given (it serves `/metrics`), else
+ * to the gRPC server, which refuses it.
+ */
+export function handToGrpc(injector: ConnectionInjector, options: FrontOptions, observe?: (route: Route) => void, http1?: (socket: Socket) => void): (socket: Socket) => void {
   return (socket) =>
     routeFirstRequest(socket, options, (route, buffered) => {
       observe?.(route);
-      injector.injectConnection(route === 'native' ? socket : new FrontConnection(socket, options, buffered));
+      if (route === 'http1' && http1 !== undefined) return http1(socket);
+      injector.injectConnection(route === 'front' ? new FrontConnection(socket, options, buffered) : socket);
     });
 }

@@ -57,11 +57,18 @@ describe('defaults', () => {
       clientTls: undefined,
       peerTls: undefined,
       authTokenTtlSeconds: 300,
+      logLevel: 'info',
       memberId: 0x8e9e05c52164694dn,
       clusterId: 0xcdf818194e3a8c32n,
     });
     expect(DEFAULT_QUOTA_BACKEND_BYTES).toBe(2 ** 31);
     expect(DEFAULT_MAX_REQUEST_BYTES).toBe(1.5 * 2 ** 20);
+  });
+
+  test("--log-level (or ETCD_LOG_LEVEL) takes etcd's levels debug, info, warn, error, and no other", () => {
+    expect(parse(['--log-level', 'debug']).config.logLevel).toBe('debug');
+    expect(parse([], { ETCD_LOG_LEVEL: 'warn' }).config.logLevel).toBe('warn');
+    expect(() => parse(['--log-level=loud'])).toThrow('invalid value "loud" for --log-level: one of debug, info, warn, error');
   });
 
   test('the data directory and the initial cluster follow --name and the advertised peer URLs', () => {

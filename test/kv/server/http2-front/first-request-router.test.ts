@@ -149,11 +149,19 @@ describe('routing by the first request', () => {
 });
 
 describe('out of the ordinary', () => {
-  test('not HTTP/2: to the server at once, as it came, without a SETTINGS', () => {
+  test('HTTP/1.1 (a scrape of /metrics): routed as http1 at once, as it came, without a SETTINGS', () => {
     const { socket, result } = route();
-    const http1 = Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    const http1 = Buffer.from('GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n');
     socket.send(http1);
-    expect(result()).toEqual({ route: 'native', buffered: http1 });
+    expect(result()).toEqual({ route: 'http1', buffered: http1 });
+    expect(socket.written).toEqual([]);
+  });
+
+  test('neither HTTP/2 nor HTTP/1: to the server at once, as it came, without a SETTINGS', () => {
+    const { socket, result } = route();
+    const junk = Buffer.from([0x16, 0x03, 0x01, 0x00]); // a TLS ClientHello's start
+    socket.send(junk);
+    expect(result()).toEqual({ route: 'native', buffered: junk });
     expect(socket.written).toEqual([]);
   });
 
