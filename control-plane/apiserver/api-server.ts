@@ -108,6 +108,8 @@ export class ApiServer {
         limits,
         maxConnections: options.maxConnections ?? DEFAULT_API_MAX_CONNECTIONS,
         dashboard: { clusterStatus: () => members.clusterStatus() },
+        metrics: new ApiRequestMetrics(options.metricsRegistry ?? new MetricsRegistry()),
+        ...(options.logger !== undefined ? { logger: options.logger } : {}),
       });
       const grpc = await ApiGrpcServer.start({ registry, host, port: options.grpcPort, limits, maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULT_API_MAX_CONCURRENT_STREAMS });
       server = new ApiServer(registry, kv, members, http, grpc, limits, options.log ?? (() => {}), options.rewriteSecrets === true);

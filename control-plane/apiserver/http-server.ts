@@ -31,7 +31,6 @@ import { servePodLog } from './pod-logs.js';
 import type { DeleteOptions, ListOptions, Registry, RegistryWatch, WriteOptions } from './registry.js';
 import type { FilterOptions } from './object-filter.js';
 import type { ApiRequestMetrics } from './request-metrics.js';
-import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
 import { toApiError } from './registry.js';
 import { isDashboardPath, serveDashboard } from './ui/dashboard-routes.js';
 import type { DashboardBackend } from './ui/dashboard-routes.js';

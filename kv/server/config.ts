@@ -171,7 +171,7 @@ type FlagName =
   | 'peer-key-file'
   | 'peer-trusted-ca-file'
   | 'peer-client-cert-auth'
-  | 'auth-token-ttl';
+  | 'auth-token-ttl'
   | 'log-level';
 
 export interface KvServerFlag {
