@@ -7,7 +7,9 @@
  * (`pods/{name}/log`) is streamed from its node's agent (`pod-logs.ts`).
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import type { ApiObject } from '../api/types.js';
 import type { ServedWatchEvent } from './watch-cache.js';
@@ -19,6 +21,12 @@ import type { ResourceRoute } from './http-routes.js';
 import { servePodLog } from './pod-logs.js';
 import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
 import { toApiError } from './registry.js';
+import { httpVerb } from './auth/request-attributes.js';
+import type { ResourceAttributes } from './auth/request-attributes.js';
+import { RequestGuard } from './auth/request-guard.js';
+import type { UserInfo } from './auth/user-info.js';
+import { tlsServerOptions, tlsSocketCredentials } from './serving-tls.js';
+import type { ServingTls } from './serving-tls.js';
 
 /** The largest request body accepted (Kubernetes' limit). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -39,19 +47,27 @@ export interface ApiHttpServerOptions {
   readonly port: number;
   /** Answers `/readyz`: resolves when the server can serve (its store answers). */
   readonly ready?: () => Promise<void>;
+  /** Authentication and authorization (default: every request allowed, bad tokens refused). */
+  readonly guard?: RequestGuard;
+  /** Serve HTTPS (default: plain HTTP). */
+  readonly tls?: ServingTls;
 }
 
 export class ApiHttpServer {
   private readonly watches = new Set<{ watch: RegistryWatch | null; response: http.ServerResponse }>();
   private stopping = false;
 
+  private readonly guard: RequestGuard;
+
   private constructor(
     private readonly server: http.Server,
     private readonly options: ApiHttpServerOptions,
-  ) {}
+  ) {
+    this.guard = options.guard ?? new RequestGuard(options.registry);
+  }
 
   static async start(options: ApiHttpServerOptions): Promise<ApiHttpServer> {
-    const server = http.createServer();
+    const server = options.tls === undefined ? http.createServer() : https.createServer(tlsServerOptions(options.tls));
     const front = new ApiHttpServer(server, options);
     server.on('request', (request: http.IncomingMessage, response: http.ServerResponse) => {
       front.handle(request, response).catch((error: unknown) => front.fail(request, response, toApiError(error)));
@@ -67,11 +83,11 @@ export class ApiHttpServer {
     return front;
   }
 
-  /** `http://host:port`. */
+  /** `http://host:port`, or `https://` when serving TLS. */
   get url(): string {
     const address = this.server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `http://${host}:${address.port}`;
+    return `${this.options.tls === undefined ? 'http' : 'https'}://${host}:${address.port}`;
   }
 
   get port(): number {
@@ -96,6 +112,11 @@ export class ApiHttpServer {
     const url = requestUrl(request.url ?? '/');
     const method = request.method ?? 'GET';
     const path = url.pathname;
+    const user = this.guard.authenticate({ ...tlsSocketCredentials(request.socket as TLSSocket), ...(request.headers.authorization !== undefined ? { authorization: request.headers.authorization } : {}) });
+    const route = parseResourcePath(path);
+    const resource = route === null ? undefined : resourceAttributes(route, url.searchParams);
+    const verb = route === null ? method.toLowerCase() : (httpVerb(method, route.name !== undefined, isTrue(url.searchParams.get('watch'))) ?? method.toLowerCase());
+    await this.guard.authorize({ user, verb, ...(resource !== undefined ? { resource } : { path }) });
     if (path === '/healthz' || path === '/livez') return this.text(response, 200, 'ok');
     if (path === '/readyz') {
       try {
@@ -111,12 +132,18 @@ export class ApiHttpServer {
       if (method !== 'GET') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} ${path})`);
       return this.json(response, 200, discovery);
     }
-    const route = parseResourcePath(path);
     if (route === null) throw new ApiError('NotFound', `the server could not find the requested resource (${method} ${path})`);
-    await this.handleResource(route, method, url.searchParams, request, response);
+    await this.handleResource(route, method, url.searchParams, request, response, user);
   }
 
-  private async handleResource(route: ResourceRoute, method: string, query: URLSearchParams, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  private async handleResource(
+    route: ResourceRoute,
+    method: string,
+    query: URLSearchParams,
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    user: UserInfo,
+  ): Promise<void> {
     const { info, namespace, name, subresource } = route;
     const registry = this.options.registry;
     if (subresource === 'binding' && info.kind === 'Pod' && name !== undefined && namespace !== undefined) {
@@ -139,7 +166,11 @@ export class ApiHttpServer {
           return this.json(response, 200, await registry.list(info, namespace, listOptions(query)));
         case 'POST':
           if (info.namespaced && namespace === undefined) throw new ApiError('MethodNotAllowed', `a ${info.kind} is created in a namespace: POST to .../namespaces/{namespace}/${info.plural}`);
-          return this.json(response, 201, await registry.create(info, namespace, await readJson(request)));
+        {
+          const body = await readJson(request);
+          this.guard.checkCreate(user, resourceAttributes(route, query), body);
+          return this.json(response, 201, await registry.create(info, namespace, body));
+        }
         case 'DELETE': {
           const options = deleteOptions(query, await readJson(request, true));
           const list = await registry.list(info, namespace, listOptions(query));
@@ -278,6 +309,18 @@ function requestUrl(target: string): URL {
   } catch {
     throw ApiError.badRequest(`the request URL does not parse: ${target.slice(0, 200)}`);
   }
+}
+
+/** What authorization reads of a resource request. */
+function resourceAttributes(route: ResourceRoute, query: URLSearchParams): ResourceAttributes {
+  const fieldSelector = query.get('fieldSelector');
+  return {
+    info: route.info,
+    ...(route.subresource !== undefined ? { subresource: route.subresource } : {}),
+    ...(route.namespace !== undefined ? { namespace: route.namespace } : {}),
+    ...(route.name !== undefined ? { name: route.name } : {}),
+    ...(fieldSelector !== null ? { fieldSelector } : {}),
+  };
 }
 
 function isTrue(value: string | null): boolean {
