@@ -9,6 +9,7 @@ import { EventRecorder } from '../control-plane/client/event-recorder.js';
 import type { GrpcApiClient } from '../control-plane/client/grpc-api-client.js';
 import { AgentLogsServer } from './agent-logs-server.js';
 import type { LogReader } from './agent-logs-server.js';
+import type { ServingTls } from '../control-plane/apiserver/serving-tls.js';
 import { DEFAULT_AGENT_PORT, DEFAULT_MAX_PODS, RESTART_BACKOFF_BASE_MS, RESTART_BACKOFF_MAX_MS, RESTART_BACKOFF_RESET_MS } from './constants.js';
 import { HostPortAllocator } from './host-ports.js';
 import { hostResources } from './node-conditions.js';
@@ -51,6 +52,8 @@ export interface AgentOptions {
   readonly logReader?: LogReader;
   /** Run the node's service proxy (kube-proxy's part): a listener on the node IP per Service port (default false; `balsa agent` turns it on). */
   readonly serviceProxy?: boolean;
+  /** Serve the logs endpoint over HTTPS with the node's certificate, to the API server only (see AgentLogsServer). */
+  readonly logsTls?: ServingTls;
   readonly log?: (line: string) => void;
 }
 
@@ -93,6 +96,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     host: options.nodeIp,
     port: options.port ?? DEFAULT_AGENT_PORT,
     ...(options.logReader !== undefined ? { reader: options.logReader } : {}),
+    ...(options.logsTls !== undefined ? { tls: options.logsTls } : {}),
     source: (namespace, pod, container) => {
       const worker = pods.worker(namespace, pod);
       if (worker === undefined) return { found: 'no-pod' };

@@ -49,7 +49,7 @@ export interface ApiHttpServerOptions {
   readonly ready?: () => Promise<void>;
   /** Authentication and authorization (default: every request allowed, bad tokens refused). */
   readonly guard?: RequestGuard;
-  /** Serve HTTPS (default: plain HTTP). */
+  /** Serve HTTPS (default: plain HTTP); with a client CA, agents' logs are read over HTTPS with this identity too. */
   readonly tls?: ServingTls;
 }
 
@@ -153,7 +153,9 @@ export class ApiHttpServer {
     }
     if (subresource === 'log' && info.kind === 'Pod' && name !== undefined && namespace !== undefined) {
       if (method !== 'GET') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} pods/log)`);
-      return servePodLog(registry, namespace, name, query, response);
+      const tls = this.options.tls;
+      const agentTls = tls?.clientCa !== undefined ? { cert: tls.cert, key: tls.key, ca: tls.clientCa } : undefined;
+      return servePodLog(registry, namespace, name, query, response, agentTls);
     }
     if (subresource !== undefined && subresource !== 'status') {
       throw new ApiError('NotFound', `the server could not find the requested resource (${info.plural}/${subresource})`);

@@ -7,6 +7,7 @@
  */
 import { hostname } from 'node:os';
 import { GrpcApiClient } from '../client/grpc-api-client.js';
+import type { ClientCredentials } from '../client/client-credentials.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import { LeaderElectedRunner } from '../client/leader-elected-runner.js';
@@ -48,6 +49,8 @@ export interface LeaseSettings {
 export interface ControlLoopsOptions {
   /** The API server's gRPC address (`host:port`). */
   readonly apiGrpcAddress: string;
+  /** How the loops authenticate (in `balsa server`: the API server's loopback token). */
+  readonly credentials?: ClientCredentials;
   readonly scheduler: boolean;
   readonly controllerManager: boolean;
   readonly controllerSettings?: ControllerSettings;
@@ -95,7 +98,7 @@ export function makeControllers(settings: ControllerSettings = {}): Controller[]
 
 export function startControlLoops(options: ControlLoopsOptions): ControlLoops {
   const log = options.log ?? (() => {});
-  const client = new GrpcApiClient(options.apiGrpcAddress);
+  const client = new GrpcApiClient(options.apiGrpcAddress, options.credentials);
   const identity = options.identity ?? `${hostname()}_${process.pid}`;
   const common = { client, identity, log, ...(options.lease ?? {}) };
   const scheduler = options.scheduler

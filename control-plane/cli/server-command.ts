@@ -18,6 +18,12 @@ import { ApiServer, DEFAULT_API_GRPC_PORT, DEFAULT_API_HTTP_PORT } from '../apis
 import { EncryptionConfigError, SecretEncryption } from '../apiserver/secret-encryption.js';
 import { DEFAULT_REGISTRY_PREFIX } from '../apiserver/storage-keys.js';
 import { WATCH_CACHE_CAPACITY } from '../apiserver/watch-cache.js';
+import { AUTHORIZATION_MODES } from '../apiserver/auth/request-guard.js';
+import type { AuthorizationMode } from '../apiserver/auth/request-guard.js';
+import { TokenFileError, readTokenFile } from '../apiserver/auth/token-file.js';
+import type { UserInfo } from '../apiserver/auth/user-info.js';
+import { TlsFileError, loadServingTls } from '../apiserver/serving-tls.js';
+import type { ServingTls } from '../apiserver/serving-tls.js';
 import { controllerSettings } from './control-loops-command.js';
 import { UsageError, parseDurationSeconds } from './durations.js';
 import { startControlLoops } from './control-loops.js';
@@ -33,14 +39,22 @@ const API_FLAGS = {
   'default-watch-cache-size': { type: 'string', default: String(WATCH_CACHE_CAPACITY) },
   'encryption-key-file': { type: 'string' },
   'rewrite-secrets': { type: 'boolean' },
+  'api-cert-file': { type: 'string' },
+  'api-key-file': { type: 'string' },
+  'api-trusted-ca-file': { type: 'string' },
+  'token-auth-file': { type: 'string' },
+  'authorization-mode': { type: 'string', default: 'AlwaysAllow' },
 } as const;
+
+/** The security flags' usage, shared by both commands. */
+const SECURITY_USAGE = `[--api-cert-file PEM --api-key-file PEM [--api-trusted-ca-file PEM]] [--token-auth-file CSV] [--authorization-mode AlwaysAllow|RBAC]`;
 
 const SERVER_USAGE = `usage: balsa server [etcd flags: --name, --data-dir, --listen-client-urls, --initial-cluster, ...]
                     [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
-                    [--encryption-key-file PATH] [--rewrite-secrets]
+                    [--encryption-key-file PATH] [--rewrite-secrets] ${SECURITY_USAGE}
                     [--scheduler=true] [--controllers all|none|LIST] [--node-monitor-grace-period 40s] [--pod-eviction-timeout 5m]`;
 const APISERVER_USAGE = `usage: balsa apiserver --kv-endpoints URL[,URL...] [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
-                       [--encryption-key-file PATH] [--rewrite-secrets]`;
+                       [--encryption-key-file PATH] [--rewrite-secrets] ${SECURITY_USAGE}`;
 
 interface ApiFlags {
   readonly host: string;
@@ -54,6 +68,11 @@ interface ApiFlags {
   readonly encryptionKeyFile?: string;
   /** Rewrite every Secret not under the first key once started (a key rotation's second step). */
   readonly rewriteSecrets: boolean;
+  /** Serve TLS with this certificate and key; verify client certificates against the trusted CA. */
+  readonly tlsFiles?: { certFile: string; keyFile: string; trustedCaFile?: string };
+  /** kube-apiserver's static token file. */
+  readonly tokenAuthFile?: string;
+  readonly authorizationMode: AuthorizationMode;
 }
 
 
@@ -71,6 +90,11 @@ function apiFlags(values: {
   'default-watch-cache-size'?: string;
   'encryption-key-file'?: string;
   'rewrite-secrets'?: string | boolean;
+  'api-cert-file'?: string;
+  'api-key-file'?: string;
+  'api-trusted-ca-file'?: string;
+  'token-auth-file'?: string;
+  'authorization-mode'?: string;
 }): ApiFlags {
   const watchCacheSize = values['default-watch-cache-size'] ?? String(WATCH_CACHE_CAPACITY);
   if (!/^\d+$/.test(watchCacheSize)) throw new UsageError(`--default-watch-cache-size must be a whole number of changes (0 turns the cache off), got "${watchCacheSize}"`);
@@ -81,6 +105,13 @@ function apiFlags(values: {
   const rewriteSecrets = rewrite === true || rewrite === 'true';
   const keyFile = values['encryption-key-file'];
   if (rewriteSecrets && keyFile === undefined) throw new UsageError('--rewrite-secrets needs --encryption-key-file (the key to rewrite the secrets with)');
+  const certFile = values['api-cert-file'];
+  const tlsKeyFile = values['api-key-file'];
+  const trustedCaFile = values['api-trusted-ca-file'];
+  if ((certFile === undefined) !== (tlsKeyFile === undefined)) throw new UsageError('--api-cert-file and --api-key-file go together: the certificate the API server serves and its key');
+  if (trustedCaFile !== undefined && certFile === undefined) throw new UsageError('--api-trusted-ca-file needs --api-cert-file: client certificates are verified over TLS only');
+  const mode = values['authorization-mode'] ?? 'AlwaysAllow';
+  if (!(AUTHORIZATION_MODES as readonly string[]).includes(mode)) throw new UsageError(`--authorization-mode must be one of ${AUTHORIZATION_MODES.join(', ')}, got "${mode}"`);
   return {
     host: values['api-host'] ?? '127.0.0.1',
     httpPort: port(values['api-port'] ?? String(DEFAULT_API_HTTP_PORT), 'api-port'),
@@ -90,7 +121,28 @@ function apiFlags(values: {
     watchCacheSize: Number(watchCacheSize),
     ...(keyFile !== undefined ? { encryptionKeyFile: keyFile } : {}),
     rewriteSecrets,
+    ...(certFile !== undefined && tlsKeyFile !== undefined ? { tlsFiles: { certFile, keyFile: tlsKeyFile, ...(trustedCaFile !== undefined ? { trustedCaFile } : {}) } } : {}),
+    ...(values['token-auth-file'] !== undefined ? { tokenAuthFile: values['token-auth-file'] } : {}),
+    authorizationMode: mode as AuthorizationMode,
   };
+}
+
+/** The TLS files and token file, read before anything starts (a bad file is a usage error: exit 2). */
+async function loadSecurity(flags: ApiFlags): Promise<ApiSecurity> {
+  try {
+    return {
+      ...(flags.tlsFiles !== undefined ? { tls: await loadServingTls(flags.tlsFiles) } : {}),
+      ...(flags.tokenAuthFile !== undefined ? { tokens: await readTokenFile(flags.tokenAuthFile) } : {}),
+    };
+  } catch (error) {
+    if (error instanceof TokenFileError) throw new UsageError(`--token-auth-file: ${error.message}`);
+    throw error instanceof TlsFileError ? new UsageError(error.message) : error;
+  }
+}
+
+interface ApiSecurity {
+  readonly tls?: ServingTls;
+  readonly tokens?: ReadonlyMap<string, UserInfo>;
 }
 
 /** The key file's keys, read before anything starts (a bad file is a usage error: exit 2). */
@@ -109,7 +161,7 @@ function splitApiFlags(argv: readonly string[]): { api: Record<string, string>; 
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    const match = /^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl|default-watch-cache-size|encryption-key-file|rewrite-secrets|scheduler|controllers|node-monitor-grace-period|pod-eviction-timeout)(?:=(.*))?$/.exec(arg);
+    const match = /^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl|default-watch-cache-size|encryption-key-file|rewrite-secrets|api-cert-file|api-key-file|api-trusted-ca-file|token-auth-file|authorization-mode|scheduler|controllers|node-monitor-grace-period|pod-eviction-timeout)(?:=(.*))?$/.exec(arg);
     if (match === null) {
       rest.push(arg);
       continue;
@@ -129,8 +181,10 @@ function untilSignal(): Promise<void> {
   });
 }
 
-async function startApi(flags: ApiFlags, encryption: SecretEncryption | undefined, kvEndpoints: readonly string[], who: string): Promise<ApiServer> {
+async function startApi(flags: ApiFlags, encryption: SecretEncryption | undefined, security: ApiSecurity, kvEndpoints: readonly string[], who: string): Promise<ApiServer> {
   const api = await ApiServer.start({
+    ...security,
+    authorizationMode: flags.authorizationMode,
     kvEndpoints,
     host: flags.host,
     httpPort: flags.httpPort,
@@ -142,7 +196,7 @@ async function startApi(flags: ApiFlags, encryption: SecretEncryption | undefine
     rewriteSecrets: flags.rewriteSecrets,
     log: (line) => console.error(`${who}: ${line}`),
   });
-  console.log(`${who}: API server on ${api.http.url} (gRPC ${api.grpc.address}), storing under ${flags.prefix} in ${kvEndpoints.join(',')}`);
+  console.log(`${who}: API server on ${api.http.url} (gRPC ${api.grpc.address}${security.tls !== undefined ? ', TLS' : ''}, authorization ${flags.authorizationMode}), storing under ${flags.prefix} in ${kvEndpoints.join(',')}`);
   return api;
 }
 
@@ -155,9 +209,14 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
   let kvOptions;
   let loops: { scheduler: boolean; settings: ControllerSettings };
   let encryption: SecretEncryption | undefined;
+  let security: ApiSecurity;
   try {
     const { api, rest } = splitApiFlags(argv);
     flags = apiFlags(api);
+    // The in-process scheduler and controllers verify the server's certificate with the trusted CA.
+    if (flags.tlsFiles !== undefined && flags.tlsFiles.trustedCaFile === undefined) {
+      throw new UsageError('--api-cert-file needs --api-trusted-ca-file in balsa server: its scheduler and controllers verify the API server\'s certificate with it');
+    }
     const scheduler = api.scheduler ?? 'true';
     if (scheduler !== 'true' && scheduler !== 'false') throw new UsageError(`--scheduler must be true or false, got "${scheduler}"`);
     try {
@@ -169,6 +228,7 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
     for (const warning of parsed.warnings) console.error(`balsa server: warning: ${warning}`);
     kvOptions = serverOptionsFromConfig(parsed.config, process.env);
     encryption = await loadEncryption(flags);
+    security = await loadSecurity(flags);
   } catch (error) {
     if (error instanceof KvConfigError || error instanceof UsageError) {
       console.error(`balsa server: ${error.message}\n${SERVER_USAGE}`);
@@ -189,7 +249,7 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
   console.log(`balsa server ${kvOptions.name}: KV serving clients on ${kv.clientAddresses.join(', ')} (member ${kv.memberId.toString(16)})`);
   let api: ApiServer;
   try {
-    api = await startApi(flags, encryption, kv.clientAddresses, `balsa server ${kvOptions.name}`);
+    api = await startApi(flags, encryption, security, kv.clientAddresses, `balsa server ${kvOptions.name}`);
   } catch (error) {
     console.error(`balsa server: cannot start the API server: ${(error as Error).message}`);
     await kv.stop();
@@ -197,6 +257,7 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
   }
   const controlLoops = startControlLoops({
     apiGrpcAddress: api.grpc.address,
+    credentials: { token: api.loopback.token, ...(api.loopback.ca !== undefined ? { ca: api.loopback.ca } : {}) },
     scheduler: loops.scheduler,
     controllerManager: (loops.settings.controllers ?? []).length > 0,
     controllerSettings: loops.settings,
@@ -215,6 +276,7 @@ export async function apiServerCommand(argv: readonly string[]): Promise<number>
   let flags: ApiFlags;
   let endpoints: string[];
   let encryption: SecretEncryption | undefined;
+  let security: ApiSecurity;
   try {
     const { values } = parseArgs({ args: [...argv], options: { ...API_FLAGS, 'kv-endpoints': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
     if (values.help === true) {
@@ -225,13 +287,14 @@ export async function apiServerCommand(argv: readonly string[]): Promise<number>
     endpoints = (values['kv-endpoints'] ?? '').split(',').map((endpoint) => endpoint.trim()).filter((endpoint) => endpoint !== '');
     if (endpoints.length === 0) throw new UsageError('--kv-endpoints is required: the etcd v3 endpoints to store objects in (http://127.0.0.1:2379,...)');
     encryption = await loadEncryption(flags);
+    security = await loadSecurity(flags);
   } catch (error) {
     console.error(`balsa apiserver: ${(error as Error).message}\n${APISERVER_USAGE}`);
     return 2;
   }
   let api: ApiServer;
   try {
-    api = await startApi(flags, encryption, endpoints, 'balsa apiserver');
+    api = await startApi(flags, encryption, security, endpoints, 'balsa apiserver');
   } catch (error) {
     console.error(`balsa apiserver: ${(error as Error).message}`);
     return 1;

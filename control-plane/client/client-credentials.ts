@@ -45,3 +45,33 @@ export async function loadClientCredentials(files: ClientCredentialFiles): Promi
     ...(files.token !== undefined && files.token !== '' ? { token: files.token } : {}),
   };
 }
+
+/** The flags that carry them, for `parseArgs`-style option tables (`balsa agent`, `balsa scheduler`, `balsa controller-manager`). */
+export const CLIENT_CREDENTIAL_FLAGS = {
+  'trusted-ca-file': { type: 'string' },
+  'cert-file': { type: 'string' },
+  'key-file': { type: 'string' },
+  token: { type: 'string' },
+} as const;
+
+export const CLIENT_CREDENTIAL_USAGE = `  --trusted-ca-file  verify the API server's certificate with this CA (PEM); turns TLS on
+  --cert-file, --key-file  a client certificate and key (PEM): the user is its CN, the groups its O
+  --token      a bearer token (a line of the API server's --token-auth-file)`;
+
+/** The credential files named by those flags' values. */
+export function credentialFilesFromFlags(values: Readonly<Record<string, unknown>>): ClientCredentialFiles {
+  const text = (name: string): string | undefined => {
+    const value = values[name];
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  const trustedCaFile = text('trusted-ca-file');
+  const certFile = text('cert-file');
+  const keyFile = text('key-file');
+  const token = text('token');
+  return {
+    ...(trustedCaFile !== undefined ? { trustedCaFile } : {}),
+    ...(certFile !== undefined ? { certFile } : {}),
+    ...(keyFile !== undefined ? { keyFile } : {}),
+    ...(token !== undefined ? { token } : {}),
+  };
+}

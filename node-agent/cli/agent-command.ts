@@ -8,6 +8,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseQuantity } from '../../control-plane/api/quantity.js';
 import { GrpcApiClient } from '../../control-plane/client/grpc-api-client.js';
+import { CLIENT_CREDENTIAL_FLAGS, CLIENT_CREDENTIAL_USAGE, credentialFilesFromFlags, loadClientCredentials } from '../../control-plane/client/client-credentials.js';
+import type { ClientCredentials } from '../../control-plane/client/client-credentials.js';
 import { parseFlags, stringFlag, stringsFlag } from '../../control-plane/cli/flags.js';
 import { DEFAULT_AGENT_PORT, DEFAULT_MAX_PODS, DEFAULT_NODE_IP } from '../constants.js';
 import { AgentError } from '../errors.js';
@@ -22,12 +24,16 @@ import { parseLabels, parseTaints } from './agent-flags.js';
 export const AGENT_USAGE = `usage: balsa agent --server HOST:PORT --name NODE [--node-ip ${DEFAULT_NODE_IP}] [--data-dir DIR]
                    [--runtime process|docker] [--port ${DEFAULT_AGENT_PORT}] [--labels k=v,...] [--taints k=v:NoSchedule,...]
                    [--cpu N] [--memory QUANTITY] [--max-pods ${DEFAULT_MAX_PODS}] [--service-proxy=true|false]
+                   [--trusted-ca-file PEM] [--cert-file PEM --key-file PEM] [--token TOKEN]
   --server     the API server's gRPC address
   --name       this node's name
   --node-ip    the address the node reports, binds host ports and serves logs on
   --data-dir   pod logs, volumes and state (default ~/.balsa/agent/NODE)
   --port       the logs endpoint's port (0 = any free port)
-  --service-proxy  listen on the node IP for every Service port and balance over its ready endpoints (default true)`;
+  --service-proxy  listen on the node IP for every Service port and balance over its ready endpoints (default true)
+${CLIENT_CREDENTIAL_USAGE}
+  With a certificate (the node's: CN system:node:NODE, O system:nodes), the logs endpoint serves
+  HTTPS with it and takes only clients whose certificate the CA signed for system:masters (the API server).`;
 
 const AGENT_FLAGS = {
   server: { type: 'string' },
@@ -42,6 +48,7 @@ const AGENT_FLAGS = {
   memory: { type: 'string' },
   'max-pods': { type: 'string' },
   'service-proxy': { type: 'string' },
+  ...CLIENT_CREDENTIAL_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -90,6 +97,7 @@ interface AgentFlags {
   readonly taints: AgentOptions['taints'];
   readonly resources: Partial<NodeResources>;
   readonly serviceProxy: boolean;
+  readonly credentials: ClientCredentials;
 }
 
 export async function runAgentCommand(argv: string[], dependencies: AgentCommandDependencies = {}): Promise<number> {
@@ -103,7 +111,7 @@ export async function runAgentCommand(argv: string[], dependencies: AgentCommand
       return 0;
     }
     if (parsed.positionals.length > 0) throw new AgentError('InvalidFlag', `unexpected argument "${parsed.positionals[0]}"`, false);
-    flags = agentFlags(parsed.values);
+    flags = { ...agentFlags(parsed.values), credentials: await loadClientCredentials(credentialFilesFromFlags(parsed.values)) };
   } catch (error) {
     err(`balsa agent: ${(error as Error).message}\n${AGENT_USAGE}`);
     return 2;
@@ -115,7 +123,7 @@ export async function runAgentCommand(argv: string[], dependencies: AgentCommand
     err(`balsa agent: ${(error as Error).message}`);
     return 2;
   }
-  const client = new GrpcApiClient(flags.server);
+  const client = new GrpcApiClient(flags.server, flags.credentials);
   const stopSignal = dependencies.untilStopped ?? untilSignal();
   let agent;
   try {
@@ -132,6 +140,9 @@ export async function runAgentCommand(argv: string[], dependencies: AgentCommand
         taints: flags.taints ?? [],
         resources: flags.resources,
         serviceProxy: flags.serviceProxy,
+        ...(flags.credentials.cert !== undefined && flags.credentials.key !== undefined && flags.credentials.ca !== undefined
+          ? { logsTls: { cert: flags.credentials.cert, key: flags.credentials.key, clientCa: flags.credentials.ca } }
+          : {}),
         log: (line) => err(`balsa agent ${flags.name}: ${line}`),
       }),
       stopSignal.then(() => undefined),
@@ -152,7 +163,7 @@ export async function runAgentCommand(argv: string[], dependencies: AgentCommand
   return 0;
 }
 
-function agentFlags(values: Record<string, unknown>): AgentFlags {
+function agentFlags(values: Record<string, unknown>): Omit<AgentFlags, 'credentials'> {
   const server = stringFlag(values as never, 'server');
   const name = stringFlag(values as never, 'name');
   if (server === undefined || server === '') throw new AgentError('InvalidFlag', '--server is required: the API server gRPC address (127.0.0.1:6444)', false);
