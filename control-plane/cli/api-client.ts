@@ -4,6 +4,8 @@
  * it streams. Error answers become `ApiClientError`s carrying the server's `Status`; a
  * server that cannot be reached becomes an `ApiUnreachableError`.
  */
+import https from 'node:https';
+import { Readable } from 'node:stream';
 import type { ApiList, ApiObject, Status, WatchEvent } from '../api/types.js';
 import { apiVersionOf, resourceByName, resourcePath } from '../api/resources.js';
 import type { ResourceInfo } from '../api/resources.js';
@@ -66,6 +68,10 @@ export interface ListResult {
 export interface ApiClientOptions {
   /** Per-request limit, watches excepted. Default `REQUEST_TIMEOUT_MS`. */
   readonly requestTimeoutMs?: number;
+  /** Sent as `Authorization: Bearer <token>`. */
+  readonly token?: string;
+  /** PEM: the CA that verifies an https server, and a client certificate and key to present. */
+  readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
 }
 
 interface RequestOptions {
@@ -127,10 +133,14 @@ export class ApiClient {
   /** The base URL, without a trailing slash. */
   readonly server: string;
   private readonly requestTimeoutMs: number;
+  private readonly token: string | undefined;
+  private readonly tls: ApiClientOptions['tls'];
 
   constructor(server: string, options: ApiClientOptions = {}) {
     this.server = server.replace(/\/+$/, '');
     this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.token = options.token;
+    this.tls = options.tls;
   }
 
   /** One object; `ApiClientError` (404 NotFound) when absent. */
@@ -287,14 +297,17 @@ export class ApiClient {
     if (options.streaming !== true) signals.push(AbortSignal.timeout(this.requestTimeoutMs));
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+    if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
     let response: Response;
     try {
-      response = await fetch(`${this.server}${path}`, {
+      const init = {
         method,
         headers,
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
         ...(signals.length === 0 ? {} : { signal: AbortSignal.any(signals) }),
-      });
+      };
+      // fetch takes no CA or client certificate: node:https does, its answer wrapped as a Response.
+      response = this.tls !== undefined && this.server.startsWith('https:') ? await httpsFetch(`${this.server}${path}`, init, this.tls) : await fetch(`${this.server}${path}`, init);
     } catch (error) {
       if (options.signal?.aborted) throw error;
       if ((error as Error).name === 'TimeoutError') {
@@ -314,6 +327,32 @@ export class ApiClient {
       isStatus(parsed) ? { ...parsed, code: parsed.code || response.status } : synthesizedStatus(response.status, response.statusText, body),
     );
   }
+}
+
+/** `fetch` over node:https with a CA and a client certificate; failures carry their cause as fetch's do. */
+function httpsFetch(url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }, tls: NonNullable<ApiClientOptions['tls']>): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const request = https.request(url, {
+      method: init.method,
+      headers: init.headers,
+      ...(init.signal !== undefined ? { signal: init.signal } : {}),
+      ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
+      ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+      ...(tls.key !== undefined ? { key: tls.key } : {}),
+    });
+    request.once('response', (answer) => {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(answer.headers)) if (typeof value === 'string') headers.set(name, value);
+      const status = answer.statusCode ?? 500;
+      const body = status === 204 || status === 304 ? null : (Readable.toWeb(answer) as ReadableStream<Uint8Array>);
+      resolve(new Response(body, { status, statusText: answer.statusMessage ?? '', headers }));
+    });
+    request.once('error', (error) => {
+      if (init.signal?.aborted === true) reject(init.signal.reason ?? error);
+      else reject(Object.assign(new Error('fetch failed'), { cause: error }));
+    });
+    request.end(init.body);
+  });
 }
 
 /** Namespaces mean nothing for cluster-scoped kinds: leave them out of the path. */
