@@ -10,6 +10,7 @@
 import { join } from 'node:path';
 import { CLUSTER_TOKEN, FIRST_NODE_HOST } from './constants.js';
 import { UpUsageError } from './up-flags.js';
+import type { ClusterPki } from './cluster-pki.js';
 
 export interface ServerPlan {
   /** The KV member's name (`m1`, `m2`, ...). */
@@ -41,6 +42,8 @@ export interface ClusterLayout {
   readonly agents: readonly AgentPlan[];
   /** Every agent's logs port (0: each picks one). */
   readonly agentPort: number;
+  /** The cluster's certificates: TLS everywhere on the API, RBAC (absent with `--insecure`). */
+  readonly pki?: ClusterPki;
 }
 
 export interface LayoutRequest {
@@ -50,6 +53,8 @@ export interface LayoutRequest {
   readonly kvPort: number;
   readonly apiPort: number;
   readonly agentPort: number;
+  /** Whether the API is served over TLS (the certificates are added to the layout once made). */
+  readonly secure?: boolean;
 }
 
 /** The layout the request asks for; an `UpUsageError` when its port ranges leave 1-65535 or overlap. */
@@ -68,7 +73,7 @@ export function planLayout(request: LayoutRequest): ClusterLayout {
       logFile: join(request.dataDir, 'logs', `${name}.log`),
       clientUrl: `http://127.0.0.1:${request.kvPort + 2 * i}`,
       peerUrl: `http://127.0.0.1:${request.kvPort + 2 * i + 1}`,
-      apiUrl: `http://127.0.0.1:${request.apiPort + 2 * i}`,
+      apiUrl: `${request.secure === true ? 'https' : 'http'}://127.0.0.1:${request.apiPort + 2 * i}`,
       apiGrpcAddress: `127.0.0.1:${request.apiPort + 2 * i + 1}`,
     });
   }
@@ -104,6 +109,9 @@ export function serverArgs(layout: ClusterLayout, server: ServerPlan): string[] 
     '--api-host', '127.0.0.1',
     '--api-port', new URL(server.apiUrl).port,
     '--api-grpc-port', server.apiGrpcAddress.split(':')[1]!,
+    ...(layout.pki === undefined
+      ? []
+      : ['--api-cert-file', layout.pki.apiServer.certFile, '--api-key-file', layout.pki.apiServer.keyFile, '--api-trusted-ca-file', layout.pki.caFile, '--authorization-mode', 'RBAC']),
   ];
 }
 
@@ -127,7 +135,15 @@ export function agentArgs(layout: ClusterLayout, agent: AgentPlan, agentIndex: n
     '--node-ip', agent.nodeIp,
     '--port', String(layout.agentPort),
     '--data-dir', agent.dataDir,
+    ...agentCredentialArgs(layout, agent),
   ];
+}
+
+/** The node's certificate and the CA, when the cluster is secure. */
+function agentCredentialArgs(layout: ClusterLayout, agent: AgentPlan): string[] {
+  const files = layout.pki?.nodes.get(agent.name);
+  if (layout.pki === undefined || files === undefined) return [];
+  return ['--trusted-ca-file', layout.pki.caFile, '--cert-file', files.certFile, '--key-file', files.keyFile];
 }
 
 function portRange(first: number, count: number, flag: string): { first: number; last: number } {

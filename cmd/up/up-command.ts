@@ -24,6 +24,9 @@ import { applyManifest, DEMO_MANIFEST, demoManifest } from './demo.js';
 import type { PortUse } from './ports-free.js';
 import { unavailablePorts } from './ports-free.js';
 import { apiReady, getText, leaseHolder, nodesNotReady, waitFor, WaitError } from './readiness.js';
+import { ensureClusterPki } from './cluster-pki.js';
+import type { TlsMaterial } from '../../control-plane/cli/https-fetch.js';
+import { readFile } from 'node:fs/promises';
 import type { ChildExit } from './up-child.js';
 import { UpChild } from './up-child.js';
 import type { UpFlags } from './up-flags.js';
@@ -53,7 +56,7 @@ export async function upCommand(argv: readonly string[], dependencies: UpDepende
     flags = parsed;
     const cluster = await resolveCluster(flags.dataDir, flags);
     existing = cluster.existing;
-    layout = planLayout({ dataDir: flags.dataDir, servers: cluster.servers, agents: flags.agents, kvPort: cluster.kvPort, apiPort: flags.apiPort, agentPort: flags.agentPort });
+    layout = planLayout({ dataDir: flags.dataDir, servers: cluster.servers, agents: flags.agents, kvPort: cluster.kvPort, apiPort: flags.apiPort, agentPort: flags.agentPort, secure: !flags.insecure });
   } catch (error) {
     if (error instanceof UpUsageError) {
       err(`balsa up: ${error.message}\n${UP_USAGE}`);
@@ -82,6 +85,7 @@ export async function upCommand(argv: readonly string[], dependencies: UpDepende
       return 1;
     }
     await storeCluster(flags.dataDir, { servers: layout.servers.length, kvPort: Number(new URL(layout.servers[0]!.clientUrl).port) });
+    if (!flags.insecure) layout = { ...layout, pki: await ensureClusterPki(flags.dataDir, layout.agents) };
     return await new UpRun(layout, flags, existing, out, dependencies.env ?? process.env).run();
   } catch (error) {
     if (error instanceof DataDirError) {
@@ -142,6 +146,8 @@ class UpRun {
   private readonly registered = new Set<string>();
   /** Who holds each control loop's lease, as last announced. */
   private readonly activeLoops = new Map<string, string>();
+  /** The CA and the admin's certificate `up`'s own API requests use (secure clusters). */
+  private tls: TlsMaterial | undefined;
 
   constructor(
     private readonly layout: ClusterLayout,
@@ -175,6 +181,10 @@ class UpRun {
 
   private async start(): Promise<void> {
     const { layout } = this;
+    if (layout.pki !== undefined) {
+      const [ca, cert, key] = await Promise.all([layout.pki.caFile, layout.pki.admin.certFile, layout.pki.admin.keyFile].map((file) => readFile(file)));
+      this.tls = { ca: ca!, cert: cert!, key: key! };
+    }
     this.out(
       `balsa up: ${layout.servers.length} server(s) and ${layout.agents.length} agent(s), data in ${layout.dataDir}` +
         ` (${this.existing ? 'the cluster it holds, started again' : 'a new cluster'}); each process's output in ${join(layout.dataDir, 'logs')}`,
@@ -185,7 +195,7 @@ class UpRun {
     }
     await waitFor(
       "every server's API",
-      async () => (await Promise.all(layout.servers.map((server) => apiReady(server.apiUrl)))).every(Boolean),
+      async () => (await Promise.all(layout.servers.map((server) => apiReady(server.apiUrl, this.tls)))).every(Boolean),
       SERVERS_START_TIMEOUT_MS,
       this.cancellation,
     );
@@ -203,7 +213,7 @@ class UpRun {
       'every node registered and Ready',
       async () => {
         // A node of the run before may still be Ready by its last heartbeat: its agent must also have said it registered.
-        const notReady = await nodesNotReady(apiUrl, layout.agents.map((agent) => agent.name));
+        const notReady = await nodesNotReady(apiUrl, layout.agents.map((agent) => agent.name), this.tls);
         waitingFor = layout.agents.map((agent) => agent.name).filter((name) => notReady.includes(name) || !this.registered.has(name));
         return waitingFor.length === 0;
       },
@@ -271,7 +281,7 @@ class UpRun {
     const identities = new Map(this.layout.servers.map((server, index) => [`${server.name}_${this.servers[index]?.pid}`, server.name]));
     let elected = 0;
     for (const [loop, lease] of [['scheduler', SCHEDULER_LEASE], ['controller manager', CONTROLLER_MANAGER_LEASE]] as const) {
-      const member = identities.get((await leaseHolder(apiUrl, lease)) ?? '');
+      const member = identities.get((await leaseHolder(apiUrl, lease, this.tls)) ?? '');
       if (member === undefined) continue;
       this.announceLoop(loop, member);
       elected++;
@@ -283,7 +293,11 @@ class UpRun {
     const configPath = cliConfigPath(this.env);
     const apiUrl = this.layout.servers[0]!.apiUrl;
     const current = await readCliConfig(configPath).catch(() => ({}));
-    await writeCliConfig({ ...current, server: apiUrl }, configPath);
+    const pki = this.layout.pki;
+    // A secure cluster's CA and admin certificate; an insecure one's config carries no credentials (stale ones from an earlier run go).
+    const { certificateAuthority: _ca, clientCertificate: _cert, clientKey: _key, ...rest } = current as Record<string, unknown>;
+    const credentials = pki === undefined ? {} : { certificateAuthority: pki.caFile, clientCertificate: pki.admin.certFile, clientKey: pki.admin.keyFile };
+    await writeCliConfig({ ...rest, server: apiUrl, ...credentials }, configPath);
     this.out(`CLI config ${configPath}: server ${apiUrl}`);
   }
 
@@ -303,7 +317,7 @@ class UpRun {
 
   private async startDemo(): Promise<void> {
     const manifest = await demoManifest(this.root, this.flags.demoPort);
-    const applied = await applyManifest(this.balsaCli, this.layout.servers[0]!.apiUrl, manifest);
+    const applied = await applyManifest(this.balsaCli, this.layout.servers[0]!.apiUrl, manifest, cliConfigPath(this.env));
     if (applied.code !== 0) {
       this.out(`demo: balsa apply failed (${applied.code ?? 'not started'}), the cluster goes on without it:\n${applied.output}`);
       return;

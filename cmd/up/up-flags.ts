@@ -19,7 +19,7 @@ import {
 } from './constants.js';
 
 export const UP_USAGE = `usage: balsa up [--data-dir DIR] [--servers ${DEFAULT_SERVERS}] [--agents ${DEFAULT_AGENTS}]
-                [--kv-port ${DEFAULT_KV_PORT}] [--api-port ${DEFAULT_API_PORT}] [--agent-port ${DEFAULT_AGENT_LOGS_PORT}] [--demo] [--demo-port ${DEFAULT_DEMO_PORT}]
+                [--kv-port ${DEFAULT_KV_PORT}] [--api-port ${DEFAULT_API_PORT}] [--agent-port ${DEFAULT_AGENT_LOGS_PORT}] [--demo] [--demo-port ${DEFAULT_DEMO_PORT}] [--insecure]
   A whole cluster on this machine, in the foreground: N \`balsa server\`s (KV members with the API
   server, scheduler and controllers) and M \`balsa agent\`s, each a process; Ctrl-C stops them all.
   --data-dir    everything the cluster keeps, and each process's log (default ~/${DEFAULT_DATA_DIR_UNDER_HOME.join('/')});
@@ -31,7 +31,10 @@ export const UP_USAGE = `usage: balsa up [--data-dir DIR] [--servers ${DEFAULT_S
   --api-port    server i serves the API over HTTP on this + 2i, gRPC on this + 2i + 1 (default ${DEFAULT_API_PORT})
   --agent-port  each agent's logs endpoint, on its own address (default ${DEFAULT_AGENT_LOGS_PORT}; 0 = any free port)
   --demo        also deploy examples/web/demo.yaml (a web app behind a Service) and print its URL
-  --demo-port   the demo Service's port on every node's address (default ${DEFAULT_DEMO_PORT}, at least ${MIN_UNPRIVILEGED_PORT})`;
+  --demo-port   the demo Service's port on every node's address (default ${DEFAULT_DEMO_PORT}, at least ${MIN_UNPRIVILEGED_PORT})
+  --insecure    serve the API over plain HTTP with every request allowed; by default a CA in
+                <data-dir>/pki signs each server's, agent's and the CLI's certificate, the API is
+                HTTPS with RBAC, and the CLI config names the CA and the admin certificate`;
 
 /** The command line was wrong: printed with the usage, exit code 2. */
 export class UpUsageError extends Error {
@@ -52,6 +55,8 @@ export interface UpFlags {
   readonly agentPort: number;
   readonly demo: boolean;
   readonly demoPort: number;
+  /** Plain HTTP and AlwaysAllow instead of TLS and RBAC. */
+  readonly insecure: boolean;
 }
 
 const FLAGS = {
@@ -63,6 +68,7 @@ const FLAGS = {
   'agent-port': { type: 'string' },
   demo: { type: 'boolean' },
   'demo-port': { type: 'string' },
+  insecure: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -99,6 +105,7 @@ export function parseUpFlags(argv: readonly string[], homeDirectory: string = ho
     agentPort,
     demo,
     demoPort,
+    insecure: values.insecure === true,
   };
 }
 

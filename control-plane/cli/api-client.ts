@@ -4,13 +4,13 @@
  * it streams. Error answers become `ApiClientError`s carrying the server's `Status`; a
  * server that cannot be reached becomes an `ApiUnreachableError`.
  */
-import https from 'node:https';
-import { Readable } from 'node:stream';
 import type { ApiList, ApiObject, Status, WatchEvent } from '../api/types.js';
 import { apiVersionOf, resourceByName, resourcePath } from '../api/resources.js';
 import type { ResourceInfo } from '../api/resources.js';
 import { LIST_PAGE_LIMIT, LIST_PAGES_MAX, REQUEST_TIMEOUT_MS, WATCH_LINE_BYTES_MAX } from './constants.js';
 import { ApiClientError, ApiUnreachableError, CliError } from './errors.js';
+import { httpsFetch } from './https-fetch.js';
+import type { TlsMaterial } from './https-fetch.js';
 
 export { ApiClientError, ApiUnreachableError } from './errors.js';
 
@@ -71,7 +71,7 @@ export interface ApiClientOptions {
   /** Sent as `Authorization: Bearer <token>`. */
   readonly token?: string;
   /** PEM: the CA that verifies an https server, and a client certificate and key to present. */
-  readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
+  readonly tls?: TlsMaterial;
 }
 
 interface RequestOptions {
@@ -327,32 +327,6 @@ export class ApiClient {
       isStatus(parsed) ? { ...parsed, code: parsed.code || response.status } : synthesizedStatus(response.status, response.statusText, body),
     );
   }
-}
-
-/** `fetch` over node:https with a CA and a client certificate; failures carry their cause as fetch's do. */
-function httpsFetch(url: string, init: { method: string; headers: Record<string, string>; body?: string; signal?: AbortSignal }, tls: NonNullable<ApiClientOptions['tls']>): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    const request = https.request(url, {
-      method: init.method,
-      headers: init.headers,
-      ...(init.signal !== undefined ? { signal: init.signal } : {}),
-      ...(tls.ca !== undefined ? { ca: tls.ca } : {}),
-      ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
-      ...(tls.key !== undefined ? { key: tls.key } : {}),
-    });
-    request.once('response', (answer) => {
-      const headers = new Headers();
-      for (const [name, value] of Object.entries(answer.headers)) if (typeof value === 'string') headers.set(name, value);
-      const status = answer.statusCode ?? 500;
-      const body = status === 204 || status === 304 ? null : (Readable.toWeb(answer) as ReadableStream<Uint8Array>);
-      resolve(new Response(body, { status, statusText: answer.statusMessage ?? '', headers }));
-    });
-    request.once('error', (error) => {
-      if (init.signal?.aborted === true) reject(init.signal.reason ?? error);
-      else reject(Object.assign(new Error('fetch failed'), { cause: error }));
-    });
-    request.end(init.body);
-  });
 }
 
 /** Namespaces mean nothing for cluster-scoped kinds: leave them out of the path. */
