@@ -70,6 +70,13 @@ function call(method: string, path: string, auth: { token?: string; cert?: Issue
   });
 }
 
+/** Creates, as the admin, a RoleBinding (in "team") or a ClusterRoleBinding of `role` to `subject`. */
+async function bind(kind: 'RoleBinding' | 'ClusterRoleBinding', name: string, role: { kind: string; name: string }, subject: { kind: string; name: string }): Promise<void> {
+  const path = kind === 'RoleBinding' ? '/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings' : '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings';
+  const binding = { apiVersion: 'rbac.authorization.k8s.io/v1', kind, metadata: { name }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', ...role }, subjects: [subject] };
+  expect((await call('POST', path, { cert: admin }, binding)).status).toBe(201);
+}
+
 function grpcClient(credentials: { token?: string; cert?: IssuedCertificate }): GrpcApiClient {
   const client = new GrpcApiClient(api.grpc.address, {
     ca: Buffer.from(ca.certPem),
@@ -113,14 +120,7 @@ beforeAll(async () => {
   await eventually(async () => expect((await call('GET', '/readyz')).status).toBe(200));
   // alice may edit in "team" only, through the default `edit` ClusterRole bound by a RoleBinding there.
   expect((await call('POST', '/api/v1/namespaces', { cert: admin }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team' } })).status).toBe(201);
-  const binding = {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: { name: 'alice-edit' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
-    subjects: [{ kind: 'User', name: 'alice' }],
-  };
-  expect((await call('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings', { cert: admin }, binding)).status).toBe(201);
+  await bind('RoleBinding', 'alice-edit', { kind: 'ClusterRole', name: 'edit' }, { kind: 'User', name: 'alice' });
 }, 120_000);
 
 afterAll(async () => {
@@ -178,28 +178,14 @@ describe('HTTPS', () => {
       rules: [{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['settings'], verbs: ['get'] }],
     };
     expect((await call('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team/roles', { cert: admin }, role)).status).toBe(201);
-    const binding = {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: { name: 'readers' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'settings-reader' },
-      subjects: [{ kind: 'Group', name: 'readers' }],
-    };
-    expect((await call('POST', '/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings', { cert: admin }, binding)).status).toBe(201);
+    await bind('RoleBinding', 'readers', { kind: 'Role', name: 'settings-reader' }, { kind: 'Group', name: 'readers' });
     await eventually(async () => expect((await call('GET', '/api/v1/namespaces/team/configmaps/settings', { cert: bob })).status).toBe(200));
     const list = await call('GET', '/api/v1/namespaces/team/configmaps', { cert: bob });
     expect(list.body.message).toBe('configmaps is forbidden: User "bob" cannot list resource "configmaps" in API group "" in the namespace "team"');
   });
 
   test('a binding to a role that does not exist says so after the refusal', async () => {
-    const binding = {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'ClusterRoleBinding',
-      metadata: { name: 'carol-missing' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'no-such-role' },
-      subjects: [{ kind: 'User', name: 'carol' }],
-    };
-    expect((await call('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', { cert: admin }, binding)).status).toBe(201);
+    await bind('ClusterRoleBinding', 'carol-missing', { kind: 'ClusterRole', name: 'no-such-role' }, { kind: 'User', name: 'carol' });
     const carol = await issueCertificate(ca, { commonName: 'carol', clientAuth: true });
     await eventually(async () => {
       const answer = await call('GET', '/api/v1/namespaces', { cert: carol });
