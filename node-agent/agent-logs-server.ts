@@ -11,6 +11,9 @@
 import { createServer } from 'node:http';
 import type { Registry } from 'prom-client';
 import { answerMetrics } from '../kv/server/metrics/metrics-endpoint.js';
+import { createServer as createTlsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import type { ServingTls } from '../control-plane/apiserver/serving-tls.js';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -48,7 +51,16 @@ export interface AgentLogsServerOptions {
   readonly reader?: LogReader;
   /** Served at `/metrics`, as the kubelet serves its own on its port (absent: no `/metrics`). */
   readonly metrics?: Registry;
+  /**
+   * Serve HTTPS with the node's certificate and take only clients with a certificate the CA
+   * signed for the group `system:masters` (the API server's), as the kubelet takes only
+   * the API server's kubelet-client certificate. Default: plain HTTP.
+   */
+  readonly tls?: ServingTls;
 }
+
+/** The group whose certificates may read logs from a TLS logs endpoint. */
+const LOG_READER_GROUP = 'system:masters';
 
 export class AgentLogsServer {
   private readonly streams = new Set<AbortController>();
@@ -59,7 +71,8 @@ export class AgentLogsServer {
   ) {}
 
   static async start(options: AgentLogsServerOptions): Promise<AgentLogsServer> {
-    const server = createServer();
+    const tls = options.tls;
+    const server = tls === undefined ? createServer() : createTlsServer({ cert: tls.cert, key: tls.key, ...(tls.clientCa !== undefined ? { ca: tls.clientCa } : {}), requestCert: true, rejectUnauthorized: true });
     const logs = new AgentLogsServer(server, options);
     server.on('request', (request: IncomingMessage, response: ServerResponse) => {
       logs.handle(request, response).catch((error: unknown) => {
@@ -80,7 +93,7 @@ export class AgentLogsServer {
 
   get url(): string {
     const host = this.options.host.includes(':') ? `[${this.options.host}]` : this.options.host;
-    return `http://${host}:${this.port}`;
+    return `${this.options.tls === undefined ? 'http' : 'https'}://${host}:${this.port}`;
   }
 
   /** Ends followed streams and closes the server. */
@@ -91,6 +104,14 @@ export class AgentLogsServer {
   }
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (this.options.tls !== undefined) {
+      const organizations = (request.socket as TLSSocket).getPeerCertificate().subject?.O;
+      const groups = organizations === undefined ? [] : typeof organizations === 'string' ? [organizations] : organizations;
+      if (!groups.includes(LOG_READER_GROUP)) {
+        respond(response, 403, `forbidden: only a client certificate of the group ${LOG_READER_GROUP} (the API server's) may read logs here`);
+        return;
+      }
+    }
     const url = new URL(request.url ?? '/', 'http://agent');
     if (url.pathname === '/metrics' && this.options.metrics !== undefined && (request.method === 'GET' || request.method === 'HEAD')) {
       return answerMetrics(this.options.metrics, request, response);

@@ -11,6 +11,7 @@ import type { GrpcApiClient } from '../control-plane/client/grpc-api-client.js';
 import { AgentLogsServer } from './agent-logs-server.js';
 import { AgentMetrics } from './agent-metrics.js';
 import type { LogReader } from './agent-logs-server.js';
+import type { ServingTls } from '../control-plane/apiserver/serving-tls.js';
 import { DEFAULT_AGENT_PORT, DEFAULT_MAX_PODS, RESTART_BACKOFF_BASE_MS, RESTART_BACKOFF_MAX_MS, RESTART_BACKOFF_RESET_MS } from './constants.js';
 import { HostPortAllocator } from './host-ports.js';
 import { hostResources } from './node-conditions.js';
@@ -57,6 +58,8 @@ export interface AgentOptions {
   readonly log?: (line: string, fields?: Readonly<Record<string, string>>) => void;
   /** Where the agent's series go, served at `/metrics` on its port (default: a registry of its own). */
   readonly metricsRegistry?: Registry;
+  /** Serve the logs endpoint over HTTPS with the node's certificate, to the API server only (see AgentLogsServer). */
+  readonly logsTls?: ServingTls;
 }
 
 export interface StopOptions {
@@ -102,6 +105,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     port: options.port ?? DEFAULT_AGENT_PORT,
     ...(options.logReader !== undefined ? { reader: options.logReader } : {}),
     metrics: metrics.registry,
+    ...(options.logsTls !== undefined ? { tls: options.logsTls } : {}),
     source: (namespace, pod, container) => {
       const worker = pods.worker(namespace, pod);
       if (worker === undefined) return { found: 'no-pod' };

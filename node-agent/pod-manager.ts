@@ -1,6 +1,6 @@
 /**
  * The pods of this node: watches the pods bound to it (a field selector on `spec.nodeName`)
- * and the ConfigMaps and Secrets they may read, keeps one `PodWorker` per pod (by uid: a pod
+ * and, one by one, the ConfigMaps and Secrets they refer to (`config-watches.ts`), keeps one `PodWorker` per pod (by uid: a pod
  * deleted and made again under the same name is another pod), and routes to it every change
  * of its object, its containers' exits and its configuration.
  *
@@ -16,7 +16,7 @@ import type { ApiObject } from '../control-plane/api/types.js';
 import { Informer } from '../control-plane/client/informer.js';
 import type { GrpcApiClient } from '../control-plane/client/grpc-api-client.js';
 import type { ContainerSample } from './agent-metrics.js';
-import type { ConfigSources } from './config-sources.js';
+import { ConfigWatches } from './config-watches.js';
 import { MINIMUM_STOP_GRACE_SECONDS } from './constants.js';
 import type { PodIdentity } from './pod-paths.js';
 import { PodWorker } from './pod-worker.js';
@@ -24,15 +24,12 @@ import type { PodWorkerContext } from './pod-worker.js';
 import type { ContainerInfo } from './runtime/container-runtime.js';
 
 const PODS = resourceByName('pods')!;
-const CONFIG_MAPS = resourceByName('configmaps')!;
-const SECRETS = resourceByName('secrets')!;
 
 export type PodManagerContext = Omit<PodWorkerContext, 'sources' | 'terminated'> & { readonly nodeName: string };
 
 export class PodManager {
   private readonly pods: Informer;
-  private readonly configMaps: Informer;
-  private readonly secrets: Informer;
+  private readonly configs: ConfigWatches;
   private readonly workers = new Map<string, PodWorker>();
   private readonly workerContext: PodWorkerContext;
   private stopped = false;
@@ -43,21 +40,24 @@ export class PodManager {
   ) {
     const log = context.log;
     this.pods = new Informer(client, PODS, { fieldSelector: `spec.nodeName=${context.nodeName}`, log });
-    this.configMaps = new Informer(client, CONFIG_MAPS, { log });
-    this.secrets = new Informer(client, SECRETS, { log });
-    const sources: ConfigSources = {
-      configMap: (namespace, name) => this.configMaps.getByName(namespace, name),
-      secret: (namespace, name) => this.secrets.getByName(namespace, name),
+    this.configs = new ConfigWatches(client, (namespace) => this.configChanged(namespace), log);
+    this.workerContext = {
+      ...context,
+      sources: this.configs,
+      terminated: (uid) => {
+        this.workers.delete(uid);
+        this.configs.untrack(uid);
+      },
     };
-    this.workerContext = { ...context, sources, terminated: (uid) => this.workers.delete(uid) };
   }
 
   /** Lists what the runtime has, starts watching, adopts or cleans up, then converges every pod. */
   async start(): Promise<void> {
     const leftovers = await this.context.runtime.list();
     this.context.runtime.onExit((info) => this.workers.get(info.podUid)?.containerExited(info));
-    await Promise.all([this.configMaps.start(), this.secrets.start()]);
     await this.pods.start();
+    // What the pods refer to is in hand before their workers first look at it.
+    await Promise.all(this.pods.list().map((pod) => this.configs.track(pod)));
     if (this.stopped) return;
     const known = new Set<string>();
     for (const pod of this.pods.list()) {
@@ -67,14 +67,14 @@ export class PodManager {
       await this.context.ports.adopt(pod.metadata.uid!, ports);
     }
     await this.removeLeftovers(leftovers, known);
-    for (const informer of [this.configMaps, this.secrets]) {
-      const changed = (object: ApiObject): void => this.configChanged(object.metadata.namespace ?? 'default');
-      informer.on({ add: changed, update: (_old, object) => changed(object), delete: changed });
-    }
     this.pods.on({
-      add: (pod) => this.ensureWorker(pod).update(pod),
+      add: (pod) => {
+        void this.configs.track(pod);
+        this.ensureWorker(pod).update(pod);
+      },
       update: (old, pod) => {
         if (old.metadata.uid !== pod.metadata.uid) this.workers.get(old.metadata.uid!)?.update(undefined);
+        void this.configs.track(pod);
         this.ensureWorker(pod).update(pod);
       },
       delete: (pod) => this.workers.get(pod.metadata.uid!)?.update(undefined),
@@ -99,7 +99,8 @@ export class PodManager {
   /** Stops watching and every worker; with `stopContainers`, their running containers are stopped gracefully. */
   async stop(stopContainers: boolean): Promise<void> {
     this.stopped = true;
-    for (const informer of [this.pods, this.configMaps, this.secrets]) informer.stop();
+    this.pods.stop();
+    this.configs.stop();
     await Promise.all([...this.workers.values()].map((worker) => worker.shutdown(stopContainers)));
   }
 

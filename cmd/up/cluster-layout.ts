@@ -13,6 +13,7 @@ import { CLUSTER_TOKEN, FIRST_NODE_HOST } from './constants.js';
 import { UpUsageError } from './up-flags.js';
 import { upPkiPaths } from './up-pki.js';
 import type { UpPki } from './up-pki.js';
+import type { ClusterPki } from './cluster-pki.js';
 
 export interface ServerPlan {
   /** The KV member's name (`m1`, `m2`, ...). */
@@ -46,6 +47,8 @@ export interface ClusterLayout {
   readonly agentPort: number;
   /** The certificates' paths (made by `ensureUpPki` before the servers start). */
   readonly pki: UpPki;
+  /** The API's certificates (same CA): the API over TLS with RBAC, each agent's and the CLI's (absent with `--insecure`). */
+  readonly apiPki?: ClusterPki;
 }
 
 export interface LayoutRequest {
@@ -55,6 +58,8 @@ export interface LayoutRequest {
   readonly kvPort: number;
   readonly apiPort: number;
   readonly agentPort: number;
+  /** Whether the API is served over TLS (the certificates are added to the layout once made). */
+  readonly secure?: boolean;
 }
 
 /** The layout the request asks for; an `UpUsageError` when its port ranges leave 1-65535 or overlap. */
@@ -73,7 +78,7 @@ export function planLayout(request: LayoutRequest): ClusterLayout {
       logFile: join(request.dataDir, 'logs', `${name}.log`),
       clientUrl: `https://127.0.0.1:${request.kvPort + 2 * i}`,
       peerUrl: `https://127.0.0.1:${request.kvPort + 2 * i + 1}`,
-      apiUrl: `http://127.0.0.1:${request.apiPort + 2 * i}`,
+      apiUrl: `${request.secure === true ? 'https' : 'http'}://127.0.0.1:${request.apiPort + 2 * i}`,
       apiGrpcAddress: `127.0.0.1:${request.apiPort + 2 * i + 1}`,
     });
   }
@@ -124,6 +129,9 @@ export function serverArgs(layout: ClusterLayout, server: ServerPlan): string[] 
     '--api-host', '127.0.0.1',
     '--api-port', new URL(server.apiUrl).port,
     '--api-grpc-port', server.apiGrpcAddress.split(':')[1]!,
+    ...(layout.apiPki === undefined
+      ? []
+      : ['--api-cert-file', layout.apiPki.apiServer.certFile, '--api-key-file', layout.apiPki.apiServer.keyFile, '--api-trusted-ca-file', layout.apiPki.caFile, '--authorization-mode', 'RBAC']),
   ];
 }
 
@@ -147,7 +155,15 @@ export function agentArgs(layout: ClusterLayout, agent: AgentPlan, agentIndex: n
     '--node-ip', agent.nodeIp,
     '--port', String(layout.agentPort),
     '--data-dir', agent.dataDir,
+    ...agentCredentialArgs(layout, agent),
   ];
+}
+
+/** The node's certificate and the CA, when the cluster is secure. */
+function agentCredentialArgs(layout: ClusterLayout, agent: AgentPlan): string[] {
+  const files = layout.apiPki?.nodes.get(agent.name);
+  if (layout.apiPki === undefined || files === undefined) return [];
+  return ['--trusted-ca-file', layout.apiPki.caFile, '--cert-file', files.certFile, '--key-file', files.keyFile];
 }
 
 function portRange(first: number, count: number, flag: string): { first: number; last: number } {

@@ -26,8 +26,9 @@ export async function demoManifest(packageRoot: string, servicePort: number): Pr
 }
 
 /** Runs `balsa apply -f -` against `apiUrl` with `manifest` on stdin; its exit code and output. */
-export function applyManifest(balsaCli: string, apiUrl: string, manifest: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [balsaCli, 'apply', '-f', '-', '--server', apiUrl], { stdio: ['pipe', 'pipe', 'pipe'] });
+export function applyManifest(balsaCli: string, apiUrl: string, manifest: string, configPath: string): Promise<{ code: number | null; output: string }> {
+  // The CLI config `up` wrote carries the credentials (the admin's certificate).
+  const child = spawn(process.execPath, [balsaCli, 'apply', '-f', '-', '--server', apiUrl], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, BALSA_CONFIG: configPath } });
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

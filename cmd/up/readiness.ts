@@ -3,6 +3,8 @@
  * HTTP as any client would: the API server answers `/readyz`, and every agent's node is
  * Ready. Each check answers false (not yet) rather than throwing: `waitFor` polls it.
  */
+import { httpsFetch } from '../../control-plane/cli/https-fetch.js';
+import type { TlsMaterial } from '../../control-plane/cli/https-fetch.js';
 import { POLL_INTERVAL_MS, REQUEST_TIMEOUT_MS } from './constants.js';
 
 /** Thrown by `waitFor` when its check never held, or when it was told to give up. */
@@ -26,21 +28,22 @@ export async function waitFor(what: string, check: () => Promise<boolean>, timeo
   }
 }
 
-/** The body of a GET, or undefined when the server did not answer 200 in time. */
-export async function getText(url: string): Promise<string | undefined> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+/** The body of a GET (over https with `tls`: the CA and the admin's certificate), or undefined when the server did not answer 200 in time. */
+export async function getText(url: string, tls?: TlsMaterial): Promise<string | undefined> {
+  const signal = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+  const response = tls !== undefined && url.startsWith('https:') ? await httpsFetch(url, { method: 'GET', headers: {}, signal }, tls) : await fetch(url, { signal });
   const body = await response.text();
   return response.status === 200 ? body : undefined;
 }
 
-async function getJson(url: string): Promise<Record<string, unknown> | undefined> {
-  const body = await getText(url);
+async function getJson(url: string, tls: TlsMaterial | undefined): Promise<Record<string, unknown> | undefined> {
+  const body = await getText(url, tls);
   return body === undefined ? undefined : (JSON.parse(body) as Record<string, unknown>);
 }
 
 /** Whether the API server at `apiUrl` answers `/readyz` with 200 (it reaches its KV). */
-export async function apiReady(apiUrl: string): Promise<boolean> {
-  return (await getText(`${apiUrl}/readyz`)) !== undefined;
+export async function apiReady(apiUrl: string, tls?: TlsMaterial): Promise<boolean> {
+  return (await getText(`${apiUrl}/readyz`, tls)) !== undefined;
 }
 
 interface NodeLike {
@@ -49,8 +52,8 @@ interface NodeLike {
 }
 
 /** The names among `names` whose Node is not Ready (yet). */
-export async function nodesNotReady(apiUrl: string, names: readonly string[]): Promise<string[]> {
-  const list = await getJson(`${apiUrl}/api/v1/nodes`);
+export async function nodesNotReady(apiUrl: string, names: readonly string[], tls?: TlsMaterial): Promise<string[]> {
+  const list = await getJson(`${apiUrl}/api/v1/nodes`, tls);
   const items = (list?.items ?? []) as NodeLike[];
   const ready = new Set(
     items.filter((node) => (node.status?.conditions ?? []).some((condition) => condition.type === 'Ready' && condition.status === 'True')).map((node) => node.metadata?.name),
@@ -59,8 +62,8 @@ export async function nodesNotReady(apiUrl: string, names: readonly string[]): P
 }
 
 /** Who holds the lease `name` in kube-system (the scheduler's, the controller manager's), if anyone. */
-export async function leaseHolder(apiUrl: string, name: string): Promise<string | undefined> {
-  const lease = (await getJson(`${apiUrl}/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${name}`)) as { spec?: { holderIdentity?: string } } | undefined;
+export async function leaseHolder(apiUrl: string, name: string, tls?: TlsMaterial): Promise<string | undefined> {
+  const lease = (await getJson(`${apiUrl}/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/${name}`, tls)) as { spec?: { holderIdentity?: string } } | undefined;
   const holder = lease?.spec?.holderIdentity;
   return holder === undefined || holder === '' ? undefined : holder;
 }

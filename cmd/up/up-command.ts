@@ -27,6 +27,9 @@ import { KUBECONFIG_FILE, writeKubeconfig } from './kubeconfig.js';
 import type { PortUse } from './ports-free.js';
 import { unavailablePorts } from './ports-free.js';
 import { apiReady, getText, leaseHolder, nodesNotReady, waitFor, WaitError } from './readiness.js';
+import { ensureClusterPki } from './cluster-pki.js';
+import type { TlsMaterial } from '../../control-plane/cli/https-fetch.js';
+import { readFile } from 'node:fs/promises';
 import type { ChildExit } from './up-child.js';
 import { UpChild } from './up-child.js';
 import type { UpFlags } from './up-flags.js';
@@ -57,7 +60,7 @@ export async function upCommand(argv: readonly string[], dependencies: UpDepende
     flags = parsed;
     const cluster = await resolveCluster(flags.dataDir, flags);
     existing = cluster.existing;
-    layout = planLayout({ dataDir: flags.dataDir, servers: cluster.servers, agents: flags.agents, kvPort: cluster.kvPort, apiPort: flags.apiPort, agentPort: flags.agentPort });
+    layout = planLayout({ dataDir: flags.dataDir, servers: cluster.servers, agents: flags.agents, kvPort: cluster.kvPort, apiPort: flags.apiPort, agentPort: flags.agentPort, secure: !flags.insecure });
   } catch (error) {
     if (error instanceof UpUsageError) {
       err(`balsa up: ${error.message}\n${UP_USAGE}`);
@@ -87,6 +90,7 @@ export async function upCommand(argv: readonly string[], dependencies: UpDepende
     }
     await storeCluster(flags.dataDir, { servers: layout.servers.length, kvPort: Number(new URL(layout.servers[0]!.clientUrl).port) });
     await ensureUpPki(layout.pki);
+    if (!flags.insecure) layout = { ...layout, apiPki: await ensureClusterPki(flags.dataDir, layout.agents) };
     return await new UpRun(layout, flags, existing, out, dependencies.env ?? process.env).run();
   } catch (error) {
     if (error instanceof DataDirError) {
@@ -147,6 +151,8 @@ class UpRun {
   private readonly registered = new Set<string>();
   /** Who holds each control loop's lease, as last announced. */
   private readonly activeLoops = new Map<string, string>();
+  /** The CA and the admin's certificate `up`'s own API requests use (secure clusters). */
+  private tls: TlsMaterial | undefined;
 
   constructor(
     private readonly layout: ClusterLayout,
@@ -180,6 +186,10 @@ class UpRun {
 
   private async start(): Promise<void> {
     const { layout } = this;
+    if (layout.apiPki !== undefined) {
+      const [ca, cert, key] = await Promise.all([layout.apiPki.caFile, layout.apiPki.admin.certFile, layout.apiPki.admin.keyFile].map((file) => readFile(file)));
+      this.tls = { ca: ca!, cert: cert!, key: key! };
+    }
     this.out(
       `balsa up: ${layout.servers.length} server(s) and ${layout.agents.length} agent(s), data in ${layout.dataDir}` +
         ` (${this.existing ? 'the cluster it holds, started again' : 'a new cluster'}); each process's output in ${join(layout.dataDir, 'logs')}`,
@@ -190,7 +200,7 @@ class UpRun {
     }
     await waitFor(
       "every server's API",
-      async () => (await Promise.all(layout.servers.map((server) => apiReady(server.apiUrl)))).every(Boolean),
+      async () => (await Promise.all(layout.servers.map((server) => apiReady(server.apiUrl, this.tls)))).every(Boolean),
       SERVERS_START_TIMEOUT_MS,
       this.cancellation,
     );
@@ -208,7 +218,7 @@ class UpRun {
       'every node registered and Ready',
       async () => {
         // A node of the run before may still be Ready by its last heartbeat: its agent must also have said it registered.
-        const notReady = await nodesNotReady(apiUrl, layout.agents.map((agent) => agent.name));
+        const notReady = await nodesNotReady(apiUrl, layout.agents.map((agent) => agent.name), this.tls);
         waitingFor = layout.agents.map((agent) => agent.name).filter((name) => notReady.includes(name) || !this.registered.has(name));
         return waitingFor.length === 0;
       },
@@ -276,7 +286,7 @@ class UpRun {
     const identities = new Map(this.layout.servers.map((server, index) => [`${server.name}_${this.servers[index]?.pid}`, server.name]));
     let elected = 0;
     for (const [loop, lease] of [['scheduler', SCHEDULER_LEASE], ['controller manager', CONTROLLER_MANAGER_LEASE]] as const) {
-      const member = identities.get((await leaseHolder(apiUrl, lease)) ?? '');
+      const member = identities.get((await leaseHolder(apiUrl, lease, this.tls)) ?? '');
       if (member === undefined) continue;
       this.announceLoop(loop, member);
       elected++;
@@ -288,10 +298,22 @@ class UpRun {
     const configPath = cliConfigPath(this.env);
     const apiUrl = this.layout.servers[0]!.apiUrl;
     const current = await readCliConfig(configPath).catch(() => ({}));
-    await writeCliConfig({ ...current, server: apiUrl }, configPath);
+    const pki = this.layout.apiPki;
+    // A secure cluster's CA and admin certificate; an insecure one's config carries no credentials (stale ones from an earlier run go).
+    const { certificateAuthority: _ca, clientCertificate: _cert, clientKey: _key, ...rest } = current as Record<string, unknown>;
+    const credentials = pki === undefined ? {} : { certificateAuthority: pki.caFile, clientCertificate: pki.admin.certFile, clientKey: pki.admin.keyFile };
+    await writeCliConfig({ ...rest, server: apiUrl, ...credentials }, configPath);
     this.out(`CLI config ${configPath}: server ${apiUrl}`);
     const kubeconfig = join(this.layout.dataDir, KUBECONFIG_FILE);
-    await writeKubeconfig(kubeconfig, apiUrl);
+    // kubectl gets the same admin identity, its files inlined (the kubeconfig then works from anywhere).
+    const inline = async (file: string): Promise<string> => (await readFile(file)).toString('base64');
+    await writeKubeconfig(
+      kubeconfig,
+      apiUrl,
+      pki === undefined
+        ? {}
+        : { certificateAuthorityData: await inline(pki.caFile), clientCertificateData: await inline(pki.admin.certFile), clientKeyData: await inline(pki.admin.keyFile) },
+    );
     this.out(`kubeconfig ${kubeconfig}: KUBECONFIG=${kubeconfig} kubectl get nodes`);
   }
 
@@ -313,7 +335,7 @@ class UpRun {
 
   private async startDemo(): Promise<void> {
     const manifest = await demoManifest(this.root, this.flags.demoPort);
-    const applied = await applyManifest(this.balsaCli, this.layout.servers[0]!.apiUrl, manifest);
+    const applied = await applyManifest(this.balsaCli, this.layout.servers[0]!.apiUrl, manifest, cliConfigPath(this.env));
     if (applied.code !== 0) {
       this.out(`demo: balsa apply failed (${applied.code ?? 'not started'}), the cluster goes on without it:\n${applied.output}`);
       return;

@@ -21,7 +21,7 @@ import {
 } from './constants.js';
 
 export const UP_USAGE = `usage: balsa up [--data-dir DIR] [--servers ${DEFAULT_SERVERS}] [--agents ${DEFAULT_AGENTS}]
-                [--kv-port ${DEFAULT_KV_PORT}] [--api-port ${DEFAULT_API_PORT}] [--agent-port ${DEFAULT_AGENT_LOGS_PORT}] [--demo] [--demo-port ${DEFAULT_DEMO_PORT}] [--log-level ${DEFAULT_LOG_LEVEL}]
+                [--kv-port ${DEFAULT_KV_PORT}] [--api-port ${DEFAULT_API_PORT}] [--agent-port ${DEFAULT_AGENT_LOGS_PORT}] [--demo] [--demo-port ${DEFAULT_DEMO_PORT}] [--log-level ${DEFAULT_LOG_LEVEL}] [--insecure]
   A whole cluster on this machine, in the foreground: N \`balsa server\`s (KV members with the API
   server, scheduler and controllers) and M \`balsa agent\`s, each a process; Ctrl-C stops them all.
   --data-dir    everything the cluster keeps, its certificates (pki/) and each process's log (default ~/${DEFAULT_DATA_DIR_UNDER_HOME.join('/')});
@@ -34,7 +34,11 @@ export const UP_USAGE = `usage: balsa up [--data-dir DIR] [--servers ${DEFAULT_S
   --agent-port  each agent's logs endpoint, on its own address (default ${DEFAULT_AGENT_LOGS_PORT}; 0 = any free port)
   --demo        also deploy examples/web/demo.yaml (a web app behind a Service) and print its URL
   --demo-port   the demo Service's port on every node's address (default ${DEFAULT_DEMO_PORT}, at least ${MIN_UNPRIVILEGED_PORT})
-  --log-level   the servers' and agents' log level: ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL}; their logs are in the data folder)`;
+  --log-level   the servers' and agents' log level: ${LOG_LEVELS.join(', ')} (default ${DEFAULT_LOG_LEVEL}; their logs are in the data folder)
+
+  --insecure    serve the API over plain HTTP (the KV keeps its TLS) with every request allowed; by default a CA in
+                <data-dir>/pki signs each server's, agent's and the CLI's certificate, the API is
+                HTTPS with RBAC, and the CLI config names the CA and the admin certificate`;
 
 /** The command line was wrong: printed with the usage, exit code 2. */
 export class UpUsageError extends Error {
@@ -57,6 +61,8 @@ export interface UpFlags {
   readonly demoPort: number;
   /** Every server's and agent's `--log-level` (their logs go to their log files). */
   readonly logLevel: LogLevel;
+  /** Plain HTTP and AlwaysAllow instead of TLS and RBAC. */
+  readonly insecure: boolean;
 }
 
 const FLAGS = {
@@ -69,6 +75,7 @@ const FLAGS = {
   demo: { type: 'boolean' },
   'demo-port': { type: 'string' },
   'log-level': { type: 'string' },
+  insecure: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -108,6 +115,7 @@ export function parseUpFlags(argv: readonly string[], homeDirectory: string = ho
     demo,
     demoPort,
     logLevel,
+    insecure: values.insecure === true,
   };
 }
 

@@ -54,8 +54,22 @@ export function applyDefaults(info: ResourceInfo, obj: ApiObject): void {
     case 'Namespace':
       defaultNamespace(obj);
       break;
+    case 'RoleBinding':
+    case 'ClusterRoleBinding':
+      defaultSubjects(obj.subjects);
+      break;
     default:
       break;
+  }
+}
+
+/** A User or Group subject without an apiGroup is of RBAC's group (Kubernetes' v1 default). */
+function defaultSubjects(subjects: unknown): void {
+  if (!Array.isArray(subjects)) return;
+  for (const subject of subjects) {
+    if (isRecord(subject) && (subject.kind === 'User' || subject.kind === 'Group') && (subject.apiGroup === undefined || subject.apiGroup === '')) {
+      subject.apiGroup = 'rbac.authorization.k8s.io';
+    }
   }
 }
 

@@ -173,3 +173,14 @@ function regexMessage(message: string, format: string, examples: readonly string
 function anchored(format: string): RegExp {
   return new RegExp(`^(?:${format})$`);
 }
+
+/**
+ * Kubernetes' `IsValidPathSegmentName`: the names of RBAC objects (`system:node`) need only
+ * be usable as one URL path segment.
+ */
+export function pathSegmentNameErrors(value: string): string[] {
+  if (value === '.' || value === '..') return [`may not be '${value}'`];
+  const errors: string[] = [];
+  for (const illegal of ['/', '%']) if (value.includes(illegal)) errors.push(`may not contain '${illegal}'`);
+  return errors;
+}

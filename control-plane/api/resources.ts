@@ -46,6 +46,10 @@ export const RESOURCES: readonly ResourceInfo[] = [
   resource('ReplicaSet', 'replicasets', ['rs'], 'apps', true, true),
   resource('Deployment', 'deployments', ['deploy'], 'apps', true, true),
   resource('Lease', 'leases', [], 'coordination.k8s.io', true, false),
+  resource('Role', 'roles', [], 'rbac.authorization.k8s.io', true, false),
+  resource('RoleBinding', 'rolebindings', [], 'rbac.authorization.k8s.io', true, false),
+  resource('ClusterRole', 'clusterroles', [], 'rbac.authorization.k8s.io', false, false),
+  resource('ClusterRoleBinding', 'clusterrolebindings', [], 'rbac.authorization.k8s.io', false, false),
 ];
 
 /** `v1` or `apps/v1`. */

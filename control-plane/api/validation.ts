@@ -22,6 +22,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from './validation/metad
 import { validateNamespaceSpec, validateNamespaceStatus } from './validation/namespace.js';
 import { validateNodeSpec, validateNodeStatus } from './validation/node.js';
 import { validatePodSpec, validatePodSpecUpdate, validatePodStatus } from './validation/pod.js';
+import { validateRoleBinding, validateRoleBindingUpdate, validateRoleRules } from './validation/rbac.js';
 import {
   validateEndpoints,
   validateServiceSpec,
@@ -76,6 +77,10 @@ export function validateUpdate(info: ResourceInfo, obj: ApiObject, old: ApiObjec
     case 'ConfigMap':
     case 'Secret':
       validateConfigDataUpdate(info.kind, obj, old, errors);
+      break;
+    case 'RoleBinding':
+    case 'ClusterRoleBinding':
+      validateRoleBindingUpdate(obj, old, errors);
       break;
     default:
       break;
@@ -134,6 +139,14 @@ function validateContent(info: ResourceInfo, obj: Json, errors: Errors): void {
       break;
     case 'Event':
       validateEvent(obj, errors);
+      break;
+    case 'Role':
+    case 'ClusterRole':
+      validateRoleRules(obj, info.namespaced, errors);
+      break;
+    case 'RoleBinding':
+    case 'ClusterRoleBinding':
+      validateRoleBinding(obj, info.namespaced, errors);
       break;
     default:
       break;

@@ -1,9 +1,16 @@
 /**
  * The API server: one registry over an etcd v3 endpoint list, served over HTTP+JSON and
  * gRPC. It creates the system namespaces (`default`, `kube-system`, `kube-public`) once the
- * store answers, and reports ready (`/readyz`) from then on.
+ * store answers (and, under RBAC, the default roles, whose caches then load), and reports
+ * ready (`/readyz`) from then on.
+ *
+ * Both front-ends authenticate and authorize every request through one `RequestGuard`.
+ * The server makes a random loopback token for its own process's clients (the scheduler,
+ * the controllers, the deployer in `balsa server`): user `system:apiserver` in
+ * `system:masters`, as kube-apiserver's loopback client; it never leaves the process.
  */
 import { Registry as MetricsRegistry } from 'prom-client';
+import { randomBytes } from 'node:crypto';
 import { EtcdClient } from '../../kv/client/etcd-client.js';
 import type { EtcdClientTls } from '../../kv/client/etcd-client.js';
 import { MemberStatusClient } from '../../kv/client/member-status.js';
@@ -17,8 +24,13 @@ import { DEFAULT_API_MAX_CONCURRENT_STREAMS, DEFAULT_API_MAX_CONNECTIONS, DEFAUL
 import type { RequestLimitsOptions } from './request-limits.js';
 import { ApiRequestMetrics } from './request-metrics.js';
 import type { SecretEncryption } from './secret-encryption.js';
+import { RequestGuard } from './auth/request-guard.js';
+import type { AuthorizationMode } from './auth/request-guard.js';
+import { LOOPBACK_USER, MASTERS_GROUP } from './auth/user-info.js';
+import type { UserInfo } from './auth/user-info.js';
+import type { ServingTls } from './serving-tls.js';
 
-/** Kubernetes' secure port, served here over plain HTTP until TLS lands. */
+/** Kubernetes' secure port (plain HTTP unless TLS is configured). */
 export const DEFAULT_API_HTTP_PORT = 6443;
 export const DEFAULT_API_GRPC_PORT = 6444;
 /** Between attempts to create the system namespaces while the store has no leader yet. */
@@ -62,6 +74,19 @@ export interface ApiServerOptions {
   readonly logger?: Logger;
   /** Told about bootstrap attempts that failed (the store not answering yet) and the secrets rewrite. */
   readonly log?: (line: string) => void;
+  /** Serve both front-ends over TLS, verifying client certificates against `clientCa` (default: plaintext). */
+  readonly tls?: ServingTls;
+  /** Bearer tokens (`--token-auth-file`): token → user. */
+  readonly tokens?: ReadonlyMap<string, UserInfo>;
+  /** `--authorization-mode` (default `AlwaysAllow`). */
+  readonly authorizationMode?: AuthorizationMode;
+}
+
+/** How the server's own process reaches it as `system:apiserver` (in `system:masters`). */
+export interface LoopbackCredentials {
+  readonly token: string;
+  /** The CA that verifies the server's certificate (the trusted CA), when the server serves TLS. */
+  readonly ca?: Buffer;
 }
 
 export class ApiServer {
@@ -79,6 +104,8 @@ export class ApiServer {
     readonly limits: RequestLimits,
     private readonly log: (line: string) => void,
     private readonly rewriteSecrets: boolean,
+    private readonly guard: RequestGuard,
+    readonly loopback: LoopbackCredentials,
   ) {}
 
   static async start(options: ApiServerOptions): Promise<ApiServer> {
@@ -96,6 +123,13 @@ export class ApiServer {
     const host = options.host ?? '127.0.0.1';
     const limits = new RequestLimits(options.requestLimits ?? DEFAULT_REQUEST_LIMITS);
     const members = new MemberStatusClient(options.kvEndpoints, options.kvTls);
+    const loopbackToken = randomBytes(32).toString('base64url');
+    const tokens = new Map(options.tokens ?? []);
+    tokens.set(loopbackToken, { name: LOOPBACK_USER, groups: [MASTERS_GROUP] });
+    const log = options.log ?? (() => {});
+    const guard = new RequestGuard(registry, { tokens, authorizationMode: options.authorizationMode ?? 'AlwaysAllow', log });
+    const loopback: LoopbackCredentials = { token: loopbackToken, ...(options.tls?.clientCa !== undefined ? { ca: options.tls.clientCa } : {}) };
+    const tls = options.tls !== undefined ? { tls: options.tls } : {};
     let http: ApiHttpServer | undefined;
     // Assigned once both front-ends are up; a /readyz before then answers 503 (its check throws).
     let server!: ApiServer;
@@ -110,9 +144,11 @@ export class ApiServer {
         dashboard: { clusterStatus: () => members.clusterStatus() },
         metrics: new ApiRequestMetrics(options.metricsRegistry ?? new MetricsRegistry()),
         ...(options.logger !== undefined ? { logger: options.logger } : {}),
+        guard,
+        ...tls,
       });
-      const grpc = await ApiGrpcServer.start({ registry, host, port: options.grpcPort, limits, maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULT_API_MAX_CONCURRENT_STREAMS });
-      server = new ApiServer(registry, kv, members, http, grpc, limits, options.log ?? (() => {}), options.rewriteSecrets === true);
+      const grpc = await ApiGrpcServer.start({ registry, host, port: options.grpcPort, limits, maxConcurrentStreams: options.maxConcurrentStreams ?? DEFAULT_API_MAX_CONCURRENT_STREAMS, guard, ...tls });
+      server = new ApiServer(registry, kv, members, http, grpc, limits, log, options.rewriteSecrets === true, guard, loopback);
     } catch (error) {
       await http?.stop();
       kv.close();
@@ -126,6 +162,7 @@ export class ApiServer {
   /** Resolves once the system namespaces exist and the store answers a linearizable read. */
   async ready(): Promise<void> {
     if (!this.bootstrapped) throw new Error('the system namespaces are not created yet (is the KV reachable and does it have a leader?)');
+    if (!this.guard.ready) throw new Error('the authorization caches are not loaded yet');
     await this.registry.get(resourceByName('namespaces')!, undefined, 'default');
   }
 
@@ -135,6 +172,7 @@ export class ApiServer {
     this.stopped = true;
     if (this.bootstrapTimer !== null) clearTimeout(this.bootstrapTimer);
     await Promise.all([this.http.stop(), this.grpc.stop()]);
+    this.guard.stop();
     this.registry.closeWatchCaches();
     this.kv.close();
     this.members.close();
@@ -142,7 +180,10 @@ export class ApiServer {
 
   private bootstrap(): void {
     if (this.stopped) return;
-    this.registry.ensureSystemNamespaces().then(
+    this.registry
+      .ensureSystemNamespaces()
+      .then(() => this.guard.start())
+      .then(
       () => {
         this.bootstrapped = true;
         // Warm every resource's watch cache, so that the first watchers are served from it (a failure is retried at the next watch).

@@ -16,6 +16,11 @@ import { checkJsonDepth, checkSelectorLength } from './json-depth.js';
 import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
 import type { RequestLimits } from './request-limits.js';
 import { toApiError } from './registry.js';
+import type { ResourceAttributes, Verb } from './auth/request-attributes.js';
+import { RequestGuard } from './auth/request-guard.js';
+import type { UserInfo } from './auth/user-info.js';
+import { grpcServerCredentials } from './serving-tls.js';
+import type { ServingTls } from './serving-tls.js';
 
 /** At most this many events in one watch message (a batch is sent at the latest when the event loop turns). */
 export const WATCH_BATCH_EVENTS_MAX = 256;
@@ -33,7 +38,14 @@ export interface ApiGrpcServerOptions {
   readonly limits?: RequestLimits;
   /** HTTP/2 streams one connection may have open (SETTINGS_MAX_CONCURRENT_STREAMS). Default: Node's, 2^32-1. */
   readonly maxConcurrentStreams?: number;
+  /** Authentication and authorization (default: every request allowed, bad tokens refused). */
+  readonly guard?: RequestGuard;
+  /** Serve TLS (default: plaintext). */
+  readonly tls?: ServingTls;
 }
+
+/** Any call of the service: what the gate reads (metadata, the TLS peer). */
+type AnyCall = Pick<grpc.ServerUnaryCall<WireObject, WireObject>, 'metadata' | 'getAuthContext'>;
 
 interface Ref {
   info: ResourceInfo;
@@ -61,9 +73,16 @@ export class ApiGrpcServer {
     const host = options.host ?? '127.0.0.1';
     const calls: OpenWatches = new Set();
     const registry = options.registry;
-    const unary = (handler: (request: WireObject) => Promise<unknown>): grpc.handleUnaryCall<WireObject, WireObject> => (call, callback) => {
+    const guard = options.guard ?? new RequestGuard(registry);
+    /** The caller, once allowed to do `verb` on `ref` (401/403 thrown otherwise). */
+    const gate = async (call: AnyCall, verb: Verb, ref: Ref, extra: { subresource?: string; fieldSelector?: string } = {}): Promise<UserInfo> => {
+      const user = authenticateCall(guard, call);
+      await guard.authorize({ user, verb, resource: refAttributes(ref, extra) });
+      return user;
+    };
+    const unary = (handler: (request: WireObject, call: AnyCall) => Promise<unknown>): grpc.handleUnaryCall<WireObject, WireObject> => (call, callback) => {
       Promise.resolve(call.request)
-        .then((request) => handler(decoded(request)))
+        .then((request) => handler(decoded(request), call))
         .then(
         (response) => callback(null, response as WireObject),
         (error: unknown) => callback(toServiceError(toApiError(error))),
@@ -71,12 +90,14 @@ export class ApiGrpcServer {
     };
     const objectReply = (object: ApiObject): WireObject => ({ object: Buffer.from(JSON.stringify(object)) });
     const implementation = {
-      Get: unary(async (request) => {
+      Get: unary(async (request, call) => {
         const ref = parseRef(request.ref, true);
+        await gate(call, 'get', ref);
         return objectReply(await registry.get(ref.info, ref.namespace, ref.name!));
       }),
-      List: unary(async (request) => {
+      List: unary(async (request, call) => {
         const ref = parseRef(request.ref, false);
+        await gate(call, 'list', ref, { fieldSelector: String(request.fieldSelector ?? '') });
         const list = await registry.list(ref.info, ref.namespace, {
           labelSelector: checkSelectorLength(String(request.labelSelector ?? ''), 'label_selector'),
           fieldSelector: checkSelectorLength(String(request.fieldSelector ?? ''), 'field_selector'),
@@ -89,36 +110,60 @@ export class ApiGrpcServer {
           continue: list.metadata.continue ?? '',
         };
       }),
-      Create: unary(async (request) => {
+      Create: unary(async (request, call) => {
         const ref = parseRef(request.ref, false);
-        return objectReply(await registry.create(ref.info, ref.namespace, parseJson(request.object)));
+        const user = await gate(call, 'create', ref);
+        const body = parseJson(request.object);
+        guard.checkCreate(user, refAttributes(ref), body);
+        return objectReply(await registry.create(ref.info, ref.namespace, body));
       }),
-      Update: unary(async (request) => {
+      Update: unary(async (request, call) => {
         const ref = parseRef(request.ref, true);
+        await gate(call, 'update', ref);
         return objectReply(await registry.update(ref.info, ref.namespace, ref.name!, parseJson(request.object)));
       }),
-      UpdateStatus: unary(async (request) => {
+      UpdateStatus: unary(async (request, call) => {
         const ref = parseRef(request.ref, true);
+        await gate(call, 'update', ref, { subresource: 'status' });
         return objectReply(await registry.update(ref.info, ref.namespace, ref.name!, parseJson(request.object), 'status'));
       }),
-      Patch: unary(async (request) => {
+      Patch: unary(async (request, call) => {
         const ref = parseRef(request.ref, true);
+        await gate(call, 'patch', ref, request.status === true ? { subresource: 'status' } : {});
         return objectReply(await registry.patch(ref.info, ref.namespace, ref.name!, parseJson(request.mergePatch), request.status === true ? 'status' : undefined));
       }),
-      Delete: unary(async (request) => {
+      Delete: unary(async (request, call) => {
         const ref = parseRef(request.ref, true);
+        await gate(call, 'delete', ref);
         return objectReply(await registry.delete(ref.info, ref.namespace, ref.name!, deleteOptions(request)));
       }),
-      Bind: unary(async (request) => {
+      Bind: unary(async (request, call) => {
         const ref = parseRef(request.ref, true);
         if (ref.info.kind !== 'Pod') throw ApiError.badRequest(`only pods are bound to nodes, not ${ref.info.plural}`);
+        await gate(call, 'create', ref, { subresource: 'binding' });
         return objectReply(await registry.bind(ref.namespace!, ref.name!, { kind: 'Binding', target: { kind: 'Node', name: String(request.nodeName ?? '') } }));
       }),
-      Watch: (call: WatchCall) => watch(registry, calls, call),
+      Watch: (call: WatchCall) => {
+        const ref = (() => {
+          try {
+            return parseRef(decoded(call.request).ref, false);
+          } catch {
+            // The watch itself answers the bad request.
+            return null;
+          }
+        })();
+        const allowed = ref === null ? Promise.resolve() : gate(call, 'watch', ref, { fieldSelector: String(call.request.fieldSelector ?? '') }).then(() => undefined);
+        allowed.then(
+          () => {
+            if (!call.cancelled) watch(registry, calls, call);
+          },
+          (error: unknown) => call.emit('error', toServiceError(toApiError(error))),
+        );
+      },
     };
     server.addService(undecodableAsRequests(objectsService()), options.limits === undefined ? implementation : admitted(implementation, options.limits, toServiceError));
     const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound)));
+      server.bindAsync(`${host}:${options.port}`, grpcServerCredentials(options.tls), (error, bound) => (error ? reject(error) : resolve(bound)));
     });
     return new ApiGrpcServer(server, calls, port, host);
   }
@@ -225,6 +270,26 @@ function decoded(request: WireObject): WireObject {
   const why = (request as { [UNDECODABLE]?: string })[UNDECODABLE];
   if (why !== undefined) throw ApiError.badRequest(why);
   return request;
+}
+
+/** The caller of a call: its verified client certificate, else its `authorization` metadata. */
+function authenticateCall(guard: RequestGuard, call: AnyCall): UserInfo {
+  const authorization = call.metadata.get('authorization')[0];
+  const subject = call.getAuthContext()?.sslPeerCertificate?.subject;
+  return guard.authenticate({
+    ...(subject !== undefined ? { certificateSubject: subject } : {}),
+    ...(authorization !== undefined ? { authorization: Buffer.isBuffer(authorization) ? authorization.toString('utf8') : authorization } : {}),
+  });
+}
+
+function refAttributes(ref: Ref, extra: { subresource?: string; fieldSelector?: string } = {}): ResourceAttributes {
+  return {
+    info: ref.info,
+    ...(ref.namespace !== undefined ? { namespace: ref.namespace } : {}),
+    ...(ref.name !== undefined ? { name: ref.name } : {}),
+    ...(extra.subresource !== undefined ? { subresource: extra.subresource } : {}),
+    ...(extra.fieldSelector !== undefined && extra.fieldSelector !== '' ? { fieldSelector: extra.fieldSelector } : {}),
+  };
 }
 
 function toServiceError(error: ApiError): Partial<grpc.StatusObject> {

@@ -10,7 +10,9 @@
  * dashboard (`ui/`).
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { invalidStatus } from '../api/field-errors.js';
 import { apiVersionOf } from '../api/resources.js';
@@ -36,6 +38,12 @@ import { isDashboardPath, serveDashboard } from './ui/dashboard-routes.js';
 import type { DashboardBackend } from './ui/dashboard-routes.js';
 import { listTable, objectTable, tableRequest } from './table-output.js';
 import type { TableRequest } from './table-output.js';
+import { httpVerb } from './auth/request-attributes.js';
+import type { ResourceAttributes } from './auth/request-attributes.js';
+import { RequestGuard } from './auth/request-guard.js';
+import type { UserInfo } from './auth/user-info.js';
+import { tlsServerOptions, tlsSocketCredentials } from './serving-tls.js';
+import type { ServingTls } from './serving-tls.js';
 
 /** The largest request body accepted (Kubernetes' limit). */
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
@@ -68,6 +76,10 @@ export interface ApiHttpServerOptions {
   readonly metrics?: ApiRequestMetrics;
   /** Each request is logged at debug level, once answered (Kubernetes' httplog). */
   readonly logger?: Logger;
+  /** Authentication and authorization (default: every request allowed, bad tokens refused). */
+  readonly guard?: RequestGuard;
+  /** Serve HTTPS (default: plain HTTP); with a client CA, agents' logs are read over HTTPS with this identity too. */
+  readonly tls?: ServingTls;
 }
 
 export class ApiHttpServer {
@@ -75,15 +87,18 @@ export class ApiHttpServer {
   private stopping = false;
   private readonly connections: ConnectionCap;
 
+  private readonly guard: RequestGuard;
+
   private constructor(
     private readonly server: http.Server,
     private readonly options: ApiHttpServerOptions,
   ) {
     this.connections = new ConnectionCap(options.maxConnections ?? 0);
+    this.guard = options.guard ?? new RequestGuard(options.registry);
   }
 
   static async start(options: ApiHttpServerOptions): Promise<ApiHttpServer> {
-    const server = http.createServer();
+    const server = options.tls === undefined ? http.createServer() : https.createServer(tlsServerOptions(options.tls));
     const front = new ApiHttpServer(server, options);
     server.maxConnections = front.connections.hardMax;
     server.on('connection', (socket: Duplex) => front.connections.track(socket));
@@ -103,11 +118,11 @@ export class ApiHttpServer {
     return front;
   }
 
-  /** `http://host:port`. */
+  /** `http://host:port`, or `https://` when serving TLS. */
   get url(): string {
     const address = this.server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `http://${host}:${address.port}`;
+    return `${this.options.tls === undefined ? 'http' : 'https'}://${host}:${address.port}`;
   }
 
   get port(): number {
@@ -133,6 +148,11 @@ export class ApiHttpServer {
     const method = request.method ?? 'GET';
     const path = url.pathname;
     this.admit(request, response, method, path, url.searchParams);
+    const user = this.guard.authenticate({ ...tlsSocketCredentials(request.socket as TLSSocket), ...(request.headers.authorization !== undefined ? { authorization: request.headers.authorization } : {}) });
+    const route = parseResourcePath(path);
+    const resource = route === null ? undefined : resourceAttributes(route, url.searchParams);
+    const verb = route === null ? method.toLowerCase() : (httpVerb(method, route.name !== undefined, isTrue(url.searchParams.get('watch'))) ?? method.toLowerCase());
+    await this.guard.authorize({ user, verb, ...(resource !== undefined ? { resource } : { path }) });
     if (path === '/healthz' || path === '/livez') return this.text(response, 200, 'ok');
     if (path === '/readyz') {
       try {
@@ -158,9 +178,8 @@ export class ApiHttpServer {
       if (method !== 'GET') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} ${path})`);
       return this.json(response, 200, discovery);
     }
-    const route = parseResourcePath(path);
     if (route === null) throw new ApiError('NotFound', `the server could not find the requested resource (${method} ${path})`);
-    await this.handleResource(route, method, url.searchParams, request, response);
+    await this.handleResource(route, method, url.searchParams, request, response, user);
   }
 
   /**
@@ -180,7 +199,14 @@ export class ApiHttpServer {
     if (release !== undefined) response.once('close', release);
   }
 
-  private async handleResource(route: ResourceRoute, method: string, query: URLSearchParams, request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  private async handleResource(
+    route: ResourceRoute,
+    method: string,
+    query: URLSearchParams,
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    user: UserInfo,
+  ): Promise<void> {
     const { info, namespace, name, subresource } = route;
     const registry = this.options.registry;
     if (subresource === 'binding' && info.kind === 'Pod' && name !== undefined && namespace !== undefined) {
@@ -190,7 +216,9 @@ export class ApiHttpServer {
     }
     if (subresource === 'log' && info.kind === 'Pod' && name !== undefined && namespace !== undefined) {
       if (method !== 'GET') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} pods/log)`);
-      return servePodLog(registry, namespace, name, query, response);
+      const tls = this.options.tls;
+      const agentTls = tls?.clientCa !== undefined ? { cert: tls.cert, key: tls.key, ca: tls.clientCa } : undefined;
+      return servePodLog(registry, namespace, name, query, response, agentTls);
     }
     if (subresource === 'scale' && name !== undefined && namespace !== undefined) {
       switch (method) {
@@ -220,7 +248,11 @@ export class ApiHttpServer {
         }
         case 'POST':
           if (info.namespaced && namespace === undefined) throw new ApiError('MethodNotAllowed', `a ${info.kind} is created in a namespace: POST to .../namespaces/{namespace}/${info.plural}`);
-          return this.json(response, 201, await registry.create(info, namespace, await readJson(request), writeOptions(query, 'CreateOptions')));
+        {
+          const body = await readJson(request);
+          this.guard.checkCreate(user, resourceAttributes(route, query), body);
+          return this.json(response, 201, await registry.create(info, namespace, body, writeOptions(query, 'CreateOptions')));
+        }
         case 'DELETE': {
           const options = deleteOptions(query, await readJson(request, true));
           const list = await registry.list(info, namespace, listOptions(query));
@@ -392,6 +424,18 @@ function requestUrl(target: string): URL {
   } catch {
     throw ApiError.badRequest(`the request URL does not parse: ${target.slice(0, 200)}`);
   }
+}
+
+/** What authorization reads of a resource request. */
+function resourceAttributes(route: ResourceRoute, query: URLSearchParams): ResourceAttributes {
+  const fieldSelector = query.get('fieldSelector');
+  return {
+    info: route.info,
+    ...(route.subresource !== undefined ? { subresource: route.subresource } : {}),
+    ...(route.namespace !== undefined ? { namespace: route.namespace } : {}),
+    ...(route.name !== undefined ? { name: route.name } : {}),
+    ...(fieldSelector !== null ? { fieldSelector } : {}),
+  };
 }
 
 function isTrue(value: string | null): boolean {

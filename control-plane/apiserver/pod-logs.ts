@@ -17,8 +17,14 @@
  * than an empty 200; `timestamps`, `sinceSeconds` and `sinceTime` are refused with 400
  * since the agent's log files carry no times (Kubernetes would honour them).
  * Only the HTTP front-end serves logs: the gRPC API has no log call.
+ *
+ * When the API server serves TLS, it reaches the agents over HTTPS: it verifies the agent's
+ * certificate with its trusted CA and presents its own certificate (which must be of the
+ * group `system:masters`, as `balsa up` makes it), as kube-apiserver uses its
+ * kubelet-client certificate.
  */
 import http from 'node:http';
+import https from 'node:https';
 import type { ResourceInfo } from '../api/resources.js';
 import { resourceByName } from '../api/resources.js';
 import type { ApiObject } from '../api/types.js';
@@ -36,6 +42,13 @@ export const AGENT_ERROR_BODY_BYTES_MAX = 16 * 1024;
 
 const PODS: ResourceInfo = resourceByName('pods')!;
 const NODES: ResourceInfo = resourceByName('nodes')!;
+
+/** The API server's identity towards agents, and the CA it verifies them with (PEM). */
+export interface AgentClientTls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly ca: Buffer;
+}
 
 /** `PodLogOptions`, as the query string gives them. */
 export interface PodLogOptions {
@@ -118,7 +131,7 @@ export function logContainer(pod: ApiObject, requested: string | undefined): str
 }
 
 /** `http://10.0.0.7:10250`: where the agent of `node` listens. 503 when the node publishes no address. */
-export function agentBaseUrl(node: ApiObject): string {
+export function agentBaseUrl(node: ApiObject, scheme: 'http' | 'https' = 'http'): string {
   const status = (node.status ?? {}) as { addresses?: unknown; daemonEndpoints?: { kubeletEndpoint?: { Port?: unknown } } };
   const addresses = Array.isArray(status.addresses) ? (status.addresses as { type?: unknown; address?: unknown }[]) : [];
   const pick = (type: string): string | undefined => {
@@ -131,7 +144,7 @@ export function agentBaseUrl(node: ApiObject): string {
   }
   const port = status.daemonEndpoints?.kubeletEndpoint?.Port;
   const agentPort = typeof port === 'number' && Number.isInteger(port) && port > 0 && port < 65536 ? port : DEFAULT_AGENT_PORT;
-  return `http://${address.includes(':') ? `[${address}]` : address}:${agentPort}`;
+  return `${scheme}://${address.includes(':') ? `[${address}]` : address}:${agentPort}`;
 }
 
 /** The agent's URL of the log asked for (Kubernetes' `LogLocation`). */
@@ -158,6 +171,7 @@ export async function servePodLog(
   name: string,
   query: URLSearchParams,
   response: http.ServerResponse,
+  agentTls?: AgentClientTls,
 ): Promise<void> {
   const options = parsePodLogOptions(name, query);
   const pod = await registry.get(PODS, namespace, name);
@@ -165,13 +179,13 @@ export async function servePodLog(
   const nodeName = typeof pod.spec?.nodeName === 'string' ? pod.spec.nodeName : '';
   if (nodeName === '') throw ApiError.badRequest(`pod ${name} does not have a host assigned`);
   const node = await registry.get(NODES, undefined, nodeName);
-  const base = agentBaseUrl(node);
+  const base = agentBaseUrl(node, agentTls === undefined ? 'http' : 'https');
   // The client going away ends the request to the agent, whatever stage it is at.
   const upstream = new AbortController();
   const onClose = (): void => upstream.abort();
   response.once('close', onClose);
   try {
-    const agent = await openAgentLog(agentLogUrl(base, pod, container, options), nodeName, base, upstream.signal);
+    const agent = await openAgentLog(agentLogUrl(base, pod, container, options), nodeName, base, upstream.signal, agentTls);
     if (agent === null) return;
     await copyLog(agent, response, options.limitBytes);
   } finally {
@@ -181,10 +195,10 @@ export async function servePodLog(
 }
 
 /** The agent's 200 answer, ready to read; null when `signal` aborted first. Its error answers and failures are thrown as `ApiError`s. */
-async function openAgentLog(url: string, nodeName: string, base: string, signal: AbortSignal): Promise<http.IncomingMessage | null> {
+async function openAgentLog(url: string, nodeName: string, base: string, signal: AbortSignal, tls: AgentClientTls | undefined): Promise<http.IncomingMessage | null> {
   // A tagged answer rather than `instanceof Error`: node:http's errors may come from another realm (under a test VM).
   const answer = await new Promise<{ answered: http.IncomingMessage } | { error: Error }>((resolve) => {
-    const request = http.get(url, { signal });
+    const request = tls === undefined ? http.get(url, { signal }) : https.get(url, { signal, cert: tls.cert, key: tls.key, ca: tls.ca });
     const timer = setTimeout(() => request.destroy(new Error(`no answer within ${AGENT_RESPONSE_TIMEOUT_MS / 1000}s`)), AGENT_RESPONSE_TIMEOUT_MS);
     request.once('response', (answered) => {
       clearTimeout(timer);

@@ -11,6 +11,8 @@ import { LIST_PAGE_LIMIT, LIST_PAGES_MAX, REQUEST_TIMEOUT_MS, WATCH_LINE_BYTES_M
 import { setTimeout as sleep } from 'node:timers/promises';
 import { retryAfterSecondsOf, TOO_MANY_REQUESTS_ATTEMPTS_MAX, tooManyRequestsWaitMs } from '../client/too-many-requests.js';
 import { ApiClientError, ApiUnreachableError, CliError } from './errors.js';
+import { httpsFetch } from './https-fetch.js';
+import type { TlsMaterial } from './https-fetch.js';
 
 export { ApiClientError, ApiUnreachableError } from './errors.js';
 
@@ -68,6 +70,10 @@ export interface ListResult {
 export interface ApiClientOptions {
   /** Per-request limit, watches excepted. Default `REQUEST_TIMEOUT_MS`. */
   readonly requestTimeoutMs?: number;
+  /** Sent as `Authorization: Bearer <token>`. */
+  readonly token?: string;
+  /** PEM: the CA that verifies an https server, and a client certificate and key to present. */
+  readonly tls?: TlsMaterial;
 }
 
 interface RequestOptions {
@@ -129,10 +135,14 @@ export class ApiClient {
   /** The base URL, without a trailing slash. */
   readonly server: string;
   private readonly requestTimeoutMs: number;
+  private readonly token: string | undefined;
+  private readonly tls: ApiClientOptions['tls'];
 
   constructor(server: string, options: ApiClientOptions = {}) {
     this.server = server.replace(/\/+$/, '');
     this.requestTimeoutMs = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
+    this.token = options.token;
+    this.tls = options.tls;
   }
 
   /** One object; `ApiClientError` (404 NotFound) when absent. */
@@ -308,14 +318,17 @@ export class ApiClient {
     if (options.streaming !== true) signals.push(AbortSignal.timeout(this.requestTimeoutMs));
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+    if (this.token !== undefined) headers.authorization = `Bearer ${this.token}`;
     let response: Response;
     try {
-      response = await fetch(`${this.server}${path}`, {
+      const init = {
         method,
         headers,
         ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
         ...(signals.length === 0 ? {} : { signal: AbortSignal.any(signals) }),
-      });
+      };
+      // fetch takes no CA or client certificate: node:https does, its answer wrapped as a Response.
+      response = this.tls !== undefined && this.server.startsWith('https:') ? await httpsFetch(`${this.server}${path}`, init, this.tls) : await fetch(`${this.server}${path}`, init);
     } catch (error) {
       if (options.signal?.aborted) throw error;
       if ((error as Error).name === 'TimeoutError') {

@@ -4,7 +4,7 @@
  */
 import { ApiClient } from './api-client.js';
 import type { CliIo } from './cli-io.js';
-import { resolveServer } from './config.js';
+import { cliConfigPath, resolveCredentials, resolveServer } from './config.js';
 import { ApiClientError, ApiUnreachableError, CliError, formatServerError } from './errors.js';
 import { stringFlag } from './flags.js';
 import type { FlagSpecs, ParsedFlags } from './flags.js';
@@ -47,9 +47,12 @@ export function createCommandContext(command: string, flags: ParsedFlags, io: Cl
     namespace: namespaceFlag ?? DEFAULT_NAMESPACE,
     namespaceExplicit: namespaceFlag !== undefined,
     client() {
-      client ??= resolveServer({ flag: stringFlag(flags.values, 'server'), env: io.env, homeDirectory: io.homeDirectory }).then(
-        (resolved) => new ApiClient(resolved.server),
-      );
+      client ??= (async () => {
+        const resolved = await resolveServer({ flag: stringFlag(flags.values, 'server'), env: io.env, homeDirectory: io.homeDirectory });
+        // The config file's credentials go with its server, and with one named by flag or environment (like kubectl's current context).
+        const credentials = await resolveCredentials(cliConfigPath(io.env, io.homeDirectory));
+        return new ApiClient(resolved.server, credentials);
+      })();
       return client;
     },
   };

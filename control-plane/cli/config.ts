@@ -8,10 +8,27 @@ import path from 'node:path';
 
 import { CliError } from './errors.js';
 
-/** The config file's content. Unknown fields are kept by `writeCliConfig` callers that read first. */
+/**
+ * The config file's content: one cluster and one user, like one kubeconfig context. Unknown
+ * fields are kept by `writeCliConfig` callers that read first. Relative file paths are
+ * relative to the config file's folder.
+ */
 export interface CliConfig {
-  /** The API server's base URL (`http://127.0.0.1:6443`). */
+  /** The API server's base URL (`http://127.0.0.1:6443`, `https://...`). */
   server?: string;
+  /** PEM file of the CA that verifies an https server (kubectl's `certificate-authority`). */
+  certificateAuthority?: string;
+  /** PEM files of a client certificate and its key (kubectl's `client-certificate`, `client-key`). */
+  clientCertificate?: string;
+  clientKey?: string;
+  /** A bearer token (kubectl's `token`). */
+  token?: string;
+}
+
+/** How the CLI authenticates: the config file's credentials, read, or none. */
+export interface ResolvedCredentials {
+  readonly token?: string;
+  readonly tls?: { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer };
 }
 
 /** Where an address came from, for messages. */
@@ -57,9 +74,11 @@ export async function readCliConfig(configPath: string = cliConfigPath()): Promi
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new CliError(`the config file ${configPath} must hold a JSON object like {"server": "http://127.0.0.1:6443"}`);
   }
-  const server = (parsed as Record<string, unknown>).server;
-  if (server !== undefined && typeof server !== 'string') {
-    throw new CliError(`the config file ${configPath}: "server" must be a string, not ${JSON.stringify(server)}`);
+  for (const field of ['server', 'certificateAuthority', 'clientCertificate', 'clientKey', 'token']) {
+    const value = (parsed as Record<string, unknown>)[field];
+    if (value !== undefined && typeof value !== 'string') {
+      throw new CliError(`the config file ${configPath}: "${field}" must be a string, not ${JSON.stringify(value)}`);
+    }
   }
   return { ...(parsed as CliConfig) };
 }
@@ -124,4 +143,32 @@ export async function resolveServer(options: ResolveServerOptions): Promise<Reso
     `no API server address: pass --server URL, set ${SERVER_ENV}=URL, or write {"server": "http://127.0.0.1:6443"} to ${configPath}` +
       (options.env[CONFIG_ENV] ? '' : ` (or to the file ${CONFIG_ENV} names)`),
   );
+}
+
+/**
+ * The credentials of the config file at `configPath` (default: `cliConfigPath()`), files
+ * read; a `CliError` naming the file that cannot be read, or a certificate without its key.
+ */
+export async function resolveCredentials(configPath: string): Promise<ResolvedCredentials> {
+  const config = await readCliConfig(configPath);
+  if ((config.clientCertificate === undefined) !== (config.clientKey === undefined)) {
+    throw new CliError(`the config file ${configPath}: "clientCertificate" and "clientKey" go together`);
+  }
+  const load = async (file: string | undefined, field: string): Promise<Buffer | undefined> => {
+    if (file === undefined || file === '') return undefined;
+    const resolved = path.resolve(path.dirname(configPath), file);
+    try {
+      return await readFile(resolved);
+    } catch (error) {
+      throw new CliError(`the config file ${configPath}: cannot read its ${field} ${resolved}: ${(error as Error).message}`);
+    }
+  };
+  const ca = await load(config.certificateAuthority, 'certificateAuthority');
+  const cert = await load(config.clientCertificate, 'clientCertificate');
+  const key = await load(config.clientKey, 'clientKey');
+  const tls = { ...(ca !== undefined ? { ca } : {}), ...(cert !== undefined ? { cert } : {}), ...(key !== undefined ? { key } : {}) };
+  return {
+    ...(config.token !== undefined && config.token !== '' ? { token: config.token } : {}),
+    ...(Object.keys(tls).length > 0 ? { tls } : {}),
+  };
 }

@@ -5,6 +5,7 @@
  * exit 0.
  */
 import { parseArgs } from 'node:util';
+import { CLIENT_CREDENTIAL_FLAGS, CLIENT_CREDENTIAL_USAGE, credentialFilesFromFlags, loadClientCredentials } from '../client/client-credentials.js';
 import { CONTROLLER_NAMES, parseControllerNames, startControlLoops } from './control-loops.js';
 import type { ControllerSettings } from './control-loops.js';
 import { parseDurationSeconds } from './durations.js';
@@ -14,6 +15,7 @@ const COMMON_FLAGS = {
   'leader-elect-lease-duration': { type: 'string', default: '15s' },
   'leader-elect-renew-deadline': { type: 'string', default: '10s' },
   'leader-elect-retry-period': { type: 'string', default: '2s' },
+  ...CLIENT_CREDENTIAL_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -24,9 +26,13 @@ const CONTROLLER_FLAGS = {
 } as const;
 
 const USAGE = {
-  scheduler: 'usage: balsa scheduler --server HOST:PORT (the API server\'s gRPC address) [--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s] [--leader-elect-retry-period 2s]',
+  scheduler: `usage: balsa scheduler --server HOST:PORT (the API server's gRPC address) [--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s] [--leader-elect-retry-period 2s]
+       [--trusted-ca-file PEM] [--cert-file PEM --key-file PEM] [--token TOKEN]
+${CLIENT_CREDENTIAL_USAGE}`,
   'controller-manager': `usage: balsa controller-manager --server HOST:PORT (the API server's gRPC address) [--controllers all|none|${CONTROLLER_NAMES.join(',')}]
-       [--node-monitor-grace-period 40s] [--pod-eviction-timeout 5m] [--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s] [--leader-elect-retry-period 2s]`,
+       [--node-monitor-grace-period 40s] [--pod-eviction-timeout 5m] [--leader-elect-lease-duration 15s] [--leader-elect-renew-deadline 10s] [--leader-elect-retry-period 2s]
+       [--trusted-ca-file PEM] [--cert-file PEM --key-file PEM] [--token TOKEN]
+${CLIENT_CREDENTIAL_USAGE}`,
 } as const;
 
 /** Controller settings from `balsa server`'s or `balsa controller-manager`'s flags. */
@@ -58,6 +64,7 @@ export async function controlLoopCommand(which: 'scheduler' | 'controller-manage
     }
     options = {
       apiGrpcAddress: server,
+      credentials: await loadClientCredentials(credentialFilesFromFlags(values)),
       scheduler: which === 'scheduler',
       controllerManager: which === 'controller-manager',
       lease,

@@ -8,6 +8,7 @@
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
 import { GrpcApiClient } from '../client/grpc-api-client.js';
+import type { ClientCredentials } from '../client/client-credentials.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import { LeaderElectedRunner } from '../client/leader-elected-runner.js';
@@ -50,6 +51,8 @@ export interface LeaseSettings {
 export interface ControlLoopsOptions {
   /** The API server's gRPC address (`host:port`). */
   readonly apiGrpcAddress: string;
+  /** How the loops authenticate (in `balsa server`: the API server's loopback token). */
+  readonly credentials?: ClientCredentials;
   readonly scheduler: boolean;
   readonly controllerManager: boolean;
   readonly controllerSettings?: ControllerSettings;
@@ -103,7 +106,7 @@ export function startControlLoops(options: ControlLoopsOptions): ControlLoops {
   const log = (line: string): void => logTo(line, { component: 'leader-election' });
   const schedulerLog = (line: string): void => logTo(line, { component: 'scheduler' });
   const controllersLog = (line: string): void => logTo(line, { component: 'controller-manager' });
-  const client = new GrpcApiClient(options.apiGrpcAddress);
+  const client = new GrpcApiClient(options.apiGrpcAddress, options.credentials);
   const identity = options.identity ?? `${hostname()}_${process.pid}`;
   const common = { client, identity, log, ...(options.lease ?? {}) };
   const registry = options.metricsRegistry;

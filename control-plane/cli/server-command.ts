@@ -37,6 +37,12 @@ import { EncryptionConfigError, SecretEncryption } from '../apiserver/secret-enc
 import type { EtcdCredentials } from '../../kv/client/etcd-client.js';
 import { DEFAULT_REGISTRY_PREFIX } from '../apiserver/storage-keys.js';
 import { WATCH_CACHE_CAPACITY } from '../apiserver/watch-cache.js';
+import { AUTHORIZATION_MODES } from '../apiserver/auth/request-guard.js';
+import type { AuthorizationMode } from '../apiserver/auth/request-guard.js';
+import { TokenFileError, readTokenFile } from '../apiserver/auth/token-file.js';
+import type { UserInfo } from '../apiserver/auth/user-info.js';
+import { TlsFileError, loadServingTls } from '../apiserver/serving-tls.js';
+import type { ServingTls } from '../apiserver/serving-tls.js';
 import { controllerSettings } from './control-loops-command.js';
 import { UsageError, parseDurationSeconds } from './durations.js';
 import { startControlLoops } from './control-loops.js';
@@ -60,15 +66,23 @@ const API_FLAGS = {
   'kv-key': { type: 'string' },
   'kv-user': { type: 'string' },
   'log-level': { type: 'string', default: DEFAULT_LOG_LEVEL },
+  'api-cert-file': { type: 'string' },
+  'api-key-file': { type: 'string' },
+  'api-trusted-ca-file': { type: 'string' },
+  'token-auth-file': { type: 'string' },
+  'authorization-mode': { type: 'string', default: 'AlwaysAllow' },
 } as const;
+
+/** The security flags' usage, shared by both commands. */
+const SECURITY_USAGE = `[--api-cert-file PEM --api-key-file PEM [--api-trusted-ca-file PEM]] [--token-auth-file CSV] [--authorization-mode AlwaysAllow|RBAC]`;
 
 const SERVER_USAGE = `usage: balsa server [etcd flags: --name, --data-dir, --listen-client-urls, --initial-cluster, ...]
                     [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
-                    [--encryption-key-file PATH] [--rewrite-secrets] [--kv-cacert PATH --kv-cert PATH --kv-key PATH] [--kv-user NAME:PASSWORD]
+                    [--encryption-key-file PATH] [--rewrite-secrets] [--kv-cacert PATH --kv-cert PATH --kv-key PATH] [--kv-user NAME:PASSWORD] ${SECURITY_USAGE}
                     [--log-level ${LOG_LEVELS.join('|')}] ${LIMIT_USAGE}
                     [--scheduler=true] [--controllers all|none|LIST] [--node-monitor-grace-period 40s] [--pod-eviction-timeout 5m]`;
 const APISERVER_USAGE = `usage: balsa apiserver --kv-endpoints URL[,URL...] [--api-host 127.0.0.1] [--api-port ${DEFAULT_API_HTTP_PORT}] [--api-grpc-port ${DEFAULT_API_GRPC_PORT}] [--kv-prefix /registry] [--event-ttl 1h] [--default-watch-cache-size ${WATCH_CACHE_CAPACITY}]
-                       [--encryption-key-file PATH] [--rewrite-secrets] [--kv-cacert PATH] [--kv-cert PATH --kv-key PATH] [--kv-user NAME:PASSWORD]
+                       [--encryption-key-file PATH] [--rewrite-secrets] [--kv-cacert PATH] [--kv-cert PATH --kv-key PATH] [--kv-user NAME:PASSWORD] ${SECURITY_USAGE}
                        [--log-level ${LOG_LEVELS.join('|')}] ${LIMIT_USAGE}`;
 
 interface ApiFlags {
@@ -89,6 +103,11 @@ interface ApiFlags {
   readonly kvTlsFiles: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
   /** The KV user to authenticate as (`--kv-user name:password`, else `BALSA_KV_USER`). */
   readonly kvCredentials?: EtcdCredentials;
+  /** Serve TLS with this certificate and key; verify client certificates against the trusted CA. */
+  readonly tlsFiles?: { certFile: string; keyFile: string; trustedCaFile?: string };
+  /** kube-apiserver's static token file. */
+  readonly tokenAuthFile?: string;
+  readonly authorizationMode: AuthorizationMode;
 }
 
 
@@ -110,6 +129,11 @@ function apiFlags(values: Partial<Record<LimitFlagName, string>> & {
   'kv-cert'?: string;
   'kv-key'?: string;
   'kv-user'?: string;
+  'api-cert-file'?: string;
+  'api-key-file'?: string;
+  'api-trusted-ca-file'?: string;
+  'token-auth-file'?: string;
+  'authorization-mode'?: string;
 }): ApiFlags {
   const watchCacheSize = values['default-watch-cache-size'] ?? String(WATCH_CACHE_CAPACITY);
   if (!/^\d+$/.test(watchCacheSize)) throw new UsageError(`--default-watch-cache-size must be a whole number of changes (0 turns the cache off), got "${watchCacheSize}"`);
@@ -122,6 +146,13 @@ function apiFlags(values: Partial<Record<LimitFlagName, string>> & {
   if (rewriteSecrets && keyFile === undefined) throw new UsageError('--rewrite-secrets needs --encryption-key-file (the key to rewrite the secrets with)');
   const kvUser = values['kv-user'] ?? process.env.BALSA_KV_USER;
   const kvCredentials = kvUser === undefined ? undefined : credentialsOf(kvUser);
+  const certFile = values['api-cert-file'];
+  const tlsKeyFile = values['api-key-file'];
+  const trustedCaFile = values['api-trusted-ca-file'];
+  if ((certFile === undefined) !== (tlsKeyFile === undefined)) throw new UsageError('--api-cert-file and --api-key-file go together: the certificate the API server serves and its key');
+  if (trustedCaFile !== undefined && certFile === undefined) throw new UsageError('--api-trusted-ca-file needs --api-cert-file: client certificates are verified over TLS only');
+  const mode = values['authorization-mode'] ?? 'AlwaysAllow';
+  if (!(AUTHORIZATION_MODES as readonly string[]).includes(mode)) throw new UsageError(`--authorization-mode must be one of ${AUTHORIZATION_MODES.join(', ')}, got "${mode}"`);
   return {
     host: values['api-host'] ?? '127.0.0.1',
     httpPort: port(values['api-port'] ?? String(DEFAULT_API_HTTP_PORT), 'api-port'),
@@ -138,7 +169,28 @@ function apiFlags(values: Partial<Record<LimitFlagName, string>> & {
       ...(values['kv-key'] !== undefined ? { keyFile: values['kv-key'] } : {}),
     },
     ...(kvCredentials !== undefined ? { kvCredentials } : {}),
+    ...(certFile !== undefined && tlsKeyFile !== undefined ? { tlsFiles: { certFile, keyFile: tlsKeyFile, ...(trustedCaFile !== undefined ? { trustedCaFile } : {}) } } : {}),
+    ...(values['token-auth-file'] !== undefined ? { tokenAuthFile: values['token-auth-file'] } : {}),
+    authorizationMode: mode as AuthorizationMode,
   };
+}
+
+/** The TLS files and token file, read before anything starts (a bad file is a usage error: exit 2). */
+async function loadSecurity(flags: ApiFlags): Promise<ApiSecurity> {
+  try {
+    return {
+      ...(flags.tlsFiles !== undefined ? { tls: await loadServingTls(flags.tlsFiles) } : {}),
+      ...(flags.tokenAuthFile !== undefined ? { tokens: await readTokenFile(flags.tokenAuthFile) } : {}),
+    };
+  } catch (error) {
+    if (error instanceof TokenFileError) throw new UsageError(`--token-auth-file: ${error.message}`);
+    throw error instanceof TlsFileError ? new UsageError(error.message) : error;
+  }
+}
+
+interface ApiSecurity {
+  readonly tls?: ServingTls;
+  readonly tokens?: ReadonlyMap<string, UserInfo>;
 }
 
 /** `name:password` (etcdctl's `--user`); the password may hold colons. */
@@ -159,7 +211,7 @@ async function loadEncryption(flags: ApiFlags): Promise<SecretEncryption | undef
 }
 
 const API_FLAG_PATTERN = new RegExp(
-  `^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl|default-watch-cache-size|encryption-key-file|rewrite-secrets|kv-cacert|kv-cert|kv-key|kv-user|scheduler|controllers|node-monitor-grace-period|pod-eviction-timeout|${LIMIT_FLAG_NAMES.join('|')})(?:=(.*))?$`,
+  `^--?(api-host|api-port|api-grpc-port|kv-prefix|event-ttl|default-watch-cache-size|encryption-key-file|rewrite-secrets|kv-cacert|kv-cert|kv-key|kv-user|api-cert-file|api-key-file|api-trusted-ca-file|token-auth-file|authorization-mode|scheduler|controllers|node-monitor-grace-period|pod-eviction-timeout|${LIMIT_FLAG_NAMES.join('|')})(?:=(.*))?$`,
 );
 
 /** Splits argv into the API server's flags and the rest (etcd's). */
@@ -203,8 +255,18 @@ interface Observability {
   readonly registry: Registry;
 }
 
-async function startApi(flags: ApiFlags, encryption: SecretEncryption | undefined, kvEndpoints: readonly string[], kvTls: EtcdClientTls | undefined, who: string, observability: Observability): Promise<ApiServer> {
+async function startApi(
+  flags: ApiFlags,
+  encryption: SecretEncryption | undefined,
+  security: ApiSecurity,
+  kvEndpoints: readonly string[],
+  kvTls: EtcdClientTls | undefined,
+  who: string,
+  observability: Observability,
+): Promise<ApiServer> {
   const api = await ApiServer.start({
+    ...security,
+    authorizationMode: flags.authorizationMode,
     kvEndpoints,
     ...(kvTls !== undefined ? { kvTls } : {}),
     host: flags.host,
@@ -223,7 +285,7 @@ async function startApi(flags: ApiFlags, encryption: SecretEncryption | undefine
     logger: observability.logger.child({ component: 'apiserver' }),
     metricsRegistry: observability.registry,
   });
-  console.log(`${who}: API server on ${api.http.url} (gRPC ${api.grpc.address}), storing under ${flags.prefix} in ${kvEndpoints.join(',')}`);
+  console.log(`${who}: API server on ${api.http.url} (gRPC ${api.grpc.address}${security.tls !== undefined ? ', TLS' : ''}, authorization ${flags.authorizationMode}), storing under ${flags.prefix} in ${kvEndpoints.join(',')}`);
   return api;
 }
 
@@ -238,9 +300,14 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
   let encryption: SecretEncryption | undefined;
   let kvTls: EtcdClientTls | undefined;
   let logLevel: LogLevel;
+  let security: ApiSecurity;
   try {
     const { api, rest } = splitApiFlags(argv);
     flags = apiFlags(api);
+    // The in-process scheduler and controllers verify the server's certificate with the trusted CA.
+    if (flags.tlsFiles !== undefined && flags.tlsFiles.trustedCaFile === undefined) {
+      throw new UsageError('--api-cert-file needs --api-trusted-ca-file in balsa server: its scheduler and controllers verify the API server\'s certificate with it');
+    }
     const scheduler = api.scheduler ?? 'true';
     if (scheduler !== 'true' && scheduler !== 'false') throw new UsageError(`--scheduler must be true or false, got "${scheduler}"`);
     try {
@@ -259,6 +326,7 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
     kvTls = loadKvTls(
       given || ownTls === undefined ? flags.kvTlsFiles : { certFile: ownTls.certFile, keyFile: ownTls.keyFile, ...(ownTls.trustedCaFile === undefined ? {} : { caFile: ownTls.trustedCaFile }) },
     );
+    security = await loadSecurity(flags);
   } catch (error) {
     if (error instanceof KvConfigError || error instanceof UsageError) {
       console.error(`balsa server: ${error.message}\n${SERVER_USAGE}`);
@@ -281,7 +349,7 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
   console.log(`balsa server ${kvOptions.name}: KV serving clients on ${kv.clientAddresses.join(', ')} (member ${kv.memberId.toString(16)})`);
   let api: ApiServer;
   try {
-    api = await startApi(flags, encryption, kv.clientUrls, kvTls, `balsa server ${kvOptions.name}`, observability);
+    api = await startApi(flags, encryption, security, kv.clientUrls, kvTls, `balsa server ${kvOptions.name}`, observability);
   } catch (error) {
     console.error(`balsa server: cannot start the API server: ${(error as Error).message}`);
     await kv.stop();
@@ -289,6 +357,7 @@ export async function serverCommand(argv: readonly string[]): Promise<number> {
   }
   const controlLoops = startControlLoops({
     apiGrpcAddress: api.grpc.address,
+    credentials: { token: api.loopback.token, ...(api.loopback.ca !== undefined ? { ca: api.loopback.ca } : {}) },
     scheduler: loops.scheduler,
     controllerManager: (loops.settings.controllers ?? []).length > 0,
     controllerSettings: loops.settings,
@@ -310,6 +379,7 @@ export async function apiServerCommand(argv: readonly string[]): Promise<number>
   let encryption: SecretEncryption | undefined;
   let kvTls: EtcdClientTls | undefined;
   let logLevel: LogLevel;
+  let security: ApiSecurity;
   try {
     const { values } = parseArgs({ args: [...argv], options: { ...API_FLAGS, 'kv-endpoints': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true });
     if (values.help === true) {
@@ -324,13 +394,14 @@ export async function apiServerCommand(argv: readonly string[]): Promise<number>
     if (endpoints.length === 0) throw new UsageError('--kv-endpoints is required: the etcd v3 endpoints to store objects in (http://127.0.0.1:2379,...)');
     encryption = await loadEncryption(flags);
     kvTls = loadKvTls(flags.kvTlsFiles);
+    security = await loadSecurity(flags);
   } catch (error) {
     console.error(`balsa apiserver: ${(error as Error).message}\n${APISERVER_USAGE}`);
     return 2;
   }
   let api: ApiServer;
   try {
-    api = await startApi(flags, encryption, endpoints, kvTls, 'balsa apiserver', { logger: createLogger({ level: logLevel }), registry: processRegistry() });
+    api = await startApi(flags, encryption, security, endpoints, kvTls, 'balsa apiserver', { logger: createLogger({ level: logLevel }), registry: processRegistry() });
   } catch (error) {
     console.error(`balsa apiserver: ${(error as Error).message}`);
     return 1;

@@ -16,11 +16,12 @@ import { STATUS_METADATA_KEY } from '../apiserver/grpc-server.js';
 import type { DeleteOptions, ListOptions, WatchOptions } from '../apiserver/registry.js';
 import type { WireObject } from '../../kv/server/etcd-proto.js';
 import { TOO_MANY_REQUESTS_ATTEMPTS_MAX, tooManyRequestsWaitMs } from './too-many-requests.js';
+import type { ClientCredentials } from './client-credentials.js';
 
 /** A unary call not answered within this long fails with 504 Timeout. */
 export const API_REQUEST_TIMEOUT_MS = 30_000;
 
-type Unary = (request: WireObject, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: WireObject) => void) => void;
+type Unary = (request: WireObject, metadata: grpc.Metadata, options: grpc.CallOptions, callback: (error: grpc.ServiceError | null, response?: WireObject) => void) => void;
 interface ObjectsStub extends grpc.Client {
   Get: Unary;
   List: Unary;
@@ -30,7 +31,7 @@ interface ObjectsStub extends grpc.Client {
   Patch: Unary;
   Delete: Unary;
   Bind: Unary;
-  Watch(request: WireObject): grpc.ClientReadableStream<WireObject>;
+  Watch(request: WireObject, metadata: grpc.Metadata): grpc.ClientReadableStream<WireObject>;
 }
 
 type Method = 'Get' | 'List' | 'Create' | 'Update' | 'UpdateStatus' | 'Patch' | 'Delete' | 'Bind';
@@ -41,11 +42,21 @@ export interface ApiWatch {
 
 export class GrpcApiClient {
   private readonly stub: ObjectsStub;
+  private readonly token: string | undefined;
 
-  /** `address` is the API server's gRPC `host:port`. */
-  constructor(address: string) {
+  /** `address` is the API server's gRPC `host:port`; TLS when `credentials` has a CA, a bearer token on every call when it has one. */
+  constructor(address: string, credentials: ClientCredentials = {}) {
     const Objects = grpc.makeGenericClientConstructor(objectsService(), 'Objects');
-    this.stub = new Objects(address, grpc.credentials.createInsecure(), { 'grpc.enable_channelz': 0, 'grpc.max_receive_message_length': -1 }) as unknown as ObjectsStub;
+    const channel = credentials.ca !== undefined ? grpc.credentials.createSsl(credentials.ca, credentials.key ?? null, credentials.cert ?? null) : grpc.credentials.createInsecure();
+    this.stub = new Objects(address, channel, { 'grpc.enable_channelz': 0, 'grpc.max_receive_message_length': -1 }) as unknown as ObjectsStub;
+    this.token = credentials.token;
+  }
+
+  /** Fresh metadata for a call (grpc-js may change what it is given). */
+  private metadata(): grpc.Metadata {
+    const metadata = new grpc.Metadata();
+    if (this.token !== undefined) metadata.set('authorization', `Bearer ${this.token}`);
+    return metadata;
   }
 
   async get(info: ResourceInfo, namespace: string | undefined, name: string): Promise<ApiObject> {
@@ -116,7 +127,7 @@ export class GrpcApiClient {
       labelSelector: options.labelSelector ?? '',
       fieldSelector: options.fieldSelector ?? '',
       resourceVersion: options.resourceVersion ?? '',
-    });
+    }, this.metadata());
     let cancelled = false;
     let ended = false;
     const end = (error: ApiError): void => {
@@ -165,7 +176,7 @@ export class GrpcApiClient {
 
   private callOnce(method: Method, request: WireObject): Promise<WireObject> {
     return new Promise((resolve, reject) => {
-      this.stub[method](request, { deadline: Date.now() + API_REQUEST_TIMEOUT_MS }, (error, response) => (error ? reject(fromServiceError(error)) : resolve(response ?? {})));
+      this.stub[method](request, this.metadata(), { deadline: Date.now() + API_REQUEST_TIMEOUT_MS }, (error, response) => (error ? reject(fromServiceError(error)) : resolve(response ?? {})));
     });
   }
 }

@@ -48,6 +48,9 @@ export function splitKey(key: string): { namespace: string | undefined; name: st
   return slash < 0 ? { namespace: undefined, name: key } : { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
+/** What an informer reads through: the gRPC client, or (inside the API server) the registry itself. */
+export type InformerSource = Pick<GrpcApiClient, 'list' | 'watch'>;
+
 export class Informer<T extends ApiObject = ApiObject> {
   private readonly cache = new Map<string, T>();
   private readonly handlers: InformerHandlers<T>[] = [];
@@ -63,7 +66,7 @@ export class Informer<T extends ApiObject = ApiObject> {
   private lastVersion = '';
 
   constructor(
-    private readonly client: GrpcApiClient,
+    private readonly client: InformerSource,
     readonly info: ResourceInfo,
     private readonly options: InformerOptions = {},
   ) {}

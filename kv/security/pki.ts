@@ -36,6 +36,8 @@ export interface CaRequest {
 
 export interface ServerCertificateRequest {
   readonly commonName: string;
+  /** O entries: the groups the certificate's CN is in when it is presented as a client's (an agent's `system:nodes`). */
+  readonly groups?: readonly string[];
   /** IPv4/IPv6 addresses the server is reached at (subjectAltName iPAddress). */
   readonly ipAddresses?: readonly string[];
   /** Host names the server is reached at (subjectAltName dNSName). */
@@ -75,7 +77,8 @@ export async function issueServerCertificate(ca: CertificateAndKey, request: Ser
     ...(request.dnsNames ?? []).map((value) => ({ type: 2, value })),
     ...(request.ipAddresses ?? []).map((ip) => ({ type: 7, ip })),
   ];
-  return issue(ca, [{ name: 'commonName', value: request.commonName }], request.validityDays, [
+  const subject = [{ name: 'commonName', value: request.commonName }, ...(request.groups ?? []).map((group) => ({ name: 'organizationName', value: group }))];
+  return issue(ca, subject, request.validityDays, [
     { name: 'extKeyUsage', serverAuth: true, clientAuth: true },
     ...(altNames.length > 0 ? [{ name: 'subjectAltName', altNames }] : []),
   ]);

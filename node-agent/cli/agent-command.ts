@@ -11,6 +11,8 @@ import type { LogLevel } from '../../kv/logging/logger.js';
 import { processRegistry } from '../../kv/server/metrics/process-registry.js';
 import { parseQuantity } from '../../control-plane/api/quantity.js';
 import { GrpcApiClient } from '../../control-plane/client/grpc-api-client.js';
+import { CLIENT_CREDENTIAL_FLAGS, CLIENT_CREDENTIAL_USAGE, credentialFilesFromFlags, loadClientCredentials } from '../../control-plane/client/client-credentials.js';
+import type { ClientCredentials } from '../../control-plane/client/client-credentials.js';
 import { parseFlags, stringFlag, stringsFlag } from '../../control-plane/cli/flags.js';
 import { DEFAULT_AGENT_PORT, DEFAULT_MAX_PODS, DEFAULT_NODE_IP } from '../constants.js';
 import { AgentError } from '../errors.js';
@@ -25,13 +27,17 @@ import { parseLabels, parseTaints } from './agent-flags.js';
 export const AGENT_USAGE = `usage: balsa agent --server HOST:PORT --name NODE [--node-ip ${DEFAULT_NODE_IP}] [--data-dir DIR]
                    [--runtime process|docker] [--port ${DEFAULT_AGENT_PORT}] [--labels k=v,...] [--taints k=v:NoSchedule,...]
                    [--cpu N] [--memory QUANTITY] [--max-pods ${DEFAULT_MAX_PODS}] [--service-proxy=true|false] [--log-level ${LOG_LEVELS.join('|')}]
+                   [--trusted-ca-file PEM] [--cert-file PEM --key-file PEM] [--token TOKEN]
   --server     the API server's gRPC address
   --name       this node's name
   --node-ip    the address the node reports, binds host ports and serves logs on
   --data-dir   pod logs, volumes and state (default ~/.balsa/agent/NODE)
   --port       the logs and metrics endpoint's port (0 = any free port)
   --log-level  the least severe level logged, as JSON lines on stderr (readable on a terminal; default ${DEFAULT_LOG_LEVEL})
-  --service-proxy  listen on the node IP for every Service port and balance over its ready endpoints (default true)`;
+  --service-proxy  listen on the node IP for every Service port and balance over its ready endpoints (default true)
+${CLIENT_CREDENTIAL_USAGE}
+  With a certificate (the node's: CN system:node:NODE, O system:nodes), the logs endpoint serves
+  HTTPS with it and takes only clients whose certificate the CA signed for system:masters (the API server).`;
 
 const AGENT_FLAGS = {
   server: { type: 'string' },
@@ -47,6 +53,7 @@ const AGENT_FLAGS = {
   'max-pods': { type: 'string' },
   'service-proxy': { type: 'string' },
   'log-level': { type: 'string' },
+  ...CLIENT_CREDENTIAL_FLAGS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -96,6 +103,7 @@ interface AgentFlags {
   readonly resources: Partial<NodeResources>;
   readonly serviceProxy: boolean;
   readonly logLevel: LogLevel;
+  readonly credentials: ClientCredentials;
 }
 
 export async function runAgentCommand(argv: string[], dependencies: AgentCommandDependencies = {}): Promise<number> {
@@ -109,7 +117,7 @@ export async function runAgentCommand(argv: string[], dependencies: AgentCommand
       return 0;
     }
     if (parsed.positionals.length > 0) throw new AgentError('InvalidFlag', `unexpected argument "${parsed.positionals[0]}"`, false);
-    flags = agentFlags(parsed.values);
+    flags = { ...agentFlags(parsed.values), credentials: await loadClientCredentials(credentialFilesFromFlags(parsed.values)) };
   } catch (error) {
     err(`balsa agent: ${(error as Error).message}\n${AGENT_USAGE}`);
     return 2;
@@ -121,7 +129,7 @@ export async function runAgentCommand(argv: string[], dependencies: AgentCommand
     err(`balsa agent: ${(error as Error).message}`);
     return 2;
   }
-  const client = new GrpcApiClient(flags.server);
+  const client = new GrpcApiClient(flags.server, flags.credentials);
   // Given an `err` (a caller collecting what the agent says), the log lines go there too.
   const destination = dependencies.err !== undefined ? { destination: { write: (line: string) => err(line.trimEnd()) } } : {};
   const logger = createLogger({ level: flags.logLevel, base: { node: flags.name }, ...destination }).child({ component: 'kubelet' });
@@ -141,6 +149,9 @@ export async function runAgentCommand(argv: string[], dependencies: AgentCommand
         taints: flags.taints ?? [],
         resources: flags.resources,
         serviceProxy: flags.serviceProxy,
+        ...(flags.credentials.cert !== undefined && flags.credentials.key !== undefined && flags.credentials.ca !== undefined
+          ? { logsTls: { cert: flags.credentials.cert, key: flags.credentials.key, clientCa: flags.credentials.ca } }
+          : {}),
         log: (line, fields) => logger.info({ ...fields }, line),
         metricsRegistry: processRegistry(),
       }),
@@ -162,7 +173,7 @@ export async function runAgentCommand(argv: string[], dependencies: AgentCommand
   return 0;
 }
 
-function agentFlags(values: Record<string, unknown>): AgentFlags {
+function agentFlags(values: Record<string, unknown>): Omit<AgentFlags, 'credentials'> {
   const server = stringFlag(values as never, 'server');
   const name = stringFlag(values as never, 'name');
   if (server === undefined || server === '') throw new AgentError('InvalidFlag', '--server is required: the API server gRPC address (127.0.0.1:6444)', false);

@@ -9,6 +9,7 @@
  * processes go with the cluster. Bad flags: exit 2 and a message, nothing started.
  */
 import { existsSync } from 'node:fs';
+import https from 'node:https';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,18 @@ async function cleanUp(up: UpProcess | undefined, home: Folder | undefined): Pro
   if (home !== undefined) await rm(home.dir, { recursive: true, force: true });
 }
 
+/** The status of a GET over https verified against `ca`, without credentials. */
+function httpsStatus(url: string, ca: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    https
+      .get(url, { ca, timeout: 10_000 }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      })
+      .on('error', reject);
+  });
+}
+
 async function expectPortsFree(ports: readonly { host: string; port: number }[]): Promise<void> {
   const busy: string[] = [];
   for (const { host, port } of ports) if (!(await portFree(host, port))) busy.push(`${host}:${port}`);
@@ -87,13 +100,20 @@ describe('balsa up: three servers and two agents', () => {
     const output = up!.output();
     SERVERS.forEach((name, i) => {
       expect(output).toContain(
-        `server ${name}: KV https://127.0.0.1:${kvPort + 2 * i} (peers https://127.0.0.1:${kvPort + 2 * i + 1}), API http://127.0.0.1:${apiPort + 2 * i} (gRPC 127.0.0.1:${apiPort + 2 * i + 1})`,
+        `server ${name}: KV https://127.0.0.1:${kvPort + 2 * i} (peers https://127.0.0.1:${kvPort + 2 * i + 1}), API https://127.0.0.1:${apiPort + 2 * i} (gRPC 127.0.0.1:${apiPort + 2 * i + 1})`,
       );
       expect(output).toContain(`server ${name}: started (pid `);
     });
-    for (const node of NODES) expect(output).toMatch(new RegExp(`^agent ${node.name}: node registered, address ${node.ip.replace(/\./g, '\\.')}, logs http://${node.ip.replace(/\./g, '\\.')}:\\d+$`, 'm'));
+    for (const node of NODES) expect(output).toMatch(new RegExp(`^agent ${node.name}: node registered, address ${node.ip.replace(/\./g, '\\.')}, logs https://${node.ip.replace(/\./g, '\\.')}:\\d+$`, 'm'));
     expect(output).toContain(`each process's output in ${join(dataDir, 'logs')}`);
-    expect(JSON.parse(await readFile(home.env.BALSA_CONFIG!, 'utf8'))).toEqual({ server: `http://127.0.0.1:${apiPort}` });
+    // Secure by default: the CLI config names the cluster's CA and the admin's certificate.
+    const pki = join(dataDir, 'pki');
+    expect(JSON.parse(await readFile(home.env.BALSA_CONFIG!, 'utf8'))).toEqual({
+      server: `https://127.0.0.1:${apiPort}`,
+      certificateAuthority: join(pki, 'ca.crt'),
+      clientCertificate: join(pki, 'admin.crt'),
+      clientKey: join(pki, 'admin.key'),
+    });
 
     const nodes = await getNodes(home.env);
     expect(nodes.map(([name, status]) => [name, status])).toEqual(NODES.map((node) => [node.name, 'Ready']));
@@ -113,7 +133,12 @@ describe('balsa up: three servers and two agents', () => {
   });
 
   test('every server serves the API, and one of them runs the scheduler and one the controller manager', async () => {
-    for (let i = 0; i < SERVERS.length; i++) expect((await fetch(`http://127.0.0.1:${apiPort + 2 * i}/readyz`)).status).toBe(200);
+    const ca = await readFile(join(dataDir, 'pki', 'ca.crt'));
+    for (let i = 0; i < SERVERS.length; i++) {
+      // Anyone may ask whether it is ready; nobody without credentials may read objects.
+      expect(await httpsStatus(`https://127.0.0.1:${apiPort + 2 * i}/readyz`, ca)).toBe(200);
+      expect(await httpsStatus(`https://127.0.0.1:${apiPort + 2 * i}/api/v1/nodes`, ca)).toBe(403);
+    }
     const pids = startedPids(up!.output());
     const identities = SERVERS.map((name) => `${name}_${pids.get(`server ${name}`)}`);
     for (const [loop, lease] of [['scheduler', 'balsa-scheduler'], ['controller manager', 'balsa-controller-manager']]) {

@@ -4,7 +4,7 @@
  * that identify an object and so may never change.
  */
 import type { ResourceInfo } from '../resources.js';
-import { dns1123LabelErrors, dns1123SubdomainErrors, qualifiedNameErrors } from '../names.js';
+import { dns1123LabelErrors, dns1123SubdomainErrors, pathSegmentNameErrors, qualifiedNameErrors } from '../names.js';
 import {
   checkIntegerAtLeast,
   checkLabels,
@@ -33,8 +33,12 @@ export const ANNOTATIONS_SIZE_BYTES_MAX = 256 * 1024;
 /** Kinds whose names must be DNS labels: they become one label of a DNS name (`<svc>.<ns>.svc`). */
 const LABEL_NAMED_KINDS: ReadonlySet<string> = new Set(['Namespace', 'Service']);
 
-/** The name check of the kind: DNS-1123 label or subdomain. */
+/** Kinds whose names are path segments (`system:node`), as Kubernetes' RBAC objects. */
+const PATH_SEGMENT_NAMED_GROUPS: ReadonlySet<string> = new Set(['rbac.authorization.k8s.io']);
+
+/** The name check of the kind: DNS-1123 label or subdomain, or a path segment for RBAC's kinds. */
 export function nameCheckFor(info: ResourceInfo): (value: string) => string[] {
+  if (PATH_SEGMENT_NAMED_GROUPS.has(info.group)) return pathSegmentNameErrors;
   return LABEL_NAMED_KINDS.has(info.kind) ? dns1123LabelErrors : dns1123SubdomainErrors;
 }
 

@@ -140,3 +140,19 @@ test('-w prints the table, then a row per change, until interrupted', async () =
   const watch = server.requests.find((request) => request.query.get('watch') === '1')!;
   expect(watch.query.get('resourceVersion')).toBe(String(server.revision - 3));
 });
+
+test('a Secret\'s values are printed only with -o yaml or -o json', async () => {
+  await server.close();
+  const secret: ApiObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db-password', namespace: 'default' }, type: 'Opaque', data: { password: Buffer.from('s3cret-value').toString('base64') } };
+  server = await FakeApiServer.start({ objects: [secret] });
+  const encoded = Buffer.from('s3cret-value').toString('base64');
+  for (const args of [['get', 'secrets'], ['get', 'secret', 'db-password', '-o', 'wide'], ['get', 'secret', 'db-password', '-o', 'name'], ['describe', 'secret', 'db-password']]) {
+    const run = await runBalsa(server, args);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('db-password');
+    expect(run.stdout).not.toContain(encoded);
+    expect(run.stdout).not.toContain('s3cret-value');
+  }
+  expect((await runBalsa(server, ['get', 'secret', 'db-password', '-o', 'yaml'])).stdout).toContain(`password: ${encoded}`);
+  expect((await runBalsa(server, ['get', 'secret', 'db-password', '-o', 'json'])).stdout).toContain(`"password": "${encoded}"`);
+});

@@ -1,0 +1,67 @@
+/**
+ * The certificates of a `balsa up` cluster, under `<data-dir>/pki/`: made on the first run
+ * (and for nodes added later), kept for the next ones, so that the CLI config and every
+ * process keep trusting the same CA. `ca.crt`/`ca.key` the CA; `apiserver.*` every API
+ * server's (serving, and its client identity towards the agents); `admin.*` the CLI's
+ * (`balsa-admin` in `system:masters`); `<node>.*` each agent's (`system:node:<node>` in
+ * `system:nodes`, valid for its node IP, where it serves its logs endpoint). Keys are 0600.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createCertificateAuthority, issueClientCertificate, issueServerCertificate } from '../../kv/security/pki.js';
+import type { CertificateAndKey } from '../../kv/security/pki.js';
+
+/** A certificate's and its key's files. */
+export interface CertificateFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+export interface ClusterPki {
+  readonly caFile: string;
+  readonly apiServer: CertificateFiles;
+  readonly admin: CertificateFiles;
+  /** By node name. */
+  readonly nodes: ReadonlyMap<string, CertificateFiles>;
+}
+
+export const PKI_FOLDER = 'pki';
+
+function filesOf(dir: string, name: string): CertificateFiles {
+  return { certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
+}
+
+async function store(files: CertificateFiles, issued: CertificateAndKey): Promise<void> {
+  await writeFile(files.keyFile, issued.keyPem, { mode: 0o600 });
+  await writeFile(files.certFile, issued.certPem, { mode: 0o644 });
+}
+
+/** The cluster's certificates in `dataDir`, the missing ones made (all at once: keys are made on Node's thread pool). */
+export async function ensureClusterPki(dataDir: string, nodes: readonly { name: string; nodeIp: string }[]): Promise<ClusterPki> {
+  const dir = join(dataDir, PKI_FOLDER);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const caFiles = filesOf(dir, 'ca');
+  let ca: CertificateAndKey;
+  if (existsSync(caFiles.certFile) && existsSync(caFiles.keyFile)) {
+    ca = { certPem: await readFile(caFiles.certFile, 'utf8'), keyPem: await readFile(caFiles.keyFile, 'utf8') };
+  } else {
+    ca = await createCertificateAuthority({ commonName: 'balsa-up-ca' });
+    await store(caFiles, ca);
+  }
+  const wanted: [CertificateFiles, () => Promise<CertificateAndKey>][] = [
+    [filesOf(dir, 'apiserver'), () => issueServerCertificate(ca, { commonName: 'balsa-apiserver', groups: ['system:masters'], ipAddresses: ['127.0.0.1'], dnsNames: ['localhost'] })],
+    [filesOf(dir, 'admin'), () => issueClientCertificate(ca, { user: 'balsa-admin', groups: ['system:masters'] })],
+    ...nodes.map((node): [CertificateFiles, () => Promise<CertificateAndKey>] => [
+      filesOf(dir, node.name),
+      () => issueServerCertificate(ca, { commonName: `system:node:${node.name}`, groups: ['system:nodes'], ipAddresses: [node.nodeIp] }),
+    ]),
+  ];
+  await Promise.all(wanted.filter(([files]) => !(existsSync(files.certFile) && existsSync(files.keyFile))).map(async ([files, issue]) => store(files, await issue())));
+  return {
+    caFile: caFiles.certFile,
+    apiServer: filesOf(dir, 'apiserver'),
+    admin: filesOf(dir, 'admin'),
+    nodes: new Map(nodes.map((node) => [node.name, filesOf(dir, node.name)])),
+  };
+}
