@@ -119,11 +119,15 @@ describe('balsa up: three servers and two agents', () => {
     expect(nodes.map(([name, status]) => [name, status])).toEqual(NODES.map((node) => [node.name, 'Ready']));
   });
 
-  test('it writes a kubeconfig beside its data, with which kubectl 1.20 reaches the cluster', async () => {
+  test('it writes a kubeconfig beside its data (the CA and the admin certificate in it), with which kubectl 1.20 reaches the secure cluster', async () => {
     const kubeconfig = join(dataDir, 'kubeconfig');
     expect(up!.output()).toContain(`kubeconfig ${kubeconfig}: KUBECONFIG=${kubeconfig} kubectl get nodes`);
     expect((await stat(kubeconfig)).mode & 0o777).toBe(0o600);
-    expect(await readFile(kubeconfig, 'utf8')).toContain(`server: "http://127.0.0.1:${apiPort}"`);
+    const text = await readFile(kubeconfig, 'utf8');
+    expect(text).toContain(`server: "https://127.0.0.1:${apiPort}"`);
+    // The admin identity (system:masters) and the cluster's CA, inlined: kubectl needs nothing else.
+    expect(text).toContain(`certificate-authority-data: "${(await readFile(join(dataDir, 'pki', 'ca.crt'))).toString('base64')}"`);
+    expect(text).toContain(`client-certificate-data: "${(await readFile(join(dataDir, 'pki', 'admin.crt'))).toString('base64')}"`);
     const path = kubectlTool();
     if (path === null) return; // outside CI without kubectl: kubectlTool said why
     const kubectl = await Kubectl.withConfig(path, kubeconfig, join(home.dir, 'kubectl-home'));
