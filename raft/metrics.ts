@@ -7,6 +7,7 @@
  */
 import type { NodeId } from './core/types.js';
 
+/** The timings and events a node reports as they happen (see the file comment); all optional to act on. */
 export interface RaftMetrics {
   /** The durable write of one Ready's entries and hard state took `seconds` (the log's append and its sync). */
   storageWrite(seconds: number): void;

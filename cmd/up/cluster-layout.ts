@@ -131,7 +131,7 @@ export function serverArgs(layout: ClusterLayout, server: ServerPlan): string[] 
     '--api-grpc-port', server.apiGrpcAddress.split(':')[1]!,
     ...(layout.apiPki === undefined
       ? []
-      : ['--api-cert-file', layout.apiPki.apiServer.certFile, '--api-key-file', layout.apiPki.apiServer.keyFile, '--api-trusted-ca-file', layout.apiPki.caFile, '--authorization-mode', 'RBAC']),
+      : ['--api-cert-file', layout.apiPki.apiServer.certFile, '--api-key-file', layout.apiPki.apiServer.keyFile, '--api-trusted-ca-file', layout.apiPki.caFile, '--token-auth-file', layout.apiPki.tokenFile, '--authorization-mode', 'RBAC']),
   ];
 }
 

@@ -5,8 +5,12 @@
  * server's (serving, and its client identity towards the agents); `admin.*` the CLI's
  * (`balsa-admin` in `system:masters`); `<node>.*` each agent's (`system:node:<node>` in
  * `system:nodes`, valid for its node IP, where it serves its logs endpoint). Keys are 0600.
+ * `tokens.csv` (0600, kube-apiserver's `--token-auth-file` format) holds one bearer token
+ * for `balsa-admin` in `system:masters`: what a browser shows the dashboard (`/ui/?token=`),
+ * which has no client certificate to present.
  */
 import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createCertificateAuthority, issueClientCertificate, issueServerCertificate } from '../../kv/security/pki.js';
@@ -24,6 +28,21 @@ export interface ClusterPki {
   readonly admin: CertificateFiles;
   /** By node name. */
   readonly nodes: ReadonlyMap<string, CertificateFiles>;
+  /** The API servers' `--token-auth-file`. */
+  readonly tokenFile: string;
+  /** Its one token: `balsa-admin` in `system:masters` (the dashboard's). */
+  readonly adminToken: string;
+}
+
+/** The admin's bearer token in `tokens.csv`, made on the first run. */
+async function ensureAdminToken(file: string): Promise<string> {
+  if (existsSync(file)) {
+    const token = (await readFile(file, 'utf8')).split(',')[0]?.trim();
+    if (token !== undefined && token !== '') return token;
+  }
+  const token = randomBytes(32).toString('base64url');
+  await writeFile(file, `${token},balsa-admin,balsa-admin,"system:masters"\n`, { mode: 0o600 });
+  return token;
 }
 
 export const PKI_FOLDER = 'pki';
@@ -58,7 +77,11 @@ export async function ensureClusterPki(dataDir: string, nodes: readonly { name: 
     ]),
   ];
   await Promise.all(wanted.filter(([files]) => !(existsSync(files.certFile) && existsSync(files.keyFile))).map(async ([files, issue]) => store(files, await issue())));
+  const tokenFile = join(dir, 'tokens.csv');
+  const adminToken = await ensureAdminToken(tokenFile);
   return {
+    tokenFile,
+    adminToken,
     caFile: caFiles.certFile,
     apiServer: filesOf(dir, 'apiserver'),
     admin: filesOf(dir, 'admin'),

@@ -305,14 +305,18 @@ class UpRun {
     await writeCliConfig({ ...rest, server: apiUrl, ...credentials }, configPath);
     this.out(`CLI config ${configPath}: server ${apiUrl}`);
     const kubeconfig = join(this.layout.dataDir, KUBECONFIG_FILE);
-    // kubectl gets the same admin identity, its files inlined (the kubeconfig then works from anywhere).
+    // kubectl gets the same admin identity, its files inlined (the kubeconfig then works from anywhere); one method only, as kubectl wants (the admin's token is in tokens.csv).
     const inline = async (file: string): Promise<string> => (await readFile(file)).toString('base64');
     await writeKubeconfig(
       kubeconfig,
       apiUrl,
       pki === undefined
         ? {}
-        : { certificateAuthorityData: await inline(pki.caFile), clientCertificateData: await inline(pki.admin.certFile), clientKeyData: await inline(pki.admin.keyFile) },
+        : {
+            certificateAuthorityData: await inline(pki.caFile),
+            clientCertificateData: await inline(pki.admin.certFile),
+            clientKeyData: await inline(pki.admin.keyFile),
+          },
     );
     this.out(`kubeconfig ${kubeconfig}: KUBECONFIG=${kubeconfig} kubectl get nodes`);
   }
@@ -324,7 +328,7 @@ class UpRun {
     this.out(
       [
         `cluster ready: ${layout.servers.length} server(s), ${layout.agents.length} node(s) Ready`,
-        `  dashboard: ${layout.servers[0]!.apiUrl}/ui/`,
+        `  dashboard: ${layout.servers[0]!.apiUrl}/ui/${layout.apiPki === undefined ? '' : `?token=${layout.apiPki.adminToken}   (the cluster's CA: ${layout.apiPki.caFile})`}`,
         '  balsa get nodes                      # from this repository: npx balsa ...',
         `  balsa apply -f ${DEMO_MANIFEST}`,
         `  etcdctl --endpoints ${endpoints} --cacert ${pki.ca.certFile} --cert ${pki.kvRootClient.certFile} --key ${pki.kvRootClient.keyFile} member list`,

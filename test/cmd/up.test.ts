@@ -55,10 +55,10 @@ async function cleanUp(up: UpProcess | undefined, home: Folder | undefined): Pro
 }
 
 /** The status of a GET over https verified against `ca`, without credentials. */
-function httpsStatus(url: string, ca: Buffer): Promise<number> {
+function httpsStatus(url: string, ca: Buffer, headers: Record<string, string> = {}): Promise<number> {
   return new Promise((resolve, reject) => {
     https
-      .get(url, { ca, timeout: 10_000 }, (response) => {
+      .get(url, { ca, headers, timeout: 10_000 }, (response) => {
         response.resume();
         resolve(response.statusCode ?? 0);
       })
@@ -78,6 +78,7 @@ describe('balsa up: three servers and two agents', () => {
   let kvPort: number;
   let apiPort: number;
   let up: UpProcess | undefined;
+  let demoPort: number;
 
   const upArgs = (): string[] => ['--data-dir', dataDir, '--kv-port', String(kvPort), '--api-port', String(apiPort), '--agent-port', '0'];
   const serverPorts = (): { host: string; port: number }[] => [
@@ -134,6 +135,17 @@ describe('balsa up: three servers and two agents', () => {
     const rows = tableRows(await kubectl.out(['get', 'nodes']));
     expect(rows[0]).toEqual(['NAME', 'STATUS', 'ROLES', 'AGE', 'VERSION']);
     expect(rows.slice(1).map((row) => row.slice(0, 2))).toEqual(NODES.map((node) => [node.name, 'Ready']));
+  });
+
+  test('it prints the dashboard\'s URL with the admin token (tokens.csv): the page is public, its data needs the token', async () => {
+    const [, url, token] = /^ {2}dashboard: (https:\/\/\S+\/ui\/)\?token=(\S+)/m.exec(up!.output()) ?? [];
+    expect(url).toBe(`https://127.0.0.1:${apiPort}/ui/`);
+    expect((await readFile(join(dataDir, 'pki', 'tokens.csv'), 'utf8')).trim()).toBe(`${token},balsa-admin,balsa-admin,"system:masters"`);
+    const ca = await readFile(join(dataDir, 'pki', 'ca.crt'));
+    expect(await httpsStatus(url!, ca)).toBe(200);
+    expect(await httpsStatus(`${url}api/members`, ca)).toBe(403);
+    expect(await httpsStatus(`${url}api/members`, ca, { authorization: `Bearer ${token}` })).toBe(200);
+    expect(await httpsStatus(`${url}api/members`, ca, { authorization: 'Bearer not-the-token' })).toBe(401);
   });
 
   test('every server serves the API, and one of them runs the scheduler and one the controller manager', async () => {
@@ -198,7 +210,9 @@ describe('balsa up: three servers and two agents', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`balsa up: ${dataDir} holds a cluster of 3 server(s) on KV ports from ${kvPort}`);
 
-    up = new UpProcess(upArgs(), home.env);
+    // Started again with --demo (not a flag of the cluster's shape): the next test runs the example app on it.
+    demoPort = await freePort();
+    up = new UpProcess([...upArgs(), '--demo', '--demo-port', String(demoPort)], home.env);
     await up.waitForOutput(/^cluster ready/m);
     expect(up.output()).toContain('(the cluster it holds, started again)');
     expect(await readFile(join(dataDir, 'pki', 'ca.crt'), 'utf8')).toBe(caBefore);
@@ -206,8 +220,18 @@ describe('balsa up: three servers and two agents', () => {
     expect(nodes.map(([name, status]) => [name, status])).toEqual(NODES.map((node) => [node.name, 'Ready']));
   }, 300_000);
 
-  test('when one of its processes dies, it says which, stops the others and exits 1', async () => {
+  test('--demo: the example app answers through every node\'s proxy at the URL it prints', async () => {
+    const [, url] = await up!.waitForOutput(/^demo ready: (\S+) answers "hello from web:demo \(demo-[^)]+\)"/m);
+    expect(url).toBe(`http://127.0.0.2:${demoPort}/`);
+    for (const node of NODES) expect(await (await fetch(`http://${node.ip}:${demoPort}/`)).text()).toMatch(/^hello from web:demo \(demo-\S+\)\n$/);
+    const pods = await runBalsa(['get', 'pods', '-l', 'app=demo'], { env: home.env });
+    expect(pods.stdout.trim().split('\n').slice(1).map((line) => line.trim().split(/\s+/)[1])).toEqual(['1/1', '1/1']);
+  }, 300_000);
+
+  test('when one of its processes dies, it says which, stops the others (the demo pods\' processes too) and exits 1', async () => {
     const tree = up!.processTree();
+    // Servers, agents, and the demo pods' processes.
+    expect(tree.length).toBeGreaterThan(SERVERS.length + NODES.length);
     const agent = startedPids(up!.output()).get('agent node-2')!;
     process.kill(agent, 'SIGKILL');
     const exit = await up!.exited;
@@ -216,43 +240,8 @@ describe('balsa up: three servers and two agents', () => {
     expect(up!.output()).toContain('server m1: stopped (exit code 0)');
     expect(alive(tree)).toEqual([]);
     await expectPortsFree(serverPorts());
-  }, 180_000);
-});
-
-describe('balsa up --demo', () => {
-  let home: Folder;
-  let up: UpProcess | undefined;
-  let demoPort: number;
-
-  beforeAll(async () => {
-    home = await folder('balsa-up-demo-');
-    const kvPort = await freePortRange(2);
-    const apiPort = await freePortRange(2, [kvPort, kvPort + 1]);
-    demoPort = await freePort();
-    // One server keeps this second cluster light; the demo is about the agents.
-    up = new UpProcess(
-      ['--data-dir', join(home.dir, 'cluster'), '--servers', '1', '--kv-port', String(kvPort), '--api-port', String(apiPort), '--agent-port', '0', '--demo', '--demo-port', String(demoPort)],
-      home.env,
-    );
-    await up.waitForOutput(/^cluster ready/m);
-  }, 300_000);
-
-  afterAll(() => cleanUp(up, home), 120_000);
-
-  test('the example app answers through every node\'s proxy at the URL it prints; SIGINT takes its pods\' processes too', async () => {
-    const [, url] = await up!.waitForOutput(/^demo ready: (\S+) answers "hello from web:demo \(demo-[^)]+\)"/m);
-    expect(url).toBe(`http://127.0.0.2:${demoPort}/`);
-    for (const node of NODES) expect(await (await fetch(`http://${node.ip}:${demoPort}/`)).text()).toMatch(/^hello from web:demo \(demo-\S+\)\n$/);
-    const pods = await runBalsa(['get', 'pods', '-l', 'app=demo'], { env: home.env });
-    expect(pods.stdout.trim().split('\n').slice(1).map((line) => line.trim().split(/\s+/)[1])).toEqual(['1/1', '1/1']);
-
-    const tree = up!.processTree();
-    // Two servers' worth is not there: one server, two agents, and each pod's processes.
-    expect(tree.length).toBeGreaterThan(1 + NODES.length);
-    expect(await up!.stop('SIGINT')).toEqual({ code: 0, signal: null });
-    expect(alive(tree)).toEqual([]);
     for (const node of NODES) expect(await portFree(node.ip, demoPort)).toBe(true);
-  }, 300_000);
+  }, 180_000);
 });
 
 describe('balsa up: bad flags', () => {

@@ -11,15 +11,15 @@
  *   then a new image rolls out and the page shows the active Service switch to green
  *   (revision 2);
  * - a pod's log follows in the log pane;
- * - credentials: the API's answer to a call without the right bearer token is a 401 (the
- *   browser stands in for the API's authentication, which is still to come): a token given
- *   as `?token=` is tried and leaves the address bar, the page asks for another on the 401,
- *   and once given it goes with every API call as `Authorization: Bearer`;
+ * - credentials, the API server's own (`--token-auth-file`: this test's token is a user in
+ *   system:masters; any other token is answered 401): a token given as `?token=` is tried
+ *   and leaves the address bar, the page asks for another on the 401, and once given it
+ *   goes with every API call as `Authorization: Bearer`;
  * - no script error; a screenshot is saved (in the test's temp dir; also to
  *   `$BALSA_DASHBOARD_SCREENSHOT` when set: `npm run screenshot:ui` writes docs/dashboard.png
  *   that way, with three servers for a fuller Raft table).
  */
-import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import puppeteer from 'puppeteer-core';
@@ -46,23 +46,22 @@ describeWithChromium('the dashboard in a browser', (chromiumPath) => {
 
   beforeAll(async () => {
     shots = await mkdtemp(join(tmpdir(), 'balsa-dashboard-shots-'));
+    const tokenFile = join(shots, 'tokens.csv');
+    await writeFile(tokenFile, `${TOKEN},dashboard-viewer,dashboard-viewer,"system:masters"\n`, { mode: 0o600 });
     [local, browser] = await Promise.all([
-      LocalCluster.start('dashboard', LOCAL_NODES, { servers: SCREENSHOT_TARGET !== undefined ? 3 : 1, serverFlags: ['--node-monitor-grace-period', NODE_MONITOR_GRACE_PERIOD] }),
+      LocalCluster.start('dashboard', LOCAL_NODES, {
+        servers: SCREENSHOT_TARGET !== undefined ? 3 : 1,
+        serverFlags: ['--node-monitor-grace-period', NODE_MONITOR_GRACE_PERIOD, '--token-auth-file', tokenFile],
+      }),
       puppeteer.launch({ executablePath: chromiumPath, headless: true, args: chromiumArgs() }),
     ]);
     page = await browser.newPage();
     await page.setViewport({ width: 1440, height: 1000 });
     page.on('pageerror', (error) => pageErrors.push(String(error)));
-    // The API's authentication, stood in for in the browser until the API server has its
-    // own: every data call without this test's token is answered 401, as it will be.
-    await page.setRequestInterception(true);
+    // Every data call the page makes, with the credentials it sent (the API server judges them).
     page.on('request', (request) => {
       const path = new URL(request.url()).pathname;
-      if (!(path.startsWith('/api') || path.startsWith('/ui/api/'))) return void request.continue();
-      const authorization = request.headers().authorization;
-      apiRequests.push({ url: request.url(), authorization });
-      if (authorization === `Bearer ${TOKEN}`) return void request.continue();
-      void request.respond({ status: 401, contentType: 'application/json', body: JSON.stringify({ apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401 }) });
+      if (path.startsWith('/api') || path.startsWith('/ui/api/')) apiRequests.push({ url: request.url(), authorization: request.headers().authorization });
     });
   }, 180_000);
 
