@@ -35,6 +35,7 @@ import { UpChild } from './up-child.js';
 import type { UpFlags } from './up-flags.js';
 import { parseUpFlags, UP_USAGE, UpUsageError } from './up-flags.js';
 import { ensureUpPki } from './up-pki.js';
+import { ProcessRuntime } from '../../node-agent/runtime/process/process-runtime.js';
 
 /** The last lines of a child's output kept to show when it dies. */
 const LAST_LINES_KEPT = 8;
@@ -394,7 +395,28 @@ class UpRun {
   private async stopAll(): Promise<void> {
     this.stop();
     await Promise.all(this.agents.map((child) => this.stopChild(child, AGENT_STOP_GRACE_MS)));
+    await Promise.all(this.layout.agents.map((agent) => this.stopOrphanedPods(agent.name, agent.dataDir)));
     await Promise.all(this.servers.map((child) => this.stopChild(child, SERVER_STOP_GRACE_MS)));
+  }
+
+  /**
+   * An agent that died (killed, crashed) left its pods running, as a kubelet does, for its
+   * next run to adopt; `up` is going away with the whole cluster, so it stops them itself,
+   * through the agent's own runtime state (`<agent data>/runtime`, the process runtime's).
+   */
+  private async stopOrphanedPods(name: string, agentDataDir: string): Promise<void> {
+    const stateDir = join(agentDataDir, 'runtime');
+    if (!existsSync(stateDir)) return;
+    const runtime = new ProcessRuntime({ stateDir });
+    try {
+      const running = (await runtime.list()).filter((container) => container.state === 'running');
+      await Promise.all(running.map((container) => runtime.stop(container.id, 1)));
+      if (running.length > 0) this.out(`agent ${name}: stopped ${running.length} container(s) it left running`);
+    } catch (error) {
+      this.out(`agent ${name}: could not stop the containers it left running: ${(error as Error).message}`);
+    } finally {
+      await runtime.close();
+    }
   }
 
   private async stopChild(child: UpChild, graceMs: number): Promise<void> {
