@@ -15,12 +15,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createCertificateAuthority, issueClientCertificate, issueServerCertificate } from '../../kv/security/pki.js';
 import type { CertificateAndKey } from '../../kv/security/pki.js';
-
-/** A certificate's and its key's files. */
-export interface CertificateFiles {
-  readonly certFile: string;
-  readonly keyFile: string;
-}
+import type { CertificateFiles } from './up-pki.js';
 
 export interface ClusterPki {
   readonly caFile: string;
