@@ -10,6 +10,7 @@ import type { ApiObject } from '../api/types.js';
 import type { ServedWatchEvent } from './watch-cache.js';
 import type { WireObject } from '../../kv/server/etcd-proto.js';
 import { objectsService } from './balsa-proto.js';
+import { MuxServer } from '../../kv/grpc-mux/index.js';
 import { ApiError } from './errors.js';
 import { admitted } from './grpc-admission.js';
 import { checkJsonDepth, checkSelectorLength } from './json-depth.js';
@@ -60,6 +61,7 @@ export class ApiGrpcServer {
   private constructor(
     private readonly server: grpc.Server,
     private readonly calls: OpenWatches,
+    private readonly mux: MuxServer,
     readonly port: number,
     readonly host: string,
   ) {}
@@ -161,11 +163,17 @@ export class ApiGrpcServer {
         );
       },
     };
-    server.addService(undecodableAsRequests(objectsService()), options.limits === undefined ? implementation : admitted(implementation, options.limits, toServiceError));
+    const definition = undecodableAsRequests(objectsService());
+    const served = options.limits === undefined ? implementation : admitted(implementation, options.limits, toServiceError);
+    server.addService(definition, served);
+    // The unary methods also on one stream per client (GrpcApiClient sends them there).
+    const mux = new MuxServer();
+    mux.register(definition, served);
+    mux.addTo(server);
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync(`${host}:${options.port}`, grpcServerCredentials(options.tls), (error, bound) => (error ? reject(error) : resolve(bound)));
     });
-    return new ApiGrpcServer(server, calls, port, host);
+    return new ApiGrpcServer(server, calls, mux, port, host);
   }
 
   /** `host:port`, for a gRPC client. */
@@ -180,6 +188,7 @@ export class ApiGrpcServer {
       entry.call.end();
     }
     this.calls.clear();
+    this.mux.close();
     await new Promise<void>((resolve) => this.server.tryShutdown(() => resolve()));
     this.server.forceShutdown();
   }

@@ -15,6 +15,7 @@ import { ApiError } from '../apiserver/errors.js';
 import { STATUS_METADATA_KEY } from '../apiserver/grpc-server.js';
 import type { DeleteOptions, ListOptions, WatchOptions } from '../apiserver/registry.js';
 import type { WireObject } from '../../kv/server/etcd-proto.js';
+import { MuxClient } from '../../kv/grpc-mux/index.js';
 import { TOO_MANY_REQUESTS_ATTEMPTS_MAX, tooManyRequestsWaitMs } from './too-many-requests.js';
 import type { ClientCredentials } from './client-credentials.js';
 
@@ -42,6 +43,8 @@ export interface ApiWatch {
 
 export class GrpcApiClient {
   private readonly stub: ObjectsStub;
+  /** The unary calls, on one stream when the server offers it (`kv/grpc-mux/`). */
+  private readonly mux: MuxClient;
   private readonly token: string | undefined;
 
   /** `address` is the API server's gRPC `host:port`; TLS when `credentials` has a CA, a bearer token on every call when it has one. */
@@ -49,6 +52,7 @@ export class GrpcApiClient {
     const Objects = grpc.makeGenericClientConstructor(objectsService(), 'Objects');
     const channel = credentials.ca !== undefined ? grpc.credentials.createSsl(credentials.ca, credentials.key ?? null, credentials.cert ?? null) : grpc.credentials.createInsecure();
     this.stub = new Objects(address, channel, { 'grpc.enable_channelz': 0, 'grpc.max_receive_message_length': -1 }) as unknown as ObjectsStub;
+    this.mux = new MuxClient(this.stub);
     this.token = credentials.token;
   }
 
@@ -156,6 +160,7 @@ export class GrpcApiClient {
   }
 
   close(): void {
+    this.mux.close();
     this.stub.close();
   }
 
@@ -176,7 +181,8 @@ export class GrpcApiClient {
 
   private callOnce(method: Method, request: WireObject): Promise<WireObject> {
     return new Promise((resolve, reject) => {
-      this.stub[method](request, this.metadata(), { deadline: Date.now() + API_REQUEST_TIMEOUT_MS }, (error, response) => (error ? reject(fromServiceError(error)) : resolve(response ?? {})));
+      const definition = objectsService()[method] as grpc.MethodDefinition<WireObject, WireObject>;
+      this.mux.unary(definition, request, this.metadata(), { deadline: Date.now() + API_REQUEST_TIMEOUT_MS }, (error, response) => (error ? reject(fromServiceError(error)) : resolve(response ?? {})));
     });
   }
 }

@@ -31,6 +31,7 @@ import * as grpc from '@grpc/grpc-js';
 import { loadEtcdProto } from '../server/etcd-proto.js';
 import type { WireObject } from '../server/etcd-proto.js';
 import { EtcdClientError, EtcdCompactedError } from './errors.js';
+import { MuxClient } from '../grpc-mux/index.js';
 
 /** A unary request not answered within this long fails with DEADLINE_EXCEEDED. */
 export const ETCD_REQUEST_TIMEOUT_MS = 10_000;
@@ -206,6 +207,9 @@ function credentialsFor(scheme: 'http' | 'https' | undefined, tls: EtcdClientTls
 
 export class EtcdClient {
   private readonly kv: KvStub[];
+  /** Range and Txn go on one stream per endpoint when the server offers it (`kv/grpc-mux/`). */
+  private readonly kvMux: MuxClient[];
+  private readonly kvMethods: Readonly<Record<'Range' | 'Txn', grpc.MethodDefinition<WireObject, WireObject>>>;
   private readonly watchClients: WatchStub[];
   private readonly leaseClients: LeaseStub[];
   private current = 0;
@@ -225,6 +229,8 @@ export class EtcdClient {
     const Watch = grpc.makeGenericClientConstructor(services.Watch, 'Watch');
     const options = { 'grpc.max_receive_message_length': -1, 'grpc.enable_channelz': 0 };
     this.kv = targets.map(({ address, credentials }) => new Kv(address, credentials, options) as unknown as KvStub);
+    this.kvMux = this.kv.map((stub) => new MuxClient(stub));
+    this.kvMethods = { Range: services.KV.Range as grpc.MethodDefinition<WireObject, WireObject>, Txn: services.KV.Txn as grpc.MethodDefinition<WireObject, WireObject> };
     this.watchClients = targets.map(({ address, credentials }) => new Watch(address, credentials, options) as unknown as WatchStub);
     const Lease = grpc.makeGenericClientConstructor(services.Lease, 'Lease');
     this.leaseClients = targets.map(({ address, credentials }) => new Lease(address, credentials, options) as unknown as LeaseStub);
@@ -284,6 +290,7 @@ export class EtcdClient {
     if (this.closed) return;
     this.closed = true;
     for (const watch of [...this.watches]) watch.cancel();
+    for (const mux of this.kvMux) mux.close();
     for (const client of [...this.kv, ...this.watchClients, ...this.leaseClients, ...this.authClients]) client.close();
   }
 
@@ -348,7 +355,7 @@ export class EtcdClient {
           const options = { deadline: Date.now() + ETCD_REQUEST_TIMEOUT_MS };
           if (method === 'LeaseGrant') this.leaseClients[index]!.LeaseGrant(request, metadata, options, callback);
           else if (method === 'Authenticate') this.authClients[index]!.Authenticate(request, metadata, options, callback);
-          else this.kv[index]![method](request, metadata, options, callback);
+          else this.kvMux[index]!.unary(this.kvMethods[method], request, metadata, options, callback);
         });
       } catch (error) {
         const serviceError = error as grpc.ServiceError;

@@ -67,6 +67,7 @@ import { maintenanceService } from './services/maintenance-service.js';
 import { peerServices } from './services/peer-service.js';
 import { watchService } from './services/watch-service.js';
 import { testingKnobWarnings, withSyncDelay } from './testing-knobs.js';
+import { MuxServer } from '../grpc-mux/index.js';
 
 export { ETCD_API_VERSION } from './constants.js';
 export { clusterIdOf, memberIdOf } from './members.js';
@@ -102,6 +103,8 @@ export class KvServer implements KvServerContext {
   /** The member's Prometheus series (`metrics/`), on `options.metricsRegistry` or a registry of its own. */
   readonly metrics: KvMetrics;
   private readonly grpcMetrics: GrpcServerMetrics;
+  /** Balsa's clients' unary calls, carried on one stream per client (`kv/grpc-mux/`). */
+  private readonly mux = new MuxServer();
   /** Answers the client URLs' HTTP/1.1 connections: `GET /metrics`. */
   private readonly metricsServer: HttpServer;
   private pendingProposals = 0;
@@ -284,6 +287,7 @@ export class KvServer implements KvServerContext {
     this.expiry.stop();
     this.hub.close();
     this.forwarder.close();
+    this.mux.close();
     const listenersClosed = Promise.all(this.listeners.map((listener) => listener.close()));
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
@@ -494,8 +498,11 @@ export class KvServer implements KvServerContext {
     const { services } = loadEtcdProto();
     const add = (name: keyof typeof services, implementation: grpc.UntypedServiceImplementation): void => {
       const definition = services[name];
-      this.grpcServer.addService(definition, this.grpcMetrics.instrumentService(`${ETCD_SERVER_PACKAGE}.${name}`, definition, implementation));
+      const instrumented = this.grpcMetrics.instrumentService(`${ETCD_SERVER_PACKAGE}.${name}`, definition, implementation);
+      this.grpcServer.addService(definition, instrumented);
+      this.mux.register(definition, instrumented);
     };
+    this.mux.addTo(this.grpcServer);
     add('KV', kvService(this));
     add('Watch', watchService(this));
     add('Lease', leaseService(this));
