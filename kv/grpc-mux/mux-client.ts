@@ -11,7 +11,7 @@
  * next request opens a new one.
  */
 import * as grpc from '@grpc/grpc-js';
-import { MUX_EXCHANGE_PATH, addMetadataEntries, decodeFrame, encodeFrame, metadataEntries } from './mux-proto.js';
+import { MUX_EXCHANGE_PATH, addMetadataEntries, bytesOf, decodeFrame, encodeFrame, metadataEntries } from './mux-proto.js';
 import type { MuxFrame, MuxRequest, MuxResponse } from './mux-proto.js';
 import { MUX_FRAME_MAX, UNKNOWN_METHOD } from './mux-server.js';
 
@@ -156,8 +156,7 @@ export class MuxClient {
     }
     let value: unknown;
     try {
-      const bytes = response.message ?? new Uint8Array();
-      value = pending.method.responseDeserialize(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      value = pending.method.responseDeserialize(bytesOf(response.message));
     } catch (error) {
       this.settle(pending, serviceError(grpc.status.INTERNAL, `the response did not deserialize: ${(error as Error).message}`));
       return;
@@ -182,9 +181,11 @@ export class MuxClient {
       }
       return;
     }
+    // A stream the server ended or cut (CANCELLED from its side) lost its requests as a
+    // broken connection loses unary calls: UNAVAILABLE, which callers know to retry.
     const error =
-      status.code === grpc.status.OK
-        ? serviceError(grpc.status.UNAVAILABLE, 'the stream ended before the request was answered')
+      status.code === grpc.status.OK || status.code === grpc.status.CANCELLED
+        ? serviceError(grpc.status.UNAVAILABLE, `the stream ended before the request was answered${status.details === '' ? '' : `: ${status.details}`}`)
         : serviceError(status.code, status.details, status.metadata);
     for (const pending of carried) this.settle(pending, error);
   }

@@ -88,6 +88,15 @@ export function muxServiceDefinition(): grpc.ServiceDefinition {
   return { Exchange: exchange } as grpc.ServiceDefinition;
 }
 
+/**
+ * A decoded `bytes` field as a Buffer (sharing its memory). A field left empty decodes to
+ * protobufjs's default, which is not always a Buffer.
+ */
+export function bytesOf(value: Uint8Array | undefined): Buffer {
+  if (value === undefined || value.length === 0) return Buffer.alloc(0);
+  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
 /** `metadata` as entries (text values as UTF-8). */
 export function metadataEntries(metadata: grpc.Metadata | undefined): MuxMetadataEntry[] | undefined {
   if (metadata === undefined) return undefined;
@@ -104,7 +113,7 @@ export function metadataEntries(metadata: grpc.Metadata | undefined): MuxMetadat
 /** Adds `entries` to `metadata` (a `-bin` key keeps its bytes; any other is text). */
 export function addMetadataEntries(metadata: grpc.Metadata, entries: readonly MuxMetadataEntry[] | undefined): grpc.Metadata {
   for (const entry of entries ?? []) {
-    const bytes = Buffer.from(entry.value.buffer, entry.value.byteOffset, entry.value.byteLength);
+    const bytes = bytesOf(entry.value);
     metadata.add(entry.key, entry.key.endsWith('-bin') ? Buffer.from(bytes) : bytes.toString('utf8'));
   }
   return metadata;

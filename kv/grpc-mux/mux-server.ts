@@ -7,7 +7,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { EventEmitter } from 'node:events';
-import { addMetadataEntries, metadataEntries, muxServiceDefinition } from './mux-proto.js';
+import { addMetadataEntries, bytesOf, metadataEntries, muxServiceDefinition } from './mux-proto.js';
 import type { MuxFrame, MuxRequest, MuxResponse, UndecodableFrame } from './mux-proto.js';
 
 /** Requests one stream may have in flight; more are answered RESOURCE_EXHAUSTED (the client keeps under it). */
@@ -156,7 +156,7 @@ class OpenStream {
     }
     let decoded: unknown;
     try {
-      decoded = method.definition.requestDeserialize(Buffer.from(request.message.buffer, request.message.byteOffset, request.message.byteLength));
+      decoded = method.definition.requestDeserialize(bytesOf(request.message));
     } catch (error) {
       this.send({ id, code: grpc.status.INVALID_ARGUMENT, details: `the request is not a valid ${request.method} message: ${(error as Error).message}` });
       return;

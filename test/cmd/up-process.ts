@@ -103,10 +103,15 @@ export function portFree(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** Where Linux's default ephemeral port range (`ip_local_port_range`) begins. */
+const EPHEMERAL_PORTS_FIRST = 32_768;
+
 /** The first of `count` consecutive ports free on 127.0.0.1 (and not in `avoid`), from random starts. */
 export async function freePortRange(count: number, avoid: readonly number[] = []): Promise<number> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    const first = 20_000 + Math.floor(Math.random() * 30_000);
+    // Below Linux's ephemeral range (32768 on): the ports that outgoing connections and
+    // listeners on port 0 get, which could take one of ours before balsa up binds it.
+    const first = 20_000 + Math.floor(Math.random() * (EPHEMERAL_PORTS_FIRST - 20_000 - count));
     const ports = Array.from({ length: count }, (_, i) => first + i);
     if (ports.some((port) => avoid.includes(port))) continue;
     if ((await Promise.all(ports.map((port) => portFree('127.0.0.1', port)))).every(Boolean)) return first;
