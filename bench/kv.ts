@@ -43,7 +43,7 @@ import type { KvTarget, TargetName } from './kv-targets.js';
 import { COMMON_FLAGS, UsageError, choiceListFlag, commonSettings, integerFlag, integerListFlag, numberFlag, parseOrExplain } from './support/cli-args.js';
 import type { CommonSettings } from './support/cli-args.js';
 import { runClosedLoop } from './support/closed-loop.js';
-import { onInterrupt, withCleanup } from './support/interrupts.js';
+import { onInterrupt, unlessInterrupted, withCleanup } from './support/interrupts.js';
 import { roundedSummary } from './support/latency-histogram.js';
 import { maxPeakRssBytes, resetPeakRss, rssBytes, totalCpuSeconds } from './support/proc-stats.js';
 import { commandLine, describeMachine, machineLine, repositoryRoot, resultStem, round2, writeResultFile } from './support/results-file.js';
@@ -373,4 +373,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return result.targets.every((run) => run.cells.every((cell) => cell.ops > 0)) ? 0 : 1;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await unlessInterrupted(() => main(process.argv.slice(2)));

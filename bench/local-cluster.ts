@@ -36,7 +36,7 @@ import { trackChild } from '../kv/testing/etcd-tools.js';
 import { defaultBalsaCli, startKvCluster, stopOpenKvClusters } from '../kv/testing/kv-process-cluster.js';
 import type { KvCluster } from '../kv/testing/kv-process-cluster.js';
 import { UsageError, integerFlag, numberFlag, parseOrExplain } from './support/cli-args.js';
-import { onInterrupt } from './support/interrupts.js';
+import { onInterrupt, unlessInterrupted } from './support/interrupts.js';
 import { appProcessIds, startAgentProcess } from './support/local-cluster-agent.js';
 import type { AgentProcess } from './support/local-cluster-agent.js';
 import { PodTimeline } from './support/local-cluster-pods.js';
@@ -473,4 +473,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return allReady ? 0 : 1;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await unlessInterrupted(() => main(process.argv.slice(2)));

@@ -39,7 +39,7 @@ import type { KvCluster } from '../kv/testing/kv-process-cluster.js';
 import { startApiServerProcess } from './support/api-server-process.js';
 import type { ApiServerProcess } from './support/api-server-process.js';
 import { UsageError, integerFlag, numberFlag, parseOrExplain } from './support/cli-args.js';
-import { onInterrupt } from './support/interrupts.js';
+import { onInterrupt, unlessInterrupted } from './support/interrupts.js';
 import { LatencyHistogram, roundedSummary } from './support/latency-histogram.js';
 import type { LatencySummary } from './support/latency-histogram.js';
 import { totalCpuSeconds } from './support/proc-stats.js';
@@ -379,4 +379,4 @@ async function main(argv: readonly string[]): Promise<number> {
   return allBound && result.check.overcommittedNodes === 0 ? 0 : 1;
 }
 
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await unlessInterrupted(() => main(process.argv.slice(2)));

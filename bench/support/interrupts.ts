@@ -27,6 +27,21 @@ function install(): void {
   }
 }
 
+/**
+ * What `main()` answers; but once a signal came, a failure of `main` (its clients closed
+ * under it by the clean-ups) is not the benchmark's: it waits for the signal's handler,
+ * which exits 130 when the clean-ups are done.
+ */
+export async function unlessInterrupted(main: () => Promise<number>): Promise<number> {
+  try {
+    return await main();
+  } catch (error) {
+    // The handler's deadline timer keeps the process alive until it exits.
+    if (interrupted) return new Promise<number>(() => {});
+    throw error;
+  }
+}
+
 /** Run `cleanup` if the process is interrupted, until the returned function is called. */
 export function onInterrupt(cleanup: () => Promise<void>): () => void {
   install();
