@@ -13,6 +13,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { MUX_EXCHANGE_PATH, addMetadataEntries, bytesOf, decodeFrame, encodeFrame, metadataEntries } from './mux-proto.js';
 import type { MuxFrame, MuxRequest, MuxResponse } from './mux-proto.js';
+import { FrameBatcher } from './frame-batcher.js';
 import { MUX_FRAME_MAX, UNKNOWN_METHOD } from './mux-server.js';
 
 /** Requests one client keeps in flight on its stream; more wait here, in order. */
@@ -39,8 +40,7 @@ export class MuxClient {
   private stream: grpc.ClientDuplexStream<MuxFrame, MuxFrame> | null = null;
   private readonly inFlight = new Map<number, Pending>();
   private readonly waiting: Pending[] = [];
-  private outgoing: MuxRequest[] = [];
-  private flushScheduled = false;
+  private readonly outgoing = new FrameBatcher<MuxRequest>(MUX_FRAME_MAX, (requests) => this.stream?.write({ requests }));
   private nextId = 1;
   private closed = false;
 
@@ -88,6 +88,7 @@ export class MuxClient {
     this.closed = true;
     const stream = this.stream;
     this.stream = null;
+    this.outgoing.drop();
     this.failAll(serviceError(grpc.status.CANCELLED, 'the client was closed'));
     stream?.cancel();
   }
@@ -108,19 +109,6 @@ export class MuxClient {
       return;
     }
     this.outgoing.push({ id, method: pending.method.path, message, ...(timeoutMs > 0 ? { timeoutMs } : {}), ...(extra !== undefined ? { metadata: extra } : {}) });
-    if (this.outgoing.length >= MUX_FRAME_MAX) this.flush();
-    else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.outgoing.length === 0) return;
-    const requests = this.outgoing;
-    this.outgoing = [];
-    this.stream?.write({ requests });
   }
 
   /** The open stream, or a new one. */
@@ -166,7 +154,11 @@ export class MuxClient {
 
   /** The stream ended: UNIMPLEMENTED before any answer means no Mux here; otherwise its requests fail. */
   private broken(stream: grpc.ClientDuplexStream<MuxFrame, MuxFrame>, status: grpc.StatusObject): void {
-    if (this.stream === stream) this.stream = null;
+    if (this.stream === stream) {
+      this.stream = null;
+      // What waits for the next frame was meant for this stream: it fails (or goes unary) below, and must not reach another.
+      this.outgoing.drop();
+    }
     const carried = [...this.inFlight.values()].filter((pending) => pending.stream === stream);
     if (status.code === grpc.status.UNIMPLEMENTED && this.modeNow === 'probing') {
       this.modeNow = 'unary';

@@ -7,6 +7,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { EventEmitter } from 'node:events';
+import { FrameBatcher } from './frame-batcher.js';
 import { addMetadataEntries, bytesOf, metadataEntries, muxServiceDefinition } from './mux-proto.js';
 import type { MuxFrame, MuxRequest, MuxResponse, UndecodableFrame } from './mux-proto.js';
 
@@ -107,8 +108,9 @@ class MuxedCall extends EventEmitter {
 
 class OpenStream {
   private readonly inFlight = new Set<MuxedCall>();
-  private outgoing: MuxResponse[] = [];
-  private flushScheduled = false;
+  private readonly outgoing = new FrameBatcher<MuxResponse>(MUX_FRAME_MAX, (responses) => {
+    if (!this.finished) this.call.write({ responses });
+  });
   private finished = false;
   private ending = false;
 
@@ -191,26 +193,12 @@ class OpenStream {
   }
 
   private send(response: MuxResponse): void {
-    if (this.finished) return;
-    this.outgoing.push(response);
-    if (this.outgoing.length >= MUX_FRAME_MAX) this.flush();
-    else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    if (this.finished || this.outgoing.length === 0) return;
-    const responses = this.outgoing;
-    this.outgoing = [];
-    this.call.write({ responses });
+    if (!this.finished) this.outgoing.push(response);
   }
 
   private end(): void {
     if (this.finished) return;
-    this.flush();
+    this.outgoing.flush();
     this.finished = true;
     this.call.end();
     this.onDone();
@@ -218,7 +206,7 @@ class OpenStream {
 
   private fail(status: Partial<grpc.StatusObject>): void {
     if (this.finished) return;
-    this.flush();
+    this.outgoing.flush();
     this.finish();
     this.call.emit('error', status);
   }
