@@ -129,3 +129,18 @@ function daemonMessage(text: string): string {
   }
   return text.trim();
 }
+
+/** Whether the daemon's event log holds an `oom` event of container `id` since `sinceMs` (epoch ms). */
+export async function oomEventLogged(api: DockerApi, id: string, sinceMs: number): Promise<boolean> {
+  const response = await api.stream('GET', '/events', {
+    query: {
+      since: Math.floor(sinceMs / 1000) - 1,
+      // Now: the log so far, then the answer ends.
+      until: (Date.now() / 1000).toFixed(3),
+      filters: JSON.stringify({ container: [id], event: ['oom'] }),
+    },
+  });
+  let text = '';
+  for await (const chunk of response) text += (chunk as Buffer).toString('utf8');
+  return text.split('\n').some((line) => line.trim() !== '' && (JSON.parse(line) as { Action?: string }).Action === 'oom');
+}

@@ -31,7 +31,7 @@ import { LogRotator } from '../../logs/log-rotator.js';
 import type { ContainerInfo, ContainerRuntime, ContainerSpec, ExecResult, ResourceLimits } from '../container-runtime.js';
 import { RuntimeError, startError } from '../errors.js';
 import { DOCKER_SOCKET_PATH_DEFAULT, LABEL_STATE_DIR, LOG_DRAIN_MS, OOM_SETTLE_ATTEMPTS, OOM_SETTLE_MS, WAIT_RETRY_MS } from './constants.js';
-import { DockerApi, DockerApiError } from './docker-api.js';
+import { DockerApi, DockerApiError, oomEventLogged } from './docker-api.js';
 import { containerName, createBody, toInfo } from './docker-container.js';
 import type { DockerInspect } from './docker-container.js';
 import { execInContainer } from './docker-exec.js';
@@ -266,12 +266,17 @@ export class DockerRuntime implements ContainerRuntime {
   /**
    * A SIGKILLed container (137) may have been the kernel's OOM kill: the daemon records that
    * from its OOM event, which can arrive just after the exit. Look again a few times before
-   * calling it a plain `Error`.
+   * calling it a plain `Error`. When the OOM event came first, the daemon's exit handling can
+   * clear the flag it set (dockerd 20.10 takes it from the exit's own report, which may lack
+   * it): its event log still has the `oom` event, so that is asked last.
    */
   private async settleOomKill(info: ContainerInfo): Promise<ContainerInfo> {
     for (let attempt = 0; attempt < OOM_SETTLE_ATTEMPTS && info.exitCode === 137 && info.reason !== 'OOMKilled'; attempt++) {
       await new Promise((resolve) => setTimeout(resolve, OOM_SETTLE_MS));
       info = (await this.inspectDaemon(info.id).catch(() => undefined)) ?? info;
+    }
+    if (info.exitCode === 137 && info.reason !== 'OOMKilled' && (await oomEventLogged(this.api, info.id, info.startedAtMs).catch(() => false))) {
+      return { ...info, reason: 'OOMKilled' };
     }
     return info;
   }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from '@jest/globals';
 import type { ContainerInfo } from '../../../node-agent/runtime/container-runtime.js';
 import { RuntimeError } from '../../../node-agent/runtime/errors.js';
+import { DockerApi, oomEventLogged } from '../../../node-agent/runtime/docker/docker-api.js';
 import { describeWithDocker, dockerDaemon } from '../../support/docker-daemon.js';
 import { eventually } from '../../support/eventually.js';
 import { DockerHarness, exitOf, logContaining } from './docker-runtime-harness.js';
@@ -212,7 +213,17 @@ describeWithDocker(daemon, 'the docker runtime', (docker) => {
     const memory = await runtime.start(
       harness.spec({ containerName: 'memory', command: ['dd', 'if=/dev/zero', 'of=/dev/shm/fill', 'bs=1M', 'count=60'], limits: { memoryBytes: 16 * 1024 * 1024 } }),
     );
-    expect(await exitOf(runtime, memory.id)).toMatchObject({ state: 'exited', exitCode: 137, reason: 'OOMKilled' });
+    const oomKilled = await exitOf(runtime, memory.id);
+    expect(oomKilled).toMatchObject({ state: 'exited', exitCode: 137, reason: 'OOMKilled' });
+    // What settles the reason when the daemon's flag lost the race with its exit handling:
+    // the OOM kill is in the daemon's event log, and a container that was not killed is not.
+    const api = new DockerApi(docker.socketPath);
+    try {
+      expect(await oomEventLogged(api, memory.id, oomKilled.startedAtMs)).toBe(true);
+      expect(await oomEventLogged(api, cpu.id, cpu.startedAtMs)).toBe(false);
+    } finally {
+      api.close();
+    }
   });
 
   it('adoption: a later runtime over the same state directory lists a running container, stops it, and its log is continued without repeats', async () => {
