@@ -14,7 +14,7 @@ import * as grpc from '@grpc/grpc-js';
 import { MUX_EXCHANGE_PATH, addMetadataEntries, bytesOf, decodeFrame, encodeFrame, metadataEntries } from './mux-proto.js';
 import type { MuxFrame, MuxRequest, MuxResponse } from './mux-proto.js';
 import { FrameBatcher } from './frame-batcher.js';
-import { MUX_FRAME_MAX, UNKNOWN_METHOD } from './mux-server.js';
+import { MUX_FRAME_LIMITS, UNKNOWN_METHOD } from './mux-server.js';
 
 /** Requests one client keeps in flight on its stream; more wait here, in order. */
 export const MUX_CLIENT_IN_FLIGHT_MAX = 1024;
@@ -40,7 +40,7 @@ export class MuxClient {
   private stream: grpc.ClientDuplexStream<MuxFrame, MuxFrame> | null = null;
   private readonly inFlight = new Map<number, Pending>();
   private readonly waiting: Pending[] = [];
-  private readonly outgoing = new FrameBatcher<MuxRequest>(MUX_FRAME_MAX, (requests) => this.stream?.write({ requests }));
+  private readonly outgoing = new FrameBatcher<MuxRequest>(MUX_FRAME_LIMITS, (request) => request.message.byteLength, (requests) => this.stream?.write({ requests }));
   private nextId = 1;
   private closed = false;
 
@@ -94,6 +94,23 @@ export class MuxClient {
   }
 
   private send(pending: Pending): void {
+    let message: Buffer;
+    try {
+      message = pending.method.requestSerialize(pending.request);
+    } catch (error) {
+      if (pending.timer !== null) clearTimeout(pending.timer);
+      pending.callback(serviceError(grpc.status.INTERNAL, `the request did not serialize: ${(error as Error).message}`));
+      return;
+    }
+    if (message.byteLength > MUX_FRAME_LIMITS.maxBytes) {
+      // A large request goes as a call of its own, under the server's limit for one message,
+      // as it would without the stream: it cannot take the stream's other requests down with it.
+      if (pending.timer !== null) clearTimeout(pending.timer);
+      const serialized: grpc.MethodDefinition<unknown, unknown> = { ...pending.method, requestSerialize: () => message };
+      this.direct(serialized, pending.request, pending.metadata, pending.deadline, pending.callback);
+      this.sendWaiting();
+      return;
+    }
     const id = this.nextId;
     this.nextId = this.nextId >= 0xffff_ffff ? 1 : this.nextId + 1;
     pending.id = id;
@@ -101,13 +118,6 @@ export class MuxClient {
     this.inFlight.set(id, pending);
     const extra = metadataEntries(pending.metadata);
     const timeoutMs = pending.deadline === undefined ? 0 : Math.max(1, Math.ceil(pending.deadline - Date.now()));
-    let message: Buffer;
-    try {
-      message = pending.method.requestSerialize(pending.request);
-    } catch (error) {
-      this.settle(pending, serviceError(grpc.status.INTERNAL, `the request did not serialize: ${(error as Error).message}`));
-      return;
-    }
     this.outgoing.push({ id, method: pending.method.path, message, ...(timeoutMs > 0 ? { timeoutMs } : {}), ...(extra !== undefined ? { metadata: extra } : {}) });
   }
 

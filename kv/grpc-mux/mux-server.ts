@@ -13,8 +13,11 @@ import type { MuxFrame, MuxRequest, MuxResponse, UndecodableFrame } from './mux-
 
 /** Requests one stream may have in flight; more are answered RESOURCE_EXHAUSTED (the client keeps under it). */
 export const MUX_SERVER_IN_FLIGHT_MAX = 4096;
-/** At most this many responses in one frame (a frame leaves at the latest when the event loop turns). */
-export const MUX_FRAME_MAX = 256;
+/**
+ * A frame holds at most this many requests or responses, and this many bytes of their
+ * messages unless it holds one (it leaves at the latest when the event loop turns).
+ */
+export const MUX_FRAME_LIMITS = { maxItems: 256, maxBytes: 256 * 1024 } as const;
 /** How the details of a request for a method this server's Mux does not carry begin. */
 export const UNKNOWN_METHOD = 'unknown method';
 
@@ -108,7 +111,7 @@ class MuxedCall extends EventEmitter {
 
 class OpenStream {
   private readonly inFlight = new Set<MuxedCall>();
-  private readonly outgoing = new FrameBatcher<MuxResponse>(MUX_FRAME_MAX, (responses) => {
+  private readonly outgoing = new FrameBatcher<MuxResponse>(MUX_FRAME_LIMITS, (response) => response.message?.byteLength ?? 0, (responses) => {
     if (!this.finished) this.call.write({ responses });
   });
   private finished = false;

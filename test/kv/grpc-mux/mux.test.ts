@@ -75,8 +75,8 @@ const servers: grpc.Server[] = [];
 const clients: grpc.Client[] = [];
 const muxClients: MuxClient[] = [];
 
-async function startServer(options: { mux: boolean; port?: number }): Promise<Running> {
-  const server = new grpc.Server();
+async function startServer(options: { mux: boolean; port?: number; maxReceiveBytes?: number }): Promise<Running> {
+  const server = new grpc.Server(options.maxReceiveBytes === undefined ? {} : { 'grpc.max_receive_message_length': options.maxReceiveBytes });
   const seen: Seen = { calls: 0, concurrent: 0, maxConcurrent: 0, paths: new Set() };
   const implementation = echoService(seen);
   server.addService(ECHO, implementation);
@@ -220,6 +220,23 @@ describe('MuxClient and MuxServer', () => {
     const answers = await Promise.all(Array.from({ length: 40 }, () => call(mux, 'slow:5')));
     expect(answers).toEqual(Array.from({ length: 40 }, () => 'late'));
     expect(seen.maxConcurrent).toBe(4);
+  });
+
+  it('keeps frames under the servers\' message limits: many large requests and answers split into frames, one too large fails alone', async () => {
+    const { port } = await startServer({ mux: true, maxReceiveBytes: 512 * 1024 });
+    // The client's own limit on a message it receives is grpc-js's default, 4 MiB.
+    const { mux } = connect(port);
+    const large = (i: number): string => `ok:${String(i).padStart(4, '0')}${'x'.repeat(200 * 1024)}`;
+    // 20 × 200 KiB both ways: one frame of them would be past both limits.
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => call(mux, large(i))));
+    expect(answers).toEqual(Array.from({ length: 20 }, (_, i) => large(i).slice(3)));
+
+    // A request past the server's limit is refused as a unary call would be, and takes nothing with it.
+    const others = Array.from({ length: 10 }, (_, i) => call(mux, `slow:100`).then(() => i));
+    const tooLarge = await failure(call(mux, `ok:${'y'.repeat(600 * 1024)}`));
+    expect(tooLarge.code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    expect(await Promise.all(others)).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect(mux.mode).toBe('stream');
   });
 
   it('finishes what is in flight when the server closes, refuses what comes after, and lets the server shut down', async () => {
