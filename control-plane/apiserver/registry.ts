@@ -254,7 +254,17 @@ export class Registry {
         this.remember({ ...put, lease: lease ?? '0', createRevision: result.revision, modRevision: result.revision, version: 1 }, created);
         return created;
       }
-      if (result.ranges[0]!.length > 0) throw ApiError.alreadyExists(info, name);
+      const existing = result.ranges[0]![0];
+      if (existing !== undefined) {
+        // The very bytes this create wrote: an earlier attempt landed and its answer was lost
+        // (the KV client sent it again), not someone else's object.
+        if (existing.value.equals(value)) {
+          const created = withVersion(object, existing.modRevision);
+          this.remember(existing, created);
+          return created;
+        }
+        throw ApiError.alreadyExists(info, name);
+      }
       // The namespace changed since it was seen: the failure branch read it.
       const namespaceKv = result.ranges[1]?.[0];
       namespaceState = namespaceKv === undefined ? null : this.remember(namespaceKv);
@@ -739,8 +749,15 @@ export class Registry {
         else this.remember({ ...put, lease: put.lease ?? '0', createRevision: current.kv.createRevision, modRevision: result.revision, version: current.kv.version + 1 }, written);
         return written;
       }
-      // Someone else wrote it: the failure branch read what is there now.
+      // Someone else wrote it (the failure branch read what is there now), unless what is
+      // there is this very write: an earlier attempt landed and its answer was lost (the KV
+      // client sent it again), and it is done.
       const now = result.ranges[0]?.[0];
+      if (!finished && now !== undefined && now.modRevision > current.kv.modRevision && now.value.equals(put.value)) {
+        const written = withVersion(next, now.modRevision);
+        this.remember(now, written);
+        return written;
+      }
       if (now === undefined) this.recent.delete(key);
       current = now === undefined ? null : this.remember(now);
       if (expected !== undefined && expected !== '' && !fromMemory) throw stale();
