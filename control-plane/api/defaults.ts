@@ -123,6 +123,12 @@ function defaultContainer(container: unknown): void {
   }
   defaultRequestsFromLimits(container.resources);
   for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) defaultProbe(container[probe]);
+  if (Array.isArray(container.env)) {
+    // An environment variable from a pod field names the field in the v1 Pod unless it says otherwise.
+    for (const variable of container.env) {
+      if (isRecord(variable) && isRecord(variable.valueFrom) && isRecord(variable.valueFrom.fieldRef)) setIfAbsent(variable.valueFrom.fieldRef, 'apiVersion', 'v1');
+    }
+  }
 }
 
 /**

@@ -71,6 +71,20 @@ describe('Pod defaults', () => {
     expect(containers(defaulted(object).spec)[0]!.livenessProbe).toMatchObject({ httpGet: { path: '/', scheme: 'HTTP', port: 8080 } });
   });
 
+  it('gives a fieldRef of an environment variable apiVersion v1, keeping one the manifest gives', () => {
+    const object = pod();
+    containers(object.spec)[0]!.env = [
+      { name: 'NODE', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+      { name: 'NAME', valueFrom: { fieldRef: { apiVersion: 'v2', fieldPath: 'metadata.name' } } },
+      { name: 'PLAIN', value: 'x' },
+    ];
+    expect(containers(defaulted(object).spec)[0]!.env).toEqual([
+      { name: 'NODE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } } },
+      { name: 'NAME', valueFrom: { fieldRef: { apiVersion: 'v2', fieldPath: 'metadata.name' } } },
+      { name: 'PLAIN', value: 'x' },
+    ]);
+  });
+
   it('requests the limit of a resource the container limits but does not request', () => {
     const object = pod();
     containers(object.spec)[0]!.resources = { limits: { cpu: '1', memory: '1Gi' }, requests: { cpu: '250m' } };
