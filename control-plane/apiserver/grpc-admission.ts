@@ -14,16 +14,26 @@ type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStrea
 type UnaryHandler = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => void;
 type StreamHandler = (call: grpc.ServerWritableStream<unknown, unknown>) => void;
 
-/** `implementation` with every handler behind `limits`; `toServiceError` turns a refusal into the call's status. */
+/**
+ * `implementation` with every handler behind `limits`; `toServiceError` turns a refusal into
+ * the call's status; `userOf` names the call's user, whose limits it counts against
+ * (undefined: anonymous, counted against its address; null: its credentials were refused,
+ * which the handler answers at once, as the HTTP front-end answers 401 before its limits).
+ */
 export function admitted(
   implementation: grpc.UntypedServiceImplementation,
   limits: RequestLimits,
   toServiceError: (error: ApiError) => Partial<grpc.StatusObject>,
+  userOf: (call: AnyCall) => string | undefined | null = () => undefined,
 ): grpc.UntypedServiceImplementation {
   const wrapped: grpc.UntypedServiceImplementation = {};
   for (const [method, handler] of Object.entries(implementation)) {
     const kind = grpcRequestKind(method);
-    const admit = (call: AnyCall): (() => void) => limits.admit(clientKey({ remoteAddress: peerAddress(call.getPeer()) }), kind);
+    const admit = (call: AnyCall): (() => void) => {
+      const user = userOf(call);
+      if (user === null) return () => {};
+      return limits.admit(clientKey({ ...(user !== undefined ? { user } : {}), remoteAddress: peerAddress(call.getPeer()) }), kind);
+    };
     if (kind === 'watch') {
       wrapped[method] = (call: grpc.ServerWritableStream<unknown, unknown>) => {
         let release: () => void;

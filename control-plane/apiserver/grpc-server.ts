@@ -78,7 +78,7 @@ export class ApiGrpcServer {
     const guard = options.guard ?? new RequestGuard(registry);
     /** The caller, once allowed to do `verb` on `ref` (401/403 thrown otherwise). */
     const gate = async (call: AnyCall, verb: Verb, ref: Ref, extra: { subresource?: string; fieldSelector?: string } = {}): Promise<UserInfo> => {
-      const user = authenticateCall(guard, call);
+      const user = authenticatedUser(guard, call);
       await guard.authorize({ user, verb, resource: refAttributes(ref, extra) });
       return user;
     };
@@ -164,7 +164,15 @@ export class ApiGrpcServer {
       },
     };
     const definition = undecodableAsRequests(objectsService());
-    const served = options.limits === undefined ? implementation : admitted(implementation, options.limits, toServiceError);
+    const userOf = (call: AnyCall): string | null => {
+      try {
+        return authenticatedUser(guard, call).name;
+      } catch {
+        // Bad credentials: the handler answers 401, before any limit.
+        return null;
+      }
+    };
+    const served = options.limits === undefined ? implementation : admitted(implementation, options.limits, toServiceError, userOf);
     server.addService(definition, served);
     // The unary methods also on one stream per client (GrpcApiClient sends them there).
     const mux = new MuxServer();
@@ -279,6 +287,18 @@ function decoded(request: WireObject): WireObject {
   const why = (request as { [UNDECODABLE]?: string })[UNDECODABLE];
   if (why !== undefined) throw ApiError.badRequest(why);
   return request;
+}
+
+/** Where a call keeps its user once authenticated (the limits ask before the handler does). */
+const CALL_USER = Symbol('user');
+
+/** The caller of a call (authenticated once per call): its verified client certificate, else its `authorization` metadata. */
+function authenticatedUser(guard: RequestGuard, call: AnyCall): UserInfo {
+  const known = (call as { [CALL_USER]?: UserInfo })[CALL_USER];
+  if (known !== undefined) return known;
+  const user = authenticateCall(guard, call);
+  (call as { [CALL_USER]?: UserInfo })[CALL_USER] = user;
+  return user;
 }
 
 /** The caller of a call: its verified client certificate, else its `authorization` metadata. */

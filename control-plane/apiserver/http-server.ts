@@ -147,8 +147,11 @@ export class ApiHttpServer {
     const url = requestUrl(request.url ?? '/');
     const method = request.method ?? 'GET';
     const path = url.pathname;
-    this.admit(request, response, method, path, url.searchParams);
+    const kind = httpRequestKind(method, path, url.searchParams);
+    if (kind !== 'exempt') this.refuseOverCap(request, response);
+    // Who asks, before the limits (a bad credential is 401 first): they count per user.
     const user = this.guard.authenticate({ ...tlsSocketCredentials(request.socket as TLSSocket), ...(request.headers.authorization !== undefined ? { authorization: request.headers.authorization } : {}) });
+    if (kind !== 'exempt') this.admit(request, response, kind, user);
     const route = parseResourcePath(path);
     const resource = route === null ? undefined : resourceAttributes(route, url.searchParams);
     const verb = route === null ? method.toLowerCase() : (httpVerb(method, route.name !== undefined, isTrue(url.searchParams.get('watch'))) ?? method.toLowerCase());
@@ -182,20 +185,21 @@ export class ApiHttpServer {
     await this.handleResource(route, method, url.searchParams, request, response, user);
   }
 
-  /**
-   * The limits' hook (`request-limits.ts`): throws 429 for a request past them (on a
-   * connection past the cap, the connection then closes); an admitted request holds its
-   * place until its response is over.
-   */
-  private admit(request: http.IncomingMessage, response: http.ServerResponse, method: string, path: string, query: URLSearchParams): void {
-    const kind = httpRequestKind(method, path, query);
-    if (kind === 'exempt') return;
+  /** A request on a connection past the cap is refused 429, and the connection then closes. */
+  private refuseOverCap(request: http.IncomingMessage, response: http.ServerResponse): void {
     const overCap = this.connections.refusal(request.socket);
     if (overCap !== undefined) {
       response.shouldKeepAlive = false;
       throw overCap;
     }
-    const release = this.options.limits?.admit(clientKey({ remoteAddress: request.socket.remoteAddress ?? '' }), kind);
+  }
+
+  /**
+   * The limits' hook (`request-limits.ts`): throws 429 for a request past them; an admitted
+   * request holds its place until its response is over.
+   */
+  private admit(request: http.IncomingMessage, response: http.ServerResponse, kind: Exclude<ReturnType<typeof httpRequestKind>, 'exempt'>, user: UserInfo): void {
+    const release = this.options.limits?.admit(clientKey({ user: user.name, remoteAddress: request.socket.remoteAddress ?? '' }), kind);
     if (release !== undefined) response.once('close', release);
   }
 

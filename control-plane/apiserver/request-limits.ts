@@ -12,14 +12,17 @@
  *   token bucket per client, `--max-request-burst-per-client` deep; an empty bucket is a 429
  *   whose Retry-After says when a token is back.
  *
- * A client is whoever `clientKey` names: the user once requests are authenticated, the
- * remote address until then (every process of a machine is then one client, which is why
- * the rate limit is off by default). Health checks (`/healthz`, `/livez`, `/readyz`) are
+ * A client is whoever `clientKey` names: the authenticated user (each front-end
+ * authenticates a request before admitting it, as Kubernetes' filters do), else the remote
+ * address — for anonymous requests, as on a server without authentication, where every
+ * process of a machine is one client (which is why the rate limit is off by default). A
+ * request whose credentials fail is answered 401 before it is admitted. Health checks (`/healthz`, `/livez`, `/readyz`) are
  * exempt from everything: a probe must get through to a busy server.
  *
  * A refused request did nothing: it is refused before it is read further.
  */
 import { ApiError } from './errors.js';
+import { ANONYMOUS_USER } from './auth/user-info.js';
 
 /** Kubernetes' message for a request refused by its in-flight limit. */
 export const TOO_MANY_REQUESTS_MESSAGE = 'Too many requests, please try again later.';
@@ -76,9 +79,12 @@ export const DEFAULT_REQUEST_LIMITS: RequestLimitsOptions = {
   maxRequestBurstPerClient: 0,
 };
 
-/** The name a client's limits are kept under: `user:NAME`, or `address:IP` (an IPv4-mapped IPv6 address as IPv4). */
+/**
+ * The name a client's limits are kept under: `user:NAME`, or `address:IP` for an anonymous
+ * request (an IPv4-mapped IPv6 address as IPv4).
+ */
 export function clientKey(identity: ClientIdentity): string {
-  if (identity.user !== undefined && identity.user !== '') return `user:${identity.user}`;
+  if (identity.user !== undefined && identity.user !== '' && identity.user !== ANONYMOUS_USER) return `user:${identity.user}`;
   return `address:${identity.remoteAddress.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/, '$1')}`;
 }
 

@@ -22,7 +22,8 @@ import type { ApiObject } from '../../../control-plane/api/types.js';
 import { ApiServer } from '../../../control-plane/apiserver/api-server.js';
 import { objectsService } from '../../../control-plane/apiserver/balsa-proto.js';
 import { ApiError } from '../../../control-plane/apiserver/errors.js';
-import { STATUS_METADATA_KEY } from '../../../control-plane/apiserver/grpc-server.js';
+import { ApiGrpcServer, STATUS_METADATA_KEY } from '../../../control-plane/apiserver/grpc-server.js';
+import { RequestGuard } from '../../../control-plane/apiserver/auth/request-guard.js';
 import { ApiHttpServer } from '../../../control-plane/apiserver/http-server.js';
 import { RequestLimits, TOO_MANY_REQUESTS_MESSAGE } from '../../../control-plane/apiserver/request-limits.js';
 import { ApiClient } from '../../../control-plane/cli/api-client.js';
@@ -88,15 +89,18 @@ function answerOf(response: http.IncomingMessage): Promise<Answer> {
   });
 }
 
-/** A request with `localAddress` (another loopback address is another client) and an optional agent. */
-function call(url: string, method: string, path: string, options: { body?: unknown; localAddress?: string; agent?: http.Agent | false } = {}): Promise<Answer> {
+/** A request with `localAddress` (another loopback address is another client), an optional agent and bearer token. */
+function call(url: string, method: string, path: string, options: { body?: unknown; localAddress?: string; agent?: http.Agent | false; token?: string } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const text = options.body === undefined ? undefined : JSON.stringify(options.body);
     const request = http.request(`${url}${path}`, {
       method,
       ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
       ...(options.agent !== undefined ? { agent: options.agent } : {}),
-      headers: text === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) },
+      headers: {
+        ...(text === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) }),
+        ...(options.token === undefined ? {} : { authorization: `Bearer ${options.token}` }),
+      },
     });
     request.once('response', (response) => answerOf(response).then(resolve, reject));
     request.once('error', reject);
@@ -259,6 +263,49 @@ describe('connections and streams', () => {
       expect((await call(rated.url, 'GET', '/readyz')).status).toBe(200);
       expect((await call(rated.url, 'GET', '/version', { localAddress: '127.0.0.2' })).status).toBe(200);
     } finally {
+      await rated.stop();
+    }
+  });
+
+  test('an authenticated client is its user: two users on one address have a bucket each, shared by both front-ends; anonymous requests are their address; a bad token is 401 and not counted', async () => {
+    const limits = new RequestLimits({ maxRequestsInflight: 0, maxMutatingRequestsInflight: 0, maxWatchesPerClient: 0, maxRequestsPerSecondPerClient: 0.01, maxRequestBurstPerClient: 2 });
+    const guard = new RequestGuard(api.registry, {
+      tokens: new Map([
+        ['alice-token', { name: 'alice', groups: [] }],
+        ['bob-token', { name: 'bob', groups: [] }],
+      ]),
+    });
+    const rated = await ApiHttpServer.start({ registry: api.registry, port: 0, limits, guard });
+    const ratedGrpc = await ApiGrpcServer.start({ registry: api.registry, port: 0, limits, guard });
+    const Objects = grpc.makeGenericClientConstructor(objectsService(), 'Objects');
+    const raw = new Objects(ratedGrpc.address, grpc.credentials.createInsecure()) as unknown as {
+      Get: (request: object, metadata: grpc.Metadata, callback: (error: grpc.ServiceError | null) => void) => void;
+      close(): void;
+    };
+    const grpcGet = (token: string): Promise<number> => {
+      const metadata = new grpc.Metadata();
+      metadata.set('authorization', `Bearer ${token}`);
+      return new Promise((resolve) => raw.Get({ ref: { version: 'v1', resource: 'namespaces', name: 'default' } }, metadata, (error) => resolve(error?.code ?? grpc.status.OK)));
+    };
+    const statuses = async (count: number, options: { token?: string }): Promise<number[]> => {
+      const seen: number[] = [];
+      for (let i = 0; i < count; i++) seen.push((await call(rated.url, 'GET', '/version', options)).status);
+      return seen;
+    };
+    try {
+      expect(await statuses(3, { token: 'alice-token' })).toEqual([200, 200, 429]);
+      // Bob on the same address has his own bucket, which his gRPC calls draw from too.
+      expect(await statuses(1, { token: 'bob-token' })).toEqual([200]);
+      expect(await grpcGet('bob-token')).toBe(grpc.status.OK);
+      expect(await grpcGet('bob-token')).toBe(grpc.status.RESOURCE_EXHAUSTED);
+      expect(await statuses(1, { token: 'bob-token' })).toEqual([429]);
+      // Bad credentials are refused before the limits, and cost the address nothing.
+      expect(await statuses(3, { token: 'made-up' })).toEqual([401, 401, 401]);
+      expect(await grpcGet('made-up')).toBe(grpc.status.UNAUTHENTICATED);
+      expect(await statuses(3, {})).toEqual([200, 200, 429]);
+    } finally {
+      raw.close();
+      await ratedGrpc.stop();
       await rated.stop();
     }
   });
