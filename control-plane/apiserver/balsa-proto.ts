@@ -4,8 +4,7 @@
  * describes: camelCase fields, int64 as decimal strings, bytes as Buffers).
  */
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import protobuf from 'protobufjs';
-import { findProtoRoot, serviceDefinition } from '../../kv/server/etcd-proto.js';
+import { findProtoRoot, loadProtoFile, serviceDefinition } from '../../kv/server/etcd-proto.js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,11 +15,7 @@ let objects: ServiceDefinition | undefined;
 /** The grpc-js definition of `balsa.v1.Objects` (loaded once). */
 export function objectsService(): ServiceDefinition {
   if (objects !== undefined) return objects;
-  const protoRoot = findProtoRoot(path.dirname(fileURLToPath(import.meta.url)), BALSA_API_PROTO);
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(protoRoot, target));
-  root.loadSync(BALSA_API_PROTO);
-  root.resolveAll();
+  const root = loadProtoFile(findProtoRoot(path.dirname(fileURLToPath(import.meta.url)), BALSA_API_PROTO), BALSA_API_PROTO);
   objects = serviceDefinition(root.lookupService('balsa.v1.Objects'));
   return objects;
 }

@@ -14,8 +14,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import protobuf from 'protobufjs';
-import { findProtoRoot } from '../../kv/server/etcd-proto.js';
+import { findProtoRoot, loadProtoFile } from '../../kv/server/etcd-proto.js';
 
 export const OPENAPI_V2_PATH = '/openapi/v2';
 /** The media type of the protobuf form, as kubectl asks for it. */
@@ -44,10 +43,7 @@ export function openApiDocument(accept: string | undefined, version: string): Op
 
 function protobufDocument(version: string): Buffer {
   if (encodedDocument !== undefined) return encodedDocument;
-  const protoRoot = findProtoRoot(path.dirname(fileURLToPath(import.meta.url)), OPENAPI_PROTO);
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(protoRoot, target));
-  root.loadSync(OPENAPI_PROTO);
+  const root = loadProtoFile(findProtoRoot(path.dirname(fileURLToPath(import.meta.url)), OPENAPI_PROTO), OPENAPI_PROTO);
   const type = root.lookupType('openapi.v2.Document');
   const message = type.fromObject({ ...documentFields(version), paths: {}, definitions: {} });
   encodedDocument = Buffer.from(type.encode(message).finish());

@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
-import { findProtoRoot } from '../server/etcd-proto.js';
+import { findProtoRoot, loadProtoFile } from '../server/etcd-proto.js';
 
 export const MUX_PROTO = 'balsa/mux/v1/mux.proto';
 /** The gRPC path of the stream. */
@@ -48,11 +48,7 @@ let frameType: protobuf.Type | undefined;
 
 function frame(): protobuf.Type {
   if (frameType !== undefined) return frameType;
-  const protoRoot = findProtoRoot(path.dirname(fileURLToPath(import.meta.url)), MUX_PROTO);
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(protoRoot, target));
-  root.loadSync(MUX_PROTO);
-  root.resolveAll();
+  const root = loadProtoFile(findProtoRoot(path.dirname(fileURLToPath(import.meta.url)), MUX_PROTO), MUX_PROTO);
   frameType = root.lookupType('balsa.mux.v1.Frame');
   return frameType;
 }

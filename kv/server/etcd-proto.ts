@@ -109,12 +109,18 @@ export function loadEtcdProto(protoRoot?: string): EtcdProto {
   return buildEtcdProto(path.resolve(protoRoot));
 }
 
-function buildEtcdProto(protoRoot: string): EtcdProto {
+/** `file` (a path under `protoRoot`) with what it imports, loaded and resolved. */
+export function loadProtoFile(protoRoot: string, file: string): protobuf.Root {
   const root = new protobuf.Root();
   // Imports name files relative to the include root, as protoc's -I does.
   root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(protoRoot, target));
-  root.loadSync(ETCD_PROTO_FILES.rpc);
+  root.loadSync(file);
   root.resolveAll();
+  return root;
+}
+
+function buildEtcdProto(protoRoot: string): EtcdProto {
+  const root = loadProtoFile(protoRoot, ETCD_PROTO_FILES.rpc);
 
   const type = (fullName: string): protobuf.Type => root.lookupType(fullName);
   const services = Object.fromEntries(
