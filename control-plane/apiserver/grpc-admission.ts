@@ -9,6 +9,8 @@ import type * as grpc from '@grpc/grpc-js';
 import { ApiError } from './errors.js';
 import { clientKey, grpcRequestKind } from './request-limits.js';
 import type { RequestLimits } from './request-limits.js';
+import { MASTERS_GROUP } from './auth/user-info.js';
+import type { UserInfo } from './auth/user-info.js';
 
 type AnyCall = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
 type UnaryHandler = (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => void;
@@ -16,7 +18,7 @@ type StreamHandler = (call: grpc.ServerWritableStream<unknown, unknown>) => void
 
 /**
  * `implementation` with every handler behind `limits`; `toServiceError` turns a refusal into
- * the call's status; `userOf` names the call's user, whose limits it counts against
+ * the call's status; `userOf` says who makes the call, whose limits it counts against
  * (undefined: anonymous, counted against its address; null: its credentials were refused,
  * which the handler answers at once, as the HTTP front-end answers 401 before its limits).
  */
@@ -24,7 +26,7 @@ export function admitted(
   implementation: grpc.UntypedServiceImplementation,
   limits: RequestLimits,
   toServiceError: (error: ApiError) => Partial<grpc.StatusObject>,
-  userOf: (call: AnyCall) => string | undefined | null = () => undefined,
+  userOf: (call: AnyCall) => UserInfo | undefined | null = () => undefined,
 ): grpc.UntypedServiceImplementation {
   const wrapped: grpc.UntypedServiceImplementation = {};
   for (const [method, handler] of Object.entries(implementation)) {
@@ -32,7 +34,8 @@ export function admitted(
     const admit = (call: AnyCall): (() => void) => {
       const user = userOf(call);
       if (user === null) return () => {};
-      return limits.admit(clientKey({ ...(user !== undefined ? { user } : {}), remoteAddress: peerAddress(call.getPeer()) }), kind);
+      const key = clientKey({ ...(user !== undefined ? { user: user.name } : {}), remoteAddress: peerAddress(call.getPeer()) });
+      return limits.admit(key, kind, user?.groups.includes(MASTERS_GROUP) ?? false);
     };
     if (kind === 'watch') {
       wrapped[method] = (call: grpc.ServerWritableStream<unknown, unknown>) => {

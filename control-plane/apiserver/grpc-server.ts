@@ -164,9 +164,9 @@ export class ApiGrpcServer {
       },
     };
     const definition = undecodableAsRequests(objectsService());
-    const userOf = (call: AnyCall): string | null => {
+    const userOf = (call: AnyCall): UserInfo | null => {
       try {
-        return authenticatedUser(guard, call).name;
+        return authenticatedUser(guard, call);
       } catch {
         // Bad credentials: the handler answers 401, before any limit.
         return null;

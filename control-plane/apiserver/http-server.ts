@@ -42,6 +42,7 @@ import { httpVerb } from './auth/request-attributes.js';
 import type { ResourceAttributes } from './auth/request-attributes.js';
 import { RequestGuard } from './auth/request-guard.js';
 import type { UserInfo } from './auth/user-info.js';
+import { MASTERS_GROUP } from './auth/user-info.js';
 import { tlsServerOptions, tlsSocketCredentials } from './serving-tls.js';
 import type { ServingTls } from './serving-tls.js';
 
@@ -199,7 +200,7 @@ export class ApiHttpServer {
    * request holds its place until its response is over.
    */
   private admit(request: http.IncomingMessage, response: http.ServerResponse, kind: Exclude<ReturnType<typeof httpRequestKind>, 'exempt'>, user: UserInfo): void {
-    const release = this.options.limits?.admit(clientKey({ user: user.name, remoteAddress: request.socket.remoteAddress ?? '' }), kind);
+    const release = this.options.limits?.admit(clientKey({ user: user.name, remoteAddress: request.socket.remoteAddress ?? '' }), kind, user.groups.includes(MASTERS_GROUP));
     if (release !== undefined) response.once('close', release);
   }
 

@@ -126,15 +126,17 @@ export class RequestLimits {
   /**
    * Admits a request of `kind` from `client` (a `clientKey`), or throws ApiError
    * TooManyRequests (with `retryAfterSeconds`). The caller calls the release once the
-   * request is over, however it ended.
+   * request is over, however it ended. A `privileged` client (in `system:masters`: an
+   * administrator, or a component over the loopback connection) always gets an answer, as
+   * in kube-apiserver: no rate limit, and past the in-flight limit it goes through uncounted.
    */
-  admit(client: string, kind: RequestKind): Release {
+  admit(client: string, kind: RequestKind, privileged = false): Release {
     if (kind === 'exempt') return () => {};
-    this.takeToken(client);
+    if (!privileged) this.takeToken(client);
     switch (kind) {
       case 'readonly':
       case 'mutating':
-        return this.admitInflight(kind);
+        return this.admitInflight(kind, privileged);
       case 'watch':
         return this.admitWatch(client);
       case 'long-running':
@@ -146,11 +148,14 @@ export class RequestLimits {
     }
   }
 
-  private admitInflight(kind: 'readonly' | 'mutating'): Release {
+  private admitInflight(kind: 'readonly' | 'mutating', privileged: boolean): Release {
     const mutating = kind === 'mutating';
     const limit = mutating ? this.options.maxMutatingRequestsInflight : this.options.maxRequestsInflight;
     const current = mutating ? this.mutatingInflight : this.readonlyInflight;
-    if (limit > 0 && current >= limit) throw this.refuse(TOO_MANY_REQUESTS_MESSAGE, 1);
+    if (limit > 0 && current >= limit) {
+      if (privileged) return () => {};
+      throw this.refuse(TOO_MANY_REQUESTS_MESSAGE, 1);
+    }
     if (mutating) this.mutatingInflight++;
     else this.readonlyInflight++;
     return once(() => {

@@ -26,6 +26,21 @@ function refusal(admit: () => unknown): ApiError {
   throw new Error('admitted');
 }
 
+test('a privileged client (system:masters) always gets an answer: past the in-flight limit uncounted, never rate-limited', () => {
+  const limits = new RequestLimits({ ...NONE, maxMutatingRequestsInflight: 1, maxRequestsPerSecondPerClient: 0.001, maxRequestBurstPerClient: 1 });
+  const held = limits.admit('user:admin', 'mutating', true);
+  expect(limits.inflight.mutating).toBe(1);
+  expect(refusal(() => limits.admit('user:bob', 'mutating')).reason).toBe('TooManyRequests');
+  const past = [limits.admit('user:admin', 'mutating', true), limits.admit('user:admin', 'mutating', true)];
+  expect(limits.inflight.mutating).toBe(1);
+  for (const release of past) release();
+  held();
+  expect(limits.inflight.mutating).toBe(0);
+  // bob spent his one token above; the administrator has no bucket to empty.
+  expect(refusal(() => limits.admit('user:bob', 'mutating')).reason).toBe('TooManyRequests');
+  for (let i = 0; i < 5; i++) limits.admit('user:admin', 'readonly', true)();
+});
+
 test('in flight: reads and writes each up to their limit, refused with Kubernetes\' 429 past it, admitted again once one ends', () => {
   const limits = new RequestLimits({ ...NONE, maxRequestsInflight: 2, maxMutatingRequestsInflight: 1 });
   const reads = [limits.admit('a', 'readonly'), limits.admit('b', 'readonly')];
