@@ -52,6 +52,8 @@ export interface KvServerConfig {
   readonly listenClientUrls: readonly string[];
   /** `--advertise-client-urls`: the client URLs told to the rest of the cluster and to clients. */
   readonly advertiseClientUrls: readonly string[];
+  /** `--listen-metrics-urls`: where else to serve `/metrics` and `/health` (http, or https with `clientTls`); default none. */
+  readonly listenMetricsUrls: readonly string[];
   /** `--listen-peer-urls`: where to serve the other members (http, or https with `peerTls`; host an IP address or `localhost`). */
   readonly listenPeerUrls: readonly string[];
   /** `--initial-advertise-peer-urls`: this member's peer URLs as the other members reach them. */
@@ -149,6 +151,7 @@ type FlagName =
   | 'listen-client-urls'
   | 'advertise-client-urls'
   | 'listen-peer-urls'
+  | 'listen-metrics-urls'
   | 'initial-advertise-peer-urls'
   | 'initial-cluster'
   | 'initial-cluster-state'
@@ -198,6 +201,7 @@ export const KV_SERVER_FLAGS: readonly KvServerFlag[] = [
   flag('name', 'default', 'Human-readable name for this member.'),
   flag('data-dir', '${name}.etcd', 'Path to the data directory.'),
   flag('listen-client-urls', 'http://localhost:2379', 'List of URLs to listen on for client traffic.'),
+  flag('listen-metrics-urls', '', 'List of URLs to listen on for the metrics and health endpoints.'),
   flag('advertise-client-urls', 'http://localhost:2379', "List of this member's client URLs to advertise to the public."),
   flag('listen-peer-urls', 'http://localhost:2380', 'List of URLs to listen on for peer traffic.'),
   flag('initial-advertise-peer-urls', 'http://localhost:2380', "List of this member's peer URLs to advertise to the rest of the cluster."),
@@ -236,7 +240,7 @@ const FLAGS_BY_NAME: ReadonlyMap<string, KvServerFlag> = new Map(KV_SERVER_FLAGS
 
 /** etcd flags Balsa does not implement: named as such rather than as unknown. */
 const UNSUPPORTED_ETCD_FLAGS: ReadonlySet<string> = new Set([
-  'wal-dir', 'max-snapshots', 'max-wals', 'listen-metrics-urls', 'enable-v2', 'enable-pprof', 'metrics',
+  'wal-dir', 'max-snapshots', 'max-wals', 'enable-v2', 'enable-pprof', 'metrics',
   'logger', 'log-outputs', 'debug', 'discovery', 'discovery-srv', 'discovery-srv-name',
   'discovery-fallback', 'discovery-proxy', 'strict-reconfig-check', 'pre-vote', 'initial-election-tick-advance',
   'force-new-cluster', 'auth-token', 'cors', 'host-whitelist',
@@ -278,6 +282,8 @@ export function parseKvServerConfig(argv: readonly string[], env: Readonly<Recor
   }
   const advertiseClientUrls = parseUrls(raw('advertise-client-urls') ?? 'http://localhost:2379', sourceOf('advertise-client-urls'), 'advertise');
   const listenPeerUrls = parseUrls(raw('listen-peer-urls') ?? 'http://localhost:2380', sourceOf('listen-peer-urls'), 'listen');
+  const listenMetricsText = raw('listen-metrics-urls') ?? '';
+  const listenMetricsUrls = listenMetricsText === '' ? [] : parseUrls(listenMetricsText, sourceOf('listen-metrics-urls'), 'listen');
   const initialAdvertisePeerUrls = parseUrls(raw('initial-advertise-peer-urls') ?? 'http://localhost:2380', sourceOf('initial-advertise-peer-urls'), 'advertise');
 
   const initialClusterState = parseChoice(raw('initial-cluster-state') ?? 'new', sourceOf('initial-cluster-state'), ['new', 'existing'] as const);
@@ -347,6 +353,9 @@ export function parseKvServerConfig(argv: readonly string[], env: Readonly<Recor
   for (const url of listenClientUrls) {
     if (isHttps(url) && clientTls === undefined) throw new KvConfigError('INCONSISTENT', `TLS key/cert (--cert-file, --key-file) must be provided for client url ${url} with HTTPS scheme`);
   }
+  for (const url of listenMetricsUrls) {
+    if (isHttps(url) && clientTls === undefined) throw new KvConfigError('INCONSISTENT', `TLS key/cert (--cert-file, --key-file) must be provided for metrics url ${url} with HTTPS scheme`);
+  }
   for (const url of listenPeerUrls) {
     if (isHttps(url) && peerTls === undefined) throw new KvConfigError('INCONSISTENT', `cannot listen on TLS for ${hostPortOf(url)}: KeyFile and CertFile are not presented`);
   }
@@ -360,6 +369,7 @@ export function parseKvServerConfig(argv: readonly string[], env: Readonly<Recor
     name,
     dataDir,
     listenClientUrls,
+    listenMetricsUrls,
     advertiseClientUrls,
     listenPeerUrls,
     initialAdvertisePeerUrls,

@@ -14,6 +14,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { Registry } from 'prom-client';
@@ -81,6 +82,8 @@ export interface KvServerLog {
 
 const CONSOLE_LOG: KvServerLog = { warn: (line) => console.error(line), error: (line) => console.error(line) };
 
+/** How long `/health` waits for its linearizable read (etcd's one second). */
+const HEALTH_READ_TIMEOUT_MS = 1_000;
 /** How long `stop()` lets the gRPC server finish the calls in progress before it cuts them. */
 const SHUTDOWN_GRACE_MS = 1000;
 
@@ -142,7 +145,7 @@ export class KvServer implements KvServerContext {
     const registry = options.metricsRegistry ?? new Registry();
     this.metrics = new KvMetrics(registry);
     this.grpcMetrics = new GrpcServerMetrics(registry);
-    this.metricsServer = metricsHttpServer(registry);
+    this.metricsServer = metricsHttpServer(registry, () => this.healthy());
     // A joining member reaches the others until the log tells it the membership. (A new
     // cluster's members are bootstrapped from this list; a restarted member ignores it.)
     const members: readonly Member[] =
@@ -492,6 +495,26 @@ export class KvServer implements KvServerContext {
     const secure = this.tls.client === undefined ? undefined : tlsServerOptions(this.tls.client);
     const rejected = (line: string) => console.error(`balsa kv ${this.options.name}: ${line}`);
     for (const address of this.options.secureClientAddresses ?? []) this.listeners.push(await ClientListener.listen(address, accept, secure, rejected));
+    // `--listen-metrics-urls`: HTTP/1.1 alone, to the metrics server.
+    const toMetrics = (socket: Socket): void => void this.metricsServer.emit('connection', socket);
+    for (const address of this.options.metricsAddresses ?? []) this.listeners.push(await ClientListener.listen(address, toMetrics));
+    const secureMetrics = this.tls.client === undefined ? undefined : { ...tlsServerOptions(this.tls.client), ALPNProtocols: ['http/1.1'] };
+    for (const address of this.options.secureMetricsAddresses ?? []) this.listeners.push(await ClientListener.listen(address, toMetrics, secureMetrics, rejected));
+  }
+
+  /**
+   * etcd 3.4's `/health`: no alarm raised, a leader known, and a linearizable read answered
+   * within `HEALTH_READ_TIMEOUT_MS`.
+   */
+  private async healthy(): Promise<boolean> {
+    if (this.stopping || this.machine.alarms.length > 0 || this.node.currentLeader() === 0) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), HEALTH_READ_TIMEOUT_MS)));
+    try {
+      return await Promise.race([this.linearizable().then(() => true, () => false), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private addServices(): void {

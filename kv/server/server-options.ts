@@ -25,6 +25,9 @@ export interface KvServerOptions {
   readonly dataDir: string;
   /** host:port pairs to serve etcd's client API on, in plain text (http:// listen URLs). */
   readonly clientAddresses: readonly string[];
+  /** host:port pairs to serve `/metrics` and `/health` on (`--listen-metrics-urls`): plain, and over TLS (needs `clientTls`). Default none. */
+  readonly metricsAddresses?: readonly string[];
+  readonly secureMetricsAddresses?: readonly string[];
   /** host:port pairs to serve etcd's client API on over TLS (https:// listen URLs); needs `clientTls`. Default none. */
   readonly secureClientAddresses?: readonly string[];
   /**
@@ -121,6 +124,8 @@ export function serverOptionsFromConfig(config: KvServerConfig, env: Readonly<Re
     dataDir: config.dataDir,
     clientAddresses: config.listenClientUrls.filter((url) => !isHttps(url)).map(hostPort),
     ...(config.clientTls === undefined ? {} : { secureClientAddresses: config.listenClientUrls.filter(isHttps).map(hostPort), clientTls: config.clientTls }),
+    metricsAddresses: config.listenMetricsUrls.filter((url) => !isHttps(url)).map(hostPort),
+    secureMetricsAddresses: config.listenMetricsUrls.filter(isHttps).map(hostPort),
     ...(config.peerTls !== undefined && config.listenPeerUrls.some(isHttps) ? { peerTls: config.peerTls } : {}),
     advertiseClientUrls: config.advertiseClientUrls,
     peerAddress: hostPort(config.initialAdvertisePeerUrls[0]!),

@@ -1,7 +1,8 @@
 /**
- * `GET /metrics`: a registry in Prometheus' text format, as etcd serves it on its client
- * URLs. The KV's client port hands it HTTP/1.1 connections (`http2-front/`, route `http1`);
- * the API server and the agent answer the same path on their own HTTP servers.
+ * `GET /metrics`: a registry in Prometheus' text format, and `GET /health`, as etcd serves
+ * them on its client URLs and its `--listen-metrics-urls`. The KV's client port hands it
+ * HTTP/1.1 connections (`http2-front/`, route `http1`); the API server and the agent answer
+ * `/metrics` on their own HTTP servers.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -15,18 +16,38 @@ export async function answerMetrics(registry: Registry, request: IncomingMessage
 }
 
 /**
- * An HTTP/1.1 server (not listening: connections are given to it) that serves `registry`
- * at `/metrics` and answers 404 elsewhere, 405 to methods other than GET and HEAD.
+ * etcd's health check (`GET /health`, etcd 3.4): `{"health":"true"}`, or 503 and
+ * `{"health":"false"}`, from `check` (no alarm raised, a leader known, a linearizable read
+ * answered in time).
  */
-export function metricsHttpServer(registry: Registry): Server {
-  return createServer((request, response) => {
+export type HealthCheck = () => Promise<boolean>;
+
+/**
+ * The requests an HTTP/1.1 server of the member answers: `/metrics` (the scrape of
+ * `registry`; GET and HEAD) and `/health` (GET), 404 elsewhere, 405 to other methods.
+ */
+export function metricsRequestHandler(registry: Registry, health: HealthCheck): (request: IncomingMessage, response: ServerResponse) => void {
+  return (request, response) => {
     const path = (request.url ?? '/').split('?')[0];
-    const answer = (code: number, text: string): void => {
-      response.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+    const answer = (code: number, text: string, headers: Record<string, string> = {}): void => {
+      response.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)), ...headers });
       response.end(text);
     };
-    if (path !== '/metrics') return answer(404, `404 page not found (this port serves etcd's gRPC API, and GET /metrics)\n`);
+    if (path === '/health') {
+      if (request.method !== 'GET') return answer(405, 'Method Not Allowed\n', { Allow: 'GET' });
+      health().then(
+        (healthy) => answer(healthy ? 200 : 503, `{"health":"${healthy}"}`),
+        () => answer(503, '{"health":"false"}'),
+      );
+      return;
+    }
+    if (path !== '/metrics') return answer(404, `404 page not found (this port serves etcd's gRPC API, GET /metrics and GET /health)\n`);
     if (request.method !== 'GET' && request.method !== 'HEAD') return answer(405, 'Method Not Allowed\n');
     answerMetrics(registry, request, response).catch((error: unknown) => answer(500, `collecting the metrics failed: ${(error as Error).message}\n`));
-  });
+  };
+}
+
+/** An HTTP/1.1 server (not listening: the client port hands it its HTTP/1.1 connections) answering as `metricsRequestHandler`. */
+export function metricsHttpServer(registry: Registry, health: HealthCheck): Server {
+  return createServer(metricsRequestHandler(registry, health));
 }

@@ -40,6 +40,7 @@ describe('defaults', () => {
       name: 'default',
       dataDir: 'default.etcd',
       listenClientUrls: ['http://localhost:2379'],
+      listenMetricsUrls: [],
       advertiseClientUrls: ['http://localhost:2379'],
       listenPeerUrls: ['http://localhost:2380'],
       initialAdvertisePeerUrls: ['http://localhost:2380'],
@@ -127,6 +128,15 @@ describe('flags', () => {
     });
     expect(config.initialCluster.map((m) => m.name)).toEqual(['m1', 'm2', 'm3']);
     expect(config.memberId).toBe(memberIdFor(['http://10.0.0.2:2380'], 'prod-1'));
+  });
+
+  test('--listen-metrics-urls: where else /metrics and /health are served; https needs the client certificate', () => {
+    expect(parse(['--listen-metrics-urls', 'http://127.0.0.1:2381,http://[::1]:2381']).config.listenMetricsUrls).toEqual(['http://127.0.0.1:2381', 'http://[::1]:2381']);
+    expect(parse([], { ETCD_LISTEN_METRICS_URLS: 'http://127.0.0.1:2381' }).config.listenMetricsUrls).toEqual(['http://127.0.0.1:2381']);
+    expectError(['--listen-metrics-urls', 'https://127.0.0.1:2381'], 'INCONSISTENT', /^TLS key\/cert \(--cert-file, --key-file\) must be provided for metrics url https:\/\/127.0.0.1:2381 with HTTPS scheme$/);
+    expectError(['--listen-metrics-urls', 'ftp://127.0.0.1:2381'], 'INVALID_URL', /ftp/);
+    const options = serverOptionsFromConfig(parse(['--listen-metrics-urls', 'http://127.0.0.1:2381,https://127.0.0.1:2382', '--cert-file', 'c.pem', '--key-file', 'k.pem']).config);
+    expect(options).toMatchObject({ metricsAddresses: ['127.0.0.1:2381'], secureMetricsAddresses: ['127.0.0.1:2382'] });
   });
 
   test('--auth-token-ttl is the seconds an auth token lives unused, above 0', () => {

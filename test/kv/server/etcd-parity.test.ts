@@ -11,6 +11,8 @@
  * - The compaction point of a store never compacted: -1 (HashKV), and compaction at 0.
  * - Range sorts: the order of keys that tie on the sort target (Go's unstable sort), and
  *   order NONE with a target and a limit (only the first limit + 1 keys are sorted).
+ * - HTTP on the client URL and on a `--listen-metrics-urls` URL: `/health` (status, type,
+ *   body; other methods 405 with `Allow: GET`), `/metrics`, and 404 elsewhere.
  *
  * Needs etcd and etcdctl: fails in CI when they are missing, skipped elsewhere.
  */
@@ -25,6 +27,7 @@ import type { RealEtcd } from '../../support/etcd-tools.js';
 import { startKvCluster } from '../../support/kv-cluster.js';
 import type { KvCluster } from '../../support/kv-cluster.js';
 import { ResumingWatch } from '../../support/resuming-watch.js';
+import { freePort } from '../../../raft/testing/process-cluster.js';
 
 const B = (text: string) => Buffer.from(text, 'latin1');
 const put = (key: string, value = 'v', extra: WireObject = {}): WireObject => ({ requestPut: { key: B(key), value: B(value), ...extra } });
@@ -59,10 +62,17 @@ describeWithTools(etcdTools(), 'answers that used to differ from etcd 3.4', (too
   /** [etcd, Balsa] */
   let rpc: EtcdGrpcClients;
   let endpoints: string[];
+  /** [etcd's, Balsa's] `--listen-metrics-urls`. */
+  let metricsUrls: string[];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'balsa-kv-parity-'));
-    [etcd, balsa] = await Promise.all([startRealEtcd({ etcd: tools.etcd }), startKvCluster({ members: 1, dir })]);
+    const [etcdMetricsPort, balsaMetricsPort] = [await freePort(), await freePort()];
+    metricsUrls = [`http://127.0.0.1:${etcdMetricsPort}`, `http://127.0.0.1:${balsaMetricsPort}`];
+    [etcd, balsa] = await Promise.all([
+      startRealEtcd({ etcd: tools.etcd, extraArgs: [`--listen-metrics-urls=${metricsUrls[0]}`] }),
+      startKvCluster({ members: 1, dir, flags: ['--listen-metrics-urls', metricsUrls[1]!] }),
+    ]);
     endpoints = [etcd.clientEndpoints[0]!.replace('http://', ''), balsa.clientEndpoints[0]!];
     rpc = etcdGrpcClients(endpoints);
   });
@@ -145,6 +155,27 @@ describeWithTools(etcdTools(), 'answers that used to differ from etcd 3.4', (too
       expect(etcdEvents!.filter((e) => e.key === 'm/a').map((e) => `${e.type} prev ${e.prevValue}`)).toEqual(['PUT prev null', 'DELETE prev null']);
     } finally {
       for (const w of watches) w.stop();
+    }
+  });
+
+  test('/health, /metrics and other paths over HTTP, on the client URL and on a metrics URL, as etcd answers them', async () => {
+    const answer = async (url: string, init: RequestInit = {}) => {
+      const response = await fetch(url, init);
+      return { status: response.status, type: response.headers.get('content-type'), allow: response.headers.get('allow'), body: await response.text() };
+    };
+    for (const [etcdBase, balsaBase] of [[`http://${endpoints[0]}`, `http://${endpoints[1]}`], metricsUrls] as const) {
+      const health = await Promise.all([answer(`${etcdBase}/health`), answer(`${balsaBase}/health`)]);
+      expect(health[0]).toEqual({ status: 200, type: 'text/plain; charset=utf-8', allow: null, body: '{"health":"true"}' });
+      expect(health[1]).toEqual(health[0]);
+      const posted = await Promise.all([answer(`${etcdBase}/health`, { method: 'POST' }), answer(`${balsaBase}/health`, { method: 'POST' })]);
+      expect(posted.map(({ status, allow }) => ({ status, allow }))).toEqual([{ status: 405, allow: 'GET' }, { status: 405, allow: 'GET' }]);
+      const metrics = await Promise.all([answer(`${etcdBase}/metrics`), answer(`${balsaBase}/metrics`)]);
+      for (const scrape of metrics) {
+        expect(scrape.status).toBe(200);
+        expect(scrape.body).toMatch(/^etcd_server_has_leader 1$/m);
+      }
+      const elsewhere = await Promise.all([answer(`${etcdBase}/nothing-here`), answer(`${balsaBase}/nothing-here`)]);
+      expect(elsewhere.map(({ status }) => status)).toEqual([404, 404]);
     }
   });
 
