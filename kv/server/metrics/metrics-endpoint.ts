@@ -17,7 +17,7 @@ export async function answerMetrics(registry: Registry, request: IncomingMessage
 
 /**
  * etcd's health check (`GET /health`, etcd 3.4): `{"health":"true"}`, or 503 and
- * `{"health":"false"}`, from `check` (no alarm raised, a leader known, a linearizable read
+ * `{"health":"false"}` (and a newline), from `check` (no alarm raised, a leader known, a linearizable read
  * answered in time).
  */
 export type HealthCheck = () => Promise<boolean>;
@@ -35,10 +35,9 @@ export function metricsRequestHandler(registry: Registry, health: HealthCheck): 
     };
     if (path === '/health') {
       if (request.method !== 'GET') return answer(405, 'Method Not Allowed\n', { Allow: 'GET' });
-      health().then(
-        (healthy) => answer(healthy ? 200 : 503, `{"health":"${healthy}"}`),
-        () => answer(503, '{"health":"false"}'),
-      );
+      // etcd writes the unhealthy answer with Go's http.Error: a newline after it.
+      const unhealthy = (): void => answer(503, '{"health":"false"}\n', { 'X-Content-Type-Options': 'nosniff' });
+      health().then((healthy) => (healthy ? answer(200, '{"health":"true"}') : unhealthy()), unhealthy);
       return;
     }
     if (path !== '/metrics') return answer(404, `404 page not found (this port serves etcd's gRPC API, GET /metrics and GET /health)\n`);

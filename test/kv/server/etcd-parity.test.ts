@@ -161,11 +161,11 @@ describeWithTools(etcdTools(), 'answers that used to differ from etcd 3.4', (too
   test('/health, /metrics and other paths over HTTP, on the client URL and on a metrics URL, as etcd answers them', async () => {
     const answer = async (url: string, init: RequestInit = {}) => {
       const response = await fetch(url, init);
-      return { status: response.status, type: response.headers.get('content-type'), allow: response.headers.get('allow'), body: await response.text() };
+      return { status: response.status, type: response.headers.get('content-type'), allow: response.headers.get('allow'), nosniff: response.headers.get('x-content-type-options'), body: await response.text() };
     };
     for (const [etcdBase, balsaBase] of [[`http://${endpoints[0]}`, `http://${endpoints[1]}`], metricsUrls] as const) {
       const health = await Promise.all([answer(`${etcdBase}/health`), answer(`${balsaBase}/health`)]);
-      expect(health[0]).toEqual({ status: 200, type: 'text/plain; charset=utf-8', allow: null, body: '{"health":"true"}' });
+      expect(health[0]).toEqual({ status: 200, type: 'text/plain; charset=utf-8', allow: null, nosniff: null, body: '{"health":"true"}' });
       expect(health[1]).toEqual(health[0]);
       const posted = await Promise.all([answer(`${etcdBase}/health`, { method: 'POST' }), answer(`${balsaBase}/health`, { method: 'POST' })]);
       expect(posted.map(({ status, allow }) => ({ status, allow }))).toEqual([{ status: 405, allow: 'GET' }, { status: 405, allow: 'GET' }]);
@@ -177,6 +177,22 @@ describeWithTools(etcdTools(), 'answers that used to differ from etcd 3.4', (too
       const elsewhere = await Promise.all([answer(`${etcdBase}/nothing-here`), answer(`${balsaBase}/nothing-here`)]);
       expect(elsewhere.map(({ status }) => status)).toEqual([404, 404]);
     }
+
+    // An alarm raised: unhealthy, on both, until it is cleared.
+    const alarm = (action: 'ACTIVATE' | 'DEACTIVATE') =>
+      onBoth(async (_kv, maintenance) => {
+        const status = await maintenance('Status', {});
+        return maintenance('Alarm', { action, memberID: (status.header as WireObject).memberId, alarm: 'NOSPACE' });
+      });
+    await alarm('ACTIVATE');
+    try {
+      const unhealthy = await Promise.all(metricsUrls.map((base) => answer(`${base}/health`)));
+      expect(unhealthy[0]).toEqual({ status: 503, type: 'text/plain; charset=utf-8', allow: null, nosniff: 'nosniff', body: '{"health":"false"}\n' });
+      expect(unhealthy[1]).toEqual(unhealthy[0]);
+    } finally {
+      await alarm('DEACTIVATE');
+    }
+    expect(await Promise.all(metricsUrls.map(async (base) => (await answer(`${base}/health`)).status))).toEqual([200, 200]);
   });
 
   test('a store never compacted says compact_revision -1, and compacts at 0 once', async () => {
