@@ -3,10 +3,12 @@
  * it: `envFrom` sources first (ConfigMaps and Secrets, each key a variable, with an optional
  * prefix; keys that are not valid variable names are skipped), then `env` in order (a later
  * variable of the same name wins), where a `value` may refer to earlier variables as
- * `$(NAME)` (`$$(` stands for a literal `$(`) and `valueFrom` reads a ConfigMap or Secret key
- * or a field of the pod (the downward API). A reference to something missing that is not
- * `optional` is a `CreateContainerConfigError`: the container is not started.
+ * `$(NAME)` (`$$(` stands for a literal `$(`) and `valueFrom` reads a ConfigMap or Secret key,
+ * a field of the pod, or a container's resource request or limit (the downward API). A
+ * reference to something missing that is not `optional` is a `CreateContainerConfigError`:
+ * the container is not started.
  */
+import { containerResourceValue, ResourceFieldError } from '../control-plane/api/resource-field.js';
 import type { ApiObject } from '../control-plane/api/types.js';
 import { configData, lookupConfig } from './config-sources.js';
 import type { ConfigKind, ConfigSources } from './config-sources.js';
@@ -23,7 +25,11 @@ export interface EnvVar {
 export interface PodFieldValues {
   readonly podIP: string;
   readonly hostIP: string;
+  /** The node's allocatable CPU and memory (quantities): a container's limit when it sets none. */
+  readonly nodeAllocatable: { readonly cpu: string; readonly memory: string };
 }
+
+
 
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
@@ -51,19 +57,21 @@ export function resolveEnv(pod: ApiObject, container: Json, sources: ConfigSourc
       values.set(name, expand(typeof variable.value === 'string' ? variable.value : '', values));
       continue;
     }
-    const value = valueFromSource(pod, valueFrom, sources, fields);
+    const value = valueFromSource(pod, container, valueFrom, sources, fields);
     if (value !== undefined) values.set(name, value);
   }
   return [...values].map(([name, value]) => ({ name, value }));
 }
 
 /** A `valueFrom`'s value; undefined when an optional reference is missing (the variable is left out). */
-function valueFromSource(pod: ApiObject, valueFrom: Json, sources: ConfigSources, fields: PodFieldValues): string | undefined {
+function valueFromSource(pod: ApiObject, container: Json, valueFrom: Json, sources: ConfigSources, fields: PodFieldValues): string | undefined {
   const fieldRef = asRecord(valueFrom.fieldRef);
   if (fieldRef !== undefined) return podField(pod, String(fieldRef.fieldPath ?? ''), fields);
+  const resourceRef = asRecord(valueFrom.resourceFieldRef);
+  if (resourceRef !== undefined) return resourceField(pod, container, resourceRef, fields);
   const keyRef = asRecord(valueFrom.configMapKeyRef) ?? asRecord(valueFrom.secretKeyRef);
   if (keyRef === undefined) {
-    throw new AgentError('CreateContainerConfigError', 'only valueFrom.fieldRef, configMapKeyRef and secretKeyRef are supported', false);
+    throw new AgentError('CreateContainerConfigError', 'only valueFrom.fieldRef, resourceFieldRef, configMapKeyRef and secretKeyRef are supported', false);
   }
   const kind: ConfigKind = valueFrom.configMapKeyRef !== undefined ? 'configmap' : 'secret';
   const name = String(keyRef.name ?? '');
@@ -79,6 +87,22 @@ function valueFromSource(pod: ApiObject, valueFrom: Json, sources: ConfigSources
     throw new AgentError('CreateContainerConfigError', `couldn't find key ${key} in ${kind === 'configmap' ? 'ConfigMap' : 'Secret'} ${pod.metadata.namespace ?? 'default'}/${name}`);
   }
   return value.toString('utf8');
+}
+
+/** A container's request or limit (`resourceFieldRef`: `resource-field.ts`), of `containerName` or the container itself. */
+function resourceField(pod: ApiObject, container: Json, ref: Json, fields: PodFieldValues): string {
+  const containerName = typeof ref.containerName === 'string' && ref.containerName !== '' ? ref.containerName : undefined;
+  const target =
+    containerName === undefined
+      ? container
+      : [...records(pod.spec?.containers), ...records(pod.spec?.initContainers)].find((candidate) => candidate.name === containerName);
+  if (target === undefined) throw new AgentError('CreateContainerConfigError', `resourceFieldRef: no container "${containerName}" in the pod`, false);
+  try {
+    return containerResourceValue(target, ref, fields.nodeAllocatable);
+  } catch (error) {
+    if (error instanceof ResourceFieldError) throw new AgentError('CreateContainerConfigError', error.message, false);
+    throw error;
+  }
 }
 
 /** The downward API's fields: `metadata.name`, `metadata.labels['app']`, `status.podIP`, … */

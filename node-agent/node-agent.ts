@@ -82,6 +82,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
   const ports = await HostPortAllocator.load(paths.hostPortsFile, options.nodeIp);
   const recorder = new EventRecorder(options.client, AGENT_COMPONENT, log, options.nodeName);
   const metrics = new AgentMetrics(options.metricsRegistry ?? new Registry());
+  const resources = { ...hostResources(options.resources?.pods ?? DEFAULT_MAX_PODS), ...options.resources };
   const pods = new PodManager(options.client, {
     client: options.client,
     runtime: options.runtime,
@@ -91,6 +92,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     paths,
     nodeIp: options.nodeIp,
     nodeName: options.nodeName,
+    nodeAllocatable: { cpu: resources.cpu, memory: resources.memory },
     backoff: {
       baseMs: options.backoff?.baseMs ?? RESTART_BACKOFF_BASE_MS,
       maxMs: options.backoff?.maxMs ?? RESTART_BACKOFF_MAX_MS,
@@ -119,7 +121,6 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
       };
     },
   });
-  const host = hostResources(options.resources?.pods ?? DEFAULT_MAX_PODS);
   const registration = new NodeRegistration({
     client: options.client,
     nodeName: options.nodeName,
@@ -127,7 +128,7 @@ export async function startAgent(options: AgentOptions): Promise<Agent> {
     agentPort: logs.port,
     labels: options.labels ?? {},
     taints: options.taints ?? [],
-    resources: { ...host, ...options.resources },
+    resources,
     runtimeName: options.runtime.name,
     dataDir: options.dataDir,
     agentVersion: AGENT_VERSION,

@@ -72,6 +72,8 @@ export interface PodWorkerContext {
   readonly ports: HostPortAllocator;
   readonly paths: PodPaths;
   readonly nodeIp: string;
+  /** The node's allocatable CPU and memory: the downward API's value of a limit a container does not set. */
+  readonly nodeAllocatable: { readonly cpu: string; readonly memory: string };
   readonly backoff: BackoffSettings;
   /** Told what goes wrong, with the pod's `namespace` and `pod` as fields. */
   readonly log: (line: string, fields?: Readonly<Record<string, string>>) => void;
@@ -329,7 +331,7 @@ export class PodWorker {
         image: stringField(container.image),
         command: stringList(container.command),
         args: stringList(container.args),
-        env: resolveEnv(pod, container, this.context.sources, { podIP: this.context.nodeIp, hostIP: this.context.nodeIp }),
+        env: resolveEnv(pod, container, this.context.sources, { podIP: this.context.nodeIp, hostIP: this.context.nodeIp, nodeAllocatable: this.context.nodeAllocatable }),
         ...(typeof container.workingDir === 'string' && container.workingDir !== '' ? { workingDir: container.workingDir } : {}),
         ports,
         mounts: containerMounts(container, dirs),

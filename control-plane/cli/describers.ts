@@ -7,6 +7,7 @@
  * leaves CreationTimestamp out for a few kinds; balsa always shows it), then its own
  * sections, then Events. Kinds without a layout of their own show their fields as YAML.
  */
+import { containerResourceValue } from '../api/resource-field.js';
 import { resourceForKind } from '../api/resources.js';
 import type { ApiObject } from '../api/types.js';
 import { DescribeWriter, writeControlledBy, writeEvents, writeObjectHeader } from './describe-writer.js';
@@ -72,12 +73,23 @@ function writeState(writer: DescribeWriter, title: string, state: JsonRecord): v
   }
 }
 
-function envValue(variable: JsonRecord): string {
+function envValue(variable: JsonRecord, container: JsonRecord): string {
   if (variable.value !== undefined) return asString(variable.value);
   const from = asRecord(variable.valueFrom);
   if (from.fieldRef !== undefined) {
     const reference = asRecord(from.fieldRef);
     return ` (${asString(reference.apiVersion) || 'v1'}:${asString(reference.fieldPath)})`;
+  }
+  if (from.resourceFieldRef !== undefined) {
+    // As kubectl shows it: the value for this container, or "node allocatable" for a limit it does not set.
+    const reference = asRecord(from.resourceFieldRef);
+    let value: string | null;
+    try {
+      value = containerResourceValue(container, reference);
+    } catch {
+      value = '';
+    }
+    return `${value ?? 'node allocatable'} (${asString(reference.resource)})`;
   }
   if (from.configMapKeyRef !== undefined) {
     const reference = asRecord(from.configMapKeyRef);
@@ -139,7 +151,7 @@ function writeContainers(
     if (env.length === 0) writer.field(2, 'Environment', '<none>');
     else {
       writer.line(2, 'Environment:');
-      for (const variable of env) writer.field(3, asString(variable.name), envValue(variable));
+      for (const variable of env) writer.field(3, asString(variable.name), envValue(variable, container));
     }
     const mounts = asRecords(container.volumeMounts).map(
       (mount) => `${asString(mount.mountPath)} from ${asString(mount.name)} (${mount.readOnly === true ? 'ro' : 'rw'})`,

@@ -287,3 +287,18 @@ test('events match by kind and name, and by uid when both sides have one', () =>
   ];
   expect(eventsAbout(pod, about).map((item) => item.metadata.name)).toEqual(['same', 'no-uid']);
 });
+
+test("a pod's resourceFieldRef variables: the value for the container, or node allocatable for a limit it does not set", () => {
+  const container = {
+    name: 'app',
+    image: 'app:1',
+    resources: { limits: { memory: '64Mi' }, requests: { memory: '64Mi' } },
+    env: [
+      { name: 'MEMORY_MI', valueFrom: { resourceFieldRef: { resource: 'limits.memory', divisor: '1Mi' } } },
+      { name: 'CPU', valueFrom: { resourceFieldRef: { resource: 'limits.cpu' } } },
+      { name: 'CPU_REQUEST', valueFrom: { resourceFieldRef: { resource: 'requests.cpu', divisor: '1m' } } },
+    ],
+  };
+  const text = describeObject({ ...pod, spec: { containers: [container] }, status: {} }, { now: NOW, events: [] });
+  expect(text).toContain(lines('    Environment:', '      MEMORY_MI:    64 (limits.memory)', '      CPU:          node allocatable (limits.cpu)', '      CPU_REQUEST:  0 (requests.cpu)'));
+});
