@@ -18,6 +18,7 @@ import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
 import type { RequestLimits } from './request-limits.js';
 import { toApiError } from './registry.js';
 import type { ResourceAttributes, Verb } from './auth/request-attributes.js';
+import { requestNamespace } from './auth/request-attributes.js';
 import { RequestGuard } from './auth/request-guard.js';
 import type { UserInfo } from './auth/user-info.js';
 import { grpcServerCredentials } from './serving-tls.js';
@@ -312,9 +313,10 @@ function authenticateCall(guard: RequestGuard, call: AnyCall): UserInfo {
 }
 
 function refAttributes(ref: Ref, extra: { subresource?: string; fieldSelector?: string } = {}): ResourceAttributes {
+  const namespace = requestNamespace(ref.info, ref.namespace, ref.name);
   return {
     info: ref.info,
-    ...(ref.namespace !== undefined ? { namespace: ref.namespace } : {}),
+    ...(namespace !== undefined ? { namespace } : {}),
     ...(ref.name !== undefined ? { name: ref.name } : {}),
     ...(extra.subresource !== undefined ? { subresource: extra.subresource } : {}),
     ...(extra.fieldSelector !== undefined && extra.fieldSelector !== '' ? { fieldSelector: extra.fieldSelector } : {}),

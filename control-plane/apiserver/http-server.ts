@@ -38,7 +38,7 @@ import { isDashboardPath, serveDashboard } from './ui/dashboard-routes.js';
 import type { DashboardBackend } from './ui/dashboard-routes.js';
 import { listTable, objectTable, tableRequest } from './table-output.js';
 import type { TableRequest } from './table-output.js';
-import { httpVerb } from './auth/request-attributes.js';
+import { httpVerb, requestNamespace } from './auth/request-attributes.js';
 import type { ResourceAttributes } from './auth/request-attributes.js';
 import { RequestGuard } from './auth/request-guard.js';
 import type { UserInfo } from './auth/user-info.js';
@@ -434,10 +434,11 @@ function requestUrl(target: string): URL {
 /** What authorization reads of a resource request. */
 function resourceAttributes(route: ResourceRoute, query: URLSearchParams): ResourceAttributes {
   const fieldSelector = query.get('fieldSelector');
+  const namespace = requestNamespace(route.info, route.namespace, route.name);
   return {
     info: route.info,
     ...(route.subresource !== undefined ? { subresource: route.subresource } : {}),
-    ...(route.namespace !== undefined ? { namespace: route.namespace } : {}),
+    ...(namespace !== undefined ? { namespace } : {}),
     ...(route.name !== undefined ? { name: route.name } : {}),
     ...(fieldSelector !== null ? { fieldSelector } : {}),
   };

@@ -56,6 +56,17 @@ export function httpVerb(method: string, named: boolean, watch: boolean): Verb |
   }
 }
 
+/**
+ * The namespace of a request as Kubernetes' RequestInfo gives it: the URL's, and for a
+ * Namespace object itself (`/api/v1/namespaces/team`, its `status` and `finalize`) its own
+ * name — so that a RoleBinding in "team" can let a user read "team", and a refusal says
+ * `in the namespace "team"`.
+ */
+export function requestNamespace(info: ResourceInfo, namespace: string | undefined, name: string | undefined): string | undefined {
+  if (namespace === undefined && name !== undefined && info.group === '' && info.plural === 'namespaces') return name;
+  return namespace;
+}
+
 /** `pods/log` or `pods`: how a rule and a message name the resource. */
 export function resourceWithSubresource(resource: ResourceAttributes): string {
   return resource.subresource === undefined ? resource.info.plural : `${resource.info.plural}/${resource.subresource}`;

@@ -24,6 +24,7 @@ import type { KvCluster } from '../../support/kv-cluster.js';
 
 const PODS = resourceByName('pods')!;
 const NODES = resourceByName('nodes')!;
+const NAMESPACES = resourceByName('namespaces')!;
 const TOKENS = parseTokenFile(['alice-token,alice,1001,"developers"', 'node1-token,system:node:n1,,system:nodes', 'node2-token,system:node:n2,,system:nodes'].join('\n'));
 
 let dir: string;
@@ -167,6 +168,13 @@ describe('HTTPS', () => {
     // edit does not manage roles: that is admin's.
     const roles = await call('GET', '/apis/rbac.authorization.k8s.io/v1/namespaces/team/rolebindings', { token: 'alice-token' });
     expect(roles.body.message).toBe('rolebindings.rbac.authorization.k8s.io is forbidden: User "alice" cannot list resource "rolebindings" in API group "rbac.authorization.k8s.io" in the namespace "team"');
+    // A Namespace object is in its own namespace (Kubernetes' RequestInfo): her RoleBinding in
+    // "team" lets her read "team" itself, not another namespace, nor the list of them.
+    expect((await call('GET', '/api/v1/namespaces/team', { token: 'alice-token' })).body).toMatchObject({ kind: 'Namespace', metadata: { name: 'team' } });
+    const other = await call('GET', '/api/v1/namespaces/default', { token: 'alice-token' });
+    expect(other.body.message).toBe('namespaces "default" is forbidden: User "alice" cannot get resource "namespaces" in API group "" in the namespace "default"');
+    const all = await call('GET', '/api/v1/namespaces', { token: 'alice-token' });
+    expect(all.body.message).toBe('namespaces is forbidden: User "alice" cannot list resource "namespaces" in API group "" at the cluster scope');
   });
 
   test('a client certificate names the user (CN) and groups (O); a Role with resourceNames allows just those', async () => {
@@ -222,6 +230,8 @@ describe('gRPC', () => {
     const refused = await grpcError(alice.delete(PODS, 'default', 'web'));
     expect(refused.reason).toBe('Forbidden');
     expect(refused.message).toBe('pods "web" is forbidden: User "alice" cannot delete resource "pods" in API group "" in the namespace "default"');
+    expect((await alice.get(NAMESPACES, undefined, 'team')).metadata.name).toBe('team');
+    expect((await grpcError(alice.get(NAMESPACES, undefined, 'default'))).reason).toBe('Forbidden');
     expect((await grpcClient({ cert: admin }).list(NODES, undefined)).kind).toBe('NodeList');
   });
 
