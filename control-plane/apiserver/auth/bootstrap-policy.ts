@@ -11,8 +11,9 @@
  *   leaves it unbound and relies on its Node authorizer; here the binding grants the kinds
  *   and the node restriction (`node-restriction.ts`) narrows them to the node's own objects.
  *
- * The API server creates what is missing at start (RBAC mode) and leaves existing objects
- * as they are, so that an administrator's changes stay.
+ * The API server creates what is missing at start (RBAC mode) and adds to existing ones
+ * what this policy has and they lack, keeping what an administrator added; one annotated
+ * `rbac.authorization.kubernetes.io/autoupdate: "false"` is left alone (`bootstrap-reconcile.ts`).
  */
 import type { ApiObject } from '../../api/types.js';
 
@@ -24,15 +25,21 @@ function rule(apiGroups: string[], resources: string[], verbs: string[]): Record
   return { apiGroups, resources, verbs };
 }
 
+/** What every default object carries, as Kubernetes' do: a later start brings it up to date (`bootstrap-reconcile.ts`). */
+const BOOTSTRAP_METADATA = {
+  labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' },
+  annotations: { 'rbac.authorization.kubernetes.io/autoupdate': 'true' },
+};
+
 function clusterRole(name: string, rules: Record<string, string[]>[]): ApiObject {
-  return { apiVersion: RBAC_VERSION, kind: 'ClusterRole', metadata: { name, labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } }, rules };
+  return { apiVersion: RBAC_VERSION, kind: 'ClusterRole', metadata: { name, ...structuredClone(BOOTSTRAP_METADATA) }, rules };
 }
 
 function clusterRoleBinding(name: string, role: string, groups: string[]): ApiObject {
   return {
     apiVersion: RBAC_VERSION,
     kind: 'ClusterRoleBinding',
-    metadata: { name, labels: { 'kubernetes.io/bootstrapping': 'rbac-defaults' } },
+    metadata: { name, ...structuredClone(BOOTSTRAP_METADATA) },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
     subjects: groups.map((group) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: group })),
   };

@@ -11,13 +11,13 @@
  * decisions read must have loaded before the server reports ready.
  */
 import { resourceByName } from '../../api/resources.js';
-import type { ApiObject } from '../../api/types.js';
 import type { InformerSource } from '../../client/informer.js';
 import { ApiError } from '../errors.js';
 import type { Registry } from '../registry.js';
 import { Authenticator } from './authenticator.js';
 import type { Credentials } from './authenticator.js';
 import { bootstrapPolicy } from './bootstrap-policy.js';
+import { reconcileBootstrapObject } from './bootstrap-reconcile.js';
 import { NodeRestriction } from './node-restriction.js';
 import { RbacAuthorizer } from './rbac-authorizer.js';
 import { forbiddenError } from './request-attributes.js';
@@ -37,8 +37,6 @@ export interface RequestGuardOptions {
 }
 
 const PODS = resourceByName('pods')!;
-const CLUSTER_ROLES = resourceByName('clusterroles')!;
-const CLUSTER_ROLE_BINDINGS = resourceByName('clusterrolebindings')!;
 
 /** The registry as an informer's source: its list, and its watch with the events as clients see them. */
 function registrySource(registry: Registry): InformerSource {
@@ -53,11 +51,13 @@ export class RequestGuard {
   private readonly authenticator: Authenticator;
   private readonly rbac: RbacAuthorizer | null;
   private readonly nodes: NodeRestriction | null;
+  private readonly log: (line: string) => void;
 
   constructor(
     private readonly registry: Registry,
     options: RequestGuardOptions = {},
   ) {
+    this.log = options.log ?? (() => {});
     this.authenticator = new Authenticator(options.tokens ?? new Map());
     const rbacMode = options.authorizationMode === 'RBAC';
     const source = registrySource(registry);
@@ -86,8 +86,8 @@ export class RequestGuard {
   async start(): Promise<void> {
     if (this.rbac === null) return;
     const policy = bootstrapPolicy();
-    for (const [info, objects] of [[CLUSTER_ROLES, policy.clusterRoles], [CLUSTER_ROLE_BINDINGS, policy.clusterRoleBindings]] as const) {
-      for (const object of objects) await this.createIfMissing(info, object);
+    for (const object of [...policy.clusterRoles, ...policy.clusterRoleBindings]) {
+      if ((await reconcileBootstrapObject(this.registry, object)) === 'updated') this.log(`rbac: brought ${object.kind} ${object.metadata.name} up to date with the default policy`);
     }
     await Promise.all([this.rbac.start(), this.nodes!.start()]);
   }
@@ -129,11 +129,4 @@ export class RequestGuard {
     if (why !== undefined) throw forbiddenError({ user, verb: 'create', resource }, why);
   }
 
-  private async createIfMissing(info: typeof CLUSTER_ROLES, object: ApiObject): Promise<void> {
-    try {
-      await this.registry.create(info, undefined, object);
-    } catch (error) {
-      if (!(error instanceof ApiError && error.reason === 'AlreadyExists')) throw error;
-    }
-  }
 }
