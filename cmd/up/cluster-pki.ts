@@ -15,6 +15,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createCertificateAuthority, issueClientCertificate, issueServerCertificate } from '../../kv/security/pki.js';
 import type { CertificateAndKey } from '../../kv/security/pki.js';
+import { ensureIssued } from './up-pki.js';
 import type { CertificateFiles } from './up-pki.js';
 
 export interface ClusterPki {
@@ -71,7 +72,7 @@ export async function ensureClusterPki(dataDir: string, nodes: readonly { name: 
       () => issueServerCertificate(ca, { commonName: `system:node:${node.name}`, groups: ['system:nodes'], ipAddresses: [node.nodeIp] }),
     ]),
   ];
-  await Promise.all(wanted.filter(([files]) => !(existsSync(files.certFile) && existsSync(files.keyFile))).map(async ([files, issue]) => store(files, await issue())));
+  await ensureIssued(ca, wanted);
   const tokenFile = join(dir, 'tokens.csv');
   const adminToken = await ensureAdminToken(tokenFile);
   return {

@@ -23,7 +23,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createCertificateAuthority, issueClientCertificate, issueServerCertificate } from '../../kv/security/pki.js';
+import { createCertificateAuthority, issueClientCertificate, issueServerCertificate, signedBy } from '../../kv/security/pki.js';
 import type { CertificateAndKey } from '../../kv/security/pki.js';
 
 /** A certificate's and its key's paths. */
@@ -61,20 +61,26 @@ export function upPkiPaths(dataDir: string, memberNames: readonly string[]): UpP
   };
 }
 
-/** Makes the files of `pki` that are missing (all of them under a new CA when the CA is). */
+/** Makes the files of `pki` that are missing, or not signed by its CA (all of them under a new CA when the CA is). */
 export async function ensureUpPki(pki: UpPki): Promise<void> {
   await mkdir(join(pki.dir, 'kv'), { recursive: true, mode: 0o700 });
   const caExisted = existsSync(pki.ca.certFile) && existsSync(pki.ca.keyFile);
   const ca = caExisted ? await readPair(pki.ca) : await writePair(pki.ca, await createCertificateAuthority({ commonName: 'balsa-up-ca' }));
-  // A new CA did not sign what is there: everything is made again.
-  const ensure = async (target: CertificateFiles, make: () => Promise<CertificateAndKey>): Promise<void> => {
-    if (caExisted && existsSync(target.certFile) && existsSync(target.keyFile)) return;
-    await writePair(target, await make());
-  };
-  for (const [name, target] of pki.kvMembers) {
-    await ensure(target, () => issueServerCertificate(ca, { commonName: name, ipAddresses: KV_MEMBER_IPS, dnsNames: KV_MEMBER_DNS_NAMES }));
-  }
-  await ensure(pki.kvRootClient, () => issueClientCertificate(ca, { user: KV_ROOT_CLIENT_USER }));
+  await ensureIssued(ca, [...pki.kvMembers].map(([name, target]) => [target, () => issueServerCertificate(ca, { commonName: name, ipAddresses: KV_MEMBER_IPS, dnsNames: KV_MEMBER_DNS_NAMES })]));
+  await ensureIssued(ca, [[pki.kvRootClient, () => issueClientCertificate(ca, { user: KV_ROOT_CLIENT_USER })]]);
+}
+
+/**
+ * Issues each certificate that is missing, or that `ca` did not sign (the CA was made again,
+ * say after its files were deleted): everything under one CA always verifies against it.
+ */
+export async function ensureIssued(ca: CertificateAndKey, wanted: readonly (readonly [CertificateFiles, () => Promise<CertificateAndKey>])[]): Promise<void> {
+  await Promise.all(
+    wanted.map(async ([target, make]) => {
+      if (existsSync(target.keyFile) && existsSync(target.certFile) && signedBy(await readFile(target.certFile, 'utf8'), ca.certPem)) return;
+      await writePair(target, await make());
+    }),
+  );
 }
 
 async function readPair(files: CertificateFiles): Promise<CertificateAndKey> {

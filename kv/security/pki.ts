@@ -15,7 +15,7 @@
  *   way etcd (CN as user name when `--client-cert-auth` and auth are on) and Kubernetes
  *   (CN user, O groups) read them.
  */
-import { generateKeyPair, randomBytes } from 'node:crypto';
+import { generateKeyPair, randomBytes, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
 import { DEFAULT_CA_VALIDITY_DAYS, DEFAULT_CERT_VALIDITY_DAYS, RSA_KEY_BITS, SERIAL_NUMBER_BYTES } from './constants.js';
 
@@ -130,4 +130,18 @@ function newKeyPair(): Promise<{ publicKeyPem: string; privateKeyPem: string }> 
       (error, publicKeyPem, privateKeyPem) => (error ? reject(error) : resolve({ publicKeyPem, privateKeyPem })),
     ),
   );
+}
+
+/**
+ * Whether `certPem` was issued by the CA of `caCertPem` (its issuer is the CA's subject and
+ * the CA's key signed it). False for text that is not a certificate.
+ */
+export function signedBy(certPem: string, caCertPem: string): boolean {
+  try {
+    const cert = new X509Certificate(certPem);
+    const ca = new X509Certificate(caCertPem);
+    return cert.checkIssued(ca) && cert.verify(ca.publicKey);
+  } catch {
+    return false;
+  }
 }
