@@ -16,7 +16,7 @@ import { admitted } from './grpc-admission.js';
 import { checkJsonDepth, checkSelectorLength } from './json-depth.js';
 import type { DeleteOptions, Registry, RegistryWatch } from './registry.js';
 import type { RequestLimits } from './request-limits.js';
-import { toApiError } from './registry.js';
+import { BINDING_SUCCESS, toApiError } from './registry.js';
 import type { ResourceAttributes, Verb } from './auth/request-attributes.js';
 import { requestNamespace } from './auth/request-attributes.js';
 import { RequestGuard } from './auth/request-guard.js';
@@ -26,6 +26,8 @@ import type { ServingTls } from './serving-tls.js';
 
 /** At most this many events in one watch message (a batch is sent at the latest when the event loop turns). */
 export const WATCH_BATCH_EVENTS_MAX = 256;
+
+const BINDING_SUCCESS_JSON = Buffer.from(JSON.stringify(BINDING_SUCCESS));
 
 /** The trailing metadata key that carries an error's whole Status (JSON). */
 export const STATUS_METADATA_KEY = 'balsa-status-bin';
@@ -144,7 +146,8 @@ export class ApiGrpcServer {
         const ref = parseRef(request.ref, true);
         if (ref.info.kind !== 'Pod') throw ApiError.badRequest(`only pods are bound to nodes, not ${ref.info.plural}`);
         await gate(call, 'create', ref, { subresource: 'binding' });
-        return objectReply(await registry.bind(ref.namespace!, ref.name!, { kind: 'Binding', target: { kind: 'Node', name: String(request.nodeName ?? '') } }));
+        await registry.bind(ref.namespace!, ref.name!, { kind: 'Binding', target: { kind: 'Node', name: String(request.nodeName ?? '') } });
+        return { object: BINDING_SUCCESS_JSON };
       }),
       Watch: (call: WatchCall) => {
         const ref = (() => {

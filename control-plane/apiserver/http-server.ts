@@ -33,7 +33,7 @@ import { servePodLog } from './pod-logs.js';
 import type { DeleteOptions, ListOptions, Registry, RegistryWatch, WriteOptions } from './registry.js';
 import type { FilterOptions } from './object-filter.js';
 import type { ApiRequestMetrics } from './request-metrics.js';
-import { toApiError } from './registry.js';
+import { BINDING_SUCCESS, toApiError } from './registry.js';
 import { isDashboardPath, serveDashboard } from './ui/dashboard-routes.js';
 import type { DashboardBackend } from './ui/dashboard-routes.js';
 import { listTable, objectTable, tableRequest } from './table-output.js';
@@ -217,7 +217,7 @@ export class ApiHttpServer {
     if (subresource === 'binding' && info.kind === 'Pod' && name !== undefined && namespace !== undefined) {
       if (method !== 'POST') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} pods/binding)`);
       await registry.bind(namespace, name, await readJson(request));
-      return this.json(response, 201, { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', code: 201 });
+      return this.json(response, 201, BINDING_SUCCESS);
     }
     if (subresource === 'log' && info.kind === 'Pod' && name !== undefined && namespace !== undefined) {
       if (method !== 'GET') throw new ApiError('MethodNotAllowed', `the server does not allow this method on the requested resource (${method} pods/log)`);

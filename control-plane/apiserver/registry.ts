@@ -122,6 +122,9 @@ export interface RegistryWatch {
   progressRevision(): number;
 }
 
+/** What a binding answers, as Kubernetes' `pods/binding` does: a Status, Success (not the pod). */
+export const BINDING_SUCCESS = { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', code: 201 } as const;
+
 /** RFC 3339 at second precision, as Kubernetes writes timestamps. */
 export function timestamp(date: Date): string {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -37,6 +37,13 @@ interface ObjectsStub extends grpc.Client {
 
 type Method = 'Get' | 'List' | 'Create' | 'Update' | 'UpdateStatus' | 'Patch' | 'Delete' | 'Bind';
 
+/** A binding's answer. */
+export interface BindingStatus {
+  readonly kind: 'Status';
+  readonly status: 'Success';
+  readonly code: number;
+}
+
 export interface ApiWatch {
   cancel(): void;
 }
@@ -116,8 +123,10 @@ export class GrpcApiClient {
   }
 
   /** Binds a pod to a node; ApiError Conflict when it is already bound (someone else scheduled it). */
-  async bind(namespace: string, name: string, nodeName: string): Promise<ApiObject> {
-    return objectOf(await this.call('Bind', { ref: { group: '', version: 'v1', resource: 'pods', namespace, name }, nodeName }));
+  /** Binds the pod to the node; answers the server's Status (Success), as Kubernetes' binding does (409 Conflict when it is bound already). */
+  async bind(namespace: string, name: string, nodeName: string): Promise<BindingStatus> {
+    const response = await this.call('Bind', { ref: { group: '', version: 'v1', resource: 'pods', namespace, name }, nodeName });
+    return JSON.parse((response.object as Buffer).toString('utf8')) as BindingStatus;
   }
 
   /**

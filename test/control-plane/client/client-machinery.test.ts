@@ -211,7 +211,9 @@ test('a leader-elected component runs only in the process that leads, and moves 
 
 test('a pod is bound once: the binding sets nodeName and PodScheduled; a second is 409', async () => {
   await client.create(PODS, 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'to-bind' }, spec: { containers: [{ name: 'c', image: 'i' }] } });
-  const bound = await client.bind('default', 'to-bind', 'node-1');
+  // Answered as Kubernetes answers a binding: a Status, Success.
+  expect(await client.bind('default', 'to-bind', 'node-1')).toEqual({ apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', code: 201 });
+  const bound = await client.get(PODS, 'default', 'to-bind');
   expect(bound.spec?.nodeName).toBe('node-1');
   expect((bound.status as { conditions: unknown[] }).conditions).toContainEqual(expect.objectContaining({ type: 'PodScheduled', status: 'True' }));
   const again = await client.bind('default', 'to-bind', 'node-2').catch((error: unknown) => error as ApiError);

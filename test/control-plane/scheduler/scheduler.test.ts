@@ -19,6 +19,7 @@ import { ApiServer } from '../../../control-plane/apiserver/api-server.js';
 import { ApiError } from '../../../control-plane/apiserver/errors.js';
 import { EventRecorder } from '../../../control-plane/client/event-recorder.js';
 import { GrpcApiClient } from '../../../control-plane/client/grpc-api-client.js';
+import type { BindingStatus } from '../../../control-plane/client/grpc-api-client.js';
 import { InformerFactory } from '../../../control-plane/client/informer-factory.js';
 import { Scheduler } from '../../../control-plane/scheduler/index.js';
 import type { SchedulerOptions } from '../../../control-plane/scheduler/index.js';
@@ -270,7 +271,7 @@ test('a pod bound by someone else between decision and binding is dropped (409),
   let rivalNode = '';
   /** Binds the pod to the rival's node just before the scheduler's own binding arrives. */
   class RacingClient extends GrpcApiClient {
-    override async bind(namespace: string, name: string, nodeName: string): Promise<ApiObject> {
+    override async bind(namespace: string, name: string, nodeName: string): Promise<BindingStatus> {
       await rival.bind(namespace, name, rivalNode);
       return super.bind(namespace, name, nodeName);
     }
@@ -289,7 +290,7 @@ test('a pod bound by someone else between decision and binding is dropped (409),
 test('a binding that fails otherwise (the API server erred) is retried after a back-off, and the assumption undone meanwhile', async () => {
   let failures = 1;
   class FlakyClient extends GrpcApiClient {
-    override async bind(namespace: string, name: string, nodeName: string): Promise<ApiObject> {
+    override async bind(namespace: string, name: string, nodeName: string): Promise<BindingStatus> {
       if (failures-- > 0) throw ApiError.internal('the store is busy');
       return super.bind(namespace, name, nodeName);
     }
