@@ -4,9 +4,6 @@
  * bindings get the subjects they lack; a binding to another role is made again; objects
  * annotated `autoupdate: "false"` are left alone; a second start changes nothing.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 
 import { resourceByName } from '../../../control-plane/api/resources.js';
@@ -14,33 +11,21 @@ import type { ApiObject } from '../../../control-plane/api/types.js';
 import { bootstrapPolicy } from '../../../control-plane/apiserver/auth/bootstrap-policy.js';
 import { AUTOUPDATE_ANNOTATION, reconcileBootstrapObject, rulesCover } from '../../../control-plane/apiserver/auth/bootstrap-reconcile.js';
 import { RequestGuard } from '../../../control-plane/apiserver/auth/request-guard.js';
-import { Registry } from '../../../control-plane/apiserver/registry.js';
-import { EtcdClient } from '../../../kv/client/etcd-client.js';
-import { startKvCluster } from '../../support/kv-cluster.js';
-import type { KvCluster } from '../../support/kv-cluster.js';
+import type { Registry } from '../../../control-plane/apiserver/registry.js';
+import { RegistryOnKv } from './support/registry-on-kv.js';
 
 const CLUSTER_ROLES = resourceByName('clusterroles')!;
 const CLUSTER_ROLE_BINDINGS = resourceByName('clusterrolebindings')!;
 const RBAC = 'rbac.authorization.k8s.io/v1';
 
-let dir: string;
-let cluster: KvCluster;
-let kv: EtcdClient;
+const store = new RegistryOnKv();
 let registry: Registry;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'balsa-rbac-reconcile-'));
-  cluster = await startKvCluster({ members: 1, dir });
-  kv = new EtcdClient(cluster.clientEndpoints);
-  registry = new Registry({ kv, watchCacheSize: 0 });
-  await registry.ensureSystemNamespaces();
+  registry = (await store.start()).registry;
 });
 
-afterAll(async () => {
-  kv?.close();
-  await cluster?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => store.stop());
 
 const policyRole = (name: string): ApiObject => bootstrapPolicy().clusterRoles.find((role) => role.metadata.name === name)!;
 const rule = (apiGroups: string[], resources: string[], verbs: string[], resourceNames?: string[]) => ({ apiGroups, resources, verbs, ...(resourceNames ? { resourceNames } : {}) });

@@ -5,18 +5,14 @@
  * write as done — a create is not "already exists", an update or a binding is not
  * "conflict" — while a different object in the way still is.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 
 import { resourceByName } from '../../../control-plane/api/resources.js';
 import type { ApiObject } from '../../../control-plane/api/types.js';
 import { ApiError } from '../../../control-plane/apiserver/errors.js';
-import { Registry } from '../../../control-plane/apiserver/registry.js';
+import type { Registry } from '../../../control-plane/apiserver/registry.js';
 import { EtcdClient } from '../../../kv/client/etcd-client.js';
-import { startKvCluster } from '../../support/kv-cluster.js';
-import type { KvCluster } from '../../support/kv-cluster.js';
+import { RegistryOnKv } from './support/registry-on-kv.js';
 
 const CONFIGMAPS = resourceByName('configmaps')!;
 const PODS = resourceByName('pods')!;
@@ -34,24 +30,17 @@ class LosingClient extends EtcdClient {
   }
 }
 
-let dir: string;
-let cluster: KvCluster;
+const store = new RegistryOnKv((endpoints) => new LosingClient(endpoints));
 let kv: LosingClient;
 let registry: Registry;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'balsa-lost-answers-'));
-  cluster = await startKvCluster({ members: 1, dir });
-  kv = new LosingClient(cluster.clientEndpoints);
-  registry = new Registry({ kv, watchCacheSize: 0 });
-  await registry.ensureSystemNamespaces();
+  await store.start();
+  kv = store.kv;
+  registry = store.registry;
 });
 
-afterAll(async () => {
-  kv?.close();
-  await cluster?.stop();
-  await rm(dir, { recursive: true, force: true });
-});
+afterAll(() => store.stop());
 
 const configMap = (name: string, data: Record<string, string>): ApiObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data });
 
