@@ -29,8 +29,6 @@ export interface PodFieldValues {
   readonly nodeAllocatable: { readonly cpu: string; readonly memory: string };
 }
 
-
-
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
 export function resolveEnv(pod: ApiObject, container: Json, sources: ConfigSources, fields: PodFieldValues): EnvVar[] {

@@ -17,6 +17,11 @@ export function asRecords(value: unknown): JsonRecord[] {
   return Array.isArray(value) ? value.filter((item) => typeof item === 'object' && item !== null && !Array.isArray(item)) : [];
 }
 
+/** `value` if it is an array, its strings (others dropped), else empty. */
+export function asStrings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
 /** `value` if it is a string, else `fallback`. */
 export function asString(value: unknown, fallback = ''): string {
   return typeof value === 'string' ? value : fallback;

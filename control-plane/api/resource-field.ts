@@ -6,6 +6,8 @@
  * amount; a request it does not set is 0. The agent resolves it for a container's
  * environment; `balsa describe` shows it.
  */
+import { asRecord } from './object-fields.js';
+import type { JsonRecord } from './object-fields.js';
 import { parseQuantity } from './quantity.js';
 
 /** The resources a `resourceFieldRef` may name. */
@@ -18,25 +20,21 @@ export class ResourceFieldError extends Error {
   }
 }
 
-type Json = Record<string, unknown>;
-
-const record = (value: unknown): Json | undefined => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined);
-
 /**
  * The value of `ref` for `container`; `allocatable` stands for a limit the container does not
  * set (undefined: such a limit is answered `null`, "the node's allocatable").
  *
  * @throws ResourceFieldError for a resource it does not know, or a quantity or divisor that is not one.
  */
-export function containerResourceValue(container: Json, ref: Json, allocatable: { readonly cpu: string; readonly memory: string }): string;
-export function containerResourceValue(container: Json, ref: Json, allocatable?: { readonly cpu: string; readonly memory: string }): string | null;
-export function containerResourceValue(container: Json, ref: Json, allocatable?: { readonly cpu: string; readonly memory: string }): string | null {
+export function containerResourceValue(container: JsonRecord, ref: JsonRecord, allocatable: { readonly cpu: string; readonly memory: string }): string;
+export function containerResourceValue(container: JsonRecord, ref: JsonRecord, allocatable?: { readonly cpu: string; readonly memory: string }): string | null;
+export function containerResourceValue(container: JsonRecord, ref: JsonRecord, allocatable?: { readonly cpu: string; readonly memory: string }): string | null {
   const resource = String(ref.resource ?? '');
   if (!(RESOURCE_FIELDS as readonly string[]).includes(resource)) {
     throw new ResourceFieldError(`unsupported resourceFieldRef.resource: "${resource}" (supported: ${RESOURCE_FIELDS.join(', ')})`);
   }
   const [kind, name] = resource.split('.') as ['limits' | 'requests', 'cpu' | 'memory'];
-  const given = record(record(container.resources)?.[kind])?.[name];
+  const given = asRecord(asRecord(container.resources)[kind])[name];
   if (given === undefined && kind === 'limits' && allocatable === undefined) return null;
   const amountText = given ?? (kind === 'limits' ? allocatable![name] : 0);
   const divisorText = ref.divisor === undefined || ref.divisor === null || ref.divisor === '' ? 1 : ref.divisor;

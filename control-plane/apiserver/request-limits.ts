@@ -16,8 +16,9 @@
  * authenticates a request before admitting it, as Kubernetes' filters do), else the remote
  * address — for anonymous requests, as on a server without authentication, where every
  * process of a machine is one client (which is why the rate limit is off by default). A
- * request whose credentials fail is answered 401 before it is admitted. Health checks (`/healthz`, `/livez`, `/readyz`) are
- * exempt from everything: a probe must get through to a busy server.
+ * request whose credentials fail is answered 401 before it is admitted. Health checks
+ * (`/healthz`, `/livez`, `/readyz`) are exempt from everything: a probe must get through to
+ * a busy server.
  *
  * A refused request did nothing: it is refused before it is read further.
  */

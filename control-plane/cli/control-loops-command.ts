@@ -11,7 +11,7 @@ import type { Server } from 'node:http';
 import { parseArgs } from 'node:util';
 import type { Registry } from 'prom-client';
 import { createLogger, DEFAULT_LOG_LEVEL, LOG_LEVELS, parseLogLevel } from '../../kv/logging/logger.js';
-import { answerMetrics } from '../../kv/server/metrics/metrics-endpoint.js';
+import { HEALTHZ, metricsRequestHandler } from '../../kv/server/metrics/metrics-endpoint.js';
 import { processRegistry } from '../../kv/server/metrics/process-registry.js';
 import { CLIENT_CREDENTIAL_FLAGS, CLIENT_CREDENTIAL_USAGE, credentialFilesFromFlags, loadClientCredentials } from '../client/client-credentials.js';
 import { CONTROLLER_NAMES, parseControllerNames, startControlLoops } from './control-loops.js';
@@ -124,19 +124,9 @@ export async function controlLoopCommand(which: 'scheduler' | 'controller-manage
   return 0;
 }
 
-/** `/metrics` (the process's registry) and `/healthz` (`ok` while the process runs) over HTTP. */
+/** `/metrics` (the process's registry) and `/healthz` over HTTP, listening on `host:port`. */
 function serveMetrics(registry: Registry, host: string, port: number): Promise<Server> {
-  const server = createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
-    const answer = (code: number, text: string): void => {
-      response.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-      response.end(text);
-    };
-    if (request.method !== 'GET' && request.method !== 'HEAD') return answer(405, 'Method Not Allowed\n');
-    if (path === '/healthz') return answer(200, 'ok');
-    if (path !== '/metrics') return answer(404, '404 page not found\n');
-    answerMetrics(registry, request, response).catch((error: unknown) => answer(500, `collecting the metrics failed: ${(error as Error).message}\n`));
-  });
+  const server = createServer(metricsRequestHandler(registry, HEALTHZ, ''));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ host, port }, () => {

@@ -122,11 +122,12 @@ export class GrpcApiClient {
     return objectOf(await this.call('Delete', request));
   }
 
-  /** Binds a pod to a node; ApiError Conflict when it is already bound (someone else scheduled it). */
-  /** Binds the pod to the node; answers the server's Status (Success), as Kubernetes' binding does (409 Conflict when it is bound already). */
+  /**
+   * Binds a pod to a node; answers the server's Status (Success), as Kubernetes' binding
+   * does. ApiError Conflict when it is already bound (someone else scheduled it).
+   */
   async bind(namespace: string, name: string, nodeName: string): Promise<BindingStatus> {
-    const response = await this.call('Bind', { ref: { group: '', version: 'v1', resource: 'pods', namespace, name }, nodeName });
-    return JSON.parse((response.object as Buffer).toString('utf8')) as BindingStatus;
+    return objectOf(await this.call('Bind', { ref: { group: '', version: 'v1', resource: 'pods', namespace, name }, nodeName })) as unknown as BindingStatus;
   }
 
   /**

@@ -105,9 +105,7 @@ export class MuxClient {
     if (message.byteLength > MUX_FRAME_LIMITS.maxBytes) {
       // A large request goes as a call of its own, under the server's limit for one message,
       // as it would without the stream: it cannot take the stream's other requests down with it.
-      if (pending.timer !== null) clearTimeout(pending.timer);
-      const serialized: grpc.MethodDefinition<unknown, unknown> = { ...pending.method, requestSerialize: () => message };
-      this.direct(serialized, pending.request, pending.metadata, pending.deadline, pending.callback);
+      this.redirect(pending, { ...pending.method, requestSerialize: () => message });
       this.sendWaiting();
       return;
     }
@@ -143,8 +141,7 @@ export class MuxClient {
     if (code === grpc.status.UNIMPLEMENTED && (response.details ?? '').startsWith(UNKNOWN_METHOD)) {
       // A server whose Mux does not carry this method: ask it the ordinary way.
       this.inFlight.delete(pending.id);
-      if (pending.timer !== null) clearTimeout(pending.timer);
-      this.direct(pending.method, pending.request, pending.metadata, pending.deadline, pending.callback);
+      this.redirect(pending);
       this.sendWaiting();
       return;
     }
@@ -174,13 +171,9 @@ export class MuxClient {
       this.modeNow = 'unary';
       for (const pending of carried) {
         this.inFlight.delete(pending.id);
-        if (pending.timer !== null) clearTimeout(pending.timer);
-        this.direct(pending.method, pending.request, pending.metadata, pending.deadline, pending.callback);
+        this.redirect(pending);
       }
-      for (const pending of this.waiting.splice(0)) {
-        if (pending.timer !== null) clearTimeout(pending.timer);
-        this.direct(pending.method, pending.request, pending.metadata, pending.deadline, pending.callback);
-      }
+      for (const pending of this.waiting.splice(0)) this.redirect(pending);
       return;
     }
     // A stream the server ended or cut (CANCELLED from its side) lost its requests as a
@@ -224,6 +217,12 @@ export class MuxClient {
       if (pending.timer !== null) clearTimeout(pending.timer);
       pending.callback(error);
     }
+  }
+
+  /** `pending` as a unary call of its own (its deadline is then grpc-js's to keep); `method` may carry it already serialized. */
+  private redirect(pending: Pending, method: grpc.MethodDefinition<unknown, unknown> = pending.method): void {
+    if (pending.timer !== null) clearTimeout(pending.timer);
+    this.direct(method, pending.request, pending.metadata, pending.deadline, pending.callback);
   }
 
   private direct(method: grpc.MethodDefinition<unknown, unknown>, request: unknown, metadata: grpc.Metadata, deadline: number | undefined, callback: Callback<unknown>): void {

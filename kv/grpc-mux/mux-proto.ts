@@ -54,8 +54,7 @@ function frame(): protobuf.Type {
 }
 
 export function encodeFrame(value: MuxFrame): Buffer {
-  const bytes = frame().encode(value as protobuf.Message).finish();
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return bytesOf(frame().encode(value as protobuf.Message).finish());
 }
 
 /** Throws on bytes that are not a Frame. */

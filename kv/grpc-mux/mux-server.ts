@@ -166,7 +166,8 @@ class OpenStream {
       this.send({ id, code: grpc.status.INVALID_ARGUMENT, details: `the request is not a valid ${request.method} message: ${(error as Error).message}` });
       return;
     }
-    const metadata = addMetadataEntries(this.call.metadata.clone(), request.metadata);
+    // The stream's metadata serves as it is unless the request adds its own (handlers only read it).
+    const metadata = request.metadata !== undefined && request.metadata.length > 0 ? addMetadataEntries(this.call.metadata.clone(), request.metadata) : this.call.metadata;
     const timeoutMs = request.timeoutMs ?? 0;
     const muxed = new MuxedCall(decoded, metadata, this.call, request.method, timeoutMs > 0 ? new Date(Date.now() + timeoutMs) : Infinity);
     this.inFlight.add(muxed);

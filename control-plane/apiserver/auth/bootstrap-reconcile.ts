@@ -7,6 +7,8 @@
  * is made again as the policy has it), and the policy's labels and annotations. One
  * annotated `"false"` is the administrator's: left as it is.
  */
+import { asRecords, asStrings } from '../../api/object-fields.js';
+import type { JsonRecord } from '../../api/object-fields.js';
 import { resourceByName } from '../../api/resources.js';
 import type { ApiObject } from '../../api/types.js';
 import { ApiError } from '../errors.js';
@@ -19,31 +21,26 @@ const CLUSTER_ROLE_BINDINGS = resourceByName('clusterrolebindings')!;
 /** Writes that lost a race with another API server's are made again this many times. */
 const RECONCILE_ATTEMPTS = 5;
 
-type Json = Record<string, unknown>;
-
-const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : []);
-const records = (value: unknown): Json[] => (Array.isArray(value) ? value.filter((item): item is Json => typeof item === 'object' && item !== null) : []);
-
 /** Whether `rules` allow everything `wanted` allows (each of its verb × group × resource × name, or verb × URL). */
-export function rulesCover(rules: readonly Json[], wanted: Json): boolean {
+export function rulesCover(rules: readonly JsonRecord[], wanted: JsonRecord): boolean {
   const covers = (have: readonly string[], want: string): boolean => have.includes('*') || have.includes(want);
   const resourceCovers = (have: readonly string[], want: string): boolean => {
     if (have.includes('*') || have.includes(want)) return true;
     const slash = want.indexOf('/');
     return slash >= 0 && have.includes(`*/${want.slice(slash + 1)}`);
   };
-  const verbs = strings(wanted.verbs);
-  const urls = strings(wanted.nonResourceURLs);
+  const verbs = asStrings(wanted.verbs);
+  const urls = asStrings(wanted.nonResourceURLs);
   if (urls.length > 0) {
-    return verbs.every((verb) => urls.every((url) => rules.some((rule) => covers(strings(rule.verbs), verb) && covers(strings(rule.nonResourceURLs), url))));
+    return verbs.every((verb) => urls.every((url) => rules.some((rule) => covers(asStrings(rule.verbs), verb) && covers(asStrings(rule.nonResourceURLs), url))));
   }
-  const names = strings(wanted.resourceNames);
+  const names = asStrings(wanted.resourceNames);
   return verbs.every((verb) =>
-    strings(wanted.apiGroups).every((group) =>
-      strings(wanted.resources).every((resource) =>
+    asStrings(wanted.apiGroups).every((group) =>
+      asStrings(wanted.resources).every((resource) =>
         rules.some((rule) => {
-          if (!covers(strings(rule.verbs), verb) || !covers(strings(rule.apiGroups), group) || !resourceCovers(strings(rule.resources), resource)) return false;
-          const ruleNames = strings(rule.resourceNames);
+          if (!covers(asStrings(rule.verbs), verb) || !covers(asStrings(rule.apiGroups), group) || !resourceCovers(asStrings(rule.resources), resource)) return false;
+          const ruleNames = asStrings(rule.resourceNames);
           return ruleNames.length === 0 || (names.length > 0 && names.every((name) => ruleNames.includes(name)));
         }),
       ),
@@ -76,21 +73,21 @@ function reconciled(existing: ApiObject, wanted: ApiObject): ApiObject | null {
   const metadata = mergedMetadata(existing, wanted);
   let next: ApiObject = metadata === null ? existing : { ...existing, metadata };
   if (wanted.kind === 'ClusterRole') {
-    const rules = records(existing.rules);
-    const missing = records(wanted.rules).filter((rule) => !rulesCover(rules, rule));
+    const rules = asRecords(existing.rules);
+    const missing = asRecords(wanted.rules).filter((rule) => !rulesCover(rules, rule));
     if (missing.length > 0) next = { ...next, rules: [...rules, ...missing] };
   } else {
-    const subjects = records(existing.subjects);
-    const same = (a: Json, b: Json): boolean => a.kind === b.kind && a.name === b.name && (a.namespace ?? '') === (b.namespace ?? '');
-    const missing = records(wanted.subjects).filter((subject) => !subjects.some((have) => same(have, subject)));
+    const subjects = asRecords(existing.subjects);
+    const same = (a: JsonRecord, b: JsonRecord): boolean => a.kind === b.kind && a.name === b.name && (a.namespace ?? '') === (b.namespace ?? '');
+    const missing = asRecords(wanted.subjects).filter((subject) => !subjects.some((have) => same(have, subject)));
     if (missing.length > 0) next = { ...next, subjects: [...subjects, ...missing] };
   }
   return next === existing ? null : next;
 }
 
 function sameRoleRef(a: ApiObject, b: ApiObject): boolean {
-  const left = (a.roleRef ?? {}) as Json;
-  const right = (b.roleRef ?? {}) as Json;
+  const left = (a.roleRef ?? {}) as JsonRecord;
+  const right = (b.roleRef ?? {}) as JsonRecord;
   return left.kind === right.kind && left.name === right.name && (left.apiGroup ?? '') === (right.apiGroup ?? '');
 }
 

@@ -128,5 +128,4 @@ export class RequestGuard {
     const why = this.nodes!.checkCreatedName(node, resource, typeof name === 'string' ? name : '');
     if (why !== undefined) throw forbiddenError({ user, verb: 'create', resource }, why);
   }
-
 }

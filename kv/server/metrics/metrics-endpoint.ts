@@ -15,38 +15,61 @@ export async function answerMetrics(registry: Registry, request: IncomingMessage
   response.end(request.method === 'HEAD' ? undefined : body);
 }
 
-/**
- * etcd's health check (`GET /health`, etcd 3.4): `{"health":"true"}`, or 503 and
- * `{"health":"false"}` (and a newline), from `check` (no alarm raised, a leader known, a linearizable read
- * answered in time).
- */
+/** Whether the server is healthy (etcd's `/health`: no alarm raised, a leader known, a linearizable read answered in time). */
 export type HealthCheck = () => Promise<boolean>;
 
+/** The health path a metrics server answers beside `/metrics`, and how. */
+export interface HealthEndpoint {
+  readonly path: string;
+  serve(request: IncomingMessage, response: ServerResponse): void;
+}
+
+type Answer = (response: ServerResponse, code: number, text: string, headers?: Record<string, string>) => void;
+
+const answer: Answer = (response, code, text, headers = {}) => {
+  response.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)), ...headers });
+  response.end(text);
+};
+
 /**
- * The requests an HTTP/1.1 server of the member answers: `/metrics` (the scrape of
- * `registry`; GET and HEAD) and `/health` (GET), 404 elsewhere, 405 to other methods.
+ * etcd 3.4's `GET /health`: `{"health":"true"}`, or 503 and `{"health":"false"}` (and a
+ * newline, as Go's http.Error writes it) when `check` says no; other methods 405.
  */
-export function metricsRequestHandler(registry: Registry, health: HealthCheck): (request: IncomingMessage, response: ServerResponse) => void {
-  return (request, response) => {
-    const path = (request.url ?? '/').split('?')[0];
-    const answer = (code: number, text: string, headers: Record<string, string> = {}): void => {
-      response.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': String(Buffer.byteLength(text)), ...headers });
-      response.end(text);
-    };
-    if (path === '/health') {
-      if (request.method !== 'GET') return answer(405, 'Method Not Allowed\n', { Allow: 'GET' });
-      // etcd writes the unhealthy answer with Go's http.Error: a newline after it.
-      const unhealthy = (): void => answer(503, '{"health":"false"}\n', { 'X-Content-Type-Options': 'nosniff' });
-      health().then((healthy) => (healthy ? answer(200, '{"health":"true"}') : unhealthy()), unhealthy);
-      return;
-    }
-    if (path !== '/metrics') return answer(404, `404 page not found (this port serves etcd's gRPC API, GET /metrics and GET /health)\n`);
-    if (request.method !== 'GET' && request.method !== 'HEAD') return answer(405, 'Method Not Allowed\n');
-    answerMetrics(registry, request, response).catch((error: unknown) => answer(500, `collecting the metrics failed: ${(error as Error).message}\n`));
+export function etcdHealth(check: HealthCheck): HealthEndpoint {
+  return {
+    path: '/health',
+    serve(request, response) {
+      if (request.method !== 'GET') return answer(response, 405, 'Method Not Allowed\n', { Allow: 'GET' });
+      const unhealthy = (): void => answer(response, 503, '{"health":"false"}\n', { 'X-Content-Type-Options': 'nosniff' });
+      check().then((healthy) => (healthy ? answer(response, 200, '{"health":"true"}') : unhealthy()), unhealthy);
+    },
   };
 }
 
-/** An HTTP/1.1 server (not listening: the client port hands it its HTTP/1.1 connections) answering as `metricsRequestHandler`. */
+/** A Kubernetes component's `GET /healthz`: `ok` while the process runs. */
+export const HEALTHZ: HealthEndpoint = {
+  path: '/healthz',
+  serve(request, response) {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return answer(response, 405, 'Method Not Allowed\n');
+    answer(response, 200, 'ok');
+  },
+};
+
+/**
+ * What a server that answers HTTP/1.1 for its metrics serves: `/metrics` (the scrape of
+ * `registry`; GET and HEAD), `health`, and 404 elsewhere (`serves` says what the port is).
+ */
+export function metricsRequestHandler(registry: Registry, health: HealthEndpoint, serves: string): (request: IncomingMessage, response: ServerResponse) => void {
+  return (request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (path === health.path) return health.serve(request, response);
+    if (path !== '/metrics') return answer(response, 404, `404 page not found (this port serves ${serves}GET /metrics and GET ${health.path})\n`);
+    if (request.method !== 'GET' && request.method !== 'HEAD') return answer(response, 405, 'Method Not Allowed\n');
+    answerMetrics(registry, request, response).catch((error: unknown) => answer(response, 500, `collecting the metrics failed: ${(error as Error).message}\n`));
+  };
+}
+
+/** The KV member's HTTP/1.1 server (not listening: the client port hands it its HTTP/1.1 connections; so do `--listen-metrics-urls`). */
 export function metricsHttpServer(registry: Registry, health: HealthCheck): Server {
-  return createServer(metricsRequestHandler(registry, health));
+  return createServer(metricsRequestHandler(registry, etcdHealth(health), "etcd's gRPC API, "));
 }
